@@ -1,0 +1,112 @@
+# mailflow — build, test and install.
+#
+#   make            build ./mailflow
+#   make deps       install the Debian packages needed to build and test
+#   make check      deps, then every test: once normally, once under ASan+UBSan
+#   make install    PREFIX=/usr/local (DESTDIR honoured)
+#
+# Objects go to build/<variant>/ so the normal and the sanitizer builds never
+# mix; the core (everything in src/ but src/ui/ and src/main.c) is one static
+# library that the program and every test link.
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/mailflow
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+
+PKGS := ncursesw libcares openssl
+VERSION := 0.1.0
+
+# Only evaluated when a target needs them, so `make deps` works on a machine
+# that has no pkg-config yet.
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS))
+CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) \
+	-Iinclude -DMAILFLOW_VERSION='"$(VERSION)"' \
+	-DMAILFLOW_DATADIR='"$(DATADIR)"' $(PKG_CFLAGS)
+
+SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+
+CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+UI_SRC   := $(wildcard src/ui/*.c)
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+
+BUILD ?= build/normal
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps check check-normal check-asan build-normal build-asan tests \
+	layering install uninstall clean
+
+all: layering mailflow
+
+# The core never includes curses: only src/ui/ and src/main.c may.
+layering:
+	@bad=$$(grep -rlE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"](n?curses(w)?/)?(n?curses|curses|panel|menu|form|term)\.h' \
+		src include | grep -vE '^src/ui/|^src/main\.c$$' || true); \
+	if [ -n "$$bad" ]; then \
+		echo "layering: curses included outside src/ui/ and src/main.c:" >&2; \
+		echo "$$bad" >&2; exit 1; fi
+
+mailflow: $(BUILD)/mailflow
+	cp $< $@
+
+$(BUILD)/mailflow: $(BUILD)/src/main.o $(UI_OBJ) $(BUILD)/libmailflow.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+
+$(BUILD)/libmailflow.a: $(CORE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c | layering
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmailflow.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libmailflow.a $(CMOCKA_LIBS) \
+		$(PKG_LIBS) $(LDFLAGS)
+
+tests: $(TEST_BIN) $(BUILD)/mailflow
+
+deps:
+	@bash tests/deps
+
+# Both variants run every suite; tests/run prints "N passed, M failed".
+check: deps
+	@$(MAKE) --no-print-directory build-normal build-asan
+	@bash tests/run build/normal:normal build/asan:asan
+
+check-normal: build-normal
+	@bash tests/run build/normal:normal
+
+check-asan: build-asan
+	@bash tests/run build/asan:asan
+
+build-normal:
+	@$(MAKE) --no-print-directory BUILD=build/normal all tests
+
+build-asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS='$(SAN_FLAGS)' \
+		LDFLAGS='-fsanitize=address,undefined' tests
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/themes
+	install -m 755 mailflow $(DESTDIR)$(BINDIR)/mailflow
+	install -m 644 themes/*.theme $(DESTDIR)$(DATADIR)/themes/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/mailflow
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build mailflow
+
+-include $(shell find build -name '*.d' 2>/dev/null)

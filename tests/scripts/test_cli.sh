@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The built program and `make install` do what the README says.
+set -u
+n=0
+ok()  { n=$((n+1)); echo "ok $n - $1"; }
+nok() { n=$((n+1)); echo "not ok $n - $1"; }
+check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
+
+v=$("$MAILFLOW" --version 2>&1); rc=$?
+check "--version prints 'mailflow X.Y.Z' and exits 0 (got '$v', $rc)" \
+	'[ $rc -eq 0 ] && [[ $v =~ ^mailflow\ [0-9]+\.[0-9]+\.[0-9]+$ ]]'
+h=$("$MAILFLOW" --help 2>&1); rc=$?
+check "--help shows usage and exits 0" '[ $rc -eq 0 ] && [[ $h == usage:* ]]'
+"$MAILFLOW" --no-such-option >/dev/null 2>&1; rc=$?
+check "an unknown argument exits 2 (got $rc)" '[ $rc -eq 2 ]'
+
+# make install into a scratch prefix: binary and themes land where documented.
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+if make -s install PREFIX="$tmp/usr" BUILD="${BUILD:-build/normal}" >"$tmp/log" 2>&1; then
+	check "make install PREFIX=... installs bin/mailflow" '[ -x "$tmp/usr/bin/mailflow" ]'
+	check "make install installs the themes" \
+		'[ "$(ls "$tmp/usr/share/mailflow/themes" | wc -l)" -eq "$(ls themes/*.theme | wc -l)" ]'
+	check "the installed program runs" '"$tmp/usr/bin/mailflow" --version >/dev/null'
+else
+	nok "make install failed: $(tail -3 "$tmp/log")"
+fi
