@@ -15,7 +15,7 @@ DATADIR ?= $(PREFIX)/share/mailflow
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 
-PKGS := ncursesw libcares openssl
+PKGS := ncursesw libcares openssl libidn2
 VERSION := 0.1.0
 
 # Only evaluated when a target needs them, so `make deps` works on a machine
@@ -37,6 +37,9 @@ CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
 UI_SRC   := $(wildcard src/ui/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 
+# make V=1 shows the full commands.
+Q := $(if $(V),,@)
+
 BUILD ?= build/normal
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
@@ -56,22 +59,26 @@ layering:
 		echo "$$bad" >&2; exit 1; fi
 
 mailflow: $(BUILD)/mailflow
-	cp $< $@
+	$(Q)cp $< $@
 
 $(BUILD)/mailflow: $(BUILD)/src/main.o $(UI_OBJ) $(BUILD)/libmailflow.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 
 $(BUILD)/libmailflow.a: $(CORE_OBJ)
-	rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/%.o: %.c | layering
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmailflow.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libmailflow.a $(CMOCKA_LIBS) \
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libmailflow.a $(CMOCKA_LIBS) \
 		$(PKG_LIBS) $(LDFLAGS)
 
 tests: $(TEST_BIN) $(BUILD)/mailflow

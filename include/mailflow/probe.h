@@ -1,0 +1,43 @@
+/*
+ * probe — a run over one domain. This part builds the domain's mail plan
+ * from DNS: MX → hosts → addresses (A and AAAA) → PTR and forward
+ * confirmation, TLSA per host, and the policy records (SPF, DMARC,
+ * MTA-STS, TLS-RPT). Every query that does not depend on another answer
+ * is sent at once; the plan is complete when the last answer is in.
+ *
+ * Call protocol: probe_new() sends the first queries and returns; the loop
+ * does the rest. on_change runs after each answer that changed the model,
+ * on_plan_done once when the plan is complete. Do not free the probe from
+ * inside a callback (stop the loop, then free). probe_free() cancels what
+ * is in flight.
+ */
+#ifndef MAILFLOW_PROBE_H
+#define MAILFLOW_PROBE_H
+
+#include "mailflow/dns.h"
+#include "mailflow/model.h"
+#include "mailflow/target.h"
+
+struct loop;
+struct probe;
+
+struct probe_callbacks {
+	void (*on_change)(struct probe *probe, void *arg);
+	void (*on_plan_done)(struct probe *probe, void *arg);
+	void *arg;
+};
+
+struct probe_options {
+	struct dns_options dns;
+};
+
+/* NULL with *cause set (bad DNS options, out of memory). */
+struct probe *probe_new(struct loop *loop, const struct target *target,
+                        const struct probe_options *options,
+                        const struct probe_callbacks *callbacks, char **cause);
+void probe_free(struct probe *probe);
+const struct model_domain *probe_model(const struct probe *probe);
+/* Queries still in flight for the plan. */
+size_t probe_plan_pending(const struct probe *probe);
+
+#endif

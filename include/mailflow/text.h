@@ -1,0 +1,18 @@
+/*
+ * text — making hostile bytes safe to show.
+ *
+ * Everything a server or a DNS answer sends goes through here before it
+ * reaches a terminal or a text report: control characters and escape
+ * sequences become visible (\e, \r, \xHH), invalid UTF-8 becomes U+FFFD,
+ * and the output is bounded by the buffer (truncation is marked with "…").
+ */
+#ifndef MAILFLOW_TEXT_H
+#define MAILFLOW_TEXT_H
+
+#include <stddef.h>
+
+/* Writes a NUL-terminated, printable form of in[0..len) into out. Returns
+ * the number of bytes written (without the NUL). outsz must be >= 8. */
+size_t text_sanitize(const char *in, size_t len, char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,757 @@
+/*
+ * dns.c — c-ares on the loop, and a bounded parser for raw answers.
+ *
+ * c-ares 1.18 has no event thread and no dnsrec API: the sock-state
+ * callback maps its sockets to loop watchers, ares_process_fd() is fed
+ * readiness, and a before-sleep hook re-arms one timer at ares_timeout()
+ * (ares_process_fd(BAD, BAD) then runs retries and timeouts).
+ */
+#include "mailflow/dns.h"
+#include "mailflow/loop.h"
+
+#include <ares.h>
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct dns_sock {
+	ares_socket_t fd;
+	struct loop_watch *watch;
+	struct dns_sock *next;
+};
+
+struct dns {
+	struct loop *loop;
+	ares_channel channel;
+	struct dns_sock *socks;
+	struct loop_hook *hook;
+	struct loop_timer *timer;
+	size_t pending;
+	/* Queries answered inside ares_query(), waiting for their timer. */
+	struct dns_query_ctx *deferred;
+};
+
+struct dns_query_ctx {
+	struct dns *dns;
+	dns_result_cb cb;
+	void *arg;
+	enum dns_type type;
+	uint64_t start;
+	/* Set while ares_query() is on the stack: an answer that comes back
+	 * synchronously is delivered from a zero timer instead, so callers
+	 * never see their callback run inside dns_query(). */
+	bool in_call;
+	bool answered_in_call;
+	int sync_status;
+	struct loop_timer *defer_timer;
+	struct dns_query_ctx *next_deferred;
+	char qname[DNS_NAME_MAX];
+};
+
+static int lib_refs;
+
+static void deliver(struct dns_query_ctx *ctx, int status,
+                    const unsigned char *abuf, int alen);
+
+static char *str_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (s = malloc((size_t)n + 1)) == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+static void set_cause(char **cause, const char *fmt, const char *a)
+{
+	if (cause != NULL)
+		*cause = str_printf(fmt, a);
+}
+
+/* ---- names and tables --------------------------------------------------- */
+
+const char *dns_type_name(enum dns_type type)
+{
+	switch (type) {
+	case DNS_A: return "A";
+	case DNS_CNAME: return "CNAME";
+	case DNS_PTR: return "PTR";
+	case DNS_MX: return "MX";
+	case DNS_TXT: return "TXT";
+	case DNS_AAAA: return "AAAA";
+	case DNS_TLSA: return "TLSA";
+	}
+	return "?";
+}
+
+static const char *const status_names[] = {
+	[DNS_OK] = "ok",
+	[DNS_NODATA] = "nodata",
+	[DNS_NXDOMAIN] = "nxdomain",
+	[DNS_SERVFAIL] = "servfail",
+	[DNS_REFUSED] = "refused",
+	[DNS_TIMEOUT] = "timeout",
+	[DNS_ERROR] = "error",
+	[DNS_CANCELLED] = "cancelled",
+};
+
+const char *dns_status_name(enum dns_status status)
+{
+	if ((size_t)status < sizeof status_names / sizeof status_names[0])
+		return status_names[status];
+	return "?";
+}
+
+static enum dns_status status_from_ares(int status)
+{
+	switch (status) {
+	case ARES_SUCCESS: return DNS_OK;
+	case ARES_ENODATA: return DNS_NODATA;
+	case ARES_ENOTFOUND: return DNS_NXDOMAIN;
+	case ARES_ESERVFAIL: return DNS_SERVFAIL;
+	case ARES_EREFUSED: return DNS_REFUSED;
+	case ARES_ETIMEOUT: return DNS_TIMEOUT;
+	case ARES_ECANCELLED:
+	case ARES_EDESTRUCTION: return DNS_CANCELLED;
+	default: return DNS_ERROR;
+	}
+}
+
+/* ---- server list -------------------------------------------------------- */
+
+static int check_one_server(const char *s, size_t len, char **cause)
+{
+	char host[64], buf[80];
+	const char *port = NULL;
+	unsigned char tmp[16];
+
+	if (len == 0 || len >= sizeof buf) {
+		set_cause(cause, "bad DNS server \"%s\": empty or too long", len ? s : "");
+		return -1;
+	}
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (buf[0] == '[') {
+		char *end = strchr(buf, ']');
+
+		if (end == NULL || (size_t)(end - buf - 1) >= sizeof host) {
+			set_cause(cause, "bad DNS server \"%s\": unclosed [", buf);
+			return -1;
+		}
+		memcpy(host, buf + 1, (size_t)(end - buf - 1));
+		host[end - buf - 1] = '\0';
+		if (end[1] == ':')
+			port = end + 2;
+		else if (end[1] != '\0') {
+			set_cause(cause, "bad DNS server \"%s\": junk after ]", buf);
+			return -1;
+		}
+		if (inet_pton(AF_INET6, host, tmp) != 1) {
+			set_cause(cause, "bad DNS server \"%s\": not an IPv6 address", buf);
+			return -1;
+		}
+	} else {
+		char *colon = strchr(buf, ':');
+
+		if (colon != NULL && strchr(colon + 1, ':') != NULL) {
+			/* A bare IPv6 address, no port. */
+			if (inet_pton(AF_INET6, buf, tmp) != 1) {
+				set_cause(cause, "bad DNS server \"%s\": not an IP address", buf);
+				return -1;
+			}
+			return 0;
+		}
+		if (colon != NULL) {
+			*colon = '\0';
+			port = colon + 1;
+		}
+		if (inet_pton(AF_INET, buf, tmp) != 1) {
+			set_cause(cause, "bad DNS server \"%s\": not an IP address "
+			          "(give an address, not a name)", buf);
+			return -1;
+		}
+	}
+	if (port != NULL) {
+		char *end;
+		long p;
+
+		errno = 0;
+		p = strtol(port, &end, 10);
+		if (*port == '\0' || *end != '\0' || errno || p < 1 || p > 65535) {
+			set_cause(cause, "bad DNS server port \"%s\": want 1-65535", port);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int dns_servers_check(const char *servers, char **cause)
+{
+	const char *p = servers, *comma;
+
+	if (servers == NULL || *servers == '\0') {
+		set_cause(cause, "%sno DNS server given", "");
+		return -1;
+	}
+	for (;;) {
+		comma = strchr(p, ',');
+		if (check_one_server(p, comma ? (size_t)(comma - p) : strlen(p),
+		                     cause) < 0)
+			return -1;
+		if (comma == NULL)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+int dns_ptr_name(const char *address, char *out, size_t outsz)
+{
+	unsigned char a[16];
+	size_t off = 0;
+	int i, n;
+
+	if (inet_pton(AF_INET, address, a) == 1) {
+		n = snprintf(out, outsz, "%u.%u.%u.%u.in-addr.arpa",
+		             a[3], a[2], a[1], a[0]);
+		return n < 0 || (size_t)n >= outsz ? -1 : 0;
+	}
+	if (inet_pton(AF_INET6, address, a) != 1)
+		return -1;
+	if (outsz < 64 + 9)
+		return -1;
+	for (i = 15; i >= 0; i--) {
+		static const char hex[] = "0123456789abcdef";
+
+		out[off++] = hex[a[i] & 0xf];
+		out[off++] = '.';
+		out[off++] = hex[a[i] >> 4];
+		out[off++] = '.';
+	}
+	memcpy(out + off, "ip6.arpa", 9);
+	return 0;
+}
+
+/* ---- the raw answer parser ---------------------------------------------- */
+
+static uint16_t get16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Expands the name at p into out; returns its length on the wire, or -1. */
+static long expand_name(const unsigned char *p, const unsigned char *msg,
+                        size_t len, char *out, size_t outsz)
+{
+	char *name = NULL;
+	long enclen = 0;
+	size_t n;
+
+	if (ares_expand_name(p, msg, (int)len, &name, &enclen) != ARES_SUCCESS)
+		return -1;
+	n = strlen(name);
+	/* c-ares gives no trailing dot, except "." for... nothing: the root
+	 * comes back as "". Names longer than a DNS name can be are refused. */
+	if (n >= outsz) {
+		ares_free_string(name);
+		return -1;
+	}
+	memcpy(out, name, n + 1);
+	ares_free_string(name);
+	return enclen;
+}
+
+struct rr {
+	char owner[DNS_NAME_MAX];
+	uint16_t type, class;
+	uint32_t ttl;
+	const unsigned char *rdata;
+	uint16_t rdlen;
+};
+
+/* Walks the answer section; fills rrs (at most max), returns the count or
+ * -1 when the message is malformed. */
+static int answer_walk(const unsigned char *msg, size_t len, struct rr *rrs,
+                       int max, int *rcode)
+{
+	const unsigned char *p = msg + 12, *end = msg + len;
+	unsigned qd, an, i;
+	int n = 0;
+
+	if (len < 12)
+		return -1;
+	*rcode = msg[3] & 0x0f;
+	qd = get16(msg + 4);
+	an = get16(msg + 6);
+	for (i = 0; i < qd; i++) {
+		char tmp[DNS_NAME_MAX];
+		long l = expand_name(p, msg, len, tmp, sizeof tmp);
+
+		if (l < 0 || end - p < l + 4)
+			return -1;
+		p += l + 4;
+	}
+	for (i = 0; i < an; i++) {
+		struct rr r;
+		long l = expand_name(p, msg, len, r.owner, sizeof r.owner);
+
+		if (l < 0 || end - p < l + 10)
+			return -1;
+		p += l;
+		r.type = get16(p);
+		r.class = get16(p + 2);
+		r.ttl = get32(p + 4);
+		r.rdlen = get16(p + 8);
+		p += 10;
+		if (end - p < r.rdlen)
+			return -1;
+		r.rdata = p;
+		p += r.rdlen;
+		if (n < max)
+			rrs[n++] = r;
+	}
+	return n;
+}
+
+static int parse_rdata(const unsigned char *msg, size_t len, const struct rr *r,
+                       struct dns_record *rec)
+{
+	memset(rec, 0, sizeof *rec);
+	rec->ttl = r->ttl;
+	switch (r->type) {
+	case DNS_A:
+		return r->rdlen == 4 &&
+		       inet_ntop(AF_INET, r->rdata, rec->addr, sizeof rec->addr) ? 0 : -1;
+	case DNS_AAAA:
+		return r->rdlen == 16 &&
+		       inet_ntop(AF_INET6, r->rdata, rec->addr, sizeof rec->addr) ? 0 : -1;
+	case DNS_MX:
+		if (r->rdlen < 3)
+			return -1;
+		rec->pref = get16(r->rdata);
+		return expand_name(r->rdata + 2, msg, len, rec->name,
+		                   sizeof rec->name) < 0 ? -1 : 0;
+	case DNS_PTR:
+	case DNS_CNAME:
+		return expand_name(r->rdata, msg, len, rec->name,
+		                   sizeof rec->name) < 0 ? -1 : 0;
+	case DNS_TXT: {
+		const unsigned char *p = r->rdata, *e = r->rdata + r->rdlen;
+		size_t total = 0;
+
+		if (r->rdlen == 0 || r->rdlen > DNS_TXT_MAX)
+			return -1;
+		rec->text = malloc(r->rdlen + 1u);
+		if (rec->text == NULL)
+			return -1;
+		while (p < e) {
+			size_t l = *p++;
+
+			if ((size_t)(e - p) < l) {
+				free(rec->text);
+				rec->text = NULL;
+				return -1;
+			}
+			memcpy(rec->text + total, p, l);
+			total += l;
+			p += l;
+		}
+		rec->text[total] = '\0';
+		rec->text_len = total;
+		return 0;
+	}
+	case DNS_TLSA:
+		if (r->rdlen < 4 || r->rdlen - 3u > DNS_TLSA_DATA_MAX)
+			return -1;
+		rec->usage = r->rdata[0];
+		rec->selector = r->rdata[1];
+		rec->mtype = r->rdata[2];
+		rec->data_len = r->rdlen - 3u;
+		rec->data = malloc(rec->data_len);
+		if (rec->data == NULL)
+			return -1;
+		memcpy(rec->data, r->rdata + 3, rec->data_len);
+		return 0;
+	}
+	return -1;
+}
+
+int dns_answer_parse(const unsigned char *msg, size_t len, const char *qname,
+                     enum dns_type type, struct dns_result *res)
+{
+	struct rr rrs[DNS_MAX_RECORDS * 2];
+	char owner[DNS_NAME_MAX];
+	int n, i, rcode, hops;
+	bool moved = true;
+
+	res->records = NULL;
+	res->nrecords = 0;
+	res->nskipped = 0;
+	res->cname[0] = '\0';
+	n = answer_walk(msg, len, rrs, (int)(sizeof rrs / sizeof rrs[0]), &rcode);
+	if (n < 0) {
+		res->status = DNS_ERROR;
+		res->detail = "malformed DNS answer";
+		return -1;
+	}
+	switch (rcode) {
+	case 0: break;
+	case 2: res->status = DNS_SERVFAIL; return 0;
+	case 3: res->status = DNS_NXDOMAIN; return 0;
+	case 5: res->status = DNS_REFUSED; return 0;
+	default:
+		res->status = DNS_ERROR;
+		res->detail = "DNS error response";
+		return 0;
+	}
+
+	/* Follow an alias chain (at most 8 hops: loops end here too). */
+	snprintf(owner, sizeof owner, "%s", qname);
+	for (hops = 0; type != DNS_CNAME && moved && hops < 8; hops++) {
+		moved = false;
+		for (i = 0; i < n; i++) {
+			struct dns_record rec;
+
+			if (rrs[i].type != DNS_CNAME || strcasecmp(rrs[i].owner, owner))
+				continue;
+			if (parse_rdata(msg, len, &rrs[i], &rec) < 0)
+				continue;
+			snprintf(owner, sizeof owner, "%s", rec.name);
+			snprintf(res->cname, sizeof res->cname, "%s", rec.name);
+			moved = true;
+			break;
+		}
+	}
+
+	res->records = calloc(DNS_MAX_RECORDS, sizeof *res->records);
+	if (res->records == NULL) {
+		res->status = DNS_ERROR;
+		res->detail = "out of memory";
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (rrs[i].type != type || rrs[i].class != 1 ||
+		    strcasecmp(rrs[i].owner, owner))
+			continue;
+		if (res->nrecords == DNS_MAX_RECORDS ||
+		    parse_rdata(msg, len, &rrs[i], &res->records[res->nrecords]) < 0) {
+			res->nskipped++;
+			continue;
+		}
+		res->nrecords++;
+	}
+	res->status = res->nrecords ? DNS_OK : DNS_NODATA;
+	return 0;
+}
+
+void dns_result_clear(struct dns_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->nrecords; i++) {
+		free(res->records[i].text);
+		free(res->records[i].data);
+	}
+	free(res->records);
+	res->records = NULL;
+	res->nrecords = 0;
+}
+
+/* ---- the channel on the loop -------------------------------------------- */
+
+static void on_sock_ready(struct loop_watch *w, int fd, unsigned events,
+                          void *arg)
+{
+	struct dns *dns = arg;
+
+	(void)w;
+	ares_process_fd(dns->channel,
+	                events & (LOOP_READ | LOOP_ERROR) ? fd : ARES_SOCKET_BAD,
+	                events & LOOP_WRITE ? fd : ARES_SOCKET_BAD);
+}
+
+static void on_sock_state(void *data, ares_socket_t fd, int readable,
+                          int writable)
+{
+	struct dns *dns = data;
+	struct dns_sock **pp, *s;
+
+	for (pp = &dns->socks; *pp != NULL; pp = &(*pp)->next)
+		if ((*pp)->fd == fd)
+			break;
+	s = *pp;
+	if (!readable && !writable) {
+		/* c-ares is closing the socket. */
+		if (s != NULL) {
+			loop_watch_remove(s->watch);
+			*pp = s->next;
+			free(s);
+		}
+		return;
+	}
+	if (s == NULL) {
+		s = calloc(1, sizeof *s);
+		if (s == NULL)
+			return;         /* the query then times out, reported */
+		s->fd = fd;
+		s->watch = loop_watch_add(dns->loop, fd, 0, on_sock_ready, dns);
+		if (s->watch == NULL) {
+			free(s);
+			return;
+		}
+		s->next = dns->socks;
+		dns->socks = s;
+	}
+	loop_watch_set_interest(s->watch, (readable ? LOOP_READ : 0) |
+	                        (writable ? LOOP_WRITE : 0));
+}
+
+static void on_timeout(struct loop_timer *t, void *arg)
+{
+	struct dns *dns = arg;
+
+	(void)t;
+	dns->timer = NULL;
+	ares_process_fd(dns->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+}
+
+/* Before each sleep: one timer at the channel's next deadline. */
+static void on_before_sleep(struct loop *loop, void *arg)
+{
+	struct dns *dns = arg;
+	struct timeval tv, *tvp;
+	uint64_t ms;
+
+	if (dns->timer != NULL) {
+		loop_timer_remove(dns->timer);
+		dns->timer = NULL;
+	}
+	if (dns->pending == 0)
+		return;
+	tvp = ares_timeout(dns->channel, NULL, &tv);
+	if (tvp == NULL)
+		return;
+	ms = (uint64_t)tvp->tv_sec * 1000u + ((uint64_t)tvp->tv_usec + 999u) / 1000u;
+	dns->timer = loop_timer_add(loop, ms, 0, on_timeout, dns);
+}
+
+struct dns *dns_new(struct loop *loop, const struct dns_options *opt,
+                    char **cause)
+{
+	struct ares_options ao;
+	struct dns *dns;
+	int rc, mask;
+
+	if (opt->servers != NULL && dns_servers_check(opt->servers, cause) < 0)
+		return NULL;
+	if (opt->timeout_ms < 0 || opt->tries < 0) {
+		set_cause(cause, "%sDNS timeout and tries must not be negative", "");
+		return NULL;
+	}
+	if (lib_refs == 0 && (rc = ares_library_init(ARES_LIB_INIT_ALL)) != 0) {
+		set_cause(cause, "c-ares: %s", ares_strerror(rc));
+		return NULL;
+	}
+	lib_refs++;
+	dns = calloc(1, sizeof *dns);
+	if (dns == NULL) {
+		set_cause(cause, "%sout of memory", "");
+		goto fail;
+	}
+	dns->loop = loop;
+	memset(&ao, 0, sizeof ao);
+	/* NOCHECKRESP: a SERVFAIL or REFUSED is an answer to report as it
+	 * is, not a reason to ask again. EDNS: policy TXT records are big. */
+	ao.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_EDNS;
+	ao.timeout = opt->timeout_ms ? opt->timeout_ms : 2000;
+	ao.tries = opt->tries ? opt->tries : 2;
+	ao.ednspsz = 1232;
+	ao.sock_state_cb = on_sock_state;
+	ao.sock_state_cb_data = dns;
+	mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
+	       ARES_OPT_EDNSPSZ | ARES_OPT_SOCK_STATE_CB;
+	rc = ares_init_options(&dns->channel, &ao, mask);
+	if (rc != ARES_SUCCESS) {
+		set_cause(cause, "c-ares: %s", ares_strerror(rc));
+		goto fail;
+	}
+	if (opt->servers != NULL &&
+	    (rc = ares_set_servers_ports_csv(dns->channel, opt->servers)) != ARES_SUCCESS) {
+		set_cause(cause, "c-ares: cannot use those DNS servers: %s",
+		          ares_strerror(rc));
+		ares_destroy(dns->channel);
+		goto fail;
+	}
+	dns->hook = loop_hook_add(loop, on_before_sleep, dns);
+	if (dns->hook == NULL) {
+		set_cause(cause, "%sout of memory", "");
+		ares_destroy(dns->channel);
+		goto fail;
+	}
+	return dns;
+fail:
+	free(dns);
+	if (--lib_refs == 0)
+		ares_library_cleanup();
+	return NULL;
+}
+
+void dns_free(struct dns *dns)
+{
+	if (dns == NULL)
+		return;
+	/* Runs the callbacks of queries in flight with DNS_CANCELLED and
+	 * closes the sockets (which removes their watchers). */
+	ares_destroy(dns->channel);
+	while (dns->deferred != NULL) {
+		struct dns_query_ctx *ctx = dns->deferred;
+
+		dns->deferred = ctx->next_deferred;
+		loop_timer_remove(ctx->defer_timer);
+		deliver(ctx, ARES_EDESTRUCTION, NULL, 0);
+	}
+	while (dns->socks != NULL) {
+		struct dns_sock *s = dns->socks;
+
+		dns->socks = s->next;
+		loop_watch_remove(s->watch);
+		free(s);
+	}
+	loop_timer_remove(dns->timer);
+	loop_hook_remove(dns->hook);
+	free(dns);
+	if (--lib_refs == 0)
+		ares_library_cleanup();
+}
+
+size_t dns_pending(const struct dns *dns)
+{
+	return dns->pending;
+}
+
+static void deliver(struct dns_query_ctx *ctx, int status,
+                    const unsigned char *abuf, int alen)
+{
+	struct dns_result res;
+
+	memset(&res, 0, sizeof res);
+	res.type = ctx->type;
+	memcpy(res.qname, ctx->qname, sizeof res.qname);
+	res.elapsed_ms = loop_clock_ms() - ctx->start;
+	if (status == ARES_SUCCESS && abuf != NULL) {
+		dns_answer_parse(abuf, (size_t)alen, ctx->qname, ctx->type, &res);
+	} else {
+		res.status = status_from_ares(status);
+		if (res.status == DNS_ERROR)
+			res.detail = ares_strerror(status);
+	}
+	ctx->dns->pending--;
+	ctx->cb(&res, ctx->arg);
+	dns_result_clear(&res);
+	free(ctx);
+}
+
+static void unlink_deferred(struct dns_query_ctx *ctx)
+{
+	struct dns_query_ctx **pp;
+
+	for (pp = &ctx->dns->deferred; *pp != NULL; pp = &(*pp)->next_deferred)
+		if (*pp == ctx) {
+			*pp = ctx->next_deferred;
+			return;
+		}
+}
+
+static void on_deferred(struct loop_timer *t, void *arg)
+{
+	struct dns_query_ctx *ctx = arg;
+
+	(void)t;
+	unlink_deferred(ctx);
+	deliver(ctx, ctx->sync_status, NULL, 0);
+}
+
+static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
+                      int alen)
+{
+	struct dns_query_ctx *ctx = arg;
+
+	(void)timeouts;
+	if (ctx->in_call) {
+		ctx->answered_in_call = true;
+		ctx->sync_status = status == ARES_SUCCESS ? ARES_EBADRESP : status;
+		return;
+	}
+	deliver(ctx, status, abuf, alen);
+}
+
+int dns_query(struct dns *dns, const char *name, enum dns_type type,
+              dns_result_cb cb, void *arg, char **cause)
+{
+	struct dns_query_ctx *ctx;
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= DNS_NAME_MAX) {
+		set_cause(cause, "bad DNS name \"%s\"", name);
+		return -1;
+	}
+	ctx = calloc(1, sizeof *ctx);
+	if (ctx == NULL) {
+		set_cause(cause, "%sout of memory", "");
+		return -1;
+	}
+	ctx->dns = dns;
+	ctx->cb = cb;
+	ctx->arg = arg;
+	ctx->type = type;
+	ctx->start = loop_clock_ms();
+	memcpy(ctx->qname, name, n + 1);
+	dns->pending++;
+	ctx->in_call = true;
+	ares_query(dns->channel, name, ns_c_in, (int)type, on_answer, ctx);
+	ctx->in_call = false;
+	if (!ctx->answered_in_call)
+		return 0;
+	ctx->defer_timer = loop_timer_add(dns->loop, 0, 0, on_deferred, ctx);
+	if (ctx->defer_timer == NULL) {
+		dns->pending--;
+		free(ctx);
+		set_cause(cause, "%sout of memory", "");
+		return -1;
+	}
+	ctx->next_deferred = dns->deferred;
+	dns->deferred = ctx;
+	return 0;
+}
+
+int dns_query_ptr(struct dns *dns, const char *address, dns_result_cb cb,
+                  void *arg, char **cause)
+{
+	char name[DNS_NAME_MAX];
+
+	if (dns_ptr_name(address, name, sizeof name) < 0) {
+		set_cause(cause, "not an IP address: \"%s\"", address);
+		return -1;
+	}
+	return dns_query(dns, name, DNS_PTR, cb, arg, cause);
+}

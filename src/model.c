@@ -1,0 +1,176 @@
+/*
+ * model.c — the run's data (see include/mailflow/model.h).
+ */
+#include "mailflow/model.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const finding_ids[] = {
+#define MODEL_FINDING_ID(name, id) [FINDING_##name] = id,
+	MODEL_FINDINGS(MODEL_FINDING_ID)
+#undef MODEL_FINDING_ID
+};
+
+const char *model_finding_id(enum model_finding_kind kind)
+{
+	if ((size_t)kind < FINDING__COUNT)
+		return finding_ids[kind];
+	return "?";
+}
+
+/* Grows an array by one element; returns the new element or NULL. */
+static void *array_push(void **array, size_t *n, size_t elem)
+{
+	char *p = realloc(*array, (*n + 1) * elem);
+
+	if (p == NULL)
+		return NULL;
+	*array = p;
+	memset(p + *n * elem, 0, elem);
+	return p + (*n)++ * elem;
+}
+
+void model_domain_init(struct model_domain *d, const struct target *t)
+{
+	memset(d, 0, sizeof *d);
+	if (t != NULL)
+		d->target = *t;
+}
+
+static void policy_free(struct model_policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrecords; i++)
+		free(p->records[i]);
+	free(p->records);
+}
+
+void model_domain_free(struct model_domain *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nhosts; i++) {
+		free(d->hosts[i].addrs);
+		free(d->hosts[i].tlsa_records);
+	}
+	free(d->hosts);
+	policy_free(&d->spf);
+	policy_free(&d->dmarc);
+	policy_free(&d->mta_sts);
+	policy_free(&d->tls_rpt);
+	free(d->findings);
+	memset(d, 0, sizeof *d);
+}
+
+long model_host_add(struct model_domain *d, const char *name, uint16_t pref)
+{
+	struct model_host *h = array_push((void **)&d->hosts, &d->nhosts, sizeof *h);
+
+	if (h == NULL)
+		return -1;
+	snprintf(h->name, sizeof h->name, "%s", name);
+	h->pref = pref;
+	return (long)(d->nhosts - 1);
+}
+
+long model_address_add(struct model_host *h, const char *addr, int family)
+{
+	struct model_address *a;
+	size_t i;
+
+	for (i = 0; i < h->naddrs; i++)
+		if (strcmp(h->addrs[i].addr, addr) == 0)
+			return (long)i;
+	a = array_push((void **)&h->addrs, &h->naddrs, sizeof *a);
+	if (a == NULL)
+		return -1;
+	snprintf(a->addr, sizeof a->addr, "%s", addr);
+	a->family = family;
+	a->fcrdns = -1;
+	return (long)(h->naddrs - 1);
+}
+
+int model_policy_add(struct model_policy *p, const char *text)
+{
+	char **slot, *copy = strdup(text);
+
+	if (copy == NULL)
+		return -1;
+	slot = array_push((void **)&p->records, &p->nrecords, sizeof *slot);
+	if (slot == NULL) {
+		free(copy);
+		return -1;
+	}
+	*slot = copy;
+	return 0;
+}
+
+int model_tlsa_add(struct model_host *h, const struct dns_record *rec)
+{
+	struct model_tlsa *t;
+	size_t i;
+
+	t = array_push((void **)&h->tlsa_records, &h->ntlsa, sizeof *t);
+	if (t == NULL)
+		return -1;
+	t->usage = rec->usage;
+	t->selector = rec->selector;
+	t->mtype = rec->mtype;
+	for (i = 0; i < rec->data_len && i < DNS_TLSA_DATA_MAX; i++)
+		snprintf(t->data_hex + 2 * i, 3, "%02x", rec->data[i]);
+	return 0;
+}
+
+struct model_finding *model_finding_add(struct model_domain *d,
+                                        enum model_finding_kind kind,
+                                        const char *subject, const char *fmt, ...)
+{
+	struct model_finding *f;
+	va_list ap;
+
+	f = array_push((void **)&d->findings, &d->nfindings, sizeof *f);
+	if (f == NULL)
+		return NULL;
+	f->kind = kind;
+	snprintf(f->subject, sizeof f->subject, "%s", subject);
+	va_start(ap, fmt);
+	vsnprintf(f->detail, sizeof f->detail, fmt, ap);
+	va_end(ap);
+	return f;
+}
+
+void model_lookup_set(struct model_lookup *l, const struct dns_result *r)
+{
+	l->done = 1;
+	l->type = r->type;
+	snprintf(l->qname, sizeof l->qname, "%s", r->qname);
+	l->status = r->status;
+	l->ms = r->elapsed_ms;
+	snprintf(l->detail, sizeof l->detail, "%s", r->detail ? r->detail : "");
+}
+
+const struct model_finding *model_finding_find(const struct model_domain *d,
+                                               enum model_finding_kind kind,
+                                               const char *subject)
+{
+	size_t i;
+
+	for (i = 0; i < d->nfindings; i++)
+		if (d->findings[i].kind == kind &&
+		    (subject == NULL || strcmp(d->findings[i].subject, subject) == 0))
+			return &d->findings[i];
+	return NULL;
+}
+
+size_t model_address_count(const struct model_domain *d)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->nhosts; i++)
+		n += d->hosts[i].naddrs;
+	return n;
+}

@@ -1,0 +1,460 @@
+/*
+ * probe.c — the DNS plan of a domain (see include/mailflow/probe.h).
+ *
+ * Each query carries a small context naming what it is for (the MX set, a
+ * host's A, an address's PTR, ...) by index, since the model's arrays grow
+ * while answers arrive. Queries that depend on nothing go out together at
+ * the start (MX and the four policy names); each answer sends what it
+ * unlocks at once (host addresses and TLSA, then PTRs, then the forward
+ * confirmation), so the plan takes as long as its longest chain.
+ */
+#include "mailflow/probe.h"
+#include "mailflow/loop.h"
+
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum purpose {
+	Q_MX, Q_SPF, Q_DMARC, Q_MTA_STS, Q_TLS_RPT,
+	Q_HOST_A, Q_HOST_AAAA, Q_HOST_TLSA, Q_PTR, Q_FCRDNS,
+};
+
+struct probe {
+	struct loop *loop;
+	struct dns *dns;
+	struct model_domain model;
+	struct probe_callbacks cb;
+	size_t pending;
+	bool closing;
+	bool oom;
+};
+
+struct qctx {
+	struct probe *probe;
+	enum purpose purpose;
+	size_t host, addr;
+};
+
+static void on_result(const struct dns_result *r, void *arg);
+
+/* 0 when the query is in flight; -1 when it could not be sent (recorded). */
+static int send_query(struct probe *p, enum purpose purpose, size_t host,
+                      size_t addr, const char *name, enum dns_type type)
+{
+	struct qctx *q = calloc(1, sizeof *q);
+	char *cause = NULL;
+	int rc;
+
+	if (q == NULL) {
+		p->oom = true;
+		return -1;
+	}
+	q->probe = p;
+	q->purpose = purpose;
+	q->host = host;
+	q->addr = addr;
+	p->pending++;
+	if (purpose == Q_PTR)
+		rc = dns_query_ptr(p->dns, name, on_result, q, &cause);
+	else
+		rc = dns_query(p->dns, name, type, on_result, q, &cause);
+	if (rc < 0) {
+		/* A name from the wire that DNS cannot even ask for. */
+		p->pending--;
+		model_finding_add(&p->model, FINDING_DNS_FAILURE, name,
+		                  "cannot query %s %s: %s", dns_type_name(type), name,
+		                  cause ? cause : "error");
+		free(cause);
+		free(q);
+		return -1;
+	}
+	return 0;
+}
+
+/* A lookup that failed in a way that is not an answer about the name. */
+static bool is_failure(enum dns_status s)
+{
+	return s == DNS_SERVFAIL || s == DNS_REFUSED || s == DNS_TIMEOUT ||
+	       s == DNS_ERROR;
+}
+
+static void note_failure(struct probe *p, const struct dns_result *r)
+{
+	struct model_finding *f;
+
+	if (!is_failure(r->status))
+		return;
+	f = model_finding_add(&p->model, FINDING_DNS_FAILURE, r->qname,
+	                      "%s %s: %s%s%s", dns_type_name(r->type), r->qname,
+	                      dns_status_name(r->status), r->detail ? " - " : "",
+	                      r->detail ? r->detail : "");
+	if (f != NULL) {
+		f->qtype = r->type;
+		f->status = r->status;
+	}
+}
+
+static int mx_cmp(const void *a, const void *b)
+{
+	const struct dns_record *x = a, *y = b;
+
+	if (x->pref != y->pref)
+		return x->pref < y->pref ? -1 : 1;
+	return strcasecmp(x->name, y->name);
+}
+
+static bool looks_like_ip(const char *name)
+{
+	unsigned char buf[16];
+	char tmp[DNS_NAME_MAX];
+	size_t n = strlen(name);
+
+	if (n > 2 && name[0] == '[' && name[n - 1] == ']') {
+		snprintf(tmp, sizeof tmp, "%.*s", (int)(n - 2), name + 1);
+		name = tmp;
+	}
+	return inet_pton(AF_INET, name, buf) == 1 ||
+	       inet_pton(AF_INET6, name, buf) == 1;
+}
+
+static void host_start(struct probe *p, size_t hi)
+{
+	struct model_host *h = &p->model.hosts[hi];
+	char tlsa[DNS_NAME_MAX + 16];
+
+	send_query(p, Q_HOST_A, hi, 0, h->name, DNS_A);
+	send_query(p, Q_HOST_AAAA, hi, 0, h->name, DNS_AAAA);
+	if (snprintf(tlsa, sizeof tlsa, "_25._tcp.%s", h->name) < DNS_NAME_MAX)
+		send_query(p, Q_HOST_TLSA, hi, 0, tlsa, DNS_TLSA);
+}
+
+static void on_mx(struct probe *p, const struct dns_result *r)
+{
+	struct model_domain *d = &p->model;
+	struct dns_record *recs = r->records;
+	size_t i, n = r->nrecords, nroot = 0;
+
+	model_lookup_set(&d->mx, r);
+	switch (r->status) {
+	case DNS_OK:
+		break;
+	case DNS_NODATA: {
+		/* RFC 5321 §5.1: no MX, so the domain itself is the host. */
+		long hi = model_host_add(d, d->target.domain, 0);
+
+		if (hi < 0) {
+			p->oom = true;
+			return;
+		}
+		d->implicit_mx = 1;
+		d->hosts[hi].implicit = 1;
+		model_finding_add(d, FINDING_IMPLICIT_MX, d->target.domain,
+		                  "no MX records: mail goes to the domain's own "
+		                  "address (implicit MX, RFC 5321 section 5.1)");
+		host_start(p, (size_t)hi);
+		return;
+	}
+	case DNS_NXDOMAIN:
+		model_finding_add(d, FINDING_DOMAIN_NXDOMAIN, d->target.domain,
+		                  "the domain %s does not exist (NXDOMAIN)",
+		                  d->target.domain);
+		return;
+	default:
+		note_failure(p, r);
+		return;
+	}
+
+	for (i = 0; i < n; i++)
+		if (recs[i].name[0] == '\0')
+			nroot++;
+	if (nroot > 0 && n == 1 && recs[0].pref == 0) {
+		d->null_mx = 1;
+		model_finding_add(d, FINDING_NULL_MX, d->target.domain,
+		                  "null MX (MX 0 .): the domain says it accepts no "
+		                  "mail (RFC 7505)");
+		return;
+	}
+	if (nroot > 0)
+		model_finding_add(d, FINDING_NULL_MX_MIXED, d->target.domain,
+		                  "an MX record \".\" stands beside %zu other MX "
+		                  "records; RFC 7505 wants the null MX alone",
+		                  n - nroot);
+
+	qsort(recs, n, sizeof *recs, mx_cmp);
+	for (i = 0; i < n; i++) {
+		long hi;
+		size_t j;
+		bool dup = false;
+
+		if (recs[i].name[0] == '\0')
+			continue;
+		for (j = 0; j < d->nhosts; j++)
+			if (strcasecmp(d->hosts[j].name, recs[i].name) == 0)
+				dup = true;
+		if (dup)
+			continue;
+		hi = model_host_add(d, recs[i].name, recs[i].pref);
+		if (hi < 0) {
+			p->oom = true;
+			return;
+		}
+		if (looks_like_ip(recs[i].name)) {
+			d->hosts[hi].ip_literal = 1;
+			model_finding_add(d, FINDING_MX_TARGET_IP_LITERAL, recs[i].name,
+			                  "the MX target \"%s\" is an IP address; an MX "
+			                  "must name a host (RFC 5321 section 5.1)",
+			                  recs[i].name);
+		}
+	}
+	for (i = 0; i < d->nhosts; i++) {
+		size_t j;
+
+		for (j = 0; j < d->nhosts; j++)
+			if (j != i && d->hosts[j].pref == d->hosts[i].pref)
+				d->hosts[i].pref_shared = 1;
+	}
+	for (i = 0; i < d->nhosts; i++)
+		host_start(p, i);
+}
+
+static bool has_tag(const char *text, const char *tag)
+{
+	size_t n = strlen(tag);
+
+	return strncasecmp(text, tag, n) == 0 &&
+	       (text[n] == '\0' || text[n] == ' ' || text[n] == ';');
+}
+
+static void on_policy(struct probe *p, struct model_policy *pol,
+                      const char *tag, const struct dns_result *r)
+{
+	size_t i;
+
+	model_lookup_set(&pol->lookup, r);
+	note_failure(p, r);
+	for (i = 0; i < r->nrecords; i++) {
+		/* A NUL inside the TXT makes it unusable; keep it out. */
+		if (strlen(r->records[i].text) == r->records[i].text_len &&
+		    has_tag(r->records[i].text, tag)) {
+			if (model_policy_add(pol, r->records[i].text) < 0)
+				p->oom = true;
+		} else {
+			pol->nother++;
+		}
+	}
+	if (pol == &p->model.spf && pol->nrecords > 1)
+		model_finding_add(&p->model, FINDING_SPF_MULTIPLE, r->qname,
+		                  "%zu SPF records (v=spf1) at %s: receivers treat "
+		                  "that as a permanent error (RFC 7208 section 4.5)",
+		                  pol->nrecords, r->qname);
+}
+
+static void on_host_address(struct probe *p, size_t hi,
+                            const struct dns_result *r)
+{
+	struct model_host *h = &p->model.hosts[hi];
+	int family = r->type == DNS_A ? 4 : 6;
+	size_t i;
+
+	model_lookup_set(family == 4 ? &h->a : &h->aaaa, r);
+	note_failure(p, r);
+	if (r->cname[0] != '\0' && h->cname[0] == '\0') {
+		snprintf(h->cname, sizeof h->cname, "%s", r->cname);
+		if (!h->implicit)
+			model_finding_add(&p->model, FINDING_MX_TARGET_CNAME, h->name,
+			                  "the MX target %s is an alias (CNAME) of %s; "
+			                  "an MX must point to the host's own name "
+			                  "(RFC 2181 section 10.3)", h->name, r->cname);
+	}
+	for (i = 0; i < r->nrecords; i++) {
+		size_t before = h->naddrs;
+		long ai = model_address_add(h, r->records[i].addr, family);
+
+		if (ai < 0) {
+			p->oom = true;
+			return;
+		}
+		if (h->naddrs > before)         /* new, not a repeated record */
+			send_query(p, Q_PTR, hi, (size_t)ai, h->addrs[ai].addr, DNS_PTR);
+	}
+	if (h->a.done && h->aaaa.done && h->naddrs == 0) {
+		if (h->implicit)
+			model_finding_add(&p->model, FINDING_NO_MAIL_HOST, h->name,
+			                  "no MX records and no address for %s: nothing "
+			                  "can deliver mail to this domain (A: %s, AAAA: %s)",
+			                  h->name, dns_status_name(h->a.status),
+			                  dns_status_name(h->aaaa.status));
+		else
+			model_finding_add(&p->model, FINDING_MX_TARGET_NO_ADDRESS, h->name,
+			                  "the MX target %s has no address (A: %s, AAAA: %s)",
+			                  h->name, dns_status_name(h->a.status),
+			                  dns_status_name(h->aaaa.status));
+	}
+}
+
+static void on_tlsa(struct probe *p, size_t hi, const struct dns_result *r)
+{
+	struct model_host *h = &p->model.hosts[hi];
+	size_t i;
+
+	model_lookup_set(&h->tlsa, r);
+	note_failure(p, r);
+	for (i = 0; i < r->nrecords; i++)
+		if (model_tlsa_add(h, &r->records[i]) < 0)
+			p->oom = true;
+}
+
+static void fcrdns_settle(struct probe *p, struct model_address *a)
+{
+	if (a->fcrdns_pending > 0 || a->fcrdns == 1)
+		return;
+	a->fcrdns = 0;
+	model_finding_add(&p->model, FINDING_FCRDNS_MISMATCH, a->addr,
+	                  "%s has PTR %s, but that name does not resolve back to "
+	                  "%s (forward-confirmed reverse DNS fails)",
+	                  a->addr, a->ptr_names[0], a->addr);
+}
+
+static void on_ptr(struct probe *p, size_t hi, size_t ai,
+                   const struct dns_result *r)
+{
+	struct model_address *a = &p->model.hosts[hi].addrs[ai];
+	size_t i;
+
+	model_lookup_set(&a->ptr, r);
+	note_failure(p, r);
+	if (r->status != DNS_OK) {
+		if (!is_failure(r->status)) {
+			a->fcrdns = 0;
+			model_finding_add(&p->model, FINDING_PTR_MISSING, a->addr,
+			                  "%s has no PTR record (%s); many receivers "
+			                  "distrust such senders", a->addr,
+			                  dns_status_name(r->status));
+		}
+		return;
+	}
+	for (i = 0; i < r->nrecords && a->nptr < MODEL_PTR_MAX; i++)
+		snprintf(a->ptr_names[a->nptr++], DNS_NAME_MAX, "%s",
+		         r->records[i].name);
+	for (i = 0; i < a->nptr; i++)
+		if (send_query(p, Q_FCRDNS, hi, ai, a->ptr_names[i],
+		               a->family == 4 ? DNS_A : DNS_AAAA) == 0)
+			a->fcrdns_pending++;
+	fcrdns_settle(p, a);
+}
+
+static void on_fcrdns(struct probe *p, size_t hi, size_t ai,
+                      const struct dns_result *r)
+{
+	struct model_address *a = &p->model.hosts[hi].addrs[ai];
+	unsigned char want[16], got[16];
+	int af = a->family == 4 ? AF_INET : AF_INET6;
+	size_t i;
+
+	a->fcrdns_pending--;
+	note_failure(p, r);
+	inet_pton(af, a->addr, want);
+	for (i = 0; i < r->nrecords; i++) {
+		if (inet_pton(af, r->records[i].addr, got) == 1 &&
+		    memcmp(want, got, a->family == 4 ? 4 : 16) == 0 && a->fcrdns != 1) {
+			a->fcrdns = 1;
+			snprintf(a->fcrdns_name, sizeof a->fcrdns_name, "%s", r->qname);
+		}
+	}
+	fcrdns_settle(p, a);
+}
+
+static void on_result(const struct dns_result *r, void *arg)
+{
+	struct qctx *q = arg;
+	struct probe *p = q->probe;
+
+	p->pending--;
+	if (p->closing || r->status == DNS_CANCELLED) {
+		free(q);
+		return;
+	}
+	switch (q->purpose) {
+	case Q_MX: on_mx(p, r); break;
+	case Q_SPF: on_policy(p, &p->model.spf, "v=spf1", r); break;
+	case Q_DMARC: on_policy(p, &p->model.dmarc, "v=DMARC1", r); break;
+	case Q_MTA_STS: on_policy(p, &p->model.mta_sts, "v=STSv1", r); break;
+	case Q_TLS_RPT: on_policy(p, &p->model.tls_rpt, "v=TLSRPTv1", r); break;
+	case Q_HOST_A:
+	case Q_HOST_AAAA: on_host_address(p, q->host, r); break;
+	case Q_HOST_TLSA: on_tlsa(p, q->host, r); break;
+	case Q_PTR: on_ptr(p, q->host, q->addr, r); break;
+	case Q_FCRDNS: on_fcrdns(p, q->host, q->addr, r); break;
+	}
+	free(q);
+	if (p->pending == 0 && !p->model.complete) {
+		p->model.complete = 1;
+		p->model.dns_ms = loop_clock_ms() - p->model.started_ms;
+	}
+	if (p->cb.on_change != NULL)
+		p->cb.on_change(p, p->cb.arg);
+	if (p->model.complete && p->pending == 0 && p->cb.on_plan_done != NULL) {
+		void (*done)(struct probe *, void *) = p->cb.on_plan_done;
+
+		p->cb.on_plan_done = NULL;      /* once */
+		done(p, p->cb.arg);
+	}
+}
+
+struct probe *probe_new(struct loop *loop, const struct target *target,
+                        const struct probe_options *opt,
+                        const struct probe_callbacks *cb, char **cause)
+{
+	struct probe *p = calloc(1, sizeof *p);
+	const char *dom = target->domain;
+	char name[DNS_NAME_MAX + 16];
+
+	if (p == NULL) {
+		if (cause != NULL)
+			*cause = strdup("out of memory");
+		return NULL;
+	}
+	p->loop = loop;
+	if (cb != NULL)
+		p->cb = *cb;
+	model_domain_init(&p->model, target);
+	p->dns = dns_new(loop, &opt->dns, cause);
+	if (p->dns == NULL) {
+		free(p);
+		return NULL;
+	}
+	p->model.started_ms = loop_clock_ms();
+	send_query(p, Q_MX, 0, 0, dom, DNS_MX);
+	send_query(p, Q_SPF, 0, 0, dom, DNS_TXT);
+	if (snprintf(name, sizeof name, "_dmarc.%s", dom) < DNS_NAME_MAX)
+		send_query(p, Q_DMARC, 0, 0, name, DNS_TXT);
+	if (snprintf(name, sizeof name, "_mta-sts.%s", dom) < DNS_NAME_MAX)
+		send_query(p, Q_MTA_STS, 0, 0, name, DNS_TXT);
+	if (snprintf(name, sizeof name, "_smtp._tls.%s", dom) < DNS_NAME_MAX)
+		send_query(p, Q_TLS_RPT, 0, 0, name, DNS_TXT);
+	return p;
+}
+
+void probe_free(struct probe *p)
+{
+	if (p == NULL)
+		return;
+	p->closing = true;
+	dns_free(p->dns);
+	model_domain_free(&p->model);
+	free(p);
+}
+
+const struct model_domain *probe_model(const struct probe *p)
+{
+	return &p->model;
+}
+
+size_t probe_plan_pending(const struct probe *p)
+{
+	return p->pending;
+}

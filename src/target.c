@@ -1,0 +1,166 @@
+/*
+ * target.c — the user's input → a checked A-label domain (and local part).
+ */
+#include "mailflow/target.h"
+
+#include <ctype.h>
+#include <idn2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fail(char **cause, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[512];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (cause != NULL)
+		*cause = strdup(buf);
+	return -1;
+}
+
+/* Copies s for a message, with anything unprintable shown as \xHH. */
+static void show(const char *s, char *out, size_t outsz)
+{
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 5 < outsz; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(out + o, outsz - o, "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+}
+
+int target_check_hostname(const char *name, char **cause)
+{
+	size_t len = strlen(name), label = 0, i;
+	const char *start = name;
+	int all_digits = 1;
+
+	if (len == 0)
+		return fail(cause, "the name is empty");
+	if (len > 253)
+		return fail(cause, "the name is %zu characters long; "
+		            "a DNS name has at most 253", len);
+	for (i = 0; i <= len; i++) {
+		char c = name[i];
+
+		if (c == '.' || c == '\0') {
+			if (label == 0)
+				return fail(cause, "\"%s\" has an empty label "
+				            "(two dots in a row, or a dot at the start)", name);
+			if (label > 63)
+				return fail(cause, "label \"%.*s\" is %zu characters long; "
+				            "a label has at most 63", (int)label, start, label);
+			if (start[0] == '-' || start[label - 1] == '-')
+				return fail(cause, "label \"%.*s\" starts or ends with a hyphen",
+				            (int)label, start);
+			if (c == '\0')
+				break;
+			start = name + i + 1;
+			label = 0;
+			all_digits = 1;
+			continue;
+		}
+		if (!isalnum((unsigned char)c) && c != '-') {
+			char shown[64];
+			char one[2] = { c, '\0' };
+
+			show(one, shown, sizeof shown);
+			return fail(cause, "\"%s\" contains '%s': a host name has only "
+			            "letters, digits, hyphens and dots", name, shown);
+		}
+		if (!isdigit((unsigned char)c))
+			all_digits = 0;
+		label++;
+	}
+	if (all_digits)
+		return fail(cause, "\"%s\" ends in an all-numeric label: that is an "
+		            "IP address or a typo, not a domain", name);
+	return 0;
+}
+
+int target_parse(const char *input, struct target *t, char **cause)
+{
+	char shown[512], work[DNS_NAME_MAX * 4];
+	const char *at, *domain;
+	char *ascii = NULL;
+	size_t n, i;
+	int rc;
+
+	memset(t, 0, sizeof *t);
+	show(input, shown, sizeof shown);
+	n = strlen(input);
+	if (n == 0)
+		return fail(cause, "no domain or address given");
+	if (n >= sizeof work)
+		return fail(cause, "the input is %zu bytes long; too long for a "
+		            "domain or an address", n);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)input[i] < 0x20 || input[i] == 0x7f || input[i] == ' ')
+			return fail(cause, "\"%s\" contains a space or a control character",
+			            shown);
+
+	at = strrchr(input, '@');
+	if (at != NULL) {
+		size_t llen = (size_t)(at - input);
+
+		if (llen == 0)
+			return fail(cause, "\"%s\" has nothing before the @", shown);
+		if (llen >= TARGET_LOCAL_MAX)
+			return fail(cause, "the local part of \"%s\" is %zu characters; "
+			            "at most 64 are allowed", shown, llen);
+		for (i = 0; i < llen; i++)
+			if (strchr("<>()[]\\,;:\"", input[i]) != NULL)
+				return fail(cause, "the local part of \"%s\" contains '%c', "
+				            "which needs quoting; give the plain address", shown,
+				            input[i]);
+		memcpy(t->local, input, llen);
+		t->local[llen] = '\0';
+		domain = at + 1;
+	} else {
+		domain = input;
+	}
+	if (*domain == '[')
+		return fail(cause, "\"%s\" is an address literal; give a domain, or "
+		            "use -s HOST to test one server", shown);
+
+	snprintf(work, sizeof work, "%s", domain);
+	n = strlen(work);
+	if (n > 0 && work[n - 1] == '.')        /* an absolute name is fine */
+		work[--n] = '\0';
+	if (n == 0)
+		return fail(cause, "\"%s\" has no domain", shown);
+	snprintf(t->unicode, sizeof t->unicode, "%s", work);
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)work[i] >= 0x80)
+			t->is_idn = 1;
+	if (t->is_idn) {
+		rc = idn2_to_ascii_8z(work, &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+		if (rc != IDN2_OK) {
+			show(work, shown, sizeof shown);
+			return fail(cause, "\"%s\" is not a valid internationalised "
+			            "domain name: %s", shown, idn2_strerror(rc));
+		}
+		snprintf(work, sizeof work, "%s", ascii);
+		idn2_free(ascii);
+	}
+	for (i = 0; work[i] != '\0'; i++)
+		work[i] = (char)tolower((unsigned char)work[i]);
+	if (target_check_hostname(work, cause) < 0)
+		return -1;
+	if (strchr(work, '.') == NULL)
+		return fail(cause, "\"%s\" has no dot: give the full domain "
+		            "(e.g. example.com)", work);
+	snprintf(t->domain, sizeof t->domain, "%s", work);
+	return 0;
+}

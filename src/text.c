@@ -1,0 +1,78 @@
+/*
+ * text.c — bytes from the network made safe to show.
+ */
+#include "mailflow/text.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Length of a valid UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t utf8_valid_len(const unsigned char *s, size_t n)
+{
+	size_t need, i;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) { need = 2; cp = s[0] & 0x1f; }
+	else if (s[0] >= 0xe0 && s[0] <= 0xef) { need = 3; cp = s[0] & 0x0f; }
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4) { need = 4; cp = s[0] & 0x07; }
+	else return 0;
+	if (n < need)
+		return 0;
+	for (i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* No overlongs, no surrogates, nothing past U+10FFFF, and no C1
+	 * controls (U+0080-U+009F), which some terminals obey. */
+	if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
+	    (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	return need;
+}
+
+size_t text_sanitize(const char *in, size_t len, char *out, size_t outsz)
+{
+	static const char ellipsis[] = "\xe2\x80\xa6";
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0, o = 0;
+	char tmp[8];
+
+	while (i < len) {
+		size_t l = utf8_valid_len(s + i, len - i), tl;
+
+		if (l == 1 && s[i] >= 0x20 && s[i] != 0x7f) {
+			tmp[0] = (char)s[i];
+			tl = 1;
+		} else if (l == 1) {
+			switch (s[i]) {
+			case '\r': memcpy(tmp, "\\r", 3); break;
+			case '\n': memcpy(tmp, "\\n", 3); break;
+			case '\t': memcpy(tmp, "\\t", 3); break;
+			case 0x1b: memcpy(tmp, "\\e", 3); break;
+			default: snprintf(tmp, sizeof tmp, "\\x%02x", s[i]); break;
+			}
+			tl = strlen(tmp);
+		} else if (l > 1) {
+			memcpy(tmp, s + i, l);
+			tl = l;
+		} else {
+			memcpy(tmp, "\xef\xbf\xbd", 3);         /* U+FFFD */
+			tl = 3;
+			l = 1;
+		}
+		/* Keep room for the ellipsis and the NUL. */
+		if (o + tl + sizeof ellipsis > outsz) {
+			memcpy(out + o, ellipsis, sizeof ellipsis);
+			return o + sizeof ellipsis - 1;
+		}
+		memcpy(out + o, tmp, tl);
+		o += tl;
+		i += l;
+	}
+	out[o] = '\0';
+	return o;
+}

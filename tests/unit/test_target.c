@@ -1,0 +1,121 @@
+/*
+ * target_parse: domains, addresses, internationalised names, and every
+ * kind of invalid name refused with a reason before any query.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mailflow/target.h"
+
+static void test_plain_domain_and_address(void **state)
+{
+	struct target t;
+	char *cause = NULL;
+
+	(void)state;
+	assert_int_equal(target_parse("Example.COM.", &t, &cause), 0);
+	assert_string_equal(t.domain, "example.com");
+	assert_string_equal(t.local, "");
+	assert_int_equal(t.is_idn, 0);
+
+	assert_int_equal(target_parse("jane.doe+tag@Healthy.Lab.Test", &t, &cause), 0);
+	assert_string_equal(t.local, "jane.doe+tag");
+	assert_string_equal(t.domain, "healthy.lab.test");
+}
+
+static void test_idn(void **state)
+{
+	struct target t;
+	char *cause = NULL;
+
+	(void)state;
+	assert_int_equal(target_parse("bücher.example", &t, &cause), 0);
+	assert_string_equal(t.domain, "xn--bcher-kva.example");
+	assert_string_equal(t.unicode, "bücher.example");
+	assert_int_equal(t.is_idn, 1);
+
+	assert_int_equal(target_parse("info@Münich.example", &t, &cause), 0);
+	assert_string_equal(t.domain, "xn--mnich-kva.example");
+	assert_string_equal(t.local, "info");
+}
+
+static void expect_refused(const char *input, const char *words)
+{
+	struct target t;
+	char *cause = NULL;
+
+	if (target_parse(input, &t, &cause) != -1)
+		fail_msg("\"%s\" was accepted as %s", input, t.domain);
+	assert_non_null(cause);
+	if (strstr(cause, words) == NULL)
+		fail_msg("\"%s\": cause \"%s\" does not say \"%s\"", input, cause, words);
+	free(cause);
+}
+
+static void test_invalid_names(void **state)
+{
+	char label64[80], long_name[300];
+	size_t i;
+
+	(void)state;
+	memset(label64, 'a', 64);
+	strcpy(label64 + 64, ".test");
+	long_name[0] = '\0';
+	for (i = 0; i < 26; i++)
+		strcat(long_name, "abcdefghi.");     /* 260 characters */
+	strcat(long_name, "test");
+
+	expect_refused("", "no domain");
+	expect_refused("a..example", "empty label");
+	expect_refused(".example.com", "empty label");
+	expect_refused(label64, "at most 63");
+	expect_refused(long_name, "at most 253");
+	expect_refused("exa_mple.com", "contains '_'");
+	expect_refused("exa mple.com", "space");
+	expect_refused("bad\x1b[2J.com", "control character");
+	expect_refused("-abc.com", "hyphen");
+	expect_refused("abc-.com", "hyphen");
+	expect_refused("user@", "no domain");
+	expect_refused("@example.com", "nothing before the @");
+	expect_refused("localhost", "no dot");
+	expect_refused("192.0.2.1", "all-numeric");
+	expect_refused("user@[192.0.2.1]", "address literal");
+	expect_refused("a\"b@example.com", "quoting");
+	expect_refused("\xff\xfe.example", "internationalised");
+	{
+		char local[100];
+
+		memset(local, 'x', 70);
+		strcpy(local + 70, "@example.com");
+		expect_refused(local, "at most 64");
+	}
+}
+
+static void test_check_hostname(void **state)
+{
+	char *cause = NULL;
+
+	(void)state;
+	assert_int_equal(target_check_hostname("mx1.healthy.lab.test", &cause), 0);
+	assert_int_equal(target_check_hostname("xn--bcher-kva.example", &cause), 0);
+	assert_int_equal(target_check_hostname("mx1..test", &cause), -1);
+	free(cause);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain_domain_and_address),
+		cmocka_unit_test(test_idn),
+		cmocka_unit_test(test_invalid_names),
+		cmocka_unit_test(test_check_hostname),
+	};
+
+	return cmocka_run_group_tests_name("target", tests, NULL, NULL);
+}
