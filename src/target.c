@@ -161,6 +161,8 @@ int target_parse(const char *input, struct target *t, char **cause)
 	if (strchr(work, '.') == NULL)
 		return fail(cause, "\"%s\" has no dot: give the full domain "
 		            "(e.g. example.com)", work);
-	snprintf(t->domain, sizeof t->domain, "%s", work);
+	/* target_check_hostname() bounded it to 253 characters. */
+	n = strlen(work);
+	memcpy(t->domain, work, n + 1);
 	return 0;
 }
