@@ -14,13 +14,6 @@ static const char *const finding_ids[] = {
 #undef MODEL_FINDING_ID
 };
 
-const char *model_finding_id(enum model_finding_kind kind)
-{
-	if ((size_t)kind < FINDING__COUNT)
-		return finding_ids[kind];
-	return "?";
-}
-
 /* Grows an array by one element; returns the new element or NULL. */
 static void *array_push(void **array, size_t *n, size_t elem)
 {
@@ -32,6 +25,95 @@ static void *array_push(void **array, size_t *n, size_t elem)
 	memset(p + *n * elem, 0, elem);
 	return p + (*n)++ * elem;
 }
+
+static const char *const step_ids[] = {
+#define MODEL_STEP_ID(name, id) [STEP_##name] = id,
+	MODEL_STEPS(MODEL_STEP_ID)
+#undef MODEL_STEP_ID
+};
+
+const char *model_step_id(enum model_step_id step)
+{
+	if ((size_t)step < STEP__COUNT)
+		return step_ids[step];
+	return "?";
+}
+
+const char *model_step_state_name(enum model_step_state state)
+{
+	static const char *const names[] = {
+		[STEP_NOT_RUN] = "not run", [STEP_RUNNING] = "running",
+		[STEP_OK] = "ok", [STEP_REJECTED] = "rejected",
+		[STEP_FAILED] = "failed", [STEP_SKIPPED] = "skipped",
+	};
+
+	if ((size_t)state < sizeof names / sizeof names[0])
+		return names[state];
+	return "?";
+}
+
+const char *model_fail_name(enum model_fail fail)
+{
+	static const char *const names[] = {
+		[FAIL_NONE] = "", [FAIL_CONNECT] = "connect",
+		[FAIL_TIMEOUT] = "timeout", [FAIL_CLOSED] = "closed",
+		[FAIL_PROTOCOL] = "protocol", [FAIL_TLS] = "tls",
+		[FAIL_POLICY] = "policy",
+	};
+
+	if ((size_t)fail < sizeof names / sizeof names[0])
+		return names[fail];
+	return "?";
+}
+
+struct model_line *model_session_add_line(struct model_session *s, char dir,
+                                          uint64_t at_ms, const char *bytes,
+                                          size_t len)
+{
+	struct model_line *l;
+	char *copy;
+
+	if (s->transcript_bytes + len > MODEL_TRANSCRIPT_MAX) {
+		s->transcript_cut = 1;
+		return NULL;
+	}
+	copy = malloc(len + 1);
+	if (copy == NULL)
+		return NULL;
+	memcpy(copy, bytes, len);
+	copy[len] = '\0';
+	l = array_push((void **)&s->lines, &s->nlines, sizeof *l);
+	if (l == NULL) {
+		free(copy);
+		return NULL;
+	}
+	l->dir = dir;
+	l->at_ms = at_ms;
+	l->bytes = copy;
+	l->len = len;
+	s->transcript_bytes += len;
+	return l;
+}
+
+void model_session_free(struct model_session *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nlines; i++)
+		free(s->lines[i].bytes);
+	free(s->lines);
+	free(s);
+}
+
+const char *model_finding_id(enum model_finding_kind kind)
+{
+	if ((size_t)kind < FINDING__COUNT)
+		return finding_ids[kind];
+	return "?";
+}
+
 
 void model_domain_init(struct model_domain *d, const struct target *t)
 {
@@ -54,6 +136,10 @@ void model_domain_free(struct model_domain *d)
 	size_t i;
 
 	for (i = 0; i < d->nhosts; i++) {
+		size_t j;
+
+		for (j = 0; j < d->hosts[i].naddrs; j++)
+			model_session_free(d->hosts[i].addrs[j].session);
 		free(d->hosts[i].addrs);
 		free(d->hosts[i].tlsa_records);
 	}

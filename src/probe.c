@@ -28,9 +28,16 @@ struct probe {
 	struct dns *dns;
 	struct model_domain model;
 	struct probe_callbacks cb;
+	struct probe_options opt;
+	char rcpt[TARGET_LOCAL_MAX + DNS_NAME_MAX + 2];
 	size_t pending;
+	struct smtp_session **sessions;
+	size_t nsessions;
+	size_t running;
 	bool closing;
 	bool oom;
+	bool done_reported;
+	struct loop_timer *done_timer;
 };
 
 struct qctx {
@@ -40,6 +47,67 @@ struct qctx {
 };
 
 static void on_result(const struct dns_result *r, void *arg);
+static void check_done(struct probe *p);
+
+static void on_session_line(struct smtp_session *ss, const struct model_line *l,
+                            void *arg)
+{
+	struct probe *p = arg;
+
+	(void)ss;
+	(void)l;
+	if (p->cb.on_change != NULL)
+		p->cb.on_change(p, p->cb.arg);
+}
+
+static void on_session_done(struct smtp_session *ss, void *arg)
+{
+	struct probe *p = arg;
+
+	(void)ss;
+	p->running--;
+	if (p->cb.on_change != NULL)
+		p->cb.on_change(p, p->cb.arg);
+	check_done(p);
+}
+
+/* A session with an address as soon as it is known: nothing waits for
+ * the rest of the plan (PTR, TLSA, policies). */
+static void session_start(struct probe *p, struct model_host *h, size_t ai)
+{
+	static const struct smtp_callbacks scb = {
+		on_session_line, NULL, on_session_done,
+	};
+	struct model_address *a = &h->addrs[ai];
+	struct smtp_session **grown, *ss;
+	struct model_session *m;
+	struct smtp_options so = p->opt.session;
+
+	if (!p->opt.smtp || (p->opt.family && p->opt.family != a->family))
+		return;
+	m = calloc(1, sizeof *m);
+	grown = realloc(p->sessions, (p->nsessions + 1) * sizeof *grown);
+	if (m == NULL || grown == NULL) {
+		free(m);
+		p->oom = true;
+		return;
+	}
+	p->sessions = grown;
+	snprintf(m->host, sizeof m->host, "%s", h->name);
+	snprintf(m->addr, sizeof m->addr, "%s", a->addr);
+	m->port = p->opt.port ? p->opt.port : 25;
+	if (so.rcpt_to == NULL)
+		so.rcpt_to = p->rcpt;
+	a->session = m;
+	ss = smtp_session_start(p->loop, m, &so, &scb, p);
+	if (ss == NULL) {
+		snprintf(m->error, sizeof m->error, "out of memory");
+		m->done = 1;
+		return;
+	}
+	p->sessions[p->nsessions++] = ss;
+	p->running++;
+}
 
 /* 0 when the query is in flight; -1 when it could not be sent (recorded). */
 static int send_query(struct probe *p, enum purpose purpose, size_t host,
@@ -278,8 +346,10 @@ static void on_host_address(struct probe *p, size_t hi,
 			p->oom = true;
 			return;
 		}
-		if (h->naddrs > before)         /* new, not a repeated record */
+		if (h->naddrs > before) {       /* new, not a repeated record */
 			send_query(p, Q_PTR, hi, (size_t)ai, h->addrs[ai].addr, DNS_PTR);
+			session_start(p, h, (size_t)ai);
+		}
 	}
 	if (h->a.done && h->aaaa.done && h->naddrs == 0) {
 		if (h->implicit)
@@ -403,6 +473,34 @@ static void on_result(const struct dns_result *r, void *arg)
 		p->cb.on_plan_done = NULL;      /* once */
 		done(p, p->cb.arg);
 	}
+	check_done(p);
+}
+
+static void check_done(struct probe *p)
+{
+	if (p->done_reported || p->closing || !p->model.complete ||
+	    p->pending > 0 || p->running > 0)
+		return;
+	p->done_reported = true;
+	if (p->cb.on_done != NULL)
+		p->cb.on_done(p, p->cb.arg);
+}
+
+/* -s with an IP address: no DNS at all; the end is reported from the loop. */
+static void on_direct_ready(struct loop_timer *t, void *arg)
+{
+	struct probe *p = arg;
+
+	(void)t;
+	p->done_timer = NULL;
+	p->model.complete = 1;
+	if (p->cb.on_plan_done != NULL) {
+		void (*done)(struct probe *, void *) = p->cb.on_plan_done;
+
+		p->cb.on_plan_done = NULL;
+		done(p, p->cb.arg);
+	}
+	check_done(p);
 }
 
 struct probe *probe_new(struct loop *loop, const struct target *target,
@@ -419,15 +517,40 @@ struct probe *probe_new(struct loop *loop, const struct target *target,
 		return NULL;
 	}
 	p->loop = loop;
+	p->opt = *opt;
 	if (cb != NULL)
 		p->cb = *cb;
 	model_domain_init(&p->model, target);
+	snprintf(p->rcpt, sizeof p->rcpt, "%s@%s",
+	         target->local[0] ? target->local : "postmaster", dom);
 	p->dns = dns_new(loop, &opt->dns, cause);
 	if (p->dns == NULL) {
 		free(p);
 		return NULL;
 	}
 	p->model.started_ms = loop_clock_ms();
+	if (opt->server != NULL) {
+		long hi = model_host_add(&p->model, opt->server, 0);
+
+		if (hi < 0) {
+			probe_free(p);
+			if (cause != NULL)
+				*cause = strdup("out of memory");
+			return NULL;
+		}
+		if (looks_like_ip(opt->server)) {
+			unsigned char buf[16];
+			int fam = inet_pton(AF_INET, opt->server, buf) == 1 ? 4 : 6;
+			long ai = model_address_add(&p->model.hosts[hi], opt->server, fam);
+
+			if (ai >= 0)
+				session_start(p, &p->model.hosts[hi], (size_t)ai);
+			p->done_timer = loop_timer_add(loop, 0, 0, on_direct_ready, p);
+		} else {
+			host_start(p, (size_t)hi);
+		}
+		return p;
+	}
 	send_query(p, Q_MX, 0, 0, dom, DNS_MX);
 	send_query(p, Q_SPF, 0, 0, dom, DNS_TXT);
 	if (snprintf(name, sizeof name, "_dmarc.%s", dom) < DNS_NAME_MAX)
@@ -441,12 +564,23 @@ struct probe *probe_new(struct loop *loop, const struct target *target,
 
 void probe_free(struct probe *p)
 {
+	size_t i;
+
 	if (p == NULL)
 		return;
 	p->closing = true;
 	dns_free(p->dns);
+	for (i = 0; i < p->nsessions; i++)
+		smtp_session_free(p->sessions[i]);
+	free(p->sessions);
+	loop_timer_remove(p->done_timer);
 	model_domain_free(&p->model);
 	free(p);
+}
+
+size_t probe_sessions_running(const struct probe *p)
+{
+	return p->running;
 }
 
 const struct model_domain *probe_model(const struct probe *p)

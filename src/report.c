@@ -6,6 +6,9 @@
 
 #include <string.h>
 
+/* A transcript line shown in full up to this (sanitized) size. */
+#define REPORT_LINE_MAX 8192
+
 static void put_safe(FILE *out, const char *s)
 {
 	char buf[1024];
@@ -117,4 +120,79 @@ void report_plan_text(FILE *out, const struct model_domain *d)
 		put_safe(out, d->findings[i].detail);
 		fputc('\n', out);
 	}
+}
+
+static const char *step_mark(enum model_step_state st)
+{
+	switch (st) {
+	case STEP_OK: return "ok";
+	case STEP_REJECTED: return "REJECTED";
+	case STEP_FAILED: return "FAILED";
+	case STEP_SKIPPED: return "skipped";
+	case STEP_RUNNING: return "running";
+	default: return "-";
+	}
+}
+
+void report_session_text(FILE *out, const struct model_session *s)
+{
+	size_t i;
+	int st;
+
+	fprintf(out, "Session  ");
+	put_safe(out, s->host);
+	fprintf(out, " [%s]:%u", s->addr, s->port);
+	if (s->local_addr[0])
+		fprintf(out, " from %s", s->local_addr);
+	fputc('\n', out);
+	for (st = 0; st < STEP__COUNT; st++) {
+		const struct model_step *p = &s->steps[st];
+
+		if (p->state == STEP_NOT_RUN)
+			continue;
+		fprintf(out, "  %-9s %-9s %5llu ms", model_step_id((enum model_step_id)st),
+		        step_mark(p->state), (unsigned long long)p->ms);
+		if (p->code)
+			fprintf(out, "  %d%s%s", p->code, p->enhanced[0] ? " " : "", p->enhanced);
+		if (p->detail[0]) {
+			fputs("  ", out);
+			put_safe(out, p->detail);
+		}
+		fputc('\n', out);
+	}
+	if (s->tls.handshake_done) {
+		fprintf(out, "  TLS      %s %s (%d bits); chain %s; name %s; expires %s (%ld days)\n",
+		        s->tls.version, s->tls.cipher, s->tls.cipher_bits,
+		        s->tls.chain_ok ? "verified" : s->tls.verify_error,
+		        s->tls.name_ok ? "matches" : "does not match",
+		        s->tls.not_after, s->tls.days_left);
+		fputs("           subject ", out);
+		put_safe(out, s->tls.subject);
+		fputs("; issuer ", out);
+		put_safe(out, s->tls.issuer);
+		fputs("\n           SANs ", out);
+		put_safe(out, s->tls.sans);
+		fprintf(out, "\n           sha256 %s\n           spki sha256 %s\n",
+		        s->tls.sha256_cert, s->tls.sha256_spki);
+	}
+	if (s->error[0]) {
+		fputs("  end: ", out);
+		put_safe(out, s->error);
+		fputc('\n', out);
+	}
+	fputs("  Transcript\n", out);
+	for (i = 0; i < s->nlines; i++) {
+		const struct model_line *l = &s->lines[i];
+		char buf[REPORT_LINE_MAX];
+
+		text_sanitize(l->bytes, l->len, buf, sizeof buf);
+		fprintf(out, "  %+8.3f %c: %s", (double)l->at_ms / 1000.0, l->dir, buf);
+		if (l->note[0]) {
+			fputs("  ", out);
+			put_safe(out, l->note);
+		}
+		fputc('\n', out);
+	}
+	if (s->transcript_cut)
+		fputs("  (transcript cut: it passed its size limit)\n", out);
 }

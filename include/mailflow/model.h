@@ -13,8 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mailflow/conn.h"
 #include "mailflow/dns.h"
+#include "mailflow/reply.h"
 #include "mailflow/target.h"
+#include "mailflow/tls.h"
 
 /* The outcome of one DNS lookup. */
 struct model_lookup {
@@ -25,6 +28,114 @@ struct model_lookup {
 	uint64_t ms;
 	char detail[96];
 };
+
+/* ---- an SMTP session with one address -------------------------------- */
+
+/* The steps of DESIGN.md's per-host checklist that a session measures. */
+#define MODEL_STEPS(X) \
+	X(CONNECT,  "connect") \
+	X(BANNER,   "banner") \
+	X(EHLO,     "ehlo") \
+	X(STARTTLS, "starttls") \
+	X(AUTH,     "auth") \
+	X(MAIL,     "mail") \
+	X(RCPT,     "rcpt") \
+	X(RELAY,    "relay") \
+	X(DATA,     "data") \
+	X(RSET,     "rset") \
+	X(QUIT,     "quit")
+
+enum model_step_id {
+#define MODEL_STEP_ENUM(name, id) STEP_##name,
+	MODEL_STEPS(MODEL_STEP_ENUM)
+#undef MODEL_STEP_ENUM
+	STEP__COUNT
+};
+
+enum model_step_state {
+	STEP_NOT_RUN,   /* never reached (an earlier step ended the session) */
+	STEP_RUNNING,
+	STEP_OK,        /* a positive reply (2xx/3xx), or done (connect, TLS) */
+	STEP_REJECTED,  /* a 4xx/5xx reply */
+	STEP_FAILED,    /* no usable reply: timeout, connection lost, protocol */
+	STEP_SKIPPED,   /* not attempted on purpose; detail says why */
+};
+
+/* Failure classes, so the checklist can explain without parsing text. */
+enum model_fail {
+	FAIL_NONE,
+	FAIL_CONNECT,   /* refused, unreachable, connect timeout: see conn_error */
+	FAIL_TIMEOUT,   /* no reply within the step's timeout */
+	FAIL_CLOSED,    /* the server closed or reset the connection */
+	FAIL_PROTOCOL,  /* a malformed reply, injection, unexpected data */
+	FAIL_TLS,       /* handshake failure */
+	FAIL_POLICY,    /* our own rule: TLS required, plaintext AUTH refused */
+};
+
+struct model_step {
+	enum model_step_state state;
+	enum model_fail fail;
+	int code;
+	char enhanced[16];
+	char text[256];         /* first line's text, raw bytes, cut */
+	uint64_t at_ms;         /* when it started, from the session start */
+	uint64_t ms;            /* how long it took */
+	char detail[256];
+};
+
+/* One transcript line: C (client), S (server) or I (the tool's note). */
+struct model_line {
+	char dir;
+	uint64_t at_ms;         /* from the session start, monotonic */
+	char *bytes;            /* exactly as sent/received, without CRLF;
+	                           credentials replaced, see masked */
+	size_t len;
+	int code;               /* server lines: the reply code */
+	unsigned flags;         /* server lines: REPLY_F_* of the reply */
+	int masked;             /* bytes are a placeholder for credentials */
+	char note[96];          /* e.g. a 334 prompt decoded */
+};
+
+#define MODEL_TRANSCRIPT_MAX (256 * 1024)
+
+struct model_session {
+	char host[DNS_NAME_MAX];        /* the MX host name (SNI, cert name) */
+	char addr[46];
+	uint16_t port;
+	int running, done;
+	uint64_t started_ms;            /* monotonic, absolute */
+	uint64_t ended_ms;
+	struct model_step steps[STEP__COUNT];
+	struct model_line *lines;
+	size_t nlines;
+	size_t transcript_bytes;
+	int transcript_cut;             /* over MODEL_TRANSCRIPT_MAX: later lines dropped */
+	char local_addr[64];
+	enum conn_error conn_error;     /* with FAIL_CONNECT / FAIL_CLOSED */
+	uint64_t banner_ms;             /* connected → banner complete */
+	struct ehlo ehlo;               /* the last EHLO reply (after TLS if any) */
+	int ehlo_done;
+	int used_helo;                  /* EHLO refused, HELO used */
+	int starttls_offered;           /* in the plaintext EHLO */
+	int tls_active;
+	int tls_implicit;               /* TLS on connect (port 465) */
+	struct tls_facts tls;
+	int tls_injection;              /* plaintext after the STARTTLS 220 */
+	int unsolicited;                /* bytes when the server should be quiet */
+	unsigned reply_flags;           /* OR of every reply's REPLY_F_* */
+	int authenticated;
+	int notify_sent;                /* RCPT carried NOTIFY= (DSN) */
+	char error[256];                /* the session's end, in words */
+};
+
+const char *model_step_id(enum model_step_id step);
+const char *model_step_state_name(enum model_step_state state);
+const char *model_fail_name(enum model_fail fail);
+/* Appends a transcript line (bounded); returns it, or NULL when cut. */
+struct model_line *model_session_add_line(struct model_session *s, char dir,
+                                          uint64_t at_ms, const char *bytes,
+                                          size_t len);
+void model_session_free(struct model_session *s);
 
 #define MODEL_PTR_MAX 4
 
@@ -39,6 +150,9 @@ struct model_address {
 	int fcrdns;
 	char fcrdns_name[DNS_NAME_MAX];
 	size_t fcrdns_pending;
+	/* The SMTP session with this address, or NULL (not probed). Heap
+	 * allocated so it stays put while the addresses array grows. */
+	struct model_session *session;
 };
 
 struct model_tlsa {

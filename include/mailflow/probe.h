@@ -16,6 +16,7 @@
 
 #include "mailflow/dns.h"
 #include "mailflow/model.h"
+#include "mailflow/smtp.h"
 #include "mailflow/target.h"
 
 struct loop;
@@ -24,11 +25,21 @@ struct probe;
 struct probe_callbacks {
 	void (*on_change)(struct probe *probe, void *arg);
 	void (*on_plan_done)(struct probe *probe, void *arg);
+	/* The DNS plan and every SMTP session have ended. */
+	void (*on_done)(struct probe *probe, void *arg);
 	void *arg;
 };
 
 struct probe_options {
 	struct dns_options dns;
+	/* SMTP: a session with every address as soon as it is known. */
+	int smtp;                       /* 0: DNS plan only */
+	struct smtp_options session;    /* rcpt_to NULL: postmaster@DOMAIN */
+	uint16_t port;                  /* 0: 25 */
+	int family;                     /* 4 or 6: only such addresses; 0: both */
+	/* -s HOST: this host only, no MX and no policy lookups. An IP
+	 * address is probed without any DNS. */
+	const char *server;
 };
 
 /* NULL with *cause set (bad DNS options, out of memory). */
@@ -39,5 +50,7 @@ void probe_free(struct probe *probe);
 const struct model_domain *probe_model(const struct probe *probe);
 /* Queries still in flight for the plan. */
 size_t probe_plan_pending(const struct probe *probe);
+/* SMTP sessions still running. */
+size_t probe_sessions_running(const struct probe *probe);
 
 #endif

@@ -12,5 +12,7 @@
 /* The DNS plan as text: MX hosts, addresses, reverse DNS, TLSA, the
  * policy records and the findings. */
 void report_plan_text(FILE *out, const struct model_domain *d);
+/* One SMTP session: its steps, TLS facts and the whole transcript. */
+void report_session_text(FILE *out, const struct model_session *s);
 
 #endif

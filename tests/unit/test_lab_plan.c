@@ -61,8 +61,8 @@ static const struct model_domain *plan(struct run *r, struct loop *loop,
                                        const char *input, const char *servers,
                                        int timeout_ms, int tries)
 {
-	struct probe_options opt = { .dns = { servers, timeout_ms, tries } };
-	struct probe_callbacks cb = { on_change, on_plan_done, r };
+	struct probe_options opt = { .dns = { servers, timeout_ms, tries }, .smtp = 0 };
+	struct probe_callbacks cb = { on_change, on_plan_done, NULL, r };
 	struct loop_timer *guard;
 	struct target t;
 	char *cause = NULL;

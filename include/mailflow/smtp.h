@@ -1,0 +1,91 @@
+/*
+ * smtp — one client session with one address: the "telnet host 25"
+ * routine, done by the program, every step timed and every byte recorded
+ * into a struct model_session.
+ *
+ * banner → EHLO (HELO if EHLO is refused) → STARTTLS when offered → EHLO
+ * → AUTH when asked → MAIL FROM → RCPT TO the target (NOTIFY= where DSN is
+ * advertised) → RCPT TO an outside address (the relay test) → DATA with
+ * --send → RSET → QUIT. Nothing is sent after a step whose failure makes
+ * the rest meaningless; the session ends with QUIT whenever the connection
+ * can still carry it.
+ *
+ * Call protocol: smtp_session_start() connects and returns; callbacks
+ * report each transcript line, each finished step and the end (on_done,
+ * once). Do not free the session from its own callbacks except on_done.
+ * The model_session belongs to the caller and outlives the session.
+ */
+#ifndef MAILFLOW_SMTP_H
+#define MAILFLOW_SMTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mailflow/model.h"
+
+struct loop;
+struct tls_ctx;
+
+enum smtp_tls_mode { SMTP_TLS_AUTO, SMTP_TLS_REQUIRE, SMTP_TLS_OFF };
+
+/* swaks' --quit-after points. */
+enum smtp_quit_after {
+	SMTP_QUIT_NEVER, SMTP_QUIT_CONNECT, SMTP_QUIT_BANNER, SMTP_QUIT_EHLO,
+	SMTP_QUIT_TLS, SMTP_QUIT_AUTH, SMTP_QUIT_MAIL, SMTP_QUIT_RCPT,
+};
+
+struct smtp_options {
+	const char *helo;               /* EHLO name */
+	const char *mail_from;          /* "" for the null sender <> */
+	const char *rcpt_to;
+	const char *relay_to;           /* NULL: no relay test */
+	enum smtp_tls_mode tls;
+	int tls_on_connect;             /* implicit TLS (465) */
+	struct tls_ctx *tls_ctx;
+	const char *auth_user;          /* NULL: no AUTH */
+	const char *auth_pass;
+	int allow_plaintext_auth;
+	int send;                       /* DATA with a test message */
+	enum smtp_quit_after quit_after;
+	int timeout_ms;                 /* per command */
+	int banner_timeout_ms;
+	int connect_timeout_ms;
+	const char *bind_addr;
+};
+
+struct smtp_session;
+
+struct smtp_callbacks {
+	void (*on_line)(struct smtp_session *s, const struct model_line *line,
+	                void *arg);
+	void (*on_step)(struct smtp_session *s, enum model_step_id step,
+	                void *arg);
+	void (*on_done)(struct smtp_session *s, void *arg);
+};
+
+struct smtp_session *smtp_session_start(struct loop *loop,
+                                        struct model_session *data,
+                                        const struct smtp_options *opt,
+                                        const struct smtp_callbacks *cb,
+                                        void *arg);
+void smtp_session_free(struct smtp_session *s);
+struct model_session *smtp_session_data(struct smtp_session *s);
+/* The state machine's current state, by name ("EHLO", "DONE"...). */
+const char *smtp_session_state(const struct smtp_session *s);
+
+/* ---- pure helpers ------------------------------------------------------- */
+
+const char *smtp_quit_after_name(enum smtp_quit_after q);
+/* "connect", "banner", ... → value; -1 if unknown. */
+int smtp_quit_after_parse(const char *s);
+/* Dot-stuffs body (RFC 5321 §4.5.2) with CRLF line ends and the final
+ * ".\r\n"; returns a malloc'd buffer and its length in *outlen. */
+char *smtp_dot_stuff(const char *body, size_t len, size_t *outlen);
+/* A complete test message (Date, Message-ID, From, To, Subject). */
+char *smtp_test_message(const char *from, const char *to, const char *helo);
+/* Base64 (for AUTH); returns malloc'd, NUL-terminated. */
+char *smtp_base64(const unsigned char *in, size_t len);
+/* Decodes base64 into out (bounded); -1 when it is not base64. */
+int smtp_base64_decode(const char *in, size_t len, char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * tls — OpenSSL 3 for the client side of STARTTLS and implicit TLS.
+ *
+ * One tls_ctx per run (trust store: the system's, or --ca-file). Each
+ * connection gets an SSL with SNI set to the MX host name. Verification
+ * never stops a session: the handshake completes whatever the chain and
+ * name, and tls_facts_collect() records what was wrong, so the session can
+ * go on and the checklist can judge (a failed check is evidence, not an
+ * abort).
+ */
+#ifndef MAILFLOW_TLS_H
+#define MAILFLOW_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ssl_st SSL;
+struct tls_ctx;
+
+struct tls_facts {
+	int handshake_done;     /* 1 when the handshake completed */
+	char version[16];       /* "TLSv1.3" */
+	char cipher[64];
+	int cipher_bits;
+	char subject[256];      /* one line, RFC 2253 */
+	char issuer[256];
+	char sans[1024];        /* "DNS:a, DNS:b, IP:..." */
+	char not_before[32];    /* "2026-11-22 17:00:00 UTC" */
+	char not_after[32];
+	long days_left;         /* until not_after; negative when expired */
+	char sha256_cert[65];   /* hex of the DER certificate */
+	char sha256_spki[65];   /* hex of the DER SubjectPublicKeyInfo */
+	int chain_ok;           /* the chain verifies against the trust store */
+	int name_ok;            /* the certificate names the MX host */
+	long verify_code;       /* X509_V_* of the chain, 0 when fine */
+	char verify_error[128]; /* its text */
+	char failure[256];      /* why the handshake failed (alert text...) */
+};
+
+/* NULL with *cause set. ca_file NULL: the system's trust store. */
+struct tls_ctx *tls_ctx_new(const char *ca_file, char **cause);
+void tls_ctx_free(struct tls_ctx *ctx);
+
+/* A client SSL on fd with SNI and the name to check set; NULL on error. */
+SSL *tls_ssl_new(struct tls_ctx *ctx, int fd, const char *host);
+
+/* After the handshake: fill facts (chain and name checked against host). */
+void tls_facts_collect(SSL *ssl, const char *host, struct tls_facts *facts);
+/* After a failed handshake: the reason, from the OpenSSL error queue. */
+void tls_failure_text(SSL *ssl, int ssl_error, char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,511 @@
+/*
+ * conn.c — non-blocking TCP with an optional TLS layer (see conn.h).
+ *
+ * OpenSSL on a non-blocking socket: WANT_READ / WANT_WRITE say which
+ * direction to wait for, whatever the operation was (a read may need a
+ * write during renegotiation or TLS 1.3 key updates), so the watcher's
+ * interest follows what OpenSSL last asked for. After a successful
+ * SSL_read we keep reading until WANT_READ, because poll() cannot see the
+ * records OpenSSL has already buffered. ERR_clear_error() before every
+ * SSL call, so a stale error never explains a new failure.
+ */
+#include "mailflow/conn.h"
+#include "mailflow/loop.h"
+#include "mailflow/tls.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define OUT_LIMIT (1024 * 1024 + 64 * 1024)
+
+enum conn_phase { PH_IDLE, PH_CONNECTING, PH_OPEN, PH_HANDSHAKE, PH_DEAD };
+
+struct conn {
+	struct loop *loop;
+	struct conn_callbacks cb;
+	void *arg;
+	int fd;
+	enum conn_phase phase;
+	struct loop_watch *watch;
+	struct loop_timer *timer;
+	SSL *ssl;
+	/* What OpenSSL last asked to wait for, while a TLS op is pending. */
+	unsigned ssl_want;
+	char *out;
+	size_t out_len, out_cap;
+	int busy;               /* callbacks on the stack */
+	bool doomed;            /* conn_free() called inside a callback */
+	int connect_errno;
+	char local[64];
+};
+
+static const char *const error_names[] = {
+	[CONN_REFUSED] = "refused",
+	[CONN_UNREACHABLE] = "unreachable",
+	[CONN_TIMEOUT] = "timeout",
+	[CONN_CLOSED] = "closed",
+	[CONN_RESET] = "reset",
+	[CONN_TLS] = "tls",
+	[CONN_OTHER] = "error",
+};
+
+const char *conn_error_name(enum conn_error err)
+{
+	if ((size_t)err < sizeof error_names / sizeof error_names[0])
+		return error_names[err];
+	return "?";
+}
+
+static enum conn_error error_from_errno(int e)
+{
+	switch (e) {
+	case ECONNREFUSED: return CONN_REFUSED;
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+	case ENETDOWN:
+	case EHOSTDOWN: return CONN_UNREACHABLE;
+	case ETIMEDOUT: return CONN_TIMEOUT;
+	case ECONNRESET:
+	case EPIPE: return CONN_RESET;
+	default: return CONN_OTHER;
+	}
+}
+
+struct conn *conn_new(struct loop *loop, const struct conn_callbacks *cb,
+                      void *arg)
+{
+	struct conn *c = calloc(1, sizeof *c);
+
+	if (c == NULL)
+		return NULL;
+	c->loop = loop;
+	c->cb = *cb;
+	c->arg = arg;
+	c->fd = -1;
+	return c;
+}
+
+static void conn_destroy(struct conn *c)
+{
+	loop_watch_remove(c->watch);
+	loop_timer_remove(c->timer);
+	if (c->ssl != NULL)
+		SSL_free(c->ssl);
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->out);
+	free(c);
+}
+
+void conn_free(struct conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->busy > 0) {
+		c->doomed = true;
+		return;
+	}
+	conn_destroy(c);
+}
+
+/* Closes the transport and reports why; the conn stays until freed. */
+static void fail(struct conn *c, enum conn_error err, const char *detail)
+{
+	if (c->phase == PH_DEAD)
+		return;
+	c->phase = PH_DEAD;
+	loop_watch_remove(c->watch);
+	c->watch = NULL;
+	loop_timer_remove(c->timer);
+	c->timer = NULL;
+	if (c->cb.on_error != NULL)
+		c->cb.on_error(c, err, detail, c->arg);
+}
+
+static void update_interest(struct conn *c)
+{
+	unsigned want = 0;
+
+	if (c->watch == NULL)
+		return;
+	if (c->phase == PH_CONNECTING) {
+		want = LOOP_WRITE;
+	} else if (c->ssl != NULL && c->ssl_want != 0) {
+		want = c->ssl_want;
+		if (c->phase == PH_OPEN)
+			want |= LOOP_READ;
+	} else if (c->phase == PH_OPEN || c->phase == PH_HANDSHAKE) {
+		want = LOOP_READ | (c->out_len ? LOOP_WRITE : 0);
+	}
+	loop_watch_set_interest(c->watch, want);
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+static int flush_out(struct conn *c)
+{
+	while (c->out_len > 0) {
+		ssize_t n;
+
+		if (c->ssl != NULL) {
+			int r, e;
+
+			ERR_clear_error();
+			r = SSL_write(c->ssl, c->out, (int)c->out_len);
+			if (r <= 0) {
+				e = SSL_get_error(c->ssl, r);
+				if (e == SSL_ERROR_WANT_READ) { c->ssl_want = LOOP_READ; return 0; }
+				if (e == SSL_ERROR_WANT_WRITE) { c->ssl_want = LOOP_WRITE; return 0; }
+				fail(c, CONN_TLS, "TLS write failed");
+				return -1;
+			}
+			c->ssl_want = 0;
+			n = r;
+		} else {
+			n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL);
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+					return 0;
+				fail(c, error_from_errno(errno), strerror(errno));
+				return -1;
+			}
+		}
+		memmove(c->out, c->out + n, c->out_len - (size_t)n);
+		c->out_len -= (size_t)n;
+	}
+	return 0;
+}
+
+int conn_write(struct conn *c, const void *buf, size_t len)
+{
+	if (c->phase != PH_OPEN && c->phase != PH_CONNECTING)
+		return -1;
+	if (c->out_len + len > OUT_LIMIT)
+		return -1;
+	if (c->out_len + len > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 4096;
+		char *p;
+
+		while (cap < c->out_len + len)
+			cap *= 2;
+		p = realloc(c->out, cap);
+		if (p == NULL)
+			return -1;
+		c->out = p;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, buf, len);
+	c->out_len += len;
+	if (c->phase == PH_OPEN && c->ssl_want == 0 && flush_out(c) < 0)
+		return -1;
+	update_interest(c);
+	return 0;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+static void read_plain(struct conn *c)
+{
+	char buf[16384];
+
+	while (c->phase == PH_OPEN && !c->doomed) {
+		ssize_t n = recv(c->fd, buf, sizeof buf, 0);
+
+		if (n > 0) {
+			c->cb.on_data(c, buf, (size_t)n, c->arg);
+			/* Stop after a short read: the socket is drained, and the
+			 * callback may have switched this conn to TLS. */
+			if ((size_t)n < sizeof buf)
+				return;
+			continue;
+		}
+		if (n == 0) {
+			fail(c, CONN_CLOSED, "the server closed the connection");
+			return;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		fail(c, error_from_errno(errno), strerror(errno));
+		return;
+	}
+}
+
+static void read_tls(struct conn *c)
+{
+	char buf[16384];
+
+	while (c->phase == PH_OPEN && !c->doomed) {
+		int r, e;
+
+		ERR_clear_error();
+		r = SSL_read(c->ssl, buf, sizeof buf);
+		if (r > 0) {
+			c->ssl_want = 0;
+			c->cb.on_data(c, buf, (size_t)r, c->arg);
+			continue;       /* until WANT_READ: OpenSSL may hold more */
+		}
+		e = SSL_get_error(c->ssl, r);
+		if (e == SSL_ERROR_WANT_READ) {
+			c->ssl_want = c->out_len ? LOOP_WRITE : 0;
+			return;
+		}
+		if (e == SSL_ERROR_WANT_WRITE) {
+			c->ssl_want = LOOP_WRITE;
+			return;
+		}
+		if (e == SSL_ERROR_ZERO_RETURN) {
+			fail(c, CONN_CLOSED, "the server closed the TLS session");
+		} else if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
+			fail(c, errno == ECONNRESET ? CONN_RESET : CONN_CLOSED,
+			     "the server closed the connection");
+		} else {
+			char why[256];
+
+			tls_failure_text(c->ssl, e, why, sizeof why);
+			fail(c, CONN_TLS, why);
+		}
+		return;
+	}
+}
+
+/* ---- TLS handshake ------------------------------------------------------ */
+
+static void step_handshake(struct conn *c)
+{
+	int r, e;
+
+	ERR_clear_error();
+	r = SSL_connect(c->ssl);
+	if (r == 1) {
+		c->phase = PH_OPEN;
+		c->ssl_want = 0;
+		update_interest(c);
+		c->cb.on_tls(c, 1, "", c->arg);
+		return;
+	}
+	e = SSL_get_error(c->ssl, r);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		c->ssl_want = e == SSL_ERROR_WANT_READ ? LOOP_READ : LOOP_WRITE;
+		update_interest(c);
+		return;
+	}
+	{
+		char why[256];
+
+		tls_failure_text(c->ssl, e, why, sizeof why);
+		c->phase = PH_DEAD;
+		loop_watch_remove(c->watch);
+		c->watch = NULL;
+		c->cb.on_tls(c, 0, why, c->arg);
+	}
+}
+
+int conn_start_tls(struct conn *c, struct tls_ctx *ctx, const char *host)
+{
+	if (c->phase != PH_OPEN || c->ssl != NULL)
+		return -1;
+	c->ssl = tls_ssl_new(ctx, c->fd, host);
+	if (c->ssl == NULL)
+		return -1;
+	c->phase = PH_HANDSHAKE;
+	step_handshake(c);
+	return 0;
+}
+
+SSL *conn_ssl(const struct conn *c)
+{
+	return c->phase == PH_OPEN ? c->ssl : NULL;
+}
+
+/* ---- connect ------------------------------------------------------------ */
+
+static void finish_connect(struct conn *c)
+{
+	int err = 0;
+	socklen_t len = sizeof err;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err != 0) {
+		fail(c, error_from_errno(err), strerror(err));
+		return;
+	}
+	loop_timer_remove(c->timer);
+	c->timer = NULL;
+	if (getsockname(c->fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+			inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
+			snprintf(c->local, sizeof c->local, "%s:%u", host, ntohs(s4->sin_port));
+		} else {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+			inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
+			snprintf(c->local, sizeof c->local, "[%s]:%u", host, ntohs(s6->sin6_port));
+		}
+	}
+	c->phase = PH_OPEN;
+	update_interest(c);
+	c->cb.on_connected(c, c->arg);
+	if (c->phase == PH_OPEN && !c->doomed && c->out_len > 0 && flush_out(c) == 0)
+		update_interest(c);
+}
+
+static void on_ready(struct loop_watch *w, int fd, unsigned events, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)w;
+	(void)fd;
+	c->busy++;
+	switch (c->phase) {
+	case PH_CONNECTING:
+		finish_connect(c);
+		break;
+	case PH_HANDSHAKE:
+		step_handshake(c);
+		break;
+	case PH_OPEN:
+		if (c->ssl != NULL && c->ssl_want == LOOP_WRITE && (events & LOOP_WRITE)) {
+			/* OpenSSL's pending op wanted to write: retry it. */
+			c->ssl_want = 0;
+			if (flush_out(c) < 0)
+				break;
+		} else if ((events & LOOP_WRITE) && c->out_len > 0 && flush_out(c) < 0) {
+			break;
+		}
+		if (events & (LOOP_READ | LOOP_ERROR)) {
+			if (c->ssl != NULL)
+				read_tls(c);
+			else
+				read_plain(c);
+		}
+		if (c->phase == PH_OPEN && !c->doomed && c->out_len > 0 && c->ssl_want == 0)
+			flush_out(c);
+		update_interest(c);
+		break;
+	default:
+		break;
+	}
+	c->busy--;
+	if (c->doomed && c->busy == 0)
+		conn_destroy(c);
+}
+
+static void on_connect_timeout(struct loop_timer *t, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)t;
+	c->timer = NULL;
+	c->busy++;
+	fail(c, CONN_TIMEOUT, "no answer to the connection attempt");
+	c->busy--;
+	if (c->doomed && c->busy == 0)
+		conn_destroy(c);
+}
+
+static void on_connect_failed_now(struct loop_timer *t, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)t;
+	c->timer = NULL;
+	c->busy++;
+	fail(c, error_from_errno(c->connect_errno), strerror(c->connect_errno));
+	c->busy--;
+	if (c->doomed && c->busy == 0)
+		conn_destroy(c);
+}
+
+static int fill_sockaddr(const char *addr, uint16_t port,
+                         struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof *ss);
+	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		*len = sizeof *s4;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		*len = sizeof *s6;
+		return 0;
+	}
+	return -1;
+}
+
+int conn_connect(struct conn *c, const char *addr, uint16_t port,
+                 const struct conn_options *opt, char *cause, size_t causesz)
+{
+	struct sockaddr_storage ss, bs;
+	socklen_t len, blen;
+	int one = 1;
+
+	if (fill_sockaddr(addr, port, &ss, &len) < 0) {
+		snprintf(cause, causesz, "not an IP address: %s", addr);
+		return -1;
+	}
+	c->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		snprintf(cause, causesz, "socket: %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (opt != NULL && opt->bind_addr != NULL) {
+		if (fill_sockaddr(opt->bind_addr, 0, &bs, &blen) < 0 ||
+		    bs.ss_family != ss.ss_family) {
+			snprintf(cause, causesz, "source address %s does not fit %s",
+			         opt->bind_addr, addr);
+			return -1;
+		}
+		if (bind(c->fd, (struct sockaddr *)&bs, blen) < 0) {
+			snprintf(cause, causesz, "cannot bind to %s: %s", opt->bind_addr,
+			         strerror(errno));
+			return -1;
+		}
+	}
+	c->watch = loop_watch_add(c->loop, c->fd, LOOP_WRITE, on_ready, c);
+	if (c->watch == NULL) {
+		snprintf(cause, causesz, "out of memory");
+		return -1;
+	}
+	c->phase = PH_CONNECTING;
+	if (connect(c->fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
+		/* Refused or unreachable at once (loopback does that): report it
+		 * from the loop like any other outcome, so callers have one path. */
+		c->connect_errno = errno;
+		loop_watch_set_interest(c->watch, 0);
+		c->timer = loop_timer_add(c->loop, 0, 0, on_connect_failed_now, c);
+		return c->timer == NULL ? -1 : 0;
+	}
+	if (opt != NULL && opt->connect_timeout_ms > 0)
+		c->timer = loop_timer_add(c->loop, (uint64_t)opt->connect_timeout_ms,
+		                          0, on_connect_timeout, c);
+	return 0;
+}
+
+const char *conn_local_address(const struct conn *c)
+{
+	return c->local;
+}

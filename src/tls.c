@@ -1,0 +1,251 @@
+/*
+ * tls.c — OpenSSL client context and certificate facts.
+ *
+ * Verification is done with SSL_VERIFY_NONE on purpose: the handshake must
+ * finish so the session can report everything (an expired or mismatched
+ * certificate is a finding, and most MTAs deliver anyway under
+ * opportunistic TLS). The chain result comes from SSL_get_verify_result();
+ * the name is checked separately with X509_check_host() so that a chain
+ * error does not hide a name error or the reverse.
+ */
+#include "mailflow/tls.h"
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct tls_ctx {
+	SSL_CTX *ssl_ctx;
+};
+
+static char *dup_printf(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 1;
+	char *s = malloc(n);
+
+	if (s != NULL)
+		snprintf(s, n, "%s%s", a, b);
+	return s;
+}
+
+static void last_error(char *out, size_t outsz)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	if (e == 0)
+		snprintf(out, outsz, "unknown error");
+	else
+		ERR_error_string_n(e, out, outsz);
+}
+
+struct tls_ctx *tls_ctx_new(const char *ca_file, char **cause)
+{
+	struct tls_ctx *ctx = calloc(1, sizeof *ctx);
+	char err[256];
+
+	if (ctx == NULL) {
+		*cause = dup_printf("out of memory", "");
+		return NULL;
+	}
+	ERR_clear_error();
+	ctx->ssl_ctx = SSL_CTX_new(TLS_client_method());
+	if (ctx->ssl_ctx == NULL) {
+		last_error(err, sizeof err);
+		*cause = dup_printf("TLS: ", err);
+		free(ctx);
+		return NULL;
+	}
+	/* Probing must see servers as a real MTA would: TLS 1.0 and up. */
+	SSL_CTX_set_min_proto_version(ctx->ssl_ctx, TLS1_VERSION);
+	SSL_CTX_set_security_level(ctx->ssl_ctx, 0);
+	SSL_CTX_set_verify(ctx->ssl_ctx, SSL_VERIFY_NONE, NULL);
+	if (ca_file != NULL) {
+		if (SSL_CTX_load_verify_locations(ctx->ssl_ctx, ca_file, NULL) != 1) {
+			char msg[512];
+
+			last_error(err, sizeof err);
+			snprintf(msg, sizeof msg, "%s: %s", ca_file, err);
+			*cause = dup_printf("cannot load the CA file ", msg);
+			SSL_CTX_free(ctx->ssl_ctx);
+			free(ctx);
+			return NULL;
+		}
+	} else if (SSL_CTX_set_default_verify_paths(ctx->ssl_ctx) != 1) {
+		last_error(err, sizeof err);
+		*cause = dup_printf("cannot load the system trust store: ", err);
+		SSL_CTX_free(ctx->ssl_ctx);
+		free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+void tls_ctx_free(struct tls_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	SSL_CTX_free(ctx->ssl_ctx);
+	free(ctx);
+}
+
+SSL *tls_ssl_new(struct tls_ctx *ctx, int fd, const char *host)
+{
+	SSL *ssl;
+
+	ERR_clear_error();
+	ssl = SSL_new(ctx->ssl_ctx);
+	if (ssl == NULL)
+		return NULL;
+	if (SSL_set_fd(ssl, fd) != 1 ||
+	    (host != NULL && host[0] != '\0' &&
+	     SSL_set_tlsext_host_name(ssl, host) != 1)) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	SSL_set_connect_state(ssl);
+	return ssl;
+}
+
+static void hex(const unsigned char *in, size_t n, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", in[i]);
+	out[2 * n] = '\0';
+}
+
+static void asn1_time_text(const ASN1_TIME *t, char *out, size_t outsz)
+{
+	struct tm tm;
+
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1) {
+		snprintf(out, outsz, "?");
+		return;
+	}
+	strftime(out, outsz, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+static void name_text(const X509_NAME *name, char *out, size_t outsz)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	int n;
+
+	out[0] = '\0';
+	if (b == NULL)
+		return;
+	X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+	n = BIO_read(b, out, (int)outsz - 1);
+	out[n > 0 ? n : 0] = '\0';
+	BIO_free(b);
+}
+
+static void sans_text(X509 *cert, char *out, size_t outsz)
+{
+	GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	size_t o = 0;
+	int i;
+
+	out[0] = '\0';
+	if (names == NULL)
+		return;
+	for (i = 0; i < sk_GENERAL_NAME_num(names) && o + 8 < outsz; i++) {
+		const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
+		const char *sep = o ? ", " : "";
+		int n = 0;
+
+		if (gn->type == GEN_DNS) {
+			n = snprintf(out + o, outsz - o, "%sDNS:%.*s", sep,
+			             ASN1_STRING_length(gn->d.dNSName),
+			             (const char *)ASN1_STRING_get0_data(gn->d.dNSName));
+		} else if (gn->type == GEN_IPADD) {
+			const unsigned char *ip = ASN1_STRING_get0_data(gn->d.iPAddress);
+
+			if (ASN1_STRING_length(gn->d.iPAddress) == 4)
+				n = snprintf(out + o, outsz - o, "%sIP:%u.%u.%u.%u", sep,
+				             ip[0], ip[1], ip[2], ip[3]);
+			else
+				n = snprintf(out + o, outsz - o, "%sIP:(v6)", sep);
+		}
+		if (n < 0 || (size_t)n >= outsz - o)
+			break;
+		o += (size_t)n;
+	}
+	GENERAL_NAMES_free(names);
+}
+
+void tls_facts_collect(SSL *ssl, const char *host, struct tls_facts *f)
+{
+	X509 *cert;
+	const SSL_CIPHER *cipher;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	int day = 0, sec = 0;
+
+	memset(f, 0, sizeof *f);
+	f->handshake_done = 1;
+	snprintf(f->version, sizeof f->version, "%s", SSL_get_version(ssl));
+	cipher = SSL_get_current_cipher(ssl);
+	if (cipher != NULL) {
+		snprintf(f->cipher, sizeof f->cipher, "%s", SSL_CIPHER_get_name(cipher));
+		f->cipher_bits = SSL_CIPHER_get_bits(cipher, NULL);
+	}
+	f->verify_code = SSL_get_verify_result(ssl);
+	cert = SSL_get1_peer_certificate(ssl);
+	if (cert == NULL) {
+		snprintf(f->verify_error, sizeof f->verify_error,
+		         "the server sent no certificate");
+		f->verify_code = -1;
+		return;
+	}
+	/* The name is judged on its own below. */
+	if (f->verify_code == X509_V_ERR_HOSTNAME_MISMATCH)
+		f->verify_code = X509_V_OK;
+	f->chain_ok = f->verify_code == X509_V_OK;
+	if (!f->chain_ok)
+		snprintf(f->verify_error, sizeof f->verify_error, "%s",
+		         X509_verify_cert_error_string(f->verify_code));
+	f->name_ok = host != NULL && host[0] != '\0' &&
+	             X509_check_host(cert, host, 0, 0, NULL) == 1;
+	name_text(X509_get_subject_name(cert), f->subject, sizeof f->subject);
+	name_text(X509_get_issuer_name(cert), f->issuer, sizeof f->issuer);
+	sans_text(cert, f->sans, sizeof f->sans);
+	asn1_time_text(X509_get0_notBefore(cert), f->not_before, sizeof f->not_before);
+	asn1_time_text(X509_get0_notAfter(cert), f->not_after, sizeof f->not_after);
+	if (ASN1_TIME_diff(&day, &sec, NULL, X509_get0_notAfter(cert)) == 1)
+		f->days_left = day;
+	if (X509_digest(cert, EVP_sha256(), md, &mdlen) == 1)
+		hex(md, mdlen, f->sha256_cert);
+	{
+		/* DANE selector 1 hashes the whole DER SubjectPublicKeyInfo. */
+		unsigned char *der = NULL;
+		int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+
+		if (len > 0 && EVP_Digest(der, (size_t)len, md, &mdlen,
+		                          EVP_sha256(), NULL) == 1)
+			hex(md, mdlen, f->sha256_spki);
+		OPENSSL_free(der);
+	}
+	X509_free(cert);
+}
+
+void tls_failure_text(SSL *ssl, int ssl_error, char *out, size_t outsz)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	(void)ssl;
+	if (e != 0) {
+		const char *reason = ERR_reason_error_string(e);
+
+		snprintf(out, outsz, "%s", reason ? reason : "TLS error");
+	} else if (ssl_error == SSL_ERROR_SYSCALL || ssl_error == SSL_ERROR_ZERO_RETURN) {
+		snprintf(out, outsz, "the server closed the connection during the handshake");
+	} else {
+		snprintf(out, outsz, "TLS handshake failed (SSL error %d)", ssl_error);
+	}
+}
