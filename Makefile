@@ -81,7 +81,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmailflow.a
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libmailflow.a $(CMOCKA_LIBS) \
 		$(PKG_LIBS) $(LDFLAGS)
 
-tests: $(TEST_BIN) $(BUILD)/mailflow
+tests: $(TEST_BIN) $(BUILD)/mailflow $(BUILD)/tests/fakesmtp
+
+# The lab's scriptable SMTP server; tests/lab/start looks for it in
+# build/normal/tests/fakesmtp (or MAILFLOW_FAKESMTP).
+$(BUILD)/tests/fakesmtp: tests/fakesmtp/fakesmtp.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(shell $(PKG_CONFIG) --libs openssl) $(LDFLAGS)
 
 deps:
 	@bash tests/deps

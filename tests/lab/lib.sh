@@ -33,8 +33,9 @@ LAB_MARKER="MAILFLOW_LAB_INSTANCE=$LAB_DIR"
 LAB_DNS_ADDR=127.0.0.1
 LAB_DNS_PORT=5353
 
-# address  host name            server      what it is
+# address  host name            server      role (the scenario, see README.md)
 # The one table of SMTP listeners; start, stop and test all read it.
+# server "fakesmtp" runs tests/fakesmtp with the script fake/ROLE.script.
 LAB_HOSTS="
 127.0.0.11 mx1.healthy.lab.test  postfix    healthy
 127.0.0.12 mx2.healthy.lab.test  postfix    healthy
@@ -46,7 +47,26 @@ LAB_HOSTS="
 127.0.0.18 mx.greylist.lab.test  postfix    greylist
 127.0.0.19 mx.slow.lab.test      smtp-sink  slow
 127.0.0.20 mx.openrelay.lab.test postfix    openrelay
+127.0.0.30 mx.wrongname.lab.test postfix    wrongname
+127.0.0.31 mx.malformed.lab.test fakesmtp   malformed
+127.0.0.32 mx.escape.lab.test    fakesmtp   escape
+127.0.0.33 mx.bigline.lab.test   fakesmtp   bigline
+127.0.0.34 mx.stall.lab.test     fakesmtp   stall
+127.0.0.35 mx.inject.lab.test    fakesmtp   inject
+127.0.0.36 mx.nodsn.lab.test     smtp-sink  nodsn
+127.0.0.37 mx.auth.lab.test      postfix    auth
+127.0.0.41 mx1.slow4.lab.test    smtp-sink  slow4
+127.0.0.42 mx2.slow4.lab.test    smtp-sink  slow4
+127.0.0.43 mx3.slow4.lab.test    smtp-sink  slow4
+127.0.0.44 mx4.slow4.lab.test    smtp-sink  slow4
 "
+
+# The one SASL user of auth.lab.test (Postfix, Cyrus sasldb, realm
+# auth.lab.test): a lab fixture, not a secret.  start and test use them.
+# shellcheck disable=SC2034
+LAB_AUTH_USER=probe
+# shellcheck disable=SC2034
+LAB_AUTH_PASSWORD=lab-password
 
 # lab_say never fails: start and stop must finish their work even when
 # whoever reads their output has gone away (they ignore SIGPIPE).
@@ -87,6 +107,7 @@ lab_looks_like() {
     case $name in
         nsd)            [[ $cmd == *nsd*" -c $LAB_DIR/"* ]] ;;
         smtp-sink)      [[ $cmd == *smtp-sink* ]] ;;
+        fakesmtp)       [[ $cmd == *fakesmtp*" -l "* ]] ;;
         postfix-master) [[ $cmd == */master* ]] ;;
         # The watchdog shell, or the stop script it has exec'd by now.
         watchdog)       [[ $cmd == *mailflow-lab-watchdog* || $cmd == */stop ]] ;;
