@@ -107,6 +107,7 @@ static void step_begin(struct smtp_session *s, enum model_step_id id)
 	memset(st, 0, sizeof *st);
 	st->state = STEP_RUNNING;
 	st->at_ms = since_start(s);
+	st->line_from = s->m->nlines;
 }
 
 static void step_end(struct smtp_session *s, enum model_step_id id,
@@ -119,7 +120,9 @@ static void step_end(struct smtp_session *s, enum model_step_id id,
 	if (st->state != STEP_RUNNING) {
 		memset(st, 0, sizeof *st);
 		st->at_ms = since_start(s);
+		st->line_from = s->m->nlines;
 	}
+	st->line_to = s->m->nlines;
 	st->state = state;
 	st->fail = fail;
 	st->ms = since_start(s) - st->at_ms;
@@ -371,8 +374,7 @@ static void after_ehlo(struct smtp_session *s)
 	}
 	s->m->starttls_offered = (s->m->ehlo.exts & EHLO_STARTTLS) != 0;
 	if (s->m->tls_active) {
-		step_end(s, STEP_STARTTLS, STEP_SKIPPED, NULL, FAIL_NONE,
-		         "TLS from the first byte (implicit TLS)");
+		/* Implicit TLS: the STARTTLS step already holds the handshake. */
 		after_tls(s);
 	} else if (s->opt.tls == SMTP_TLS_OFF) {
 		step_end(s, STEP_STARTTLS, STEP_SKIPPED, NULL, FAIL_NONE,

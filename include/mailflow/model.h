@@ -81,6 +81,8 @@ struct model_step {
 	uint64_t at_ms;         /* when it started, from the session start */
 	uint64_t ms;            /* how long it took */
 	char detail[256];
+	/* The transcript lines of this step: lines[line_from .. line_to). */
+	size_t line_from, line_to;
 };
 
 /* One transcript line: C (client), S (server) or I (the tool's note). */

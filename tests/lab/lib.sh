@@ -55,6 +55,9 @@ LAB_HOSTS="
 127.0.0.35 mx.inject.lab.test    fakesmtp   inject
 127.0.0.36 mx.nodsn.lab.test     smtp-sink  nodsn
 127.0.0.37 mx.auth.lab.test      postfix    auth
+127.0.0.38 mx.early.lab.test     fakesmtp   early
+127.0.0.39 mx.oldsmtp.lab.test   fakesmtp   oldsmtp
+127.0.0.40 mx.smtps.lab.test     fakesmtp   smtps
 127.0.0.41 mx1.slow4.lab.test    smtp-sink  slow4
 127.0.0.42 mx2.slow4.lab.test    smtp-sink  slow4
 127.0.0.43 mx3.slow4.lab.test    smtp-sink  slow4

@@ -426,6 +426,48 @@ static void test_hostile_servers(void **state)
 	run_free(&r);
 }
 
+static void test_early_helo_and_implicit_tls(void **state)
+{
+	struct probe_options o;
+	struct run r;
+	const struct model_session *s;
+
+	(void)state;
+	/* Banner and an extra line in one write: shown, flagged, not taken
+	 * as the reply to EHLO. */
+	default_options(&o);
+	s = session_of(run(&r, "early.lab.test", &o, LAB_CA), "127.0.0.38");
+	assert_true(s->unsolicited);
+	assert_true(has_line(s, 'S', "250 unsolicited line"));
+	expect_step(s, STEP_EHLO, STEP_OK, 250, NULL);
+	assert_true(has_line(s, 'S', "250-mx.early.lab.test"));
+	expect_step(s, STEP_QUIT, STEP_OK, 221, NULL);
+	run_free(&r);
+
+	/* EHLO refused: HELO, and no extensions. */
+	default_options(&o);
+	s = session_of(run(&r, "oldsmtp.lab.test", &o, LAB_CA), "127.0.0.39");
+	assert_true(s->used_helo);
+	assert_true(has_line(s, 'C', "HELO probe.lab.test"));
+	expect_step(s, STEP_EHLO, STEP_OK, 250, NULL);
+	expect_step(s, STEP_STARTTLS, STEP_SKIPPED, 0, NULL);
+	expect_step(s, STEP_QUIT, STEP_OK, 221, NULL);
+	run_free(&r);
+
+	/* TLS from the first byte; the banner arrives inside TLS. */
+	default_options(&o);
+	o.session.tls_on_connect = 1;
+	s = session_of(run(&r, "smtps.lab.test", &o, LAB_CA), "127.0.0.40");
+	assert_true(s->tls_implicit);
+	assert_true(s->tls_active);
+	assert_true(s->tls.chain_ok && s->tls.name_ok);
+	expect_step(s, STEP_STARTTLS, STEP_OK, 0, NULL);
+	expect_step(s, STEP_BANNER, STEP_OK, 220, NULL);
+	assert_false(has_line(s, 'C', "STARTTLS"));
+	expect_step(s, STEP_QUIT, STEP_OK, 221, NULL);
+	run_free(&r);
+}
+
 static void test_auth_masked(void **state)
 {
 	struct probe_options o;
@@ -512,6 +554,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_send_message),
 		cmocka_unit_test(test_quit_after),
 		cmocka_unit_test(test_hostile_servers),
+		cmocka_unit_test(test_early_helo_and_implicit_tls),
 		cmocka_unit_test(test_auth_masked),
 		cmocka_unit_test(test_four_slow_hosts_at_once),
 	};
