@@ -15,6 +15,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "mailflow/checklist.h"
 #include "mailflow/loop.h"
 #include "mailflow/probe.h"
 #include "mailflow/report.h"
@@ -61,6 +62,12 @@ static void print_usage(FILE *out)
 	      "                         from MAILFLOW_PASSWORD or a hidden prompt\n"
 	      "      --allow-plaintext-auth  send credentials without TLS\n"
 	      "\n"
+	      "Output:\n"
+	      "      --batch            text report: checklist, hosts, transcripts\n"
+	      "                         (today the only mode; the TUI follows)\n"
+	      "      --json             the same run as one JSON document (schema 1)\n"
+	      "      --no-transcripts   leave the transcripts out of the text report\n"
+	      "\n"
 	      "  -h, --help             show this help\n"
 	      "  -V, --version          show the version\n"
 	      "\n"
@@ -70,8 +77,8 @@ static void print_usage(FILE *out)
 	      "  mailflow -s mx1.example.com:587 --auth-user jane --tls require\n"
 	      "  mailflow --dns 127.0.0.1:5353 --ca-file /tmp/mailflow-lab/tls/ca.crt healthy.lab.test\n"
 	      "\n"
-	      "Exit status: 0 the run was made; 2 bad arguments, or no DNS answer for\n"
-	      "the domain's MX (timeout, SERVFAIL, REFUSED, no server).\n", out);
+	      "Exit status: 0 no check failed; 1 at least one check failed; 2 the run\n"
+	      "could not be made (bad arguments, no DNS answer for the domain's MX).\n", out);
 }
 
 static int parse_int(const char *opt, const char *s, long min, long max, long *out)
@@ -165,7 +172,7 @@ int main(int argc, char **argv)
 		O_DNS = 256, O_DNS_TIMEOUT, O_DNS_TRIES, O_BIND, O_NO_SMTP, O_HELO,
 		O_RELAY_TO, O_NO_RELAY, O_SEND, O_QUIT_AFTER, O_TIMEOUT,
 		O_BANNER_TIMEOUT, O_CONNECT_TIMEOUT, O_TLS, O_TLS_ON_CONNECT,
-		O_CA_FILE, O_PLAIN_AUTH,
+		O_CA_FILE, O_PLAIN_AUTH, O_BATCH, O_JSON, O_NO_TRANSCRIPTS,
 	};
 	static const struct option longopts[] = {
 		{ "server", required_argument, NULL, 's' },
@@ -191,6 +198,9 @@ int main(int argc, char **argv)
 		{ "ca-file", required_argument, NULL, O_CA_FILE },
 		{ "auth-user", required_argument, NULL, 'a' },
 		{ "allow-plaintext-auth", no_argument, NULL, O_PLAIN_AUTH },
+		{ "batch", no_argument, NULL, O_BATCH },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "no-transcripts", no_argument, NULL, O_NO_TRANSCRIPTS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -207,8 +217,10 @@ int main(int argc, char **argv)
 	char *cause = NULL, *password = NULL, *server_arg = NULL, *server_host = NULL;
 	char from_buf[320];
 	long v, port = 0;
-	int c, rc;
-	size_t i, j;
+	int c, rc, json = 0, transcripts = 1;
+	struct checklist list;
+	struct report_options ro;
+	size_t counts[6];
 
 	memset(&opt, 0, sizeof opt);
 	opt.dns.timeout_ms = 2000;
@@ -294,6 +306,9 @@ int main(int argc, char **argv)
 		case O_CA_FILE: ca_file = optarg; break;
 		case 'a': so->auth_user = optarg; break;
 		case O_PLAIN_AUTH: so->allow_plaintext_auth = 1; break;
+		case O_BATCH: break;    /* the only mode until the TUI lands */
+		case O_JSON: json = 1; break;
+		case O_NO_TRANSCRIPTS: transcripts = 0; break;
 		case 'h':
 			print_usage(stdout);
 			return 0;
@@ -384,15 +399,31 @@ int main(int argc, char **argv)
 	if (loop_run(loop) < 0)
 		fprintf(stderr, "mailflow: event loop: %s\n", strerror(errno));
 	d = probe_model(probe);
-	report_plan_text(stdout, d);
-	for (i = 0; i < d->nhosts; i++)
-		for (j = 0; j < d->hosts[i].naddrs; j++)
-			if (d->hosts[i].addrs[j].session != NULL) {
-				fputc('\n', stdout);
-				report_session_text(stdout, d->hosts[i].addrs[j].session);
-			}
-	rc = opt.server != NULL || d->mx.status == DNS_OK ||
-	     d->mx.status == DNS_NODATA || d->mx.status == DNS_NXDOMAIN ? 0 : 2;
+	if (checklist_build(d, &list) < 0) {
+		fputs("mailflow: out of memory\n", stderr);
+		rc = 2;
+		goto out;
+	}
+	checklist_count(&list, counts);
+	/* 2: no DNS answer at all, so nothing could be judged. */
+	if (opt.server == NULL && d->mx.status != DNS_OK && d->mx.status != DNS_NODATA &&
+	    d->mx.status != DNS_NXDOMAIN)
+		rc = 2;
+	else
+		rc = counts[V_FAIL] > 0 ? 1 : 0;
+	memset(&ro, 0, sizeof ro);
+	ro.input = argc > optind ? argv[optind] : server_arg;
+	ro.exit_status = rc;
+	ro.transcripts = transcripts;
+	ro.colour = !json && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	if (json)
+		report_json(stdout, d, &list, &ro);
+	else if (!opt.smtp)
+		report_plan_text(stdout, d);
+	else
+		report_batch_text(stdout, d, &list, &ro);
+	checklist_free(&list);
+out:
 	probe_free(probe);
 	loop_free(loop);
 	tls_ctx_free(tls);

@@ -196,3 +196,439 @@ void report_session_text(FILE *out, const struct model_session *s)
 	if (s->transcript_cut)
 		fputs("  (transcript cut: it passed its size limit)\n", out);
 }
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+void report_json_string(FILE *out, const char *s, size_t len)
+{
+	size_t i = 0;
+
+	fputc('"', out);
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		size_t l = text_utf8_len(s + i, len - i);
+
+		if (c == '"' || c == '\\') {
+			fputc('\\', out);
+			fputc(c, out);
+		} else if (c == '\n') {
+			fputs("\\n", out);
+		} else if (c == '\r') {
+			fputs("\\r", out);
+		} else if (c == '\t') {
+			fputs("\\t", out);
+		} else if (c < 0x20 || c == 0x7f) {
+			fprintf(out, "\\u%04x", c);
+		} else if (l == 0) {
+			fputs("\\ufffd", out);
+			l = 1;
+		} else {
+			fwrite(s + i, 1, l, out);
+		}
+		i += l ? l : 1;
+	}
+	fputc('"', out);
+}
+
+static void js(FILE *out, const char *s)
+{
+	report_json_string(out, s, strlen(s));
+}
+
+static void json_lookup(FILE *out, const struct model_lookup *l)
+{
+	fputs("{\"status\":", out);
+	js(out, l->done ? dns_status_name(l->status) : "pending");
+	fprintf(out, ",\"ms\":%llu", (unsigned long long)l->ms);
+	if (l->detail[0]) {
+		fputs(",\"detail\":", out);
+		js(out, l->detail);
+	}
+	fputc('}', out);
+}
+
+static void json_policy(FILE *out, const char *name, const struct model_policy *p)
+{
+	size_t i;
+
+	fprintf(out, "\"%s\":{\"lookup\":", name);
+	json_lookup(out, &p->lookup);
+	fputs(",\"records\":[", out);
+	for (i = 0; i < p->nrecords; i++) {
+		if (i)
+			fputc(',', out);
+		js(out, p->records[i]);
+	}
+	fputs("]}", out);
+}
+
+static void json_item(FILE *out, const struct check_item *it,
+                      const struct model_session *s)
+{
+	size_t k;
+
+	fputs("{\"id\":", out);
+	js(out, it->id);
+	fputs(",\"verdict\":", out);
+	js(out, verdict_name(it->verdict));
+	fputs(",\"title\":", out);
+	js(out, it->title);
+	fputs(",\"explanation\":", out);
+	js(out, it->explanation);
+	fputs(",\"next\":", out);
+	js(out, it->next);
+	if (it->code) {
+		fprintf(out, ",\"code\":%d,\"enhanced\":", it->code);
+		js(out, it->enhanced);
+	}
+	fputs(",\"evidence\":{\"facts\":[", out);
+	for (k = 0; k < it->nfacts; k++) {
+		if (k)
+			fputc(',', out);
+		js(out, it->facts[k]);
+	}
+	fputs("],\"transcript\":[", out);
+	if (s != NULL)
+		for (k = it->line_from; k < it->line_to && k < s->nlines; k++) {
+			if (k > it->line_from)
+				fputc(',', out);
+			fprintf(out, "{\"line\":%zu,\"dir\":\"%c\",\"text\":", k, s->lines[k].dir);
+			report_json_string(out, s->lines[k].bytes, s->lines[k].len);
+			fputc('}', out);
+		}
+	fputs("]}}", out);
+}
+
+static void json_items(FILE *out, const struct checklist *c, long host, long addr,
+                       const struct model_session *s)
+{
+	size_t i;
+	int first = 1;
+
+	fputc('[', out);
+	for (i = 0; i < c->n; i++) {
+		if (c->items[i].host != host || c->items[i].addr != addr)
+			continue;
+		if (!first)
+			fputc(',', out);
+		first = 0;
+		json_item(out, &c->items[i], s);
+	}
+	fputc(']', out);
+}
+
+static void json_session(FILE *out, const struct model_session *s)
+{
+	size_t i;
+	int st;
+
+	fprintf(out, "{\"port\":%u,\"local\":", s->port);
+	js(out, s->local_addr);
+	fprintf(out, ",\"done\":%s,\"banner_ms\":%llu,\"error\":", s->done ? "true" : "false",
+	        (unsigned long long)s->banner_ms);
+	js(out, s->error);
+	fputs(",\"steps\":[", out);
+	for (st = 0; st < STEP__COUNT; st++) {
+		const struct model_step *p = &s->steps[st];
+
+		if (st)
+			fputc(',', out);
+		fputs("{\"step\":", out);
+		js(out, model_step_id((enum model_step_id)st));
+		fputs(",\"state\":", out);
+		js(out, model_step_state_name(p->state));
+		fprintf(out, ",\"code\":%d,\"enhanced\":", p->code);
+		js(out, p->enhanced);
+		fputs(",\"text\":", out);
+		js(out, p->text);
+		fprintf(out, ",\"ms\":%llu,\"at_ms\":%llu,\"fail\":", (unsigned long long)p->ms,
+		        (unsigned long long)p->at_ms);
+		js(out, model_fail_name(p->fail));
+		fputs(",\"detail\":", out);
+		js(out, p->detail);
+		fputc('}', out);
+	}
+	fputs("],\"ehlo\":[", out);
+	for (i = 0; i < s->ehlo.nitems; i++) {
+		if (i)
+			fputc(',', out);
+		fputs("{\"keyword\":", out);
+		js(out, s->ehlo.items[i].keyword);
+		fputs(",\"params\":", out);
+		js(out, s->ehlo.items[i].params);
+		fputc('}', out);
+	}
+	fputs("],\"tls\":", out);
+	if (s->tls.handshake_done || s->tls.failure[0]) {
+		const struct tls_facts *f = &s->tls;
+
+		fprintf(out, "{\"handshake\":%s,\"version\":", f->handshake_done ? "true" : "false");
+		js(out, f->version);
+		fputs(",\"cipher\":", out);
+		js(out, f->cipher);
+		fprintf(out, ",\"bits\":%d,\"subject\":", f->cipher_bits);
+		js(out, f->subject);
+		fputs(",\"issuer\":", out);
+		js(out, f->issuer);
+		fputs(",\"sans\":", out);
+		js(out, f->sans);
+		fputs(",\"not_before\":", out);
+		js(out, f->not_before);
+		fputs(",\"not_after\":", out);
+		js(out, f->not_after);
+		fprintf(out, ",\"days_left\":%ld,\"sha256\":", f->days_left);
+		js(out, f->sha256_cert);
+		fputs(",\"spki_sha256\":", out);
+		js(out, f->sha256_spki);
+		fprintf(out, ",\"chain_ok\":%s,\"name_ok\":%s,\"verify_error\":",
+		        f->chain_ok ? "true" : "false", f->name_ok ? "true" : "false");
+		js(out, f->verify_error);
+		fputs(",\"failure\":", out);
+		js(out, f->failure);
+		fputc('}', out);
+	} else {
+		fputs("null", out);
+	}
+	fputs(",\"transcript\":[", out);
+	for (i = 0; i < s->nlines; i++) {
+		const struct model_line *l = &s->lines[i];
+
+		if (i)
+			fputc(',', out);
+		fprintf(out, "{\"dir\":\"%c\",\"ms\":%llu,\"text\":", l->dir,
+		        (unsigned long long)l->at_ms);
+		report_json_string(out, l->bytes, l->len);
+		if (l->note[0]) {
+			fputs(",\"note\":", out);
+			js(out, l->note);
+		}
+		if (l->masked)
+			fputs(",\"masked\":true", out);
+		fputc('}', out);
+	}
+	fprintf(out, "],\"transcript_cut\":%s}", s->transcript_cut ? "true" : "false");
+}
+
+void report_json(FILE *out, const struct model_domain *d, const struct checklist *c,
+                 const struct report_options *o)
+{
+	size_t counts[6], i, j;
+	int v;
+
+	checklist_count(c, counts);
+	fprintf(out, "{\"schema\":1,\"tool\":\"mailflow\",\"version\":\"%s\",\"input\":",
+	        MAILFLOW_VERSION);
+	js(out, o->input ? o->input : "");
+	fputs(",\"summary\":{", out);
+	for (v = 0; v < 6; v++)
+		fprintf(out, "%s\"%s\":%zu", v ? "," : "", verdict_name((enum verdict)v), counts[v]);
+	fprintf(out, "},\"exit\":%d,\"domain\":{\"name\":", o->exit_status);
+	js(out, d->target.domain);
+	fputs(",\"unicode\":", out);
+	js(out, d->target.unicode);
+	fputs(",\"local\":", out);
+	js(out, d->target.local);
+	fprintf(out, ",\"dns_ms\":%llu,\"null_mx\":%s,\"implicit_mx\":%s,\"mx\":",
+	        (unsigned long long)d->dns_ms, d->null_mx ? "true" : "false",
+	        d->implicit_mx ? "true" : "false");
+	json_lookup(out, &d->mx);
+	fputc(',', out);
+	json_policy(out, "spf", &d->spf);
+	fputc(',', out);
+	json_policy(out, "dmarc", &d->dmarc);
+	fputc(',', out);
+	json_policy(out, "mta_sts", &d->mta_sts);
+	fputc(',', out);
+	json_policy(out, "tls_rpt", &d->tls_rpt);
+	fputs(",\"findings\":[", out);
+	for (i = 0; i < d->nfindings; i++) {
+		if (i)
+			fputc(',', out);
+		fputs("{\"id\":", out);
+		js(out, model_finding_id(d->findings[i].kind));
+		fputs(",\"subject\":", out);
+		js(out, d->findings[i].subject);
+		fputs(",\"detail\":", out);
+		js(out, d->findings[i].detail);
+		fputc('}', out);
+	}
+	fputs("],\"checklist\":", out);
+	json_items(out, c, -1, -1, NULL);
+	fputs("},\"hosts\":[", out);
+	for (i = 0; i < d->nhosts; i++) {
+		const struct model_host *h = &d->hosts[i];
+
+		if (i)
+			fputc(',', out);
+		fputs("{\"name\":", out);
+		js(out, h->name);
+		fprintf(out, ",\"pref\":%u,\"pref_shared\":%s,\"implicit\":%s,\"ip_literal\":%s,"
+		        "\"cname\":", h->pref, h->pref_shared ? "true" : "false",
+		        h->implicit ? "true" : "false", h->ip_literal ? "true" : "false");
+		js(out, h->cname);
+		fputs(",\"a\":", out);
+		json_lookup(out, &h->a);
+		fputs(",\"aaaa\":", out);
+		json_lookup(out, &h->aaaa);
+		fputs(",\"tlsa\":[", out);
+		for (j = 0; j < h->ntlsa; j++)
+			fprintf(out, "%s{\"usage\":%u,\"selector\":%u,\"mtype\":%u,\"data\":\"%s\"}",
+			        j ? "," : "", h->tlsa_records[j].usage, h->tlsa_records[j].selector,
+			        h->tlsa_records[j].mtype, h->tlsa_records[j].data_hex);
+		fputs("],\"addresses\":[", out);
+		for (j = 0; j < h->naddrs; j++) {
+			const struct model_address *a = &h->addrs[j];
+			size_t k;
+
+			if (j)
+				fputc(',', out);
+			fputs("{\"address\":", out);
+			js(out, a->addr);
+			fprintf(out, ",\"family\":%d,\"ptr\":[", a->family);
+			for (k = 0; k < a->nptr; k++) {
+				if (k)
+					fputc(',', out);
+				js(out, a->ptr_names[k]);
+			}
+			fprintf(out, "],\"fcrdns\":%s,\"session\":",
+			        a->fcrdns == 1 ? "true" : a->fcrdns == 0 ? "false" : "null");
+			if (a->session != NULL)
+				json_session(out, a->session);
+			else
+				fputs("null", out);
+			fputs(",\"checklist\":", out);
+			json_items(out, c, (long)i, (long)j, a->session);
+			fputc('}', out);
+		}
+		fputs("]}", out);
+	}
+	fputs("]}\n", out);
+}
+
+/* ---- batch text ---------------------------------------------------------- */
+
+static const char *verdict_word(enum verdict v, int colour)
+{
+	static const char *const plain[] = { "pass", "WARN", "FAIL", "info", "skip", "...." };
+	static const char *const ansi[] = {
+		"\x1b[32mpass\x1b[0m", "\x1b[33mWARN\x1b[0m", "\x1b[1;31mFAIL\x1b[0m",
+		"\x1b[34minfo\x1b[0m", "\x1b[2mskip\x1b[0m", "\x1b[35m....\x1b[0m",
+	};
+
+	return colour ? ansi[v] : plain[v];
+}
+
+static void text_item(FILE *out, const struct check_item *it,
+                      const struct model_session *s, const struct report_options *o)
+{
+	size_t k;
+
+	fprintf(out, "  %s  %-15s ", verdict_word(it->verdict, o->colour), it->id);
+	put_safe(out, it->title);
+	fputc('\n', out);
+	if (it->verdict != V_WARN && it->verdict != V_FAIL)
+		return;
+	if (it->explanation[0]) {
+		fputs("        why:  ", out);
+		put_safe(out, it->explanation);
+		fputc('\n', out);
+	}
+	if (it->next[0]) {
+		fputs("        next: ", out);
+		put_safe(out, it->next);
+		fputc('\n', out);
+	}
+	for (k = 0; k < it->nfacts; k++) {
+		fputs("        seen: ", out);
+		put_safe(out, it->facts[k]);
+		fputc('\n', out);
+	}
+	if (s != NULL)
+		for (k = it->line_from; k < it->line_to && k < s->nlines && k < it->line_from + 12; k++) {
+			char buf[512];
+
+			text_sanitize(s->lines[k].bytes, s->lines[k].len, buf, sizeof buf);
+			fprintf(out, "        %c: %s\n", s->lines[k].dir, buf);
+		}
+}
+
+static const char *step_cell(const struct model_session *s, enum model_step_id id,
+                             char *buf, size_t sz)
+{
+	const struct model_step *st = &s->steps[id];
+
+	switch (st->state) {
+	case STEP_NOT_RUN: return "-";
+	case STEP_RUNNING: return "...";
+	case STEP_SKIPPED: return "skip";
+	case STEP_FAILED:
+		return st->fail == FAIL_TIMEOUT ? "timeout" : st->fail == FAIL_CONNECT
+		       ? conn_error_name(s->conn_error) : "failed";
+	default:
+		if (id == STEP_CONNECT)
+			snprintf(buf, sz, "%llu ms", (unsigned long long)st->ms);
+		else
+			snprintf(buf, sz, "%d", st->code);
+		return buf;
+	}
+}
+
+void report_batch_text(FILE *out, const struct model_domain *d, const struct checklist *c,
+                       const struct report_options *o)
+{
+	size_t counts[6], i, j, k;
+
+	checklist_count(c, counts);
+	fputs("mailflow ", out);
+	put_safe(out, d->target.domain);
+	fprintf(out, "  %zu MX  DNS %llu ms\n", d->nhosts, (unsigned long long)d->dns_ms);
+	fprintf(out, "Verdict: %zu fail, %zu warn, %zu pass, %zu info, %zu skip\n\n",
+	        counts[V_FAIL], counts[V_WARN], counts[V_PASS], counts[V_INFO], counts[V_SKIP]);
+	fputs("Domain\n", out);
+	for (k = 0; k < c->n; k++)
+		if (c->items[k].host == -1)
+			text_item(out, &c->items[k], NULL, o);
+
+	fputs("\nHosts\n   #  pref  host                           address          connect  banner  TLS      RCPT  relay\n", out);
+	for (i = 0; i < d->nhosts; i++)
+		for (j = 0; j < d->hosts[i].naddrs; j++) {
+			const struct model_address *a = &d->hosts[i].addrs[j];
+			const struct model_session *s = a->session;
+			char b1[32], b2[32], b3[32], b4[32], name[64];
+
+			text_sanitize(d->hosts[i].name, strlen(d->hosts[i].name), name, sizeof name);
+			fprintf(out, "  %2zu  %-4u  %-30.30s %-16s ", i + 1, d->hosts[i].pref, name, a->addr);
+			if (s == NULL) {
+				fputs("(not probed)\n", out);
+				continue;
+			}
+			fprintf(out, "%-8s %-7s %-8s %-5s %s\n",
+			        step_cell(s, STEP_CONNECT, b1, sizeof b1),
+			        step_cell(s, STEP_BANNER, b2, sizeof b2),
+			        s->tls_active ? s->tls.version
+			        : s->steps[STEP_STARTTLS].state == STEP_NOT_RUN ? "-" : "none",
+			        step_cell(s, STEP_RCPT, b3, sizeof b3),
+			        step_cell(s, STEP_RELAY, b4, sizeof b4));
+		}
+
+	for (i = 0; i < d->nhosts; i++)
+		for (j = 0; j < d->hosts[i].naddrs; j++) {
+			const struct model_session *s = d->hosts[i].addrs[j].session;
+
+			fputc('\n', out);
+			put_safe(out, d->hosts[i].name);
+			fprintf(out, " [%s]\n", d->hosts[i].addrs[j].addr);
+			for (k = 0; k < c->n; k++)
+				if (c->items[k].host == (long)i && c->items[k].addr == (long)j)
+					text_item(out, &c->items[k], s, o);
+		}
+	if (!o->transcripts)
+		return;
+	fputs("\nTranscripts\n", out);
+	for (i = 0; i < d->nhosts; i++)
+		for (j = 0; j < d->hosts[i].naddrs; j++)
+			if (d->hosts[i].addrs[j].session != NULL) {
+				fputc('\n', out);
+				report_session_text(out, d->hosts[i].addrs[j].session);
+			}
+}

@@ -34,6 +34,11 @@ static size_t utf8_valid_len(const unsigned char *s, size_t n)
 	return need;
 }
 
+size_t text_utf8_len(const char *s, size_t n)
+{
+	return n == 0 ? 0 : utf8_valid_len((const unsigned char *)s, n);
+}
+
 size_t text_sanitize(const char *in, size_t len, char *out, size_t outsz)
 {
 	static const char ellipsis[] = "\xe2\x80\xa6";

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "mailflow/checklist.h"
 #include "mailflow/model.h"
 
 /* The DNS plan as text: MX hosts, addresses, reverse DNS, TLSA, the
@@ -14,5 +15,24 @@
 void report_plan_text(FILE *out, const struct model_domain *d);
 /* One SMTP session: its steps, TLS facts and the whole transcript. */
 void report_session_text(FILE *out, const struct model_session *s);
+
+/* How a batch run is shown. */
+struct report_options {
+	int colour;                     /* ANSI colours (a terminal, no NO_COLOR) */
+	int transcripts;                /* include the transcripts */
+	const char *input;              /* what the user typed */
+	int exit_status;                /* for the JSON document */
+};
+
+/* The checklist, a per-host summary and the transcripts, as text. */
+void report_batch_text(FILE *out, const struct model_domain *d,
+                       const struct checklist *c, const struct report_options *o);
+/* The same run as one JSON document ("schema": 1); valid JSON whatever
+ * bytes the servers sent. */
+void report_json(FILE *out, const struct model_domain *d,
+                 const struct checklist *c, const struct report_options *o);
+/* A JSON string literal of any bytes: escapes, and U+FFFD for invalid
+ * UTF-8. */
+void report_json_string(FILE *out, const char *s, size_t len);
 
 #endif

@@ -1,0 +1,1070 @@
+/*
+ * checklist.c — verdicts from the model (see include/mailflow/checklist.h).
+ *
+ * One function per checklist id; each reads the model and writes one item.
+ * The wording is for a helpdesk reader: what was seen, what it means, what
+ * to do next. Reply-specific meaning comes from the knowledge base (codes.c)
+ * so the same reply is explained the same way everywhere.
+ */
+#include "mailflow/checklist.h"
+#include "mailflow/codes.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const verdict_names[] = {
+	[V_PASS] = "pass", [V_WARN] = "warn", [V_FAIL] = "fail",
+	[V_INFO] = "info", [V_SKIP] = "skip", [V_PENDING] = "pending",
+};
+
+const char *verdict_name(enum verdict v)
+{
+	if ((size_t)v < sizeof verdict_names / sizeof verdict_names[0])
+		return verdict_names[v];
+	return "?";
+}
+
+struct builder {
+	struct checklist *c;
+	size_t cap;
+	bool oom;
+};
+
+static struct check_item *item_new(struct builder *b, const char *id,
+                                   long host, long addr)
+{
+	struct check_item *it;
+
+	if (b->oom)
+		return NULL;
+	if (b->c->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 32;
+		struct check_item *p = realloc(b->c->items, cap * sizeof *p);
+
+		if (p == NULL) {
+			b->oom = true;
+			return NULL;
+		}
+		b->c->items = p;
+		b->cap = cap;
+	}
+	it = &b->c->items[b->c->n++];
+	memset(it, 0, sizeof *it);
+	it->id = id;
+	it->host = host;
+	it->addr = addr;
+	it->verdict = V_PENDING;
+	return it;
+}
+
+static void set(struct check_item *it, enum verdict v, const char *title,
+                const char *expl, const char *next)
+{
+	it->verdict = v;
+	snprintf(it->title, sizeof it->title, "%s", title);
+	snprintf(it->explanation, sizeof it->explanation, "%s", expl ? expl : "");
+	snprintf(it->next, sizeof it->next, "%s", next ? next : "");
+}
+
+static void fmt(char *dst, size_t sz, const char *f, ...)
+	__attribute__((format(printf, 3, 4)));
+static void fmt(char *dst, size_t sz, const char *f, ...)
+{
+	va_list ap;
+
+	va_start(ap, f);
+	vsnprintf(dst, sz, f, ap);
+	va_end(ap);
+}
+
+static void fact(struct check_item *it, const char *f, ...)
+	__attribute__((format(printf, 2, 3)));
+static void fact(struct check_item *it, const char *f, ...)
+{
+	va_list ap;
+
+	if (it->nfacts == CHECK_EVIDENCE_MAX)
+		return;
+	va_start(ap, f);
+	vsnprintf(it->facts[it->nfacts++], sizeof it->facts[0], f, ap);
+	va_end(ap);
+}
+
+/* Appends the knowledge base's words about a reply to the item. */
+static void explain_reply(struct check_item *it, const struct model_step *st,
+                          bool use_next)
+{
+	struct code_explanation ex;
+	const struct code_info *best;
+	size_t n = strlen(it->explanation);
+
+	it->code = st->code;
+	memcpy(it->enhanced, st->enhanced, sizeof it->enhanced);
+	if (st->code == 0)
+		return;
+	codes_explain(st->code, st->enhanced, st->text, &ex);
+	best = ex.text ? ex.text : ex.enhanced ? ex.enhanced : ex.basic ? ex.basic : ex.cls;
+	if (best == NULL)
+		return;
+	snprintf(it->explanation + n, sizeof it->explanation - n, "%s%d%s%s: %s",
+	         n ? " " : "", st->code, st->enhanced[0] ? " " : "", st->enhanced,
+	         best->explanation);
+	if (ex.enhanced != NULL && ex.enhanced != best) {
+		n = strlen(it->explanation);
+		snprintf(it->explanation + n, sizeof it->explanation - n, " (%s: %s)",
+		         st->enhanced, ex.enhanced->meaning);
+	}
+	if (use_next && best->next != NULL)
+		snprintf(it->next, sizeof it->next, "%s", best->next);
+}
+
+static void evidence(struct check_item *it, const struct model_step *st)
+{
+	it->line_from = st->line_from;
+	it->line_to = st->line_to;
+}
+
+/* ---- domain ----------------------------------------------------------- */
+
+static const char *dns_failure_words(enum dns_status s)
+{
+	switch (s) {
+	case DNS_SERVFAIL:
+		return "The DNS server failed to answer (SERVFAIL): often broken "
+		       "DNSSEC or name servers that do not serve the zone.";
+	case DNS_REFUSED:
+		return "The DNS server refused the query (REFUSED): it is not the "
+		       "right server for this name, or it only answers its own clients.";
+	case DNS_TIMEOUT:
+		return "No DNS answer arrived in time: the name servers are down, "
+		       "unreachable, or a firewall drops DNS.";
+	default:
+		return "The DNS query failed without an answer.";
+	}
+}
+
+static void check_mx(struct builder *b, const struct model_domain *d)
+{
+	struct check_item *it = item_new(b, "dns.mx", -1, -1);
+	char t[160], e[512];
+	size_t i;
+
+	if (it == NULL)
+		return;
+	if (!d->mx.done) {
+		set(it, V_PENDING, "MX records: waiting for DNS", NULL, NULL);
+		return;
+	}
+	fact(it, "MX %s: %s in %llu ms", d->target.domain, dns_status_name(d->mx.status),
+	     (unsigned long long)d->mx.ms);
+	for (i = 0; i < d->nhosts; i++)
+		fact(it, "MX %u %s%s", d->hosts[i].pref, d->hosts[i].name,
+		     d->hosts[i].implicit ? " (implicit)" : "");
+	if (d->null_mx) {
+		set(it, V_WARN, "Null MX: the domain accepts no mail",
+		    "The domain publishes \"MX 0 .\" (RFC 7505): it declares that it "
+		    "receives no mail at all, so every message to it bounces at once.",
+		    "If this domain should receive mail, its DNS admin must replace the "
+		    "null MX with real MX records.");
+		return;
+	}
+	switch (d->mx.status) {
+	case DNS_OK:
+		fmt(t, sizeof t, "MX records: %zu host%s", d->nhosts, d->nhosts == 1 ? "" : "s");
+		set(it, V_PASS, t, "The domain names its mail servers in DNS.", NULL);
+		return;
+	case DNS_NODATA:
+		if (d->nhosts == 1 && d->hosts[0].naddrs > 0) {
+			set(it, V_WARN, "No MX records: mail goes to the domain's own address",
+			    "Without MX records, senders fall back to the domain's A/AAAA "
+			    "address (implicit MX, RFC 5321 section 5.1). It works if that "
+			    "host runs a mail server, but it is fragile and unusual.",
+			    "Publish an MX record that names the mail server explicitly.");
+		} else if (d->hosts == NULL || (d->hosts[0].a.done && d->hosts[0].aaaa.done)) {
+			set(it, V_FAIL, "No mail server: no MX and no address",
+			    "The domain has neither MX records nor an address to fall back "
+			    "to, so nobody can deliver mail to it.",
+			    "The domain's DNS admin must publish MX records for its mail servers.");
+		} else {
+			set(it, V_PENDING, "No MX records: looking up the domain's address", NULL, NULL);
+		}
+		return;
+	case DNS_NXDOMAIN:
+		fmt(e, sizeof e, "DNS says the domain %s does not exist (NXDOMAIN), so "
+		    "mail to it bounces.", d->target.domain);
+		set(it, V_FAIL, "The domain does not exist", e,
+		    "Check the spelling of the domain with the user; if it is right, the "
+		    "domain has expired or its DNS delegation is broken: ask its owner.");
+		return;
+	default:
+		fmt(t, sizeof t, "MX lookup failed: %s", dns_status_name(d->mx.status));
+		set(it, V_FAIL, t, dns_failure_words(d->mx.status),
+		    "Try again with another resolver (--dns 1.1.1.1 or your ISP's); if "
+		    "it persists, the domain's name servers need fixing (check with dig +trace).");
+		return;
+	}
+}
+
+static void check_mx_targets(struct builder *b, const struct model_domain *d)
+{
+	struct check_item *it = item_new(b, "dns.mx.targets", -1, -1);
+	size_t i, bad = 0, noaddr = 0, warn = 0;
+	char e[768] = "";
+
+	if (it == NULL)
+		return;
+	if (d->nhosts == 0) {
+		set(it, V_SKIP, "MX targets: none to check", NULL, NULL);
+		return;
+	}
+	for (i = 0; i < d->nfindings; i++) {
+		const struct model_finding *f = &d->findings[i];
+		size_t n = strlen(e);
+
+		switch (f->kind) {
+		case FINDING_MX_TARGET_IP_LITERAL: bad++; break;
+		case FINDING_MX_TARGET_NO_ADDRESS: noaddr++; break;
+		case FINDING_MX_TARGET_CNAME:
+		case FINDING_NULL_MX_MIXED: warn++; break;
+		default: continue;
+		}
+		fact(it, "%s", f->detail);
+		snprintf(e + n, sizeof e - n, "%s%s.", n ? " " : "", f->detail);
+	}
+	for (i = 0; i < d->nhosts; i++)
+		if (!d->hosts[i].a.done || !d->hosts[i].aaaa.done) {
+			set(it, V_PENDING, "MX targets: resolving", NULL, NULL);
+			return;
+		}
+	if (bad == 0 && noaddr == 0 && warn == 0) {
+		set(it, V_PASS, "MX targets are host names with addresses", NULL, NULL);
+		return;
+	}
+	if (bad > 0 || noaddr == d->nhosts)
+		set(it, V_FAIL, noaddr == d->nhosts ? "No MX target has an address"
+		    : "An MX target is an IP address", e,
+		    "The domain's DNS admin must point every MX record at a host name "
+		    "that has an A or AAAA record of its own.");
+	else
+		set(it, V_WARN, "Some MX targets are wrong", e,
+		    "Point every MX record at the mail server's own name (not an alias, "
+		    "not an address), with an A/AAAA record.");
+}
+
+static void check_policy(struct builder *b, const char *id, const char *name,
+                         const struct model_policy *p, enum verdict if_missing,
+                         const char *missing_expl, const char *missing_next)
+{
+	struct check_item *it = item_new(b, id, -1, -1);
+	char t[160];
+	size_t i;
+
+	if (it == NULL)
+		return;
+	if (!p->lookup.done) {
+		fmt(t, sizeof t, "%s: waiting for DNS", name);
+		set(it, V_PENDING, t, NULL, NULL);
+		return;
+	}
+	fact(it, "TXT %s: %s", p->lookup.qname, dns_status_name(p->lookup.status));
+	for (i = 0; i < p->nrecords; i++)
+		fact(it, "\"%s\"", p->records[i]);
+	if (p->lookup.status != DNS_OK && p->lookup.status != DNS_NODATA &&
+	    p->lookup.status != DNS_NXDOMAIN) {
+		fmt(t, sizeof t, "%s: lookup failed (%s)", name, dns_status_name(p->lookup.status));
+		set(it, V_WARN, t, dns_failure_words(p->lookup.status),
+		    "Try again, or with another resolver (--dns).");
+		return;
+	}
+	if (p->nrecords == 0) {
+		fmt(t, sizeof t, "%s: none", name);
+		set(it, if_missing, t, missing_expl, missing_next);
+		return;
+	}
+	if (p->nrecords > 1) {
+		fmt(t, sizeof t, "%s: %zu records, only one is allowed", name, p->nrecords);
+		set(it, V_FAIL, t, "With more than one record receivers cannot tell which "
+		    "applies and treat it as an error (SPF: permerror).",
+		    "Merge the records into one.");
+		return;
+	}
+	fmt(t, sizeof t, "%s: published", name);
+	set(it, V_PASS, t, NULL, NULL);
+}
+
+static void check_spf(struct builder *b, const struct model_domain *d)
+{
+	struct check_item *it;
+
+	check_policy(b, "dns.spf", "SPF", &d->spf, V_WARN,
+	             "Without SPF, receivers cannot tell which servers may send mail "
+	             "for this domain; its mail is more likely to be marked as spam.",
+	             "Publish a TXT record \"v=spf1 mx -all\" (adjusted to the servers "
+	             "that really send for the domain).");
+	it = &b->c->items[b->c->n - 1];
+	if (b->oom || it->verdict != V_PASS)
+		return;
+	if (strstr(d->spf.records[0], "+all") != NULL) {
+		set(it, V_WARN, "SPF: allows every server (+all)",
+		    "\"+all\" says any server on the internet may send as this domain: "
+		    "the record protects nothing.", "Replace +all with -all or ~all.");
+	} else if (strstr(d->spf.records[0], "all") == NULL) {
+		set(it, V_INFO, "SPF: published, without an \"all\" rule",
+		    "Without a final all rule, mail from unlisted servers gets a "
+		    "neutral result.", "End the record with -all or ~all.");
+	}
+}
+
+static void check_dmarc(struct builder *b, const struct model_domain *d)
+{
+	struct check_item *it;
+
+	check_policy(b, "dns.dmarc", "DMARC", &d->dmarc, V_WARN,
+	             "Without DMARC, receivers have no policy for mail that fails "
+	             "SPF and DKIM, and big providers increasingly reject such mail.",
+	             "Publish _dmarc TXT \"v=DMARC1; p=none; rua=mailto:...\" to start "
+	             "with reports, then tighten the policy.");
+	it = &b->c->items[b->c->n - 1];
+	if (!b->oom && it->verdict == V_PASS && strstr(d->dmarc.records[0], "p=none") != NULL)
+		set(it, V_INFO, "DMARC: published, monitoring only (p=none)",
+		    "The policy asks receivers to deliver failing mail anyway and only "
+		    "report it.", "When the reports look clean, move to p=quarantine.");
+}
+
+static void check_tlsa(struct builder *b, const struct model_domain *d)
+{
+	struct check_item *it = item_new(b, "dns.tlsa", -1, -1);
+	size_t i, j, k, with = 0, matched = 0, mismatched = 0;
+
+	if (it == NULL)
+		return;
+	for (i = 0; i < d->nhosts; i++) {
+		const struct model_host *h = &d->hosts[i];
+
+		if (h->ntlsa == 0)
+			continue;
+		with++;
+		for (k = 0; k < h->ntlsa; k++)
+			fact(it, "TLSA _25._tcp.%s %u %u %u %.16s...", h->name,
+			     h->tlsa_records[k].usage, h->tlsa_records[k].selector,
+			     h->tlsa_records[k].mtype, h->tlsa_records[k].data_hex);
+		/* DANE-EE (usage 3) SHA-256 records can be checked against the
+		 * certificate each session saw. */
+		for (j = 0; j < h->naddrs; j++) {
+			const struct model_session *s = h->addrs[j].session;
+			bool ok = false, checkable = false;
+
+			if (s == NULL || !s->tls.handshake_done)
+				continue;
+			for (k = 0; k < h->ntlsa; k++) {
+				const struct model_tlsa *t = &h->tlsa_records[k];
+
+				if (t->usage != 3 || t->mtype != 1)
+					continue;
+				checkable = true;
+				if (strcasecmp(t->data_hex, t->selector == 1 ? s->tls.sha256_spki
+				                                            : s->tls.sha256_cert) == 0)
+					ok = true;
+			}
+			if (checkable && ok)
+				matched++;
+			else if (checkable)
+				mismatched++;
+		}
+	}
+	if (with == 0) {
+		set(it, V_INFO, "DANE: no TLSA records",
+		    "No MX host publishes TLSA records, so DANE-aware senders use "
+		    "ordinary opportunistic TLS.", NULL);
+	} else if (mismatched > 0) {
+		set(it, V_FAIL, "DANE: a TLSA record does not match the certificate",
+		    "DANE-aware senders (with DNSSEC) refuse to deliver when the "
+		    "server's certificate does not match its TLSA record.",
+		    "Update the TLSA records to the current certificate (or key) before "
+		    "or when the certificate changes.");
+	} else if (matched > 0) {
+		set(it, V_PASS, "DANE: TLSA records match the certificates",
+		    "Checked for DANE-EE SHA-256 records; mailflow does not validate "
+		    "DNSSEC, which DANE needs to be effective.", NULL);
+	} else {
+		set(it, V_INFO, "DANE: TLSA records published",
+		    "mailflow checks DANE-EE SHA-256 records against the certificate; "
+		    "these could not be checked (no TLS session, or another usage).", NULL);
+	}
+}
+
+/* ---- per address -------------------------------------------------------- */
+
+static bool internal_name(const char *name)
+{
+	static const char *const tails[] = { ".local", ".lan", ".internal",
+	                                     ".localdomain", ".corp", ".home" };
+	size_t n = strlen(name), i;
+
+	if (strcasecmp(name, "localhost") == 0 || strchr(name, '.') == NULL)
+		return true;
+	for (i = 0; i < sizeof tails / sizeof tails[0]; i++) {
+		size_t t = strlen(tails[i]);
+
+		if (n > t && strcasecmp(name + n - t, tails[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void check_ptr(struct builder *b, long hi, long ai, const struct model_address *a)
+{
+	struct check_item *it = item_new(b, "host.ptr", hi, ai);
+	char t[160];
+
+	if (it == NULL)
+		return;
+	if (!a->ptr.done || a->fcrdns == -1) {
+		set(it, V_PENDING, "Reverse DNS: looking up", NULL, NULL);
+		return;
+	}
+	fact(it, "PTR %s: %s%s", a->addr, a->nptr ? a->ptr_names[0] : "",
+	     a->nptr ? "" : dns_status_name(a->ptr.status));
+	if (a->fcrdns == 1) {
+		fmt(t, sizeof t, "Reverse DNS: %s (confirmed)", a->ptr_names[0]);
+		set(it, V_PASS, t, NULL, NULL);
+	} else if (a->nptr == 0) {
+		set(it, V_WARN, "Reverse DNS: no PTR record",
+		    "The address has no name in reverse DNS. Receivers often distrust "
+		    "or reject mail from such servers when this host also sends mail.",
+		    "Ask whoever owns the address (hosting provider or ISP) to set a PTR "
+		    "record naming the mail server.");
+	} else {
+		fmt(t, sizeof t, "Reverse DNS: %s does not point back", a->ptr_names[0]);
+		set(it, V_WARN, t,
+		    "The PTR name does not resolve back to this address (no forward "
+		    "confirmation), which many receivers check on sending servers.",
+		    "Give the PTR name an A/AAAA record with this address, or change "
+		    "the PTR to the server's real name.");
+	}
+}
+
+static void check_connect(struct builder *b, long hi, long ai, const struct model_session *s)
+{
+	struct check_item *it = item_new(b, "host.connect", hi, ai);
+	const struct model_step *st = &s->steps[STEP_CONNECT];
+	char t[160];
+
+	if (it == NULL)
+		return;
+	evidence(it, st);
+	if (st->state == STEP_RUNNING || st->state == STEP_NOT_RUN) {
+		set(it, V_PENDING, "Connecting", NULL, NULL);
+		return;
+	}
+	if (st->state == STEP_OK) {
+		fmt(t, sizeof t, "Connected to port %u in %llu ms", s->port,
+		    (unsigned long long)st->ms);
+		set(it, V_PASS, t, NULL, NULL);
+		return;
+	}
+	fact(it, "%s", st->detail);
+	switch (s->conn_error) {
+	case CONN_REFUSED:
+		fmt(t, sizeof t, "Connection refused on port %u", s->port);
+		set(it, V_FAIL, t, "The host answered but refused the connection: no "
+		    "mail server listens on this port, or a firewall rejects it.",
+		    "Check that the mail service runs on this host and that port 25 "
+		    "is open to the internet.");
+		break;
+	case CONN_TIMEOUT:
+		fmt(t, sizeof t, "No answer on port %u (timeout)", s->port);
+		set(it, V_FAIL, t, "The connection attempt got no answer at all: a "
+		    "firewall drops it, the host is down, or your own network or ISP "
+		    "blocks outgoing port 25 (common on home and office lines).",
+		    "Try from another network (a server, not an office PC); if it "
+		    "works there, your side blocks port 25. Otherwise check the "
+		    "receiving firewall.");
+		break;
+	case CONN_UNREACHABLE:
+		set(it, V_FAIL, "Host unreachable", "There is no route to the address: "
+		    "a network or routing problem, or an address that is not in use.",
+		    "Check that the MX address is correct and reachable (traceroute).");
+		break;
+	default:
+		set(it, V_FAIL, "Connection failed", st->detail,
+		    "Try again; if it persists, check the network path.");
+		break;
+	}
+}
+
+static void check_banner(struct builder *b, long hi, long ai,
+                         const struct model_address *a, const struct model_session *s)
+{
+	struct check_item *it = item_new(b, "host.banner", hi, ai);
+	const struct model_step *st = &s->steps[STEP_BANNER];
+	char t[160];
+
+	if (it == NULL)
+		return;
+	evidence(it, st);
+	switch (st->state) {
+	case STEP_NOT_RUN:
+		set(it, s->done ? V_SKIP : V_PENDING, s->done ? "Banner: not reached"
+		    : "Waiting for the banner", NULL, NULL);
+		return;
+	case STEP_RUNNING:
+		set(it, V_PENDING, "Waiting for the banner", NULL, NULL);
+		return;
+	case STEP_FAILED:
+		if (st->fail == FAIL_TIMEOUT) {
+			set(it, V_FAIL, "No banner: the server accepted the connection "
+			    "but said nothing",
+			    "A server that answers TCP but never greets is usually a tarpit "
+			    "(anti-spam delay), an overloaded server, or a proxy/firewall "
+			    "that holds the connection. Greeting delays of 15-60 s are real.",
+			    "Retry with a longer wait (--banner-timeout 90); if still silent, "
+			    "the receiving admin must check the mail service and any SMTP "
+			    "proxy or firewall inspection in front of it.");
+		} else {
+			set(it, V_FAIL, "The connection ended before the banner", st->detail,
+			    "The receiving server drops connections: check its logs, its "
+			    "connection limits and any blocklist of your address.");
+		}
+		return;
+	case STEP_REJECTED:
+		fmt(t, sizeof t, "Banner refuses the session: %d%s%s", st->code,
+		    st->enhanced[0] ? " " : "", st->enhanced);
+		set(it, V_FAIL, t, NULL, NULL);
+		explain_reply(it, st, true);
+		return;
+	default:
+		break;
+	}
+	fmt(t, sizeof t, "Banner 220 in %llu ms", (unsigned long long)s->banner_ms);
+	set(it, V_PASS, t, NULL, NULL);
+	if (s->banner_ms >= 10000) {
+		fmt(t, sizeof t, "Banner 220 after %.1f s: a greeting delay",
+		    (double)s->banner_ms / 1000.0);
+		set(it, V_WARN, t, "The server waits before greeting (a tarpit against "
+		    "spam). Patient senders deliver anyway; impatient ones time out.",
+		    "Nothing to fix if mail arrives; if senders report timeouts, "
+		    "shorten the greeting delay.");
+	}
+	{
+		/* The banner's name: compare with PTR, flag internal names. */
+		char name[256];
+		size_t n = 0;
+		const char *p = st->text;
+
+		while (p[n] != '\0' && p[n] != ' ' && n < sizeof name - 1) {
+			name[n] = p[n];
+			n++;
+		}
+		name[n] = '\0';
+		fact(it, "banner name: %s", name);
+		if (n > 0 && internal_name(name)) {
+			fmt(t, sizeof t, "Banner names an internal host: %s", name);
+			set(it, V_WARN, t, "The greeting shows an internal or unqualified "
+			    "name; it leaks internal naming and some receivers' checks "
+			    "compare it with DNS.", "Set the server's public FQDN as its "
+			    "banner/host name (Exchange: the receive connector's FQDN).");
+		} else if (n > 0 && a->nptr > 0 && strcasecmp(name, a->ptr_names[0]) != 0) {
+			fact(it, "PTR: %s", a->ptr_names[0]);
+			if (it->verdict == V_PASS) {
+				it->verdict = V_INFO;
+				fmt(it->title, sizeof it->title, "Banner 220 as %s (PTR says %s)",
+				    name, a->ptr_names[0]);
+				snprintf(it->explanation, sizeof it->explanation, "%s",
+				         "The name in the greeting differs from the address's "
+				         "PTR name. Harmless for receiving; for a sending server "
+				         "keep HELO name, PTR and A record in agreement.");
+			}
+		}
+	}
+}
+
+static void check_ehlo(struct builder *b, long hi, long ai, const struct model_session *s)
+{
+	struct check_item *it = item_new(b, "host.ehlo", hi, ai);
+	const struct model_step *st = &s->steps[STEP_EHLO];
+	char t[160];
+
+	if (it == NULL)
+		return;
+	evidence(it, st);
+	if (st->state == STEP_NOT_RUN || st->state == STEP_RUNNING) {
+		set(it, s->done ? V_SKIP : V_PENDING, "EHLO: not reached", NULL, NULL);
+		return;
+	}
+	if (st->state != STEP_OK) {
+		set(it, V_FAIL, "EHLO refused", st->detail[0] ? st->detail : NULL, NULL);
+		explain_reply(it, st, true);
+		return;
+	}
+	if (s->used_helo) {
+		set(it, V_WARN, "EHLO refused, HELO accepted: no ESMTP",
+		    "The server only speaks old SMTP: no STARTTLS, no size limit, no "
+		    "8-bit, no delivery notices.", "Upgrade or reconfigure the mail server.");
+		return;
+	}
+	fmt(t, sizeof t, "EHLO accepted%s%s%s%s", s->ehlo.exts & EHLO_STARTTLS ? ", STARTTLS" : "",
+	    s->ehlo.exts & EHLO_AUTH ? ", AUTH" : "", s->ehlo.exts & EHLO_DSN ? ", DSN" : "",
+	    s->ehlo.exts & EHLO_PIPELINING ? ", PIPELINING" : "");
+	set(it, V_PASS, t, NULL, NULL);
+	if (s->ehlo.exts & EHLO_SIZE)
+		fact(it, "SIZE %llu bytes", (unsigned long long)s->ehlo.size);
+}
+
+static void check_starttls(struct builder *b, long hi, long ai, const struct model_session *s,
+                           bool mta_sts)
+{
+	struct check_item *it = item_new(b, "host.starttls", hi, ai);
+	const struct model_step *st = &s->steps[STEP_STARTTLS];
+	char t[160];
+
+	if (it == NULL)
+		return;
+	evidence(it, st);
+	switch (st->state) {
+	case STEP_NOT_RUN:
+	case STEP_RUNNING:
+		set(it, s->done ? V_SKIP : V_PENDING, "STARTTLS: not reached", NULL, NULL);
+		return;
+	case STEP_SKIPPED:
+		if (strstr(st->detail, "--tls off") != NULL) {
+			set(it, V_SKIP, "STARTTLS not tried (--tls off)", NULL, NULL);
+		} else {
+			set(it, mta_sts ? V_FAIL : V_WARN, "STARTTLS not offered",
+			    "The server does not offer encryption: mail to it crosses the "
+			    "internet in plain text, and senders that require TLS "
+			    "(MTA-STS, DANE, many banks and providers) will not deliver.",
+			    "Enable STARTTLS on the server with a valid certificate for its "
+			    "MX name.");
+		}
+		return;
+	case STEP_OK:
+		fmt(t, sizeof t, "%s: %s %s", s->tls_implicit ? "Implicit TLS" : "STARTTLS",
+		    s->tls.version, s->tls.cipher);
+		set(it, V_PASS, t, NULL, NULL);
+		if (strcmp(s->tls.version, "TLSv1") == 0 || strcmp(s->tls.version, "TLSv1.1") == 0) {
+			fmt(t, sizeof t, "STARTTLS with an outdated protocol: %s", s->tls.version);
+			set(it, V_WARN, t, "TLS 1.0 and 1.1 are deprecated; modern senders "
+			    "may refuse them.", "Enable TLS 1.2 and 1.3 on the server.");
+		}
+		return;
+	default:
+		break;
+	}
+	if (s->tls_injection) {
+		set(it, V_FAIL, "STARTTLS: plaintext injected after the 220",
+		    "The server (or something in between) sent more data after "
+		    "\"220 ready to start TLS\". Such bytes would be taken as if they "
+		    "came encrypted: a command-injection flaw (CVE-2011-0411 class).",
+		    "Update the mail server or the middlebox in front of it.");
+		return;
+	}
+	if (st->fail == FAIL_TLS) {
+		set(it, V_FAIL, "TLS handshake failed", st->detail,
+		    "Check the server's TLS configuration: certificate, key, enabled "
+		    "protocols and ciphers (openssl s_client -starttls smtp).");
+		return;
+	}
+	if (st->fail == FAIL_POLICY) {
+		set(it, V_FAIL, "STARTTLS not offered, and TLS is required", st->detail,
+		    "Enable STARTTLS on the server.");
+		return;
+	}
+	set(it, V_FAIL, "STARTTLS refused", st->detail[0] ? st->detail : NULL, NULL);
+	explain_reply(it, st, true);
+}
+
+static void check_cert(struct builder *b, long hi, long ai, const struct model_session *s,
+                       bool mta_sts)
+{
+	struct check_item *it = item_new(b, "host.cert", hi, ai);
+	const struct tls_facts *f = &s->tls;
+	char t[160];
+
+	if (it == NULL)
+		return;
+	evidence(it, &s->steps[STEP_STARTTLS]);
+	if (!f->handshake_done) {
+		set(it, s->done ? V_SKIP : V_PENDING, "Certificate: no TLS session", NULL, NULL);
+		return;
+	}
+	fact(it, "subject %s", f->subject);
+	fact(it, "issuer %s", f->issuer);
+	fact(it, "SANs %s", f->sans);
+	fact(it, "valid until %s (%ld days)", f->not_after, f->days_left);
+	fact(it, "SHA-256 %s", f->sha256_cert);
+	if (f->days_left < 0) {
+		set(it, V_FAIL, "Certificate expired",
+		    "The certificate's validity ended: senders that verify certificates "
+		    "refuse to deliver.", "Renew the certificate and reload the mail server.");
+	} else if (!f->chain_ok) {
+		fmt(t, sizeof t, "Certificate not trusted: %s", f->verify_error);
+		set(it, mta_sts ? V_FAIL : V_WARN, t,
+		    "The chain does not lead to a trusted CA (self-signed, private CA, "
+		    "or a missing intermediate). Opportunistic TLS still encrypts, but "
+		    "senders that verify (MTA-STS, strict policies) will not deliver.",
+		    "Install a certificate from a public CA with its full chain "
+		    "(intermediates included); test with --ca-file for a private CA.");
+	} else if (!f->name_ok) {
+		fmt(t, sizeof t, "Certificate does not name %s", s->host);
+		set(it, mta_sts ? V_FAIL : V_WARN, t,
+		    "The certificate is valid but issued for other names, so verifying "
+		    "senders (MTA-STS) cannot match it to the MX host.",
+		    "Get a certificate whose SAN includes the MX host name.");
+	} else if (f->days_left < 14) {
+		fmt(t, sizeof t, "Certificate expires in %ld days", f->days_left);
+		set(it, V_WARN, t, "The certificate is valid now but about to expire.",
+		    "Renew it now and check that automatic renewal works.");
+	} else {
+		fmt(t, sizeof t, "Certificate valid for %s, %ld days left", s->host, f->days_left);
+		set(it, V_PASS, t, NULL, NULL);
+	}
+}
+
+static void check_auth(struct builder *b, long hi, long ai, const struct model_session *s)
+{
+	struct check_item *it = item_new(b, "host.auth", hi, ai);
+	const struct model_step *st = &s->steps[STEP_AUTH];
+
+	if (it == NULL)
+		return;
+	evidence(it, st);
+	switch (st->state) {
+	case STEP_OK:
+		set(it, V_PASS, "Authenticated", NULL, NULL);
+		explain_reply(it, st, false);
+		return;
+	case STEP_REJECTED:
+	case STEP_FAILED:
+		set(it, V_FAIL, "Authentication failed", NULL, NULL);
+		explain_reply(it, st, true);
+		return;
+	case STEP_SKIPPED:
+		if (st->fail == FAIL_POLICY)
+			set(it, V_WARN, "AUTH not tried: no TLS", st->detail,
+			    "Use --tls require, or --allow-plaintext-auth on a test server only.");
+		else if (strstr(st->detail, "--auth-user") != NULL)
+			set(it, V_SKIP, "AUTH not asked", NULL, NULL);
+		else
+			set(it, V_WARN, "AUTH not possible", st->detail,
+			    "Submission usually needs port 587 with STARTTLS (or 465).");
+		return;
+	default:
+		set(it, s->done ? V_SKIP : V_PENDING, "AUTH: not reached", NULL, NULL);
+		return;
+	}
+}
+
+/* MAIL, RCPT, DATA: pass on 2xx, warn on 4xx (temporary), fail on 5xx. */
+static void check_reply_step(struct builder *b, const char *id, long hi, long ai,
+                             const struct model_session *s, enum model_step_id sid,
+                             const char *what)
+{
+	struct check_item *it = item_new(b, id, hi, ai);
+	const struct model_step *st = &s->steps[sid];
+	char t[160];
+
+	if (it == NULL)
+		return;
+	evidence(it, st);
+	switch (st->state) {
+	case STEP_OK:
+		fmt(t, sizeof t, "%s accepted: %d%s%s", what, st->code,
+		    st->enhanced[0] ? " " : "", st->enhanced);
+		set(it, V_PASS, t, NULL, NULL);
+		return;
+	case STEP_REJECTED:
+		fmt(t, sizeof t, "%s %s: %d%s%s", what,
+		    st->code / 100 == 4 ? "deferred" : "refused", st->code,
+		    st->enhanced[0] ? " " : "", st->enhanced);
+		set(it, st->code / 100 == 4 ? V_WARN : V_FAIL, t, NULL, NULL);
+		explain_reply(it, st, true);
+		return;
+	case STEP_FAILED:
+		fmt(t, sizeof t, "%s: no usable reply", what);
+		set(it, V_FAIL, t, st->detail, "See the transcript; the server "
+		    "stopped answering or answered garbage.");
+		return;
+	case STEP_SKIPPED:
+		fmt(t, sizeof t, "%s: %s", what, st->detail);
+		set(it, V_SKIP, t, NULL, NULL);
+		return;
+	default:
+		fmt(t, sizeof t, "%s: not reached", what);
+		set(it, s->done ? V_SKIP : V_PENDING, t, NULL, NULL);
+		return;
+	}
+}
+
+static void check_relay(struct builder *b, long hi, long ai, const struct model_session *s)
+{
+	struct check_item *it = item_new(b, "host.relay", hi, ai);
+	const struct model_step *st = &s->steps[STEP_RELAY];
+	char t[160];
+
+	if (it == NULL)
+		return;
+	evidence(it, st);
+	switch (st->state) {
+	case STEP_OK:
+		if (s->authenticated) {
+			set(it, V_INFO, "Relays for this authenticated user",
+			    "Accepting outside recipients after AUTH is how submission works.",
+			    NULL);
+			return;
+		}
+		fmt(t, sizeof t, "Open relay: outside recipient accepted (%d%s%s)",
+		    st->code, st->enhanced[0] ? " " : "", st->enhanced);
+		set(it, V_FAIL, t,
+		    "The server accepted mail for a domain that is not its own from an "
+		    "anonymous sender: spammers will use it and blocklists will list it.",
+		    "Restrict relaying to authenticated users and your own networks "
+		    "(Postfix: reject_unauth_destination; Exchange: remove \"Anonymous "
+		    "users\" relay permission from the internet receive connector).");
+		explain_reply(it, st, false);
+		return;
+	case STEP_REJECTED:
+		fmt(t, sizeof t, "Relay refused: %d%s%s", st->code,
+		    st->enhanced[0] ? " " : "", st->enhanced);
+		set(it, V_PASS, t, "The server refuses to pass mail for outside "
+		    "domains from an anonymous sender, as it should.", NULL);
+		explain_reply(it, st, false);
+		return;
+	case STEP_FAILED:
+		set(it, V_WARN, "Relay test: no usable reply", st->detail, NULL);
+		return;
+	default:
+		set(it, s->done ? V_SKIP : V_PENDING, st->state == STEP_SKIPPED
+		    ? "Relay test skipped" : "Relay test: not reached",
+		    st->detail[0] ? st->detail : NULL, NULL);
+		return;
+	}
+}
+
+static void check_quit(struct builder *b, long hi, long ai, const struct model_session *s)
+{
+	struct check_item *it = item_new(b, "host.quit", hi, ai);
+	const struct model_step *st = &s->steps[STEP_QUIT];
+
+	if (it == NULL)
+		return;
+	evidence(it, st);
+	if (st->state == STEP_OK)
+		set(it, V_PASS, "Session closed politely (QUIT)", NULL, NULL);
+	else if (st->state == STEP_FAILED)
+		set(it, V_INFO, "QUIT: no 221 before the connection closed", st->detail, NULL);
+	else
+		set(it, s->done ? V_SKIP : V_PENDING, "QUIT: not sent",
+		    s->done ? "The session ended before it could say goodbye." : NULL, NULL);
+}
+
+/* Beyond DESIGN.md's ids: how the server speaks SMTP, so malformed replies
+ * and out-of-turn data have one place in the checklist. */
+static void check_protocol(struct builder *b, long hi, long ai, const struct model_session *s)
+{
+	static const struct { unsigned flag; const char *words; } flags[] = {
+		{ REPLY_F_CODE_MISMATCH, "reply lines with different codes" },
+		{ REPLY_F_BARE_LF, "lines ending in a bare LF instead of CRLF" },
+		{ REPLY_F_LONG_LINE, "reply lines over 512 bytes" },
+		{ REPLY_F_CUT_LINE, "a line so long it was cut" },
+		{ REPLY_F_TOO_MANY_LINES, "a reply with too many lines" },
+		{ REPLY_F_CONTROL, "control characters or escape sequences" },
+		{ REPLY_F_NON_ASCII, "non-ASCII bytes" },
+		{ REPLY_F_BAD_SYNTAX, "lines without a reply code" },
+		{ REPLY_F_BAD_CODE, "reply codes outside 200-599" },
+	};
+	struct check_item *it = item_new(b, "host.protocol", hi, ai);
+	char e[400] = "";
+	size_t i;
+
+	if (it == NULL)
+		return;
+	if (!s->done) {
+		set(it, V_PENDING, "SMTP syntax: session running", NULL, NULL);
+		return;
+	}
+	for (i = 0; i < sizeof flags / sizeof flags[0]; i++)
+		if (s->reply_flags & flags[i].flag) {
+			size_t n = strlen(e);
+
+			snprintf(e + n, sizeof e - n, "%s%s", n ? ", " : "", flags[i].words);
+			fact(it, "%s", flags[i].words);
+		}
+	if (s->unsolicited) {
+		size_t n = strlen(e);
+
+		snprintf(e + n, sizeof e - n, "%sdata sent when no reply was due", n ? ", " : "");
+		fact(it, "the server sent data out of turn");
+	}
+	if (e[0] == '\0') {
+		set(it, V_PASS, "SMTP replies well formed", NULL, NULL);
+		return;
+	}
+	set(it, V_WARN, "The server's SMTP is malformed", NULL,
+	    "Strict senders may fail or misread these replies: the receiving admin "
+	    "should check the mail server and anything in front of it (SMTP proxies, "
+	    "firewalls with SMTP inspection).");
+	snprintf(it->explanation, sizeof it->explanation,
+	         "Seen in this session: %.400s. RFC 5321 replies are CRLF-terminated "
+	         "lines with one code, at most 512 bytes, sent only when asked.", e);
+}
+
+static void check_address(struct builder *b, const struct model_domain *d,
+                          long hi, long ai)
+{
+	const struct model_address *a = &d->hosts[hi].addrs[ai];
+	const struct model_session *s = a->session;
+	bool mta_sts = d->mta_sts.nrecords > 0;
+
+	check_ptr(b, hi, ai, a);
+	if (s == NULL)
+		return;
+	check_connect(b, hi, ai, s);
+	check_banner(b, hi, ai, a, s);
+	check_ehlo(b, hi, ai, s);
+	check_starttls(b, hi, ai, s, mta_sts);
+	check_cert(b, hi, ai, s, mta_sts);
+	check_auth(b, hi, ai, s);
+	check_reply_step(b, "host.mail", hi, ai, s, STEP_MAIL, "MAIL FROM");
+	check_reply_step(b, "host.rcpt", hi, ai, s, STEP_RCPT, "RCPT TO");
+	check_relay(b, hi, ai, s);
+	check_reply_step(b, "host.data", hi, ai, s, STEP_DATA, "Message (DATA)");
+	check_quit(b, hi, ai, s);
+	check_protocol(b, hi, ai, s);
+}
+
+/* ---- across hosts ------------------------------------------------------- */
+
+static void check_compare(struct builder *b, const struct model_domain *d)
+{
+	struct check_item *it = item_new(b, "compare", -1, -1);
+	size_t i, j, sessions = 0, tls = 0, notls = 0, relays = 0;
+	int rcpt_code = -1;
+	bool rcpt_differs = false, pending = false;
+	char e[768] = "";
+
+	if (it == NULL)
+		return;
+	for (i = 0; i < d->nhosts; i++)
+		for (j = 0; j < d->hosts[i].naddrs; j++) {
+			const struct model_session *s = d->hosts[i].addrs[j].session;
+			const struct model_step *r;
+
+			if (s == NULL)
+				continue;
+			if (!s->done) {
+				pending = true;
+				continue;
+			}
+			sessions++;
+			if (s->steps[STEP_CONNECT].state != STEP_OK ||
+			    s->steps[STEP_BANNER].state != STEP_OK)
+				continue;
+			if (s->tls_active)
+				tls++;
+			else if (s->steps[STEP_STARTTLS].state == STEP_SKIPPED &&
+			         strstr(s->steps[STEP_STARTTLS].detail, "--tls off") == NULL)
+				notls++;
+			if (s->steps[STEP_RELAY].state == STEP_OK && !s->authenticated)
+				relays++;
+			r = &s->steps[STEP_RCPT];
+			if (r->state == STEP_OK || r->state == STEP_REJECTED) {
+				if (rcpt_code == -1)
+					rcpt_code = r->code;
+				else if (r->code / 100 != rcpt_code / 100)
+					rcpt_differs = true;
+				fact(it, "%s [%s]: RCPT %d", s->host, s->addr, r->code);
+			}
+		}
+	if (pending) {
+		set(it, V_PENDING, "Comparing the hosts: sessions still running", NULL, NULL);
+		return;
+	}
+	if (sessions < 2) {
+		set(it, V_SKIP, "Comparing the hosts: fewer than two sessions", NULL, NULL);
+		return;
+	}
+	if (tls > 0 && notls > 0)
+		snprintf(e + strlen(e), sizeof e - strlen(e), "%zu host(s) offer TLS and "
+		         "%zu do not: mail that falls back to those travels unencrypted. ",
+		         tls, notls);
+	if (rcpt_differs)
+		snprintf(e + strlen(e), sizeof e - strlen(e), "The hosts answer the same "
+		         "recipient differently, so delivery depends on which MX a sender "
+		         "reaches. ");
+	if (relays > 0 && relays < sessions)
+		snprintf(e + strlen(e), sizeof e - strlen(e), "%zu host(s) relay for anyone "
+		         "while others do not. ", relays);
+	if (relays > 0 && relays < sessions)
+		set(it, V_FAIL, "The hosts disagree: one is an open relay", e,
+		    "Give every MX host the same relay restrictions.");
+	else if (e[0] != '\0')
+		set(it, V_WARN, "The hosts disagree in a way that matters", e,
+		    "Give every MX host (backups included) the same TLS, recipient and "
+		    "relay configuration.");
+	else
+		set(it, V_PASS, "The hosts agree (TLS, recipient, relay)", NULL, NULL);
+}
+
+int checklist_build(const struct model_domain *d, struct checklist *out)
+{
+	struct builder b = { out, 0, false };
+	size_t i, j;
+
+	memset(out, 0, sizeof *out);
+	check_mx(&b, d);
+	check_mx_targets(&b, d);
+	check_spf(&b, d);
+	check_dmarc(&b, d);
+	check_policy(&b, "dns.mta-sts", "MTA-STS", &d->mta_sts, V_INFO,
+	             "Without MTA-STS, senders cannot learn that this domain always "
+	             "uses verified TLS, so a network attacker could strip STARTTLS.",
+	             "Optional hardening: publish _mta-sts TXT and a policy at "
+	             "https://mta-sts.<domain>/.well-known/mta-sts.txt.");
+	check_policy(&b, "dns.tls-rpt", "TLS-RPT", &d->tls_rpt, V_INFO,
+	             "Without TLS-RPT, senders have nowhere to report TLS problems "
+	             "with this domain's servers.",
+	             "Optional: publish _smtp._tls TXT \"v=TLSRPTv1; rua=mailto:...\".");
+	check_tlsa(&b, d);
+	check_compare(&b, d);
+	for (i = 0; i < d->nhosts; i++)
+		for (j = 0; j < d->hosts[i].naddrs; j++)
+			check_address(&b, d, (long)i, (long)j);
+	if (b.oom) {
+		checklist_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+void checklist_free(struct checklist *c)
+{
+	free(c->items);
+	c->items = NULL;
+	c->n = 0;
+}
+
+void checklist_count(const struct checklist *c, size_t counts[6])
+{
+	size_t i;
+
+	memset(counts, 0, 6 * sizeof counts[0]);
+	for (i = 0; i < c->n; i++)
+		counts[c->items[i].verdict]++;
+}
+
+const struct check_item *checklist_find(const struct checklist *c, const char *id,
+                                        long host, long addr)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (strcmp(c->items[i].id, id) == 0 && c->items[i].host == host &&
+		    c->items[i].addr == addr)
+			return &c->items[i];
+	return NULL;
+}

@@ -1,0 +1,385 @@
+/*
+ * Checklist rules on constructed models: each verdict of DESIGN.md's ids
+ * from the facts that should produce it, with explanation and next step.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mailflow/checklist.h"
+
+static struct model_domain dom;
+
+static void domain_with_host(const char *domain)
+{
+	struct target t;
+	long hi;
+
+	assert_int_equal(target_parse(domain, &t, NULL), 0);
+	model_domain_init(&dom, &t);
+	dom.mx.done = 1;
+	dom.mx.status = DNS_OK;
+	dom.complete = 1;
+	dom.spf.lookup.done = dom.dmarc.lookup.done = 1;
+	dom.mta_sts.lookup.done = dom.tls_rpt.lookup.done = 1;
+	dom.spf.lookup.status = dom.dmarc.lookup.status = DNS_NODATA;
+	dom.mta_sts.lookup.status = dom.tls_rpt.lookup.status = DNS_NXDOMAIN;
+	hi = model_host_add(&dom, "mx1.example.test", 10);
+	assert_int_equal(hi, 0);
+	dom.hosts[0].a.done = dom.hosts[0].aaaa.done = 1;
+}
+
+/* An address with a session whose every step passed. */
+static struct model_session *add_session(size_t host, const char *addr)
+{
+	struct model_host *h = &dom.hosts[host];
+	long ai = model_address_add(h, addr, 4);
+	struct model_session *s = calloc(1, sizeof *s);
+	int st;
+
+	assert_non_null(s);
+	h->addrs[ai].session = s;
+	h->addrs[ai].ptr.done = 1;
+	h->addrs[ai].ptr.status = DNS_OK;
+	h->addrs[ai].fcrdns = 1;
+	h->addrs[ai].nptr = 1;
+	snprintf(h->addrs[ai].ptr_names[0], DNS_NAME_MAX, "%s", h->name);
+	snprintf(s->host, sizeof s->host, "%s", h->name);
+	snprintf(s->addr, sizeof s->addr, "%s", addr);
+	s->port = 25;
+	s->done = 1;
+	for (st = 0; st < STEP__COUNT; st++) {
+		s->steps[st].state = STEP_OK;
+		s->steps[st].code = 250;
+	}
+	s->steps[STEP_BANNER].code = 220;
+	snprintf(s->steps[STEP_BANNER].text, sizeof s->steps[0].text, "%.200s ESMTP", h->name);
+	s->steps[STEP_RELAY].state = STEP_REJECTED;
+	s->steps[STEP_RELAY].code = 550;
+	snprintf(s->steps[STEP_RELAY].enhanced, 16, "5.7.1");
+	s->steps[STEP_AUTH].state = STEP_SKIPPED;
+	snprintf(s->steps[STEP_AUTH].detail, 256, "no AUTH asked (--auth-user)");
+	s->steps[STEP_QUIT].code = 221;
+	s->tls_active = 1;
+	s->tls.handshake_done = 1;
+	s->tls.chain_ok = s->tls.name_ok = 1;
+	s->tls.days_left = 60;
+	snprintf(s->tls.version, sizeof s->tls.version, "TLSv1.3");
+	return s;
+}
+
+static const struct check_item *item(struct checklist *c, const char *id, long h, long a)
+{
+	const struct check_item *it;
+
+	checklist_free(c);
+	assert_int_equal(checklist_build(&dom, c), 0);
+	it = checklist_find(c, id, h, a);
+	if (it == NULL)
+		fail_msg("no item %s (%ld,%ld)", id, h, a);
+	return it;
+}
+
+static void expect(struct checklist *c, const char *id, long h, long a, enum verdict v)
+{
+	const struct check_item *it = item(c, id, h, a);
+
+	if (it->verdict != v)
+		fail_msg("%s: %s \"%s\", wanted %s", id, verdict_name(it->verdict),
+		         it->title, verdict_name(v));
+	assert_true(strlen(it->title) > 0);
+	if (v == V_FAIL || v == V_WARN) {
+		if (strlen(it->explanation) == 0 || strlen(it->next) == 0)
+			fail_msg("%s %s \"%s\" lacks explanation or next step", id,
+			         verdict_name(v), it->title);
+	}
+}
+
+static void test_all_pass(void **state)
+{
+	struct checklist c = { 0 };
+	size_t counts[6];
+	static const char *const ids[] = {
+		"host.ptr", "host.connect", "host.banner", "host.ehlo", "host.starttls",
+		"host.cert", "host.mail", "host.rcpt", "host.relay", "host.data", "host.quit",
+	};
+	size_t i;
+
+	(void)state;
+	domain_with_host("example.test");
+	add_session(0, "192.0.2.1");
+	for (i = 0; i < sizeof ids / sizeof ids[0]; i++)
+		expect(&c, ids[i], 0, 0, V_PASS);
+	expect(&c, "host.auth", 0, 0, V_SKIP);
+	expect(&c, "dns.mx", -1, -1, V_PASS);
+	expect(&c, "dns.mx.targets", -1, -1, V_PASS);
+	expect(&c, "dns.spf", -1, -1, V_WARN);
+	expect(&c, "dns.dmarc", -1, -1, V_WARN);
+	expect(&c, "dns.mta-sts", -1, -1, V_INFO);
+	expect(&c, "dns.tls-rpt", -1, -1, V_INFO);
+	expect(&c, "dns.tlsa", -1, -1, V_INFO);
+	expect(&c, "compare", -1, -1, V_SKIP);
+	checklist_count(&c, counts);
+	assert_int_equal(counts[V_FAIL], 0);
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
+static void test_dns_verdicts(void **state)
+{
+	struct checklist c = { 0 };
+	struct model_policy *spf;
+
+	(void)state;
+	domain_with_host("example.test");
+	dom.mx.status = DNS_NXDOMAIN;
+	expect(&c, "dns.mx", -1, -1, V_FAIL);
+	dom.mx.status = DNS_SERVFAIL;
+	expect(&c, "dns.mx", -1, -1, V_FAIL);
+	assert_non_null(strstr(item(&c, "dns.mx", -1, -1)->explanation, "SERVFAIL"));
+	dom.mx.status = DNS_TIMEOUT;
+	assert_non_null(strstr(item(&c, "dns.mx", -1, -1)->explanation, "No DNS answer"));
+	dom.mx.status = DNS_OK;
+	dom.null_mx = 1;
+	expect(&c, "dns.mx", -1, -1, V_WARN);
+	dom.null_mx = 0;
+
+	spf = &dom.spf;
+	spf->lookup.status = DNS_OK;
+	model_policy_add(spf, "v=spf1 mx -all");
+	expect(&c, "dns.spf", -1, -1, V_PASS);
+	model_policy_add(spf, "v=spf1 a -all");
+	expect(&c, "dns.spf", -1, -1, V_FAIL);
+	free(spf->records[1]);
+	spf->nrecords = 1;
+	free(spf->records[0]);
+	spf->records[0] = strdup("v=spf1 +all");
+	expect(&c, "dns.spf", -1, -1, V_WARN);
+
+	dom.dmarc.lookup.status = DNS_OK;
+	model_policy_add(&dom.dmarc, "v=DMARC1; p=none");
+	expect(&c, "dns.dmarc", -1, -1, V_INFO);
+
+	model_finding_add(&dom, FINDING_MX_TARGET_CNAME, "mx1.example.test", "alias");
+	expect(&c, "dns.mx.targets", -1, -1, V_WARN);
+	model_finding_add(&dom, FINDING_MX_TARGET_IP_LITERAL, "mx1.example.test", "ip");
+	expect(&c, "dns.mx.targets", -1, -1, V_FAIL);
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
+static void test_connect_and_banner(void **state)
+{
+	struct checklist c = { 0 };
+	struct model_session *s;
+	int st;
+
+	(void)state;
+	domain_with_host("example.test");
+	s = add_session(0, "192.0.2.1");
+	for (st = STEP_BANNER; st < STEP__COUNT; st++)
+		s->steps[st].state = STEP_NOT_RUN;
+	s->steps[STEP_CONNECT].state = STEP_FAILED;
+	s->steps[STEP_CONNECT].fail = FAIL_CONNECT;
+	s->conn_error = CONN_REFUSED;
+	expect(&c, "host.connect", 0, 0, V_FAIL);
+	assert_non_null(strstr(item(&c, "host.connect", 0, 0)->explanation, "refused"));
+	s->conn_error = CONN_TIMEOUT;
+	assert_non_null(strstr(item(&c, "host.connect", 0, 0)->explanation, "port 25"));
+	expect(&c, "host.banner", 0, 0, V_SKIP);
+
+	s->steps[STEP_CONNECT].state = STEP_OK;
+	s->steps[STEP_BANNER].state = STEP_FAILED;
+	s->steps[STEP_BANNER].fail = FAIL_TIMEOUT;
+	expect(&c, "host.banner", 0, 0, V_FAIL);
+	assert_non_null(strstr(item(&c, "host.banner", 0, 0)->explanation, "tarpit"));
+
+	s->steps[STEP_BANNER].state = STEP_REJECTED;
+	s->steps[STEP_BANNER].fail = FAIL_NONE;
+	s->steps[STEP_BANNER].code = 421;
+	expect(&c, "host.banner", 0, 0, V_FAIL);
+	assert_int_equal(item(&c, "host.banner", 0, 0)->code, 421);
+
+	s->steps[STEP_BANNER].state = STEP_OK;
+	s->steps[STEP_BANNER].code = 220;
+	snprintf(s->steps[STEP_BANNER].text, 256, "exchange01.corp.local Microsoft ESMTP");
+	expect(&c, "host.banner", 0, 0, V_WARN);
+	snprintf(s->steps[STEP_BANNER].text, 256, "mx1.example.test ESMTP");
+	s->banner_ms = 21000;
+	expect(&c, "host.banner", 0, 0, V_WARN);
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
+static void test_tls_and_cert(void **state)
+{
+	struct checklist c = { 0 };
+	struct model_session *s;
+
+	(void)state;
+	domain_with_host("example.test");
+	s = add_session(0, "192.0.2.1");
+	s->tls.chain_ok = 0;
+	snprintf(s->tls.verify_error, 128, "self-signed certificate");
+	expect(&c, "host.cert", 0, 0, V_WARN);
+	/* With MTA-STS, verifying senders will not deliver: fail. */
+	dom.mta_sts.lookup.status = DNS_OK;
+	model_policy_add(&dom.mta_sts, "v=STSv1; id=1");
+	expect(&c, "host.cert", 0, 0, V_FAIL);
+	s->tls.chain_ok = 1;
+	s->tls.name_ok = 0;
+	expect(&c, "host.cert", 0, 0, V_FAIL);
+	s->tls.name_ok = 1;
+	s->tls.days_left = 5;
+	expect(&c, "host.cert", 0, 0, V_WARN);
+	s->tls.days_left = -2;
+	expect(&c, "host.cert", 0, 0, V_FAIL);
+
+	s->tls.handshake_done = 0;
+	s->tls_active = 0;
+	s->steps[STEP_STARTTLS].state = STEP_SKIPPED;
+	snprintf(s->steps[STEP_STARTTLS].detail, 256, "the server does not offer STARTTLS");
+	expect(&c, "host.starttls", 0, 0, V_FAIL);          /* MTA-STS published */
+	expect(&c, "host.cert", 0, 0, V_SKIP);
+	checklist_free(&c);
+	model_domain_free(&dom);
+
+	domain_with_host("example.test");
+	s = add_session(0, "192.0.2.1");
+	s->tls_active = 0;
+	s->tls.handshake_done = 0;
+	s->steps[STEP_STARTTLS].state = STEP_SKIPPED;
+	expect(&c, "host.starttls", 0, 0, V_WARN);
+	s->steps[STEP_STARTTLS].state = STEP_FAILED;
+	s->steps[STEP_STARTTLS].fail = FAIL_PROTOCOL;
+	s->tls_injection = 1;
+	expect(&c, "host.starttls", 0, 0, V_FAIL);
+	assert_non_null(strstr(item(&c, "host.starttls", 0, 0)->title, "injected"));
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
+static void test_recipient_and_relay(void **state)
+{
+	struct checklist c = { 0 };
+	struct model_session *s;
+	const struct check_item *it;
+
+	(void)state;
+	domain_with_host("example.test");
+	s = add_session(0, "192.0.2.1");
+	s->steps[STEP_RCPT].state = STEP_REJECTED;
+	s->steps[STEP_RCPT].code = 550;
+	snprintf(s->steps[STEP_RCPT].enhanced, 16, "5.1.1");
+	snprintf(s->steps[STEP_RCPT].text, 256, "5.1.1 <x@example.test>: Recipient address "
+	         "rejected: User unknown in local recipient table");
+	expect(&c, "host.rcpt", 0, 0, V_FAIL);
+	it = item(&c, "host.rcpt", 0, 0);
+	assert_non_null(strstr(it->explanation, "550 5.1.1"));
+	assert_string_equal(it->enhanced, "5.1.1");
+
+	s->steps[STEP_RCPT].code = 450;
+	snprintf(s->steps[STEP_RCPT].enhanced, 16, "4.2.0");
+	snprintf(s->steps[STEP_RCPT].text, 256, "4.2.0 <x@example.test>: Recipient address "
+	         "rejected: Greylisted");
+	expect(&c, "host.rcpt", 0, 0, V_WARN);
+
+	s->steps[STEP_RELAY].state = STEP_OK;
+	s->steps[STEP_RELAY].code = 250;
+	expect(&c, "host.relay", 0, 0, V_FAIL);
+	assert_non_null(strstr(item(&c, "host.relay", 0, 0)->title, "Open relay"));
+	s->authenticated = 1;
+	expect(&c, "host.relay", 0, 0, V_INFO);
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
+static void test_compare_and_tlsa(void **state)
+{
+	struct checklist c = { 0 };
+	struct model_session *a, *b;
+	struct dns_record rec = { 0 };
+	unsigned char key[32];
+
+	(void)state;
+	domain_with_host("example.test");
+	model_host_add(&dom, "mx2.example.test", 20);
+	dom.hosts[1].a.done = dom.hosts[1].aaaa.done = 1;
+	a = add_session(0, "192.0.2.1");
+	b = add_session(1, "192.0.2.2");
+	expect(&c, "compare", -1, -1, V_PASS);
+	/* The backup MX has no TLS. */
+	b->tls_active = 0;
+	b->steps[STEP_STARTTLS].state = STEP_SKIPPED;
+	expect(&c, "compare", -1, -1, V_WARN);
+	/* ... and relays for anyone. */
+	b->steps[STEP_RELAY].state = STEP_OK;
+	b->steps[STEP_RELAY].code = 250;
+	expect(&c, "compare", -1, -1, V_FAIL);
+
+	/* DANE-EE 3 1 1 against the session's SPKI hash. */
+	memset(key, 0xab, sizeof key);
+	rec.usage = 3;
+	rec.selector = 1;
+	rec.mtype = 1;
+	rec.data = key;
+	rec.data_len = sizeof key;
+	model_tlsa_add(&dom.hosts[0], &rec);
+	memset(a->tls.sha256_spki, 0, sizeof a->tls.sha256_spki);
+	memset(a->tls.sha256_spki, 'a', 64);
+	a->tls.sha256_spki[0] = 'a';
+	{
+		size_t i;
+
+		for (i = 0; i < 64; i += 2) {
+			a->tls.sha256_spki[i] = 'a';
+			a->tls.sha256_spki[i + 1] = 'b';
+		}
+	}
+	expect(&c, "dns.tlsa", -1, -1, V_PASS);
+	a->tls.sha256_spki[0] = '0';
+	expect(&c, "dns.tlsa", -1, -1, V_FAIL);
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
+static void test_evidence_lines(void **state)
+{
+	struct checklist c = { 0 };
+	struct model_session *s;
+	const struct check_item *it;
+
+	(void)state;
+	domain_with_host("example.test");
+	s = add_session(0, "192.0.2.1");
+	model_session_add_line(s, 'C', 1, "RCPT TO:<a@example.test>", 24);
+	model_session_add_line(s, 'S', 2, "250 2.1.5 Ok", 12);
+	s->steps[STEP_RCPT].line_from = 0;
+	s->steps[STEP_RCPT].line_to = 2;
+	it = item(&c, "host.rcpt", 0, 0);
+	assert_int_equal(it->line_from, 0);
+	assert_int_equal(it->line_to, 2);
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_all_pass),
+		cmocka_unit_test(test_dns_verdicts),
+		cmocka_unit_test(test_connect_and_banner),
+		cmocka_unit_test(test_tls_and_cert),
+		cmocka_unit_test(test_recipient_and_relay),
+		cmocka_unit_test(test_compare_and_tlsa),
+		cmocka_unit_test(test_evidence_lines),
+	};
+
+	return cmocka_run_group_tests_name("checklist", tests, NULL, NULL);
+}
