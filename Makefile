@@ -28,7 +28,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) \
 	-Iinclude -DMAILFLOW_VERSION='"$(VERSION)"' \
-	-DMAILFLOW_DATADIR='"$(DATADIR)"' $(PKG_CFLAGS)
+	-DMAILFLOW_DATADIR='"$(DATADIR)"' -DMAILFLOW_SRCDIR='"$(CURDIR)"' $(PKG_CFLAGS)
 
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
@@ -45,7 +45,7 @@ CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check check-normal check-asan build-normal build-asan tests \
+.PHONY: demo all deps check check-normal check-asan build-normal build-asan tests \
 	layering install uninstall clean
 
 all: layering mailflow
@@ -110,6 +110,14 @@ build-normal:
 build-asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS='$(SAN_FLAGS)' \
 		LDFLAGS='-fsanitize=address,undefined' tests
+
+# The TUI on the test lab's domain with the most MX hosts; the lab stops
+# when the TUI exits (and by itself after its TTL if this is killed).
+demo: deps all
+	@bash -c 'tests/lab/start >/dev/null || exit 1; \
+		./mailflow --dns 127.0.0.1:5353 --ca-file $${MAILFLOW_LAB_DIR:-/tmp/mailflow-lab}/tls/ca.crt \
+			--banner-timeout 8 --timeout 10 postmaster@demo.lab.test; rc=$$?; \
+		tests/lab/stop >/dev/null; [ $$rc -eq 1 ] && rc=0; exit $$rc'
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/themes

@@ -21,6 +21,7 @@
 #include "mailflow/report.h"
 #include "mailflow/target.h"
 #include "mailflow/tls.h"
+#include "ui/ui.h"
 
 static void print_usage(FILE *out)
 {
@@ -63,8 +64,8 @@ static void print_usage(FILE *out)
 	      "      --allow-plaintext-auth  send credentials without TLS\n"
 	      "\n"
 	      "Output:\n"
-	      "      --batch            text report: checklist, hosts, transcripts\n"
-	      "                         (today the only mode; the TUI follows)\n"
+	      "      --batch            no TUI: print the report (also when not on a terminal)\n"
+	      "      --theme NAME|PATH  TUI colours (default, light, high-contrast, mono)\n"
 	      "      --json             the same run as one JSON document (schema 1)\n"
 	      "      --no-transcripts   leave the transcripts out of the text report\n"
 	      "\n"
@@ -124,6 +125,29 @@ static char *read_password(const char *user)
 	return strdup(buf);
 }
 
+/* Theme names are looked up in the user's directory first, then where
+ * make install put them, then ./themes, then the source tree's themes/. */
+static const char *const *theme_dirs(void)
+{
+	static char user[1024];
+	static const char *dirs[5];
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	size_t n = 0;
+
+	if (xdg != NULL && xdg[0] == '/')
+		snprintf(user, sizeof user, "%s/mailflow/themes", xdg);
+	else if (home != NULL)
+		snprintf(user, sizeof user, "%s/.config/mailflow/themes", home);
+	if (user[0] != '\0')
+		dirs[n++] = user;
+	dirs[n++] = MAILFLOW_DATADIR "/themes";
+	dirs[n++] = "themes";
+	/* The source tree it was built in, for a build that is not installed. */
+	dirs[n++] = MAILFLOW_SRCDIR "/themes";
+	dirs[n] = NULL;
+	return dirs;
+}
+
 static void on_done(struct probe *probe, void *arg)
 {
 	(void)probe;
@@ -172,7 +196,7 @@ int main(int argc, char **argv)
 		O_DNS = 256, O_DNS_TIMEOUT, O_DNS_TRIES, O_BIND, O_NO_SMTP, O_HELO,
 		O_RELAY_TO, O_NO_RELAY, O_SEND, O_QUIT_AFTER, O_TIMEOUT,
 		O_BANNER_TIMEOUT, O_CONNECT_TIMEOUT, O_TLS, O_TLS_ON_CONNECT,
-		O_CA_FILE, O_PLAIN_AUTH, O_BATCH, O_JSON, O_NO_TRANSCRIPTS,
+		O_CA_FILE, O_PLAIN_AUTH, O_BATCH, O_JSON, O_NO_TRANSCRIPTS, O_THEME,
 	};
 	static const struct option longopts[] = {
 		{ "server", required_argument, NULL, 's' },
@@ -199,6 +223,7 @@ int main(int argc, char **argv)
 		{ "auth-user", required_argument, NULL, 'a' },
 		{ "allow-plaintext-auth", no_argument, NULL, O_PLAIN_AUTH },
 		{ "batch", no_argument, NULL, O_BATCH },
+		{ "theme", required_argument, NULL, O_THEME },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "no-transcripts", no_argument, NULL, O_NO_TRANSCRIPTS },
 		{ "help", no_argument, NULL, 'h' },
@@ -217,7 +242,8 @@ int main(int argc, char **argv)
 	char *cause = NULL, *password = NULL, *server_arg = NULL, *server_host = NULL;
 	char from_buf[320];
 	long v, port = 0;
-	int c, rc, json = 0, transcripts = 1;
+	int c, rc, json = 0, transcripts = 1, batch = 0;
+	const char *theme = NULL;
 	struct checklist list;
 	struct report_options ro;
 	size_t counts[6];
@@ -306,7 +332,8 @@ int main(int argc, char **argv)
 		case O_CA_FILE: ca_file = optarg; break;
 		case 'a': so->auth_user = optarg; break;
 		case O_PLAIN_AUTH: so->allow_plaintext_auth = 1; break;
-		case O_BATCH: break;    /* the only mode until the TUI lands */
+		case O_BATCH: batch = 1; break;
+		case O_THEME: theme = optarg; break;
 		case O_JSON: json = 1; break;
 		case O_NO_TRANSCRIPTS: transcripts = 0; break;
 		case 'h':
@@ -387,6 +414,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cb.arg = loop;
+	if (!batch && !json && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO)) {
+		struct ui_options uo = { argc > optind ? argv[optind] : server_arg, theme,
+		                         theme_dirs() };
+
+		rc = ui_run(loop, &target, &opt, &uo);
+		loop_free(loop);
+		tls_ctx_free(tls);
+		free(password);
+		return rc;
+	}
 	probe = probe_new(loop, &target, &opt, &cb, &cause);
 	if (probe == NULL) {
 		fprintf(stderr, "mailflow: %s\n", cause ? cause : "cannot start");

@@ -578,6 +578,31 @@ void probe_free(struct probe *p)
 	free(p);
 }
 
+int probe_rerun_address(struct probe *p, size_t hi, size_t ai)
+{
+	struct model_address *a;
+	size_t i;
+
+	if (hi >= p->model.nhosts || ai >= p->model.hosts[hi].naddrs)
+		return -1;
+	a = &p->model.hosts[hi].addrs[ai];
+	if (a->session == NULL || !a->session->done)
+		return -1;
+	for (i = 0; i < p->nsessions; i++)
+		if (smtp_session_data(p->sessions[i]) == a->session) {
+			smtp_session_free(p->sessions[i]);
+			p->sessions[i] = p->sessions[--p->nsessions];
+			break;
+		}
+	model_session_free(a->session);
+	a->session = NULL;
+	p->done_reported = false;
+	session_start(p, &p->model.hosts[hi], ai);
+	if (p->cb.on_change != NULL)
+		p->cb.on_change(p, p->cb.arg);
+	return a->session != NULL ? 0 : -1;
+}
+
 size_t probe_sessions_running(const struct probe *p)
 {
 	return p->running;

@@ -50,6 +50,10 @@ void probe_free(struct probe *probe);
 const struct model_domain *probe_model(const struct probe *probe);
 /* Queries still in flight for the plan. */
 size_t probe_plan_pending(const struct probe *probe);
+/* Runs the SMTP session with one address again (host and address
+ * indices); -1 if there is none or it is still running. on_done fires
+ * again when it ends. */
+int probe_rerun_address(struct probe *probe, size_t host, size_t addr);
 /* SMTP sessions still running. */
 size_t probe_sessions_running(const struct probe *probe);
 

@@ -174,10 +174,10 @@ rm -f /tmp/mailflow-batch-err.$$
 
 # Colour on a terminal (script(1) gives the program a pty), none with NO_COLOR.
 if command -v script >/dev/null; then
-	tty_out=$(script -qec "$MAILFLOW --dns 127.0.0.1:5353 --ca-file $CA --no-transcripts nobody@nouser.lab.test" /dev/null 2>&1)
+	tty_out=$(script -qec "$MAILFLOW --batch --dns 127.0.0.1:5353 --ca-file $CA --no-transcripts nobody@nouser.lab.test" /dev/null 2>&1)
 	if grep -q $'\x1b\\[1;31mFAIL' <<<"$tty_out"; then ok "text report: coloured on a terminal"
 	else nok "text report: no colour on a terminal: $(head -c 300 <<<"$tty_out")"; fi
-	tty_out=$(NO_COLOR=1 script -qec "$MAILFLOW --dns 127.0.0.1:5353 --ca-file $CA --no-transcripts nobody@nouser.lab.test" /dev/null 2>&1)
+	tty_out=$(NO_COLOR=1 script -qec "$MAILFLOW --batch --dns 127.0.0.1:5353 --ca-file $CA --no-transcripts nobody@nouser.lab.test" /dev/null 2>&1)
 	if grep -q $'\x1b\\[' <<<"$tty_out" || ! grep -q "FAIL  host.rcpt" <<<"$tty_out"; then
 		nok "text report: NO_COLOR not respected on a terminal: $(head -c 300 <<<"$tty_out")"
 	else ok "text report: NO_COLOR respected on a terminal"; fi

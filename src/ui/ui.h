@@ -1,0 +1,27 @@
+/*
+ * ui — the terminal UI (ncursesw). The only module that includes curses,
+ * with src/main.c. It shows the same model and checklist the reports do.
+ */
+#ifndef MAILFLOW_UI_H
+#define MAILFLOW_UI_H
+
+#include "mailflow/probe.h"
+#include "mailflow/target.h"
+
+struct loop;
+
+struct ui_options {
+	const char *input;              /* what the user typed, for the header */
+	const char *theme;              /* NAME or PATH; NULL: "default" */
+	const char *const *theme_dirs;  /* where theme names are looked up */
+};
+
+/*
+ * Runs the TUI until the user quits: starts the probe, draws it live,
+ * handles keys. Returns the exit status of DESIGN.md (0 no fail, 1 a
+ * fail, 2 the run could not be made).
+ */
+int ui_run(struct loop *loop, const struct target *target,
+           const struct probe_options *popt, const struct ui_options *uopt);
+
+#endif

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# needs: lab
+# The TUI end to end, driven by tmux (send-keys, capture-pane) on the lab:
+# the hosts table and checklist fill in, navigation, Enter, help, search,
+# save, re-run, resize to 80x24 and 60x20, a server sending escape
+# sequences, every theme, NO_COLOR and an 8-colour terminal, and quit.
+set -u
+n=0
+ok()  { n=$((n+1)); echo "ok $n - $1"; }
+nok() { n=$((n+1)); echo "not ok $n - $1"; }
+CA=/tmp/mailflow-lab/tls/ca.crt
+tmp=$(mktemp -d)
+# One private tmux server per run of the TUI (a new socket each time: no
+# race between killing one server and starting the next).
+runs=0
+sock=
+socks=()
+cleanup() {
+	local s
+	for s in "${socks[@]}"; do tmux -L "$s" kill-server 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+top=$(pwd)
+bin=$MAILFLOW
+case $bin in /*) ;; *) bin=$top/$bin ;; esac
+
+# start COLS ROWS ENV... -- ARGS...: the TUI in a private tmux server.
+start() {
+	local cols=$1 rows=$2; shift 2
+	local envs=()
+	while [ "$1" != "--" ]; do envs+=("$1"); shift; done
+	shift
+	[ -n "$sock" ] && tmux -L "$sock" kill-server 2>/dev/null
+	runs=$((runs + 1))
+	sock=mailflow-test-$$-$runs
+	socks+=("$sock")
+	rm -f "$tmp/exit"
+	tmux -L "$sock" -f /dev/null new-session -d -s main -x "$cols" -y "$rows" \
+		"cd '$tmp' && env LANG=C.UTF-8 ${envs[*]} '$bin' --dns 127.0.0.1:5353 --ca-file $CA $* 2>'$tmp/stderr'; echo \$? >'$tmp/exit'; sleep 600"
+}
+cap() { tmux -L "$sock" capture-pane -t main -p 2>/dev/null; }
+keys() { tmux -L "$sock" send-keys -t main "$@"; sleep 0.3; }
+# wait_for TEXT [SECONDS]: until the screen shows TEXT.
+wait_for() {
+	local i
+	for ((i = 0; i < ${2:-15} * 10; i++)); do
+		cap | grep -qF -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+expect_screen() {  # DESCRIPTION TEXT
+	if cap | grep -qF -- "$2"; then ok "$1"; else nok "$1: no '$2' on: $(cap | head -40)"; fi
+}
+expect_not() {
+	if cap | grep -qF -- "$2"; then nok "$1: '$2' is on the screen"; else ok "$1"; fi
+}
+
+# --- the healthy domain at 100x30 -----------------------------------------
+start 100 30 -- postmaster@healthy.lab.test
+if wait_for " done" 15; then ok "healthy: the run finishes and the header says done"
+else nok "healthy: never finished: $(cap)"; fi
+expect_screen "header names the domain and its MX count" "healthy.lab.test  2 MX"
+expect_screen "hosts table: mx1 with its address" "mx1.healthy.lab.test"
+expect_screen "hosts table: mx2 with its address" "127.0.0.12"
+expect_screen "hosts table: banner and relay columns filled" "220      1.3      250   550"
+expect_screen "domain row shows the DNS verdicts" "DNS MX ✓  SPF ✓"
+expect_screen "checklist of the DNS row" "MX records: 2 hosts"
+expect_screen "key bar" "q quit  Tab pane"
+
+keys Down
+expect_screen "Down selects mx1: its transcript" "Transcript─mx1.healthy.lab.test [127.0.0.11]"
+expect_screen "mx1's transcript shows the relay refusal" "550 5.7.1 <mailflow-relay-test@example.com>"
+expect_screen "mx1's checklist" "Relay refused: 550 5.7.1"
+keys Tab Tab Home
+expect_screen "Tab to the checklist: the explanation follows the item" "Reverse DNS: mx1.healthy.lab.test (confirmed)"
+keys Enter
+expect_screen "Enter opens the explanation window" "Explanation (any key closes)"
+keys x
+expect_not "any key closes it" "Explanation (any key closes)"
+keys '?'
+expect_screen "? opens the help" "run the selected host again"
+keys x
+keys / R e l a y Enter
+expect_screen "/ searches the transcript" "/Relay: line"
+keys s
+sleep 0.3
+if ls "$tmp"/mailflow-healthy.lab.test-*.txt >/dev/null 2>&1 &&
+   jq -e '.schema == 1' "$tmp"/mailflow-healthy.lab.test-*.json >/dev/null 2>&1; then
+	ok "s saves the report as .txt and .json"
+else nok "s did not save: $(ls "$tmp")"; fi
+keys Home
+keys Tab
+keys r
+if wait_for "again." 3 && cap | grep -q "Running 127.0.0.1[12] again" && wait_for " done" 15; then ok "r runs the selected host again"
+else nok "r: $(cap | tail -3)"; fi
+
+# --- resize ---------------------------------------------------------------
+tmux -L "$sock" resize-window -t main -x 80 -y 24; sleep 0.5
+expect_screen "80x24: usable, the checklist is there" "Checklist"
+expect_not "80x24: not too small" "terminal too small"
+expect_screen "80x24: the explanation pane fits" "─Explanation─"
+tmux -L "$sock" resize-window -t main -x 60 -y 20; sleep 0.5
+expect_screen "60x20: a clear message" "terminal too small"
+tmux -L "$sock" resize-window -t main -x 100 -y 30; sleep 0.5
+expect_screen "back to 100x30: the screen returns" "mx2.healthy.lab.test"
+keys q
+sleep 0.5
+if [ "$(cat "$tmp/exit" 2>/dev/null)" = 0 ]; then ok "q quits with status 0 (no failure)"
+else nok "q: exit '$(cat "$tmp/exit" 2>/dev/null)', stderr: $(cat "$tmp/stderr")"; fi
+
+# --- escape sequences stay inside the transcript ---------------------------
+start 100 30 -- escape.lab.test
+wait_for " done" 15
+keys Down
+screen=$(cap)
+if [ "$(sed -n 1p <<<"$screen" | cut -c1-9)" = " mailflow" ] &&
+   sed -n 2p <<<"$screen" | grep -q "^ #  pref host" &&
+   tail -n 1 <<<"$screen" | grep -q "q quit  Tab pane"; then
+	ok "escape: header, table header and key bar intact"
+else nok "escape: screen damaged: $screen"; fi
+if grep -qF '\e[2J\e[31mESMTP' <<<"$screen" && grep -qF 'pwned\x07' <<<"$screen"; then ok "escape: the sequences are shown, made visible"
+else nok "escape: sequences not shown: $screen"; fi
+if grep -q "Checklist" <<<"$screen" && grep -q "Explanation" <<<"$screen"; then
+	ok "escape: checklist and explanation panes intact"
+else nok "escape: panes damaged"; fi
+title=$(tmux -L "$sock" display-message -p -t main '#{pane_title}')
+if [ "$title" != pwned ]; then ok "escape: the terminal title was not changed ($title)"
+else nok "escape: the server set the terminal title"; fi
+keys q
+
+# --- themes, NO_COLOR, 8 colours -------------------------------------------
+for f in themes/*.theme; do
+	name=$(basename "$f" .theme)
+	start 100 30 -- --theme "$name" healthy.lab.test
+	if wait_for " done" 15 && ! cap | grep -q "theme:"; then ok "theme $name: loads without a problem and draws"
+	else nok "theme $name: $(cap | tail -2) $(cat "$tmp/stderr" 2>/dev/null)"; fi
+	keys q
+done
+printf 'color verdict.fail fg=nosuchcolour\nbogus line\n' >"$tmp/bad.theme"
+start 100 30 -- --theme "$tmp/bad.theme" healthy.lab.test
+if wait_for "bad.theme:1:" 10; then ok "a bad theme line is reported with file and line, and the TUI runs"
+else nok "bad theme: $(cap | tail -2)"; fi
+keys q
+sleep 0.5
+if grep -q "bad.theme:2:" "$tmp/stderr"; then ok "every theme problem is listed on exit"
+else nok "theme problems on exit: $(cat "$tmp/stderr")"; fi
+start 100 30 -- --theme no-such-theme healthy.lab.test
+sleep 1
+if [ "$(cat "$tmp/exit" 2>/dev/null)" = 2 ] && grep -q "no-such-theme" "$tmp/stderr"; then
+	ok "a missing theme: exit 2, named"
+else nok "missing theme: exit '$(cat "$tmp/exit" 2>/dev/null)' $(cat "$tmp/stderr")"; fi
+start 100 30 NO_COLOR=1 -- healthy.lab.test
+if wait_for " done" 15; then ok "NO_COLOR: draws"; else nok "NO_COLOR: $(cap)"; fi
+keys q
+start 100 30 TERM=xterm -- healthy.lab.test
+if wait_for " done" 15; then ok "an 8-colour terminal (TERM=xterm): draws"; else nok "TERM=xterm: $(cap)"; fi
+keys q
