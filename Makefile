@@ -12,6 +12,7 @@
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/mailflow
+MANDIR  ?= $(PREFIX)/share/man
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 
@@ -120,12 +121,13 @@ demo: deps all
 		tests/lab/stop >/dev/null; [ $$rc -eq 1 ] && rc=0; exit $$rc'
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/themes
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/themes $(DESTDIR)$(MANDIR)/man1
 	install -m 755 mailflow $(DESTDIR)$(BINDIR)/mailflow
 	install -m 644 themes/*.theme $(DESTDIR)$(DATADIR)/themes/
+	install -m 644 mailflow.1 $(DESTDIR)$(MANDIR)/man1/mailflow.1
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/mailflow
+	rm -f $(DESTDIR)$(BINDIR)/mailflow $(DESTDIR)$(MANDIR)/man1/mailflow.1
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,8 @@
 
 static void print_usage(FILE *out)
 {
-	fputs("usage: mailflow [options] DOMAIN|ADDRESS\n"
+	fputs("usage: mailflow [options] DOMAIN|ADDRESS...\n"
+	      "       mailflow [options] -f FILE\n"
 	      "       mailflow [options] -s HOST[:PORT] [DOMAIN|ADDRESS]\n"
 	      "\n"
 	      "Troubleshoot mail flow: resolve the MX hosts of DOMAIN (addresses,\n"
@@ -45,7 +47,7 @@ static void print_usage(FILE *out)
 	      "      --dns-tries N      tries per query (default 2)\n"
 	      "SMTP:\n"
 	      "      --helo NAME        EHLO name (default: this host's name)\n"
-	      "  -f, --from ADDR        MAIL FROM (default postmaster@HELO; \"\" for <>)\n"
+	      "      --from ADDR        MAIL FROM (default postmaster@HELO; \"\" for <>)\n"
 	      "  -t, --to ADDR          RCPT TO (default: the ADDRESS given, or postmaster@DOMAIN)\n"
 	      "      --relay-to ADDR    outside address for the relay test\n"
 	      "                         (default mailflow-relay-test@example.com)\n"
@@ -63,10 +65,16 @@ static void print_usage(FILE *out)
 	      "                         from MAILFLOW_PASSWORD or a hidden prompt\n"
 	      "      --allow-plaintext-auth  send credentials without TLS\n"
 	      "\n"
+	      "Many domains:\n"
+	      "  -f, --file FILE        domains or addresses, one a line, # comments (- = stdin)\n"
+	      "      --concurrency N    SMTP sessions (and domains) in flight at once (default 20)\n"
 	      "Output:\n"
 	      "      --batch            no TUI: print the report (also when not on a terminal)\n"
 	      "      --theme NAME|PATH  TUI colours (default, light, high-contrast, mono)\n"
-	      "      --json             the same run as one JSON document (schema 1)\n"
+	      "      --json             the same run as one JSON document (schema 1);\n"
+	      "                         several domains: a JSON array of them\n"
+	      "      --jsonl            one JSON document per domain, one a line\n"
+	      "      --report FILE.md   also write a Markdown report for a ticket\n"
 	      "      --no-transcripts   leave the transcripts out of the text report\n"
 	      "\n"
 	      "  -h, --help             show this help\n"
@@ -75,11 +83,17 @@ static void print_usage(FILE *out)
 	      "Examples:\n"
 	      "  mailflow example.com\n"
 	      "  mailflow jane@example.com --send\n"
+	      "  mailflow --jsonl --concurrency 50 -f domains.txt > results.jsonl\n"
 	      "  mailflow -s mx1.example.com:587 --auth-user jane --tls require\n"
 	      "  mailflow --dns 127.0.0.1:5353 --ca-file /tmp/mailflow-lab/tls/ca.crt healthy.lab.test\n"
 	      "\n"
-	      "Exit status: 0 no check failed; 1 at least one check failed; 2 the run\n"
-	      "could not be made (bad arguments, no DNS answer for the domain's MX).\n", out);
+	      "Defaults can be set in $XDG_CONFIG_HOME/mailflow/config (or\n"
+	      "~/.config/mailflow/config), one option a line: \"from probe@example.com\",\n"
+	      "\"dns 127.0.0.1:5353\"; the command line overrides them.\n"
+	      "\n"
+	      "Exit status: 0 no check failed; 1 at least one check failed (or an invalid\n"
+	      "line in a list); 2 the run could not be made (bad arguments, no DNS answer\n"
+	      "for the domain's MX). With several domains: the worst of them.\n", out);
 }
 
 static int parse_int(const char *opt, const char *s, long min, long max, long *out)
@@ -148,12 +162,6 @@ static const char *const *theme_dirs(void)
 	return dirs;
 }
 
-static void on_done(struct probe *probe, void *arg)
-{
-	(void)probe;
-	loop_stop(arg);
-}
-
 static char default_helo[256];
 
 static const char *pick_helo(void)
@@ -190,104 +198,214 @@ static int split_server(char *arg, char **host, long *port)
 	return 0;
 }
 
-int main(int argc, char **argv)
-{
-	enum {
-		O_DNS = 256, O_DNS_TIMEOUT, O_DNS_TRIES, O_BIND, O_NO_SMTP, O_HELO,
-		O_RELAY_TO, O_NO_RELAY, O_SEND, O_QUIT_AFTER, O_TIMEOUT,
-		O_BANNER_TIMEOUT, O_CONNECT_TIMEOUT, O_TLS, O_TLS_ON_CONNECT,
-		O_CA_FILE, O_PLAIN_AUTH, O_BATCH, O_JSON, O_NO_TRANSCRIPTS, O_THEME,
-	};
-	static const struct option longopts[] = {
-		{ "server", required_argument, NULL, 's' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "bind", required_argument, NULL, O_BIND },
-		{ "no-smtp", no_argument, NULL, O_NO_SMTP },
-		{ "dns", required_argument, NULL, O_DNS },
-		{ "dns-timeout", required_argument, NULL, O_DNS_TIMEOUT },
-		{ "dns-tries", required_argument, NULL, O_DNS_TRIES },
-		{ "helo", required_argument, NULL, O_HELO },
-		{ "ehlo", required_argument, NULL, O_HELO },
-		{ "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },
-		{ "relay-to", required_argument, NULL, O_RELAY_TO },
-		{ "no-relay-test", no_argument, NULL, O_NO_RELAY },
-		{ "send", no_argument, NULL, O_SEND },
-		{ "quit-after", required_argument, NULL, O_QUIT_AFTER },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "banner-timeout", required_argument, NULL, O_BANNER_TIMEOUT },
-		{ "connect-timeout", required_argument, NULL, O_CONNECT_TIMEOUT },
-		{ "tls", required_argument, NULL, O_TLS },
-		{ "tls-on-connect", no_argument, NULL, O_TLS_ON_CONNECT },
-		{ "ca-file", required_argument, NULL, O_CA_FILE },
-		{ "auth-user", required_argument, NULL, 'a' },
-		{ "allow-plaintext-auth", no_argument, NULL, O_PLAIN_AUTH },
-		{ "batch", no_argument, NULL, O_BATCH },
-		{ "theme", required_argument, NULL, O_THEME },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "no-transcripts", no_argument, NULL, O_NO_TRANSCRIPTS },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct probe_options opt;
-	struct probe_callbacks cb = { NULL, NULL, on_done, NULL };
-	struct smtp_options *so = &opt.session;
-	const struct model_domain *d;
-	struct target target;
-	struct probe *probe;
-	struct loop *loop;
-	struct tls_ctx *tls = NULL;
-	const char *ca_file = NULL;
-	char *cause = NULL, *password = NULL, *server_arg = NULL, *server_host = NULL;
-	char from_buf[320];
-	long v, port = 0;
-	int c, rc, json = 0, transcripts = 1, batch = 0;
-	const char *theme = NULL;
-	struct checklist list;
-	struct report_options ro;
-	size_t counts[6];
+/* ---- options ------------------------------------------------------------ */
 
-	memset(&opt, 0, sizeof opt);
-	opt.dns.timeout_ms = 2000;
-	opt.dns.tries = 2;
-	opt.smtp = 1;
-	so->helo = NULL;
-	so->relay_to = "mailflow-relay-test@example.com";
-	so->timeout_ms = 30000;
+enum {
+	O_DNS = 256, O_DNS_TIMEOUT, O_DNS_TRIES, O_BIND, O_NO_SMTP, O_HELO,
+	O_RELAY_TO, O_NO_RELAY, O_SEND, O_QUIT_AFTER, O_TIMEOUT,
+	O_BANNER_TIMEOUT, O_CONNECT_TIMEOUT, O_TLS, O_TLS_ON_CONNECT,
+	O_CA_FILE, O_PLAIN_AUTH, O_BATCH, O_JSON, O_JSONL, O_NO_TRANSCRIPTS,
+	O_THEME, O_FROM, O_CONCURRENCY, O_REPORT,
+};
+
+static const struct option longopts[] = {
+	{ "server", required_argument, NULL, 's' },
+	{ "port", required_argument, NULL, 'p' },
+	{ "bind", required_argument, NULL, O_BIND },
+	{ "no-smtp", no_argument, NULL, O_NO_SMTP },
+	{ "dns", required_argument, NULL, O_DNS },
+	{ "dns-timeout", required_argument, NULL, O_DNS_TIMEOUT },
+	{ "dns-tries", required_argument, NULL, O_DNS_TRIES },
+	{ "helo", required_argument, NULL, O_HELO },
+	{ "ehlo", required_argument, NULL, O_HELO },
+	{ "from", required_argument, NULL, O_FROM },
+	{ "to", required_argument, NULL, 't' },
+	{ "relay-to", required_argument, NULL, O_RELAY_TO },
+	{ "no-relay-test", no_argument, NULL, O_NO_RELAY },
+	{ "send", no_argument, NULL, O_SEND },
+	{ "quit-after", required_argument, NULL, O_QUIT_AFTER },
+	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "banner-timeout", required_argument, NULL, O_BANNER_TIMEOUT },
+	{ "connect-timeout", required_argument, NULL, O_CONNECT_TIMEOUT },
+	{ "tls", required_argument, NULL, O_TLS },
+	{ "tls-on-connect", no_argument, NULL, O_TLS_ON_CONNECT },
+	{ "ca-file", required_argument, NULL, O_CA_FILE },
+	{ "auth-user", required_argument, NULL, 'a' },
+	{ "allow-plaintext-auth", no_argument, NULL, O_PLAIN_AUTH },
+	{ "batch", no_argument, NULL, O_BATCH },
+	{ "theme", required_argument, NULL, O_THEME },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "jsonl", no_argument, NULL, O_JSONL },
+	{ "report", required_argument, NULL, O_REPORT },
+	{ "no-transcripts", no_argument, NULL, O_NO_TRANSCRIPTS },
+	{ "file", required_argument, NULL, 'f' },
+	{ "concurrency", required_argument, NULL, O_CONCURRENCY },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct config {
+	struct probe_options opt;
+	const char *ca_file, *theme, *report, *list_file;
+	char *server_arg, *server_host;
+	int json, jsonl, batch, transcripts;
+	long port, concurrency;
+};
+
+/* ---- the config file ---------------------------------------------------- */
+
+static const struct option *option_named(const char *name)
+{
+	size_t i;
+
+	for (i = 0; longopts[i].name != NULL; i++)
+		if (strcmp(longopts[i].name, name) == 0)
+			return &longopts[i];
+	return NULL;
+}
+
+static void trim(char *s)
+{
+	size_t n = strlen(s), i = 0;
+
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' ||
+	                 s[n - 1] == '\n'))
+		s[--n] = '\0';
+	while (s[i] == ' ' || s[i] == '\t')
+		i++;
+	memmove(s, s + i, n - i + 1);
+}
+
+/*
+ * $XDG_CONFIG_HOME/mailflow/config: one option a line ("from x@y",
+ * "dns = 127.0.0.1:5353", "send"), # comments. It becomes arguments put
+ * before the command line's, so the command line overrides it. -1 with a
+ * message naming file and line when a line is wrong.
+ */
+static int config_args(char ***out, int *outn)
+{
+	char path[1100], line[1100];
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char **args = NULL;
+	int n = 0, lineno = 0;
+	FILE *f;
+
+	if (xdg != NULL && xdg[0] == '/')
+		snprintf(path, sizeof path, "%.1000s/mailflow/config", xdg);
+	else if (home != NULL)
+		snprintf(path, sizeof path, "%.1000s/.config/mailflow/config", home);
+	else
+		return 0;
+	f = fopen(path, "r");
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		fprintf(stderr, "mailflow: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *key = line, *val, *hash;
+		const struct option *o;
+		char **grown;
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			fprintf(stderr, "mailflow: %s:%d: line too long\n", path, lineno);
+			goto fail;
+		}
+		if ((hash = strchr(line, '#')) != NULL)
+			*hash = '\0';
+		trim(line);
+		if (line[0] == '\0')
+			continue;
+		while (*key == '-')
+			key++;
+		val = key + strcspn(key, " \t=");
+		if (*val != '\0') {
+			*val++ = '\0';
+			while (*val == ' ' || *val == '\t' || *val == '=')
+				val++;
+		}
+		o = option_named(key);
+		if (o == NULL || strcmp(key, "help") == 0 || strcmp(key, "version") == 0) {
+			fprintf(stderr, "mailflow: %s:%d: unknown option \"%s\"\n", path, lineno, key);
+			goto fail;
+		}
+		if (o->has_arg == required_argument && *val == '\0') {
+			fprintf(stderr, "mailflow: %s:%d: %s needs a value\n", path, lineno, key);
+			goto fail;
+		}
+		if (o->has_arg == no_argument && *val != '\0') {
+			fprintf(stderr, "mailflow: %s:%d: %s takes no value\n", path, lineno, key);
+			goto fail;
+		}
+		grown = realloc(args, (size_t)(n + 2) * sizeof *args);
+		if (grown == NULL)
+			goto fail;
+		args = grown;
+		args[n] = malloc(strlen(key) + 3);
+		if (args[n] == NULL)
+			goto fail;
+		sprintf(args[n++], "--%s", key);
+		if (o->has_arg == required_argument && (args[n++] = strdup(val)) == NULL)
+			goto fail;
+	}
+	fclose(f);
+	*out = args;
+	*outn = n;
+	return 0;
+fail:
+	fclose(f);
+	while (n > 0)
+		free(args[--n]);
+	free(args);
+	return -1;
+}
+
+/* ---- the command line ---------------------------------------------------- */
+
+static int parse_options(int argc, char **argv, struct config *cf)
+{
+	struct smtp_options *so = &cf->opt.session;
+	char *cause = NULL;
+	long v;
+	int c;
 
 	opterr = 0;
+	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:p:46f:t:a:hV", longopts, NULL)) != -1) {
 		switch (c) {
-		case 's': server_arg = optarg; break;
+		case 's': cf->server_arg = optarg; break;
 		case 'p':
-			if (parse_int("--port", optarg, 1, 65535, &port))
+			if (parse_int("--port", optarg, 1, 65535, &cf->port))
 				return 2;
 			break;
-		case '4': opt.family = 4; break;
-		case '6': opt.family = 6; break;
+		case '4': cf->opt.family = 4; break;
+		case '6': cf->opt.family = 6; break;
+		case 'f': cf->list_file = optarg; break;
 		case O_BIND: so->bind_addr = optarg; break;
-		case O_NO_SMTP: opt.smtp = 0; break;
+		case O_NO_SMTP: cf->opt.smtp = 0; break;
 		case O_DNS:
 			if (dns_servers_check(optarg, &cause) < 0) {
 				fprintf(stderr, "mailflow: --dns: %s\n", cause);
 				free(cause);
 				return 2;
 			}
-			opt.dns.servers = optarg;
+			cf->opt.dns.servers = optarg;
 			break;
 		case O_DNS_TIMEOUT:
 			if (parse_int("--dns-timeout", optarg, 1, 600000, &v))
 				return 2;
-			opt.dns.timeout_ms = (int)v;
+			cf->opt.dns.timeout_ms = (int)v;
 			break;
 		case O_DNS_TRIES:
 			if (parse_int("--dns-tries", optarg, 1, 10, &v))
 				return 2;
-			opt.dns.tries = (int)v;
+			cf->opt.dns.tries = (int)v;
 			break;
 		case O_HELO: so->helo = optarg; break;
-		case 'f': so->mail_from = optarg; break;
+		case O_FROM: so->mail_from = optarg; break;
 		case 't': so->rcpt_to = optarg; break;
 		case O_RELAY_TO: so->relay_to = optarg; break;
 		case O_NO_RELAY: so->relay_to = NULL; break;
@@ -329,13 +447,19 @@ int main(int argc, char **argv)
 			}
 			break;
 		case O_TLS_ON_CONNECT: so->tls_on_connect = 1; break;
-		case O_CA_FILE: ca_file = optarg; break;
+		case O_CA_FILE: cf->ca_file = optarg; break;
 		case 'a': so->auth_user = optarg; break;
 		case O_PLAIN_AUTH: so->allow_plaintext_auth = 1; break;
-		case O_BATCH: batch = 1; break;
-		case O_THEME: theme = optarg; break;
-		case O_JSON: json = 1; break;
-		case O_NO_TRANSCRIPTS: transcripts = 0; break;
+		case O_BATCH: cf->batch = 1; break;
+		case O_THEME: cf->theme = optarg; break;
+		case O_JSON: cf->json = 1; break;
+		case O_JSONL: cf->jsonl = 1; break;
+		case O_REPORT: cf->report = optarg; break;
+		case O_NO_TRANSCRIPTS: cf->transcripts = 0; break;
+		case O_CONCURRENCY:
+			if (parse_int("--concurrency", optarg, 1, 1000, &cf->concurrency))
+				return 2;
+			break;
 		case 'h':
 			print_usage(stdout);
 			return 0;
@@ -352,33 +476,383 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (argc - optind > 1 || (argc == optind && server_arg == NULL)) {
-		fputs(argc == optind ? "mailflow: give a domain or an address\n"
-		      : "mailflow: give one domain or address, not several\n", stderr);
-		print_usage(stderr);
+	return -1;      /* go on */
+}
+
+/* ---- the list of domains -------------------------------------------------- */
+
+struct job {
+	char *input;
+	char where[300];        /* "list.txt:12" or "argument 2" */
+	struct target target;
+	char *error;            /* the input is invalid: why */
+	struct probe *probe;
+	int status;             /* 0, 1, 2 once done */
+};
+
+struct jobs {
+	struct job *v;
+	size_t n;
+};
+
+static int job_add(struct jobs *js, const char *input, const char *where)
+{
+	struct job *grown = realloc(js->v, (js->n + 1) * sizeof *grown), *j;
+
+	if (grown == NULL)
+		return -1;
+	js->v = grown;
+	j = &js->v[js->n++];
+	memset(j, 0, sizeof *j);
+	j->input = strdup(input);
+	snprintf(j->where, sizeof j->where, "%s", where);
+	if (j->input == NULL)
+		return -1;
+	if (target_parse(input, &j->target, &j->error) < 0 && j->error == NULL)
+		j->error = strdup("invalid");
+	return 0;
+}
+
+/* One domain or address a line, # comments; -1 when the file is unreadable. */
+static int jobs_read_file(struct jobs *js, const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char line[2048], where[300];
+	int lineno = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "mailflow: -f %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *hash;
+
+		lineno++;
+		snprintf(where, sizeof where, "%.280s:%d", path, lineno);
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			int ch;
+
+			while ((ch = fgetc(f)) != EOF && ch != '\n')
+				;
+			job_add(js, "(line too long)", where);
+			free(js->v[js->n - 1].error);
+			js->v[js->n - 1].error = strdup("the line is longer than 2047 bytes");
+			continue;
+		}
+		if ((hash = strchr(line, '#')) != NULL)
+			*hash = '\0';
+		trim(line);
+		if (line[0] != '\0' && job_add(js, line, where) < 0)
+			break;
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "mailflow: -f %s: %s\n", path, strerror(errno));
+		if (f != stdin)
+			fclose(f);
+		return -1;
+	}
+	if (f != stdin)
+		fclose(f);
+	return 0;
+}
+
+/* ---- running many ------------------------------------------------------- */
+
+struct runner {
+	struct loop *loop;
+	struct jobs *jobs;
+	struct config *cf;
+	struct probe_limiter *lim;
+	size_t next, active, done, max_active;
+	size_t printed;
+	FILE *md;
+	int worst;
+	bool progress;
+	struct loop_timer *reap;
+};
+
+static void runner_fill(struct runner *r);
+
+static int job_status(const struct config *cf, const struct model_domain *d,
+                      const struct checklist *list)
+{
+	size_t counts[6];
+
+	checklist_count(list, counts);
+	if (cf->opt.server == NULL && d->mx.status != DNS_OK && d->mx.status != DNS_NODATA &&
+	    d->mx.status != DNS_NXDOMAIN)
+		return 2;
+	return counts[V_FAIL] > 0 ? 1 : 0;
+}
+
+static void job_print(struct runner *r, struct job *j)
+{
+	const struct model_domain *d = probe_model(j->probe);
+	struct report_options ro;
+	struct checklist list;
+
+	if (checklist_build(d, &list) < 0) {
+		fprintf(stderr, "mailflow: %s: out of memory\n", j->input);
+		j->status = 2;
+		return;
+	}
+	j->status = job_status(r->cf, d, &list);
+	memset(&ro, 0, sizeof ro);
+	ro.input = j->input;
+	ro.exit_status = j->status;
+	ro.transcripts = r->cf->transcripts;
+	ro.options = &r->cf->opt;
+	ro.colour = !r->cf->json && !r->cf->jsonl && isatty(STDOUT_FILENO) &&
+	            getenv("NO_COLOR") == NULL;
+	if (r->cf->jsonl) {
+		report_json(stdout, d, &list, &ro);
+	} else if (r->cf->json) {
+		if (r->jobs->n > 1)
+			fputs(r->printed ? ",\n" : "[\n", stdout);
+		report_json(stdout, d, &list, &ro);
+	} else if (!r->cf->opt.smtp) {
+		report_plan_text(stdout, d);
+	} else {
+		if (r->printed)
+			fputs("\n\n", stdout);
+		report_batch_text(stdout, d, &list, &ro);
+	}
+	if (r->md != NULL) {
+		if (r->printed)
+			fputs("\n---\n\n", r->md);
+		report_markdown(r->md, d, &list, &ro);
+	}
+	r->printed++;
+	fflush(stdout);
+	checklist_free(&list);
+}
+
+static void on_reap(struct loop_timer *t, void *arg)
+{
+	struct runner *r = arg;
+	size_t i;
+
+	(void)t;
+	r->reap = NULL;
+	/* Probes cannot be freed from their own callback: it happens here. */
+	for (i = 0; i < r->jobs->n; i++) {
+		struct job *j = &r->jobs->v[i];
+
+		if (j->probe == NULL || !probe_model(j->probe)->complete ||
+		    probe_plan_pending(j->probe) > 0 || probe_sessions_running(j->probe) > 0 ||
+		    j->status < 0)
+			continue;
+		if (j->status != 3)     /* 3: on_done seen, not printed yet */
+			continue;
+		job_print(r, j);
+		probe_free(j->probe);
+		j->probe = NULL;
+		r->active--;
+		r->done++;
+		if (j->status > r->worst)
+			r->worst = j->status;
+		if (r->progress)
+			fprintf(stderr, "\rmailflow: %zu/%zu done, %zu running   ", r->done,
+			        r->jobs->n, r->active);
+	}
+	runner_fill(r);
+}
+
+static void on_job_done(struct probe *p, void *arg)
+{
+	struct runner *r = arg;
+	size_t i;
+
+	for (i = 0; i < r->jobs->n; i++)
+		if (r->jobs->v[i].probe == p)
+			r->jobs->v[i].status = 3;
+	if (r->reap == NULL)
+		r->reap = loop_timer_add(r->loop, 0, 0, on_reap, r);
+}
+
+static void runner_fill(struct runner *r)
+{
+	struct probe_callbacks cb = { NULL, NULL, on_job_done, r };
+
+	while (r->active < r->max_active && r->next < r->jobs->n) {
+		struct job *j = &r->jobs->v[r->next++];
+		char *cause = NULL;
+		struct probe_options o = r->cf->opt;
+
+		if (j->error != NULL) {
+			/* Reported when read; in JSON Lines as an object of its own. */
+			if (r->cf->jsonl) {
+				fputs("{\"schema\":1,\"input\":", stdout);
+				report_json_string(stdout, j->input, strlen(j->input));
+				fputs(",\"where\":", stdout);
+				report_json_string(stdout, j->where, strlen(j->where));
+				fputs(",\"error\":", stdout);
+				report_json_string(stdout, j->error, strlen(j->error));
+				fputs(",\"exit\":1}\n", stdout);
+			}
+			j->status = 1;
+			r->done++;
+			if (r->worst < 1)
+				r->worst = 1;
+			continue;
+		}
+		o.limiter = r->lim;
+		j->probe = probe_new(r->loop, &j->target, &o, &cb, &cause);
+		if (j->probe == NULL) {
+			fprintf(stderr, "mailflow: %s: %s\n", j->input, cause ? cause : "cannot start");
+			free(cause);
+			j->status = 2;
+			r->worst = 2;
+			r->done++;
+			continue;
+		}
+		j->status = -1;
+		r->active++;
+	}
+	if (r->active == 0 && r->next >= r->jobs->n)
+		loop_stop(r->loop);
+}
+
+static int run_many(struct loop *loop, struct jobs *js, struct config *cf)
+{
+	struct runner r;
+	size_t i, ok = 0, failed = 0, invalid = 0;
+
+	memset(&r, 0, sizeof r);
+	r.loop = loop;
+	r.jobs = js;
+	r.cf = cf;
+	r.max_active = (size_t)cf->concurrency;
+	r.lim = probe_limiter_new((size_t)cf->concurrency);
+	r.progress = js->n > 1 && isatty(STDERR_FILENO);
+	if (r.lim == NULL)
+		return 2;
+	if (cf->report != NULL && (r.md = fopen(cf->report, "w")) == NULL) {
+		fprintf(stderr, "mailflow: --report %s: %s\n", cf->report, strerror(errno));
+		probe_limiter_free(r.lim);
 		return 2;
 	}
-	if (server_arg != NULL) {
-		if (split_server(server_arg, &server_host, &port) < 0 || *server_host == '\0') {
+	runner_fill(&r);
+	if (r.active > 0)
+		loop_run(loop);
+	if (cf->json && js->n > 1)
+		fputs(r.printed ? "\n]\n" : "[]\n", stdout);
+	if (r.md != NULL && fclose(r.md) != 0) {
+		fprintf(stderr, "mailflow: --report %s: %s\n", cf->report, strerror(errno));
+		r.worst = 2;
+	}
+	for (i = 0; i < js->n; i++) {
+		if (js->v[i].error != NULL)
+			invalid++;
+		else if (js->v[i].status == 0)
+			ok++;
+		else
+			failed++;
+		if (js->v[i].probe != NULL)
+			probe_free(js->v[i].probe);
+	}
+	if (js->n > 1) {
+		if (r.progress)
+			fputc('\n', stderr);
+		fprintf(stderr, "mailflow: %zu domains: %zu without failures, %zu with "
+		        "failures, %zu invalid; at most %zu sessions at once (limit %ld)\n",
+		        js->n, ok, failed, invalid, probe_limiter_peak(r.lim), cf->concurrency);
+	}
+	probe_limiter_free(r.lim);
+	return r.worst;
+}
+
+/* ---- main ----------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+	struct config cf;
+	struct smtp_options *so = &cf.opt.session;
+	struct jobs jobs = { NULL, 0 };
+	struct loop *loop;
+	struct tls_ctx *tls = NULL;
+	char *cause = NULL, *password = NULL, **args = NULL, **all;
+	char from_buf[320];
+	int rc, nargs = 0, nall, i;
+	size_t k;
+
+	memset(&cf, 0, sizeof cf);
+	cf.opt.dns.timeout_ms = 2000;
+	cf.opt.dns.tries = 2;
+	cf.opt.smtp = 1;
+	cf.transcripts = 1;
+	cf.concurrency = 20;
+	so->relay_to = "mailflow-relay-test@example.com";
+	so->timeout_ms = 30000;
+
+	/* The config file's options go first: the command line overrides. */
+	if (config_args(&args, &nargs) < 0)
+		return 2;
+	nall = argc + nargs;
+	all = calloc((size_t)nall + 1, sizeof *all);
+	if (all == NULL)
+		return 2;
+	all[0] = argv[0];
+	for (i = 0; i < nargs; i++)
+		all[1 + i] = args[i];
+	for (i = 1; i < argc; i++)
+		all[nargs + i] = argv[i];
+	rc = parse_options(nall, all, &cf);
+	if (rc >= 0)
+		goto out_args;
+
+	for (i = optind; i < nall; i++) {
+		char where[32];
+
+		snprintf(where, sizeof where, "argument %d", i - optind + 1);
+		if (job_add(&jobs, all[i], where) < 0) {
+			rc = 2;
+			goto out_jobs;
+		}
+	}
+	if (cf.list_file != NULL && jobs_read_file(&jobs, cf.list_file) < 0) {
+		rc = 2;
+		goto out_jobs;
+	}
+	if (cf.server_arg != NULL) {
+		if (split_server(cf.server_arg, &cf.server_host, &cf.port) < 0 ||
+		    *cf.server_host == '\0') {
 			fprintf(stderr, "mailflow: --server: cannot read \"%s\" as HOST[:PORT]\n",
-			        server_arg);
-			return 2;
+			        cf.server_arg);
+			rc = 2;
+			goto out_jobs;
 		}
-		opt.server = server_host;
-	}
-	if (argc > optind) {
-		if (target_parse(argv[optind], &target, &cause) < 0) {
-			fprintf(stderr, "mailflow: %s\n", cause);
-			free(cause);
-			return 2;
+		cf.opt.server = cf.server_host;
+		if (jobs.n == 0) {
+			job_add(&jobs, cf.server_host, "--server");
+			if (jobs.v[0].error != NULL) {
+				/* -s with an IP address and nothing else: an address literal. */
+				free(jobs.v[0].error);
+				jobs.v[0].error = NULL;
+				memset(&jobs.v[0].target, 0, sizeof jobs.v[0].target);
+				snprintf(jobs.v[0].target.domain, sizeof jobs.v[0].target.domain,
+				         "[%.200s]", cf.server_host);
+			}
 		}
-	} else if (target_parse(server_host, &target, NULL) < 0) {
-		/* -s with an IP address and nothing else: an address literal. */
-		memset(&target, 0, sizeof target);
-		snprintf(target.domain, sizeof target.domain, "[%s]", server_host);
 	}
-	opt.port = (uint16_t)port;
-	if (port == 465)
+	if (jobs.n == 0) {
+		fputs("mailflow: give a domain or an address (or -f FILE)\n", stderr);
+		print_usage(stderr);
+		rc = 2;
+		goto out_jobs;
+	}
+	/* A single bad input is the whole run; a bad line of a list is not. */
+	for (k = 0; k < jobs.n; k++)
+		if (jobs.v[k].error != NULL)
+			fprintf(stderr, "mailflow: %s%s%s\n", jobs.n > 1 || cf.list_file ? jobs.v[k].where : "",
+			        jobs.n > 1 || cf.list_file ? ": " : "", jobs.v[k].error);
+	if (jobs.n == 1 && cf.list_file == NULL && jobs.v[0].error != NULL) {
+		rc = 2;
+		goto out_jobs;
+	}
+
+	cf.opt.port = (uint16_t)cf.port;
+	if (cf.port == 465)
 		so->tls_on_connect = 1;
 	if (so->helo == NULL)
 		so->helo = pick_helo();
@@ -393,80 +867,53 @@ int main(int argc, char **argv)
 		if (password == NULL) {
 			fputs("mailflow: --auth-user needs a password: set MAILFLOW_PASSWORD "
 			      "or run on a terminal\n", stderr);
-			return 2;
+			rc = 2;
+			goto out_jobs;
 		}
 		so->auth_pass = password;
 	}
-	if (opt.smtp && (so->tls != SMTP_TLS_OFF || so->tls_on_connect)) {
-		tls = tls_ctx_new(ca_file, &cause);
+	if (cf.opt.smtp && (so->tls != SMTP_TLS_OFF || so->tls_on_connect)) {
+		tls = tls_ctx_new(cf.ca_file, &cause);
 		if (tls == NULL) {
 			fprintf(stderr, "mailflow: %s\n", cause);
 			free(cause);
-			free(password);
-			return 2;
+			rc = 2;
+			goto out_password;
 		}
 		so->tls_ctx = tls;
 	}
-
 	loop = loop_new();
 	if (loop == NULL) {
 		fputs("mailflow: out of memory\n", stderr);
-		return 2;
+		rc = 2;
+		goto out_tls;
 	}
-	cb.arg = loop;
-	if (!batch && !json && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO)) {
-		struct ui_options uo = { argc > optind ? argv[optind] : server_arg, theme,
-		                         theme_dirs() };
+	if (jobs.n == 1 && !cf.batch && !cf.json && !cf.jsonl && cf.report == NULL &&
+	    isatty(STDOUT_FILENO) && isatty(STDIN_FILENO)) {
+		struct ui_options uo = { jobs.v[0].input, cf.theme, theme_dirs() };
 
-		rc = ui_run(loop, &target, &opt, &uo);
-		loop_free(loop);
-		tls_ctx_free(tls);
-		free(password);
-		return rc;
+		rc = ui_run(loop, &jobs.v[0].target, &cf.opt, &uo);
+	} else {
+		rc = run_many(loop, &jobs, &cf);
 	}
-	probe = probe_new(loop, &target, &opt, &cb, &cause);
-	if (probe == NULL) {
-		fprintf(stderr, "mailflow: %s\n", cause ? cause : "cannot start");
-		free(cause);
-		loop_free(loop);
-		tls_ctx_free(tls);
-		free(password);
-		return 2;
-	}
-	if (loop_run(loop) < 0)
-		fprintf(stderr, "mailflow: event loop: %s\n", strerror(errno));
-	d = probe_model(probe);
-	if (checklist_build(d, &list) < 0) {
-		fputs("mailflow: out of memory\n", stderr);
-		rc = 2;
-		goto out;
-	}
-	checklist_count(&list, counts);
-	/* 2: no DNS answer at all, so nothing could be judged. */
-	if (opt.server == NULL && d->mx.status != DNS_OK && d->mx.status != DNS_NODATA &&
-	    d->mx.status != DNS_NXDOMAIN)
-		rc = 2;
-	else
-		rc = counts[V_FAIL] > 0 ? 1 : 0;
-	memset(&ro, 0, sizeof ro);
-	ro.input = argc > optind ? argv[optind] : server_arg;
-	ro.exit_status = rc;
-	ro.transcripts = transcripts;
-	ro.colour = !json && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
-	if (json)
-		report_json(stdout, d, &list, &ro);
-	else if (!opt.smtp)
-		report_plan_text(stdout, d);
-	else
-		report_batch_text(stdout, d, &list, &ro);
-	checklist_free(&list);
-out:
-	probe_free(probe);
 	loop_free(loop);
+out_tls:
 	tls_ctx_free(tls);
+out_password:
 	if (password != NULL) {
 		memset(password, 0, strlen(password));
 		free(password);
 	}
+out_jobs:
+	for (k = 0; k < jobs.n; k++) {
+		free(jobs.v[k].input);
+		free(jobs.v[k].error);
+	}
+	free(jobs.v);
+out_args:
+	for (i = 0; i < nargs; i++)
+		free(args[i]);
+	free(args);
+	free(all);
 	return rc;
 }

@@ -38,7 +38,44 @@ struct probe {
 	bool oom;
 	bool done_reported;
 	struct loop_timer *done_timer;
+	size_t queued;          /* sessions waiting for the limiter */
 };
+
+struct limiter_wait {
+	struct probe *probe;
+	size_t host, addr;
+	struct limiter_wait *next;
+};
+
+struct probe_limiter {
+	size_t max, running, peak;
+	struct limiter_wait *head, *tail;
+};
+
+struct probe_limiter *probe_limiter_new(size_t max)
+{
+	struct probe_limiter *l = calloc(1, sizeof *l);
+
+	if (l != NULL)
+		l->max = max ? max : 1;
+	return l;
+}
+
+void probe_limiter_free(struct probe_limiter *l)
+{
+	while (l != NULL && l->head != NULL) {
+		struct limiter_wait *w = l->head;
+
+		l->head = w->next;
+		free(w);
+	}
+	free(l);
+}
+
+size_t probe_limiter_peak(const struct probe_limiter *l)
+{
+	return l->peak;
+}
 
 struct qctx {
 	struct probe *probe;
@@ -48,6 +85,7 @@ struct qctx {
 
 static void on_result(const struct dns_result *r, void *arg);
 static void check_done(struct probe *p);
+static void limiter_release(struct probe_limiter *l);
 
 static void on_session_line(struct smtp_session *ss, const struct model_line *l,
                             void *arg)
@@ -69,11 +107,60 @@ static void on_session_done(struct smtp_session *ss, void *arg)
 	if (p->cb.on_change != NULL)
 		p->cb.on_change(p, p->cb.arg);
 	check_done(p);
+	/* Last: a waiting session of this or another probe may start now. */
+	limiter_release(p->opt.limiter);
 }
 
+static void session_start_now(struct probe *p, struct model_host *h, size_t ai);
+
 /* A session with an address as soon as it is known: nothing waits for
- * the rest of the plan (PTR, TLSA, policies). */
+ * the rest of the plan (PTR, TLSA, policies), only for the limiter. */
 static void session_start(struct probe *p, struct model_host *h, size_t ai)
+{
+	struct probe_limiter *l = p->opt.limiter;
+	struct limiter_wait *w;
+
+	if (!p->opt.smtp || (p->opt.family && p->opt.family != h->addrs[ai].family))
+		return;
+	if (l == NULL || l->running < l->max) {
+		session_start_now(p, h, ai);
+		return;
+	}
+	w = calloc(1, sizeof *w);
+	if (w == NULL) {
+		p->oom = true;
+		return;
+	}
+	w->probe = p;
+	w->host = (size_t)(h - p->model.hosts);
+	w->addr = ai;
+	if (l->tail != NULL)
+		l->tail->next = w;
+	else
+		l->head = w;
+	l->tail = w;
+	p->queued++;
+}
+
+/* A session ended: the next waiting one, of any probe, may start. */
+static void limiter_release(struct probe_limiter *l)
+{
+	struct limiter_wait *w;
+
+	if (l == NULL)
+		return;
+	l->running--;
+	while (l->running < l->max && (w = l->head) != NULL) {
+		l->head = w->next;
+		if (l->head == NULL)
+			l->tail = NULL;
+		w->probe->queued--;
+		session_start_now(w->probe, &w->probe->model.hosts[w->host], w->addr);
+		free(w);
+	}
+}
+
+static void session_start_now(struct probe *p, struct model_host *h, size_t ai)
 {
 	static const struct smtp_callbacks scb = {
 		on_session_line, NULL, on_session_done,
@@ -107,6 +194,11 @@ static void session_start(struct probe *p, struct model_host *h, size_t ai)
 	}
 	p->sessions[p->nsessions++] = ss;
 	p->running++;
+	if (p->opt.limiter != NULL) {
+		p->opt.limiter->running++;
+		if (p->opt.limiter->running > p->opt.limiter->peak)
+			p->opt.limiter->peak = p->opt.limiter->running;
+	}
 }
 
 /* 0 when the query is in flight; -1 when it could not be sent (recorded). */
@@ -479,7 +571,7 @@ static void on_result(const struct dns_result *r, void *arg)
 static void check_done(struct probe *p)
 {
 	if (p->done_reported || p->closing || !p->model.complete ||
-	    p->pending > 0 || p->running > 0)
+	    p->pending > 0 || p->running > 0 || p->queued > 0)
 		return;
 	p->done_reported = true;
 	if (p->cb.on_done != NULL)
@@ -569,6 +661,26 @@ void probe_free(struct probe *p)
 	if (p == NULL)
 		return;
 	p->closing = true;
+	if (p->opt.limiter != NULL) {
+		struct limiter_wait **pp = &p->opt.limiter->head, *last = NULL;
+
+		while (*pp != NULL) {
+			if ((*pp)->probe == p) {
+				struct limiter_wait *w = *pp;
+
+				*pp = w->next;
+				free(w);
+			} else {
+				last = *pp;
+				pp = &(*pp)->next;
+			}
+		}
+		p->opt.limiter->tail = last;
+		/* Sessions cut short still held a place. */
+		for (i = 0; i < p->nsessions; i++)
+			if (!smtp_session_data(p->sessions[i])->done)
+				p->opt.limiter->running--;
+	}
 	dns_free(p->dns);
 	for (i = 0; i < p->nsessions; i++)
 		smtp_session_free(p->sessions[i]);

@@ -422,7 +422,35 @@ void report_json(FILE *out, const struct model_domain *d, const struct checklist
 	fputs(",\"summary\":{", out);
 	for (v = 0; v < 6; v++)
 		fprintf(out, "%s\"%s\":%zu", v ? "," : "", verdict_name((enum verdict)v), counts[v]);
-	fprintf(out, "},\"exit\":%d,\"domain\":{\"name\":", o->exit_status);
+	fprintf(out, "},\"exit\":%d,", o->exit_status);
+	if (o->options != NULL) {
+		const struct probe_options *po = o->options;
+		const struct smtp_options *so = &po->session;
+		static const char *const tls_modes[] = { "auto", "require", "off" };
+
+		fputs("\"options\":{\"dns\":", out);
+		js(out, po->dns.servers ? po->dns.servers : "system");
+		fprintf(out, ",\"dns_timeout_ms\":%d,\"dns_tries\":%d,\"smtp\":%s,\"server\":",
+		        po->dns.timeout_ms, po->dns.tries, po->smtp ? "true" : "false");
+		js(out, po->server ? po->server : "");
+		fprintf(out, ",\"port\":%u,\"family\":%d,\"helo\":", po->port ? po->port : 25,
+		        po->family);
+		js(out, so->helo ? so->helo : "");
+		fputs(",\"from\":", out);
+		js(out, so->mail_from ? so->mail_from : "");
+		fputs(",\"to\":", out);
+		js(out, so->rcpt_to ? so->rcpt_to : "");
+		fputs(",\"relay_to\":", out);
+		js(out, so->relay_to ? so->relay_to : "");
+		fprintf(out, ",\"tls\":\"%s\",\"tls_on_connect\":%s,\"auth_user\":",
+		        tls_modes[so->tls], so->tls_on_connect ? "true" : "false");
+		js(out, so->auth_user ? so->auth_user : "");
+		fprintf(out, ",\"send\":%s,\"quit_after\":\"%s\",\"timeout_ms\":%d,"
+		        "\"banner_timeout_ms\":%d},", so->send ? "true" : "false",
+		        smtp_quit_after_name(so->quit_after), so->timeout_ms,
+		        so->banner_timeout_ms ? so->banner_timeout_ms : so->timeout_ms);
+	}
+	fputs("\"domain\":{\"name\":", out);
 	js(out, d->target.domain);
 	fputs(",\"unicode\":", out);
 	js(out, d->target.unicode);

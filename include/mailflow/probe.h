@@ -22,6 +22,17 @@
 struct loop;
 struct probe;
 
+/*
+ * A bound on SMTP sessions in flight, shared by any number of probes (a
+ * list of domains): a session that would pass it waits in a queue and
+ * starts when another ends.
+ */
+struct probe_limiter;
+struct probe_limiter *probe_limiter_new(size_t max);
+void probe_limiter_free(struct probe_limiter *lim);
+/* The most sessions that were ever in flight at once. */
+size_t probe_limiter_peak(const struct probe_limiter *lim);
+
 struct probe_callbacks {
 	void (*on_change)(struct probe *probe, void *arg);
 	void (*on_plan_done)(struct probe *probe, void *arg);
@@ -40,6 +51,8 @@ struct probe_options {
 	/* -s HOST: this host only, no MX and no policy lookups. An IP
 	 * address is probed without any DNS. */
 	const char *server;
+	/* NULL: no bound. */
+	struct probe_limiter *limiter;
 };
 
 /* NULL with *cause set (bad DNS options, out of memory). */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "mailflow/checklist.h"
+#include "mailflow/probe.h"
 #include "mailflow/model.h"
 
 /* The DNS plan as text: MX hosts, addresses, reverse DNS, TLSA, the
@@ -22,6 +23,7 @@ struct report_options {
 	int transcripts;                /* include the transcripts */
 	const char *input;              /* what the user typed */
 	int exit_status;                /* for the JSON document */
+	const struct probe_options *options;    /* shown in JSON; may be NULL */
 };
 
 /* The checklist, a per-host summary and the transcripts, as text. */
@@ -31,6 +33,11 @@ void report_batch_text(FILE *out, const struct model_domain *d,
  * bytes the servers sent. */
 void report_json(FILE *out, const struct model_domain *d,
                  const struct checklist *c, const struct report_options *o);
+/* The same run as Markdown for a ticket: verdict summary first, then the
+ * hosts table, the failing and warning items with explanation and next
+ * step, then the transcripts in code blocks (report_md.c). */
+void report_markdown(FILE *out, const struct model_domain *d,
+                     const struct checklist *c, const struct report_options *o);
 /* A JSON string literal of any bytes: escapes, and U+FFFD for invalid
  * UTF-8. */
 void report_json_string(FILE *out, const char *s, size_t len);

@@ -393,7 +393,7 @@ static attr_t line_attr(const struct ui *ui, const struct model_line *l)
 	return ui_reply_attr(ui, l->code);
 }
 
-static bool line_matches(const struct model_line *l, const char *q)
+bool ui_line_matches(const struct model_line *l, const char *q)
 {
 	size_t n = strlen(q), i, j;
 
@@ -478,7 +478,7 @@ static void draw_transcript(struct ui *ui, int y0, int x0, int w, int h)
 	for (i = first; i < s->nlines && y < h; i++) {
 		const struct model_line *l = &s->lines[i];
 		bool sel = ui->focus == FOCUS_TRANSCRIPT && i == ui->tr_sel;
-		bool match = ui->qlen > 0 && line_matches(l, ui->query);
+		bool match = ui->qlen > 0 && ui_line_matches(l, ui->query);
 		attr_t a = sel ? ui->attr[THEME_SELECTION]
 		           : match ? ui->attr[THEME_SEARCH_MATCH] : line_attr(ui, l);
 		char buf[2048];

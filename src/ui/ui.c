@@ -116,7 +116,7 @@ static void rerun(struct ui *ui, bool all)
 static void save(struct ui *ui)
 {
 	const struct model_domain *d = probe_model(ui->probe);
-	struct report_options ro = { 0, 1, ui->uopt.input, 0 };
+	struct report_options ro = { 0, 1, ui->uopt.input, 0, &ui->popt };
 	char base[300], path[320];
 	size_t counts[6];
 	time_t now = time(NULL);
@@ -176,26 +176,13 @@ static void search_next(struct ui *ui, bool from_current)
 			continue;
 		i = tries == 0 ? ui->tr_sel + (from_current ? 0 : 1) : 0;
 		for (; i < s->nlines; i++) {
-			const struct model_line *l = &s->lines[i];
-			size_t n = ui->qlen, k, j;
-
-			for (k = 0; k + n <= l->len; k++) {
-				for (j = 0; j < n; j++) {
-					char a = l->bytes[k + j], b = ui->query[j];
-
-					if (a >= 'A' && a <= 'Z') a = (char)(a - 'A' + 'a');
-					if (b >= 'A' && b <= 'Z') b = (char)(b - 'A' + 'a');
-					if (a != b)
-						break;
-				}
-				if (j == n) {
-					ui->sel = r;
-					ui->tr_sel = i;
-					ui->tr_follow = false;
-					ui->focus = FOCUS_TRANSCRIPT;
-					ui_set_status(ui, "/%s: line %zu of %s", ui->query, i + 1, s->host);
-					return;
-				}
+			if (ui_line_matches(&s->lines[i], ui->query)) {
+				ui->sel = r;
+				ui->tr_sel = i;
+				ui->tr_follow = false;
+				ui->focus = FOCUS_TRANSCRIPT;
+				ui_set_status(ui, "/%s: line %zu of %s", ui->query, i + 1, s->host);
+				return;
 			}
 		}
 	}

@@ -76,6 +76,8 @@ size_t ui_items_of_row(const struct ui *ui, size_t row, const struct check_item 
                        size_t max);
 const struct model_session *ui_session_of_row(const struct ui *ui, size_t row);
 void ui_rows_rebuild(struct ui *ui);
+/* The line holds q, ASCII case ignored (the transcript search). */
+bool ui_line_matches(const struct model_line *l, const char *q);
 
 /* style.c */
 void ui_style_setup(struct ui *ui);

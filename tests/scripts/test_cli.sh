@@ -21,6 +21,8 @@ if make -s install PREFIX="$tmp/usr" BUILD="${BUILD:-build/normal}" >"$tmp/log" 
 	check "make install installs the themes" \
 		'[ "$(ls "$tmp/usr/share/mailflow/themes" | wc -l)" -eq "$(ls themes/*.theme | wc -l)" ]'
 	check "the installed program runs" '"$tmp/usr/bin/mailflow" --version >/dev/null'
+	check "make install installs the man page, and it renders" \
+		'[ -f "$tmp/usr/share/man/man1/mailflow.1" ] && man -l "$tmp/usr/share/man/man1/mailflow.1" 2>/dev/null | grep -q "EXIT STATUS"'
 else
 	nok "make install failed: $(tail -3 "$tmp/log")"
 fi
