@@ -60,7 +60,7 @@ layering:
 		echo "$$bad" >&2; exit 1; fi
 
 mailflow: $(BUILD)/mailflow
-	$(Q)cp $< $@
+	$(Q)cp $< $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/mailflow: $(BUILD)/src/main.o $(UI_OBJ) $(BUILD)/libmailflow.a
 	@echo "  LD      $@"

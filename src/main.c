@@ -37,6 +37,7 @@ static void print_usage(FILE *out)
 	      "\n"
 	      "Where to connect:\n"
 	      "  -s, --server HOST[:PORT]  this host only (no MX lookup); an IP needs no DNS\n"
+	      "      --manual HOST[:PORT]  type the SMTP session yourself (a better telnet)\n"
 	      "  -p, --port PORT        port (default 25; 465 means TLS on connect)\n"
 	      "  -4, -6                 only IPv4 / only IPv6 addresses\n"
 	      "      --bind ADDR        source address\n"
@@ -205,7 +206,7 @@ enum {
 	O_RELAY_TO, O_NO_RELAY, O_SEND, O_QUIT_AFTER, O_TIMEOUT,
 	O_BANNER_TIMEOUT, O_CONNECT_TIMEOUT, O_TLS, O_TLS_ON_CONNECT,
 	O_CA_FILE, O_PLAIN_AUTH, O_BATCH, O_JSON, O_JSONL, O_NO_TRANSCRIPTS,
-	O_THEME, O_FROM, O_CONCURRENCY, O_REPORT,
+	O_THEME, O_FROM, O_CONCURRENCY, O_REPORT, O_MANUAL,
 };
 
 static const struct option longopts[] = {
@@ -240,6 +241,7 @@ static const struct option longopts[] = {
 	{ "no-transcripts", no_argument, NULL, O_NO_TRANSCRIPTS },
 	{ "file", required_argument, NULL, 'f' },
 	{ "concurrency", required_argument, NULL, O_CONCURRENCY },
+	{ "manual", required_argument, NULL, O_MANUAL },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -249,7 +251,7 @@ struct config {
 	struct probe_options opt;
 	const char *ca_file, *theme, *report, *list_file;
 	char *server_arg, *server_host;
-	int json, jsonl, batch, transcripts;
+	int json, jsonl, batch, transcripts, manual;
 	long port, concurrency;
 };
 
@@ -455,6 +457,10 @@ static int parse_options(int argc, char **argv, struct config *cf)
 		case O_JSON: cf->json = 1; break;
 		case O_JSONL: cf->jsonl = 1; break;
 		case O_REPORT: cf->report = optarg; break;
+		case O_MANUAL:
+			cf->server_arg = optarg;
+			cf->manual = 1;
+			break;
 		case O_NO_TRANSCRIPTS: cf->transcripts = 0; break;
 		case O_CONCURRENCY:
 			if (parse_int("--concurrency", optarg, 1, 1000, &cf->concurrency))
@@ -851,6 +857,8 @@ int main(int argc, char **argv)
 		goto out_jobs;
 	}
 
+	if (cf.manual)
+		cf.opt.smtp = 0;
 	cf.opt.port = (uint16_t)cf.port;
 	if (cf.port == 465)
 		so->tls_on_connect = 1;
@@ -872,7 +880,7 @@ int main(int argc, char **argv)
 		}
 		so->auth_pass = password;
 	}
-	if (cf.opt.smtp && (so->tls != SMTP_TLS_OFF || so->tls_on_connect)) {
+	if ((cf.opt.smtp || cf.manual) && (so->tls != SMTP_TLS_OFF || so->tls_on_connect)) {
 		tls = tls_ctx_new(cf.ca_file, &cause);
 		if (tls == NULL) {
 			fprintf(stderr, "mailflow: %s\n", cause);
@@ -888,9 +896,12 @@ int main(int argc, char **argv)
 		rc = 2;
 		goto out_tls;
 	}
-	if (jobs.n == 1 && !cf.batch && !cf.json && !cf.jsonl && cf.report == NULL &&
+	if (cf.manual && !(isatty(STDOUT_FILENO) && isatty(STDIN_FILENO))) {
+		fputs("mailflow: --manual needs a terminal\n", stderr);
+		rc = 2;
+	} else if (jobs.n == 1 && !cf.batch && !cf.json && !cf.jsonl && cf.report == NULL &&
 	    isatty(STDOUT_FILENO) && isatty(STDIN_FILENO)) {
-		struct ui_options uo = { jobs.v[0].input, cf.theme, theme_dirs() };
+		struct ui_options uo = { jobs.v[0].input, cf.theme, theme_dirs(), cf.manual };
 
 		rc = ui_run(loop, &jobs.v[0].target, &cf.opt, &uo);
 	} else {

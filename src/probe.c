@@ -163,7 +163,7 @@ static void limiter_release(struct probe_limiter *l)
 static void session_start_now(struct probe *p, struct model_host *h, size_t ai)
 {
 	static const struct smtp_callbacks scb = {
-		on_session_line, NULL, on_session_done,
+		on_session_line, NULL, on_session_done, NULL,
 	};
 	struct model_address *a = &h->addrs[ai];
 	struct smtp_session **grown, *ss;

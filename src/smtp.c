@@ -28,7 +28,7 @@
 	X(CONNECTING) X(TLS_CONNECT) X(BANNER) X(EHLO) X(HELO) X(STARTTLS) \
 	X(TLS_HANDSHAKE) X(EHLO_TLS) X(AUTH_PLAIN) X(AUTH_LOGIN) X(AUTH_USER) \
 	X(AUTH_PASS) X(MAIL) X(RCPT) X(DATA) X(DATA_BODY) X(RELAY_MAIL) \
-	X(RELAY) X(RSET) X(QUIT) X(DONE)
+	X(RELAY) X(RSET) X(QUIT) X(MANUAL) X(MANUAL_STARTTLS) X(MANUAL_DATA) X(DONE)
 
 enum smtp_state {
 #define SMTP_STATE_ENUM(name) ST_##name,
@@ -56,6 +56,9 @@ struct smtp_session {
 	bool rcpt_ok;
 	bool data_done;
 	bool finished;
+	bool manual;            /* handed over: the user types */
+	char *pending_message;  /* manual DATA: sent on the 354 */
+	char *manual_user, *manual_pass;
 };
 
 static void perform_quit(struct smtp_session *s);
@@ -186,6 +189,9 @@ static void on_timeout(struct loop_timer *t, void *arg);
 
 static void arm_timer(struct smtp_session *s, int ms)
 {
+	/* By hand, the user decides how long to wait. */
+	if (s->manual)
+		return;
 	loop_timer_remove(s->timer);
 	s->timer = loop_timer_add(s->loop, (uint64_t)(ms > 0 ? ms : 30000), 0,
 	                          on_timeout, s);
@@ -248,9 +254,21 @@ static void send_cmd(struct smtp_session *s, enum smtp_state next,
 
 /* ---- the routine --------------------------------------------------------- */
 
+static void enter_manual(struct smtp_session *s, const char *point);
+
 static bool quit_after(const struct smtp_session *s, enum smtp_quit_after q)
 {
 	return s->opt.quit_after == q;
+}
+
+/* The routine stops here: handed over to the user, or --quit-after. */
+static bool stop_here(struct smtp_session *s, enum smtp_quit_after q)
+{
+	if (s->opt.handover == q && q != SMTP_QUIT_NEVER) {
+		enter_manual(s, smtp_quit_after_name(q));
+		return true;
+	}
+	return false;
 }
 
 static void perform_quit(struct smtp_session *s)
@@ -292,6 +310,8 @@ static void perform_relay_or_rset(struct smtp_session *s)
 
 static void after_auth(struct smtp_session *s)
 {
+	if (stop_here(s, SMTP_QUIT_AUTH))
+		return;
 	if (quit_after(s, SMTP_QUIT_AUTH)) {
 		quit_early(s, "auth");
 		return;
@@ -359,6 +379,8 @@ static void perform_auth(struct smtp_session *s)
 
 static void after_tls(struct smtp_session *s)
 {
+	if (stop_here(s, SMTP_QUIT_TLS))
+		return;
 	if (quit_after(s, SMTP_QUIT_TLS)) {
 		quit_early(s, "tls");
 		return;
@@ -368,6 +390,8 @@ static void after_tls(struct smtp_session *s)
 
 static void after_ehlo(struct smtp_session *s)
 {
+	if (stop_here(s, SMTP_QUIT_EHLO))
+		return;
 	if (quit_after(s, SMTP_QUIT_EHLO)) {
 		quit_early(s, "ehlo");
 		return;
@@ -397,6 +421,8 @@ static void after_ehlo(struct smtp_session *s)
 
 static void after_banner(struct smtp_session *s)
 {
+	if (stop_here(s, SMTP_QUIT_BANNER))
+		return;
 	if (quit_after(s, SMTP_QUIT_BANNER)) {
 		quit_early(s, "banner");
 		return;
@@ -406,6 +432,8 @@ static void after_banner(struct smtp_session *s)
 
 static void after_rcpt(struct smtp_session *s)
 {
+	if (stop_here(s, SMTP_QUIT_RCPT))
+		return;
 	if (quit_after(s, SMTP_QUIT_RCPT)) {
 		quit_early(s, "rcpt");
 		return;
@@ -471,12 +499,18 @@ static void end_by_reply(struct smtp_session *s, const struct reply *r)
 	         v == STEP_FAILED ? "the reply has no valid reply code" : NULL);
 }
 
+static void manual_reply(struct smtp_session *s, const struct reply *r);
+
 static void handle_reply(struct smtp_session *s, const struct reply *r)
 {
 	int code = r->code, cls = reply_class(r);
 
 	loop_timer_remove(s->timer);
 	s->timer = NULL;
+	if (s->manual) {
+		manual_reply(s, r);
+		return;
+	}
 	switch (s->state) {
 	case ST_BANNER:
 		s->m->banner_ms = loop_clock_ms() - s->m->started_ms -
@@ -571,6 +605,8 @@ static void handle_reply(struct smtp_session *s, const struct reply *r)
 		break;
 	case ST_MAIL:
 		end_by_reply(s, r);
+		if (stop_here(s, SMTP_QUIT_MAIL))
+			break;
 		if (cls == 2) {
 			const char *notify = (s->m->ehlo.exts & EHLO_DSN)
 			                     ? " NOTIFY=SUCCESS,FAILURE" : "";
@@ -665,6 +701,7 @@ static bool reply_due(const struct smtp_session *s)
 {
 	return s->state != ST_CONNECTING && s->state != ST_TLS_CONNECT &&
 	       s->state != ST_TLS_HANDSHAKE && s->state != ST_DONE;
+	/* ST_MANUAL included: by hand, the server may answer at any time. */
 }
 
 static void on_data(struct conn *c, const char *buf, size_t len, void *arg)
@@ -688,7 +725,8 @@ static void on_data(struct conn *c, const char *buf, size_t len, void *arg)
 		if (r == NULL)
 			continue;
 		record_reply(s, r);
-		if (len > 0 && s->state == ST_STARTTLS && r->code == 220) {
+		if (len > 0 && (s->state == ST_STARTTLS || s->state == ST_MANUAL_STARTTLS) &&
+		    r->code == 220) {
 			/* The STARTTLS injection: plaintext that would be read as if
 			 * it came over TLS. Never go on with such a server. */
 			s->m->tls_injection = 1;
@@ -703,6 +741,11 @@ static void on_data(struct conn *c, const char *buf, size_t len, void *arg)
 			reply_free(r);
 			finish(s, "STARTTLS injection");
 			return;
+		}
+		if (len > 0 && s->manual && s->state != ST_MANUAL_STARTTLS) {
+			handle_reply(s, r);
+			reply_free(r);
+			continue;
 		}
 		if (len > 0) {
 			/* One command is in flight at a time: the server spoke
@@ -737,6 +780,8 @@ static void on_connected(struct conn *c, void *arg)
 	snprintf(s->m->local_addr, sizeof s->m->local_addr, "%s", conn_local_address(c));
 	step_end(s, STEP_CONNECT, STEP_OK, NULL, FAIL_NONE, "connected from %s",
 	         s->m->local_addr);
+	if (stop_here(s, SMTP_QUIT_CONNECT))
+		return;
 	if (quit_after(s, SMTP_QUIT_CONNECT)) {
 		note(s, "--quit-after connect: closing without a word");
 		finish(s, NULL);
@@ -783,6 +828,13 @@ static void on_tls(struct conn *c, int ok, const char *detail, void *arg)
 		step_end(s, STEP_STARTTLS, STEP_OK, NULL, FAIL_NONE,
 		         "implicit TLS established");
 		wait_banner(s);
+		return;
+	}
+	if (s->manual) {
+		/* By hand, the user sends the EHLO after TLS. */
+		reply_parser_reset(s->parser);
+		state_set(s, ST_MANUAL);
+		note(s, "TLS is up: send EHLO again, the server forgot the first one");
 		return;
 	}
 	send_cmd(s, ST_EHLO_TLS, STEP_STARTTLS, "EHLO %s", s->opt.helo);
@@ -906,6 +958,12 @@ void smtp_session_free(struct smtp_session *s)
 	loop_timer_remove(s->timer);
 	conn_free(s->conn);
 	reply_parser_free(s->parser);
+	free(s->pending_message);
+	if (s->manual_pass != NULL) {
+		memset(s->manual_pass, 0, strlen(s->manual_pass));
+		free(s->manual_pass);
+	}
+	free(s->manual_user);
 	free(s);
 }
 
@@ -917,6 +975,285 @@ struct model_session *smtp_session_data(struct smtp_session *s)
 const char *smtp_session_state(const struct smtp_session *s)
 {
 	return state_names[s->state];
+}
+
+/* ---- manual mode --------------------------------------------------------- */
+
+static void enter_manual(struct smtp_session *s, const char *point)
+{
+	loop_timer_remove(s->timer);
+	s->timer = NULL;
+	s->manual = true;
+	state_set(s, ST_MANUAL);
+	note(s, "continuing by hand after %s", point);
+	if (s->cb.on_manual != NULL)
+		s->cb.on_manual(s, s->arg);
+}
+
+int smtp_session_is_manual(const struct smtp_session *s)
+{
+	return s->manual && !s->finished;
+}
+
+int smtp_manual_check_line(const char *line, char *why, size_t whysz)
+{
+	size_t i, n = strlen(line);
+
+	if (n > REPLY_LINE_MAX - 2) {
+		snprintf(why, whysz, "the line is %zu bytes: SMTP allows %d (512 with "
+		         "CRLF); not sent", n, REPLY_LINE_MAX - 2);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if (c == '\r' || c == '\n') {
+			snprintf(why, whysz, "a bare %s at byte %zu: a line ends only with "
+			         "CRLF, which mailflow adds; not sent", c == '\r' ? "CR" : "LF",
+			         i + 1);
+			return -1;
+		}
+		if (c >= 0x80) {
+			snprintf(why, whysz, "a non-ASCII byte at position %zu: SMTP commands "
+			         "are ASCII (internationalised addresses need SMTPUTF8); not sent",
+			         i + 1);
+			return -1;
+		}
+		if (c < 0x20 && c != '\t') {
+			snprintf(why, whysz, "a control character (0x%02x) at position %zu; "
+			         "not sent", c, i + 1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int manual_write(struct smtp_session *s, const char *line, const char *masked,
+                        const char *why_masked, char *why, size_t whysz)
+{
+	struct model_line *l;
+	size_t n = strlen(line);
+	char *buf;
+
+	if (!smtp_session_is_manual(s) || s->conn == NULL) {
+		snprintf(why, whysz, "the connection is closed");
+		return -1;
+	}
+	if (masked != NULL) {
+		l = record(s, 'C', masked, strlen(masked));
+		if (l != NULL) {
+			l->masked = 1;
+			snprintf(l->note, sizeof l->note, "%s", why_masked);
+		}
+	} else {
+		record(s, 'C', line, n);
+	}
+	buf = malloc(n + 3);
+	if (buf == NULL) {
+		snprintf(why, whysz, "out of memory");
+		return -1;
+	}
+	memcpy(buf, line, n);
+	memcpy(buf + n, "\r\n", 3);
+	if (conn_write(s->conn, buf, n + 2) < 0) {
+		free(buf);
+		snprintf(why, whysz, "the connection is gone");
+		return -1;
+	}
+	free(buf);
+	return 0;
+}
+
+int smtp_manual_send(struct smtp_session *s, const char *line, char *why, size_t whysz)
+{
+	if (smtp_manual_check_line(line, why, whysz) < 0)
+		return -1;
+	if (strcasecmp(line, "STARTTLS") == 0)
+		return smtp_manual_starttls(s, why, whysz);
+	return manual_write(s, line, NULL, NULL, why, whysz);
+}
+
+int smtp_manual_starttls(struct smtp_session *s, char *why, size_t whysz)
+{
+	if (s->m->tls_active) {
+		snprintf(why, whysz, "TLS is already on");
+		return -1;
+	}
+	if (s->opt.tls_ctx == NULL) {
+		snprintf(why, whysz, "TLS is off for this run (--tls off)");
+		return -1;
+	}
+	if (manual_write(s, "STARTTLS", NULL, NULL, why, whysz) < 0)
+		return -1;
+	state_set(s, ST_MANUAL_STARTTLS);
+	return 0;
+}
+
+int smtp_manual_auth(struct smtp_session *s, int plain, const char *user,
+                     const char *pass, char *why, size_t whysz)
+{
+	free(s->manual_user);
+	if (s->manual_pass != NULL) {
+		memset(s->manual_pass, 0, strlen(s->manual_pass));
+		free(s->manual_pass);
+	}
+	s->manual_user = strdup(user);
+	s->manual_pass = strdup(pass);
+	if (s->manual_user == NULL || s->manual_pass == NULL) {
+		snprintf(why, whysz, "out of memory");
+		return -1;
+	}
+	if (plain) {
+		size_t ul = strlen(user), pl = strlen(pass);
+		unsigned char *raw = malloc(ul + pl + 2);
+		char *b64, *line;
+		int rc;
+
+		if (raw == NULL)
+			return -1;
+		raw[0] = '\0';
+		memcpy(raw + 1, user, ul);
+		raw[ul + 1] = '\0';
+		memcpy(raw + ul + 2, pass, pl);
+		b64 = smtp_base64(raw, ul + pl + 2);
+		memset(raw, 0, ul + pl + 2);
+		free(raw);
+		line = b64 ? malloc(strlen(b64) + 16) : NULL;
+		if (line == NULL) {
+			free(b64);
+			return -1;
+		}
+		sprintf(line, "AUTH PLAIN %s", b64);
+		rc = manual_write(s, line, "AUTH PLAIN ********", "credentials hidden", why, whysz);
+		memset(line, 0, strlen(line));
+		free(line);
+		free(b64);
+		if (rc == 0)
+			state_set(s, ST_AUTH_PLAIN);
+		return rc;
+	}
+	if (manual_write(s, "AUTH LOGIN", NULL, NULL, why, whysz) < 0)
+		return -1;
+	state_set(s, ST_AUTH_LOGIN);
+	return 0;
+}
+
+/* Whether the header part of msg (up to the first empty line) has name. */
+static bool has_header(const char *msg, const char *name)
+{
+	const char *p = msg;
+	size_t n = strlen(name);
+
+	while (*p != '\0' && *p != '\r' && *p != '\n') {
+		if (strncasecmp(p, name, n) == 0)
+			return true;
+		p += strcspn(p, "\n");
+		if (*p == '\n')
+			p++;
+	}
+	return false;
+}
+
+int smtp_manual_data(struct smtp_session *s, const char *message, char *why, size_t whysz)
+{
+	char date[64], id[160], *full;
+	size_t n;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	snprintf(id, sizeof id, "<mailflow.%ld.%lx@%.100s>", (long)now,
+	         (unsigned long)loop_clock_ms(), s->opt.helo);
+	n = strlen(message) + sizeof date + sizeof id + 32;
+	full = malloc(n);
+	if (full == NULL) {
+		snprintf(why, whysz, "out of memory");
+		return -1;
+	}
+	snprintf(full, n, "%s%s%s%s%s%s%s",
+	         has_header(message, "Date:") ? "" : "Date: ",
+	         has_header(message, "Date:") ? "" : date,
+	         has_header(message, "Date:") ? "" : "\r\n",
+	         has_header(message, "Message-ID:") ? "" : "Message-ID: ",
+	         has_header(message, "Message-ID:") ? "" : id,
+	         has_header(message, "Message-ID:") ? "" : "\r\n", message);
+	if (manual_write(s, "DATA", NULL, NULL, why, whysz) < 0) {
+		free(full);
+		return -1;
+	}
+	free(s->pending_message);
+	s->pending_message = full;
+	state_set(s, ST_MANUAL_DATA);
+	return 0;
+}
+
+static void manual_reply(struct smtp_session *s, const struct reply *r)
+{
+	switch (s->state) {
+	case ST_MANUAL_STARTTLS:
+		if (r->code == 220) {
+			state_set(s, ST_TLS_HANDSHAKE);
+			reply_parser_reset(s->parser);
+			if (conn_start_tls(s->conn, s->opt.tls_ctx, s->m->host) < 0) {
+				note(s, "could not set up TLS");
+				state_set(s, ST_MANUAL);
+			}
+			return;
+		}
+		state_set(s, ST_MANUAL);
+		return;
+	case ST_MANUAL_DATA:
+		if (r->code == 354 && s->pending_message != NULL) {
+			size_t len, i, start = 0;
+			char *body = smtp_dot_stuff(s->pending_message, strlen(s->pending_message), &len);
+
+			free(s->pending_message);
+			s->pending_message = NULL;
+			state_set(s, ST_MANUAL);
+			if (body == NULL)
+				return;
+			for (i = 0; i + 1 < len; i++)
+				if (body[i] == '\r' && body[i + 1] == '\n') {
+					record(s, 'C', body + start, i - start);
+					start = i + 2;
+				}
+			if (conn_write(s->conn, body, len) < 0)
+				note(s, "the message could not be sent: the connection is gone");
+			free(body);
+			return;
+		}
+		free(s->pending_message);
+		s->pending_message = NULL;
+		state_set(s, ST_MANUAL);
+		return;
+	case ST_AUTH_PLAIN:
+	case ST_AUTH_PASS:
+		s->m->authenticated = r->code == 235;
+		state_set(s, ST_MANUAL);
+		return;
+	case ST_AUTH_LOGIN:
+	case ST_AUTH_USER:
+		if (r->code == 334) {
+			bool user = s->state == ST_AUTH_LOGIN;
+			const char *secret = user ? s->manual_user : s->manual_pass;
+			char *b64 = smtp_base64((const unsigned char *)secret, strlen(secret));
+			char why[128];
+
+			if (b64 == NULL)
+				return;
+			if (manual_write(s, b64, "********", user ? "user name hidden"
+			                 : "password hidden", why, sizeof why) == 0)
+				state_set(s, user ? ST_AUTH_USER : ST_AUTH_PASS);
+			memset(b64, 0, strlen(b64));
+			free(b64);
+			return;
+		}
+		state_set(s, ST_MANUAL);
+		return;
+	default:
+		return;
+	}
 }
 
 /* ---- pure helpers -------------------------------------------------------- */

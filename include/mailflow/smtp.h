@@ -51,6 +51,10 @@ struct smtp_options {
 	int banner_timeout_ms;
 	int connect_timeout_ms;
 	const char *bind_addr;
+	/* Manual mode: run the routine up to this point, then hand the
+	 * session over (on_manual) instead of going on or quitting.
+	 * SMTP_QUIT_NEVER: a normal automatic session. */
+	enum smtp_quit_after handover;
 };
 
 struct smtp_session;
@@ -61,6 +65,8 @@ struct smtp_callbacks {
 	void (*on_step)(struct smtp_session *s, enum model_step_id step,
 	                void *arg);
 	void (*on_done)(struct smtp_session *s, void *arg);
+	/* Manual mode has begun: smtp_manual_*() may be called now. */
+	void (*on_manual)(struct smtp_session *s, void *arg);
 };
 
 struct smtp_session *smtp_session_start(struct loop *loop,
@@ -72,6 +78,26 @@ void smtp_session_free(struct smtp_session *s);
 struct model_session *smtp_session_data(struct smtp_session *s);
 /* The state machine's current state, by name ("EHLO", "DONE"...). */
 const char *smtp_session_state(const struct smtp_session *s);
+
+/* ---- manual mode (a better telnet) ---------------------------------------- */
+
+int smtp_session_is_manual(const struct smtp_session *s);
+/* Sends one line typed by hand; -1 with the reason in why when the line
+ * is refused (too long, bare CR/LF, non-ASCII) or the connection is gone.
+ * "STARTTLS" typed by hand upgrades the connection on the 220. */
+int smtp_manual_send(struct smtp_session *s, const char *line, char *why,
+                     size_t whysz);
+/* STARTTLS, then the handshake; the certificate summary is noted. */
+int smtp_manual_starttls(struct smtp_session *s, char *why, size_t whysz);
+/* AUTH PLAIN or LOGIN with base64 done here and the secrets masked. */
+int smtp_manual_auth(struct smtp_session *s, int plain, const char *user,
+                     const char *pass, char *why, size_t whysz);
+/* DATA, then on 354 the message (Date and Message-ID added when missing),
+ * dot-stuffed, and the final dot. */
+int smtp_manual_data(struct smtp_session *s, const char *message, char *why,
+                     size_t whysz);
+/* Why a typed line cannot go out as an SMTP command; 0 if it can. */
+int smtp_manual_check_line(const char *line, char *why, size_t whysz);
 
 /* ---- pure helpers ------------------------------------------------------- */
 

@@ -26,7 +26,7 @@
 
 /* Puts UTF-8 text (already safe) at y,x within width columns; returns the
  * columns used. */
-static int put(int y, int x, int width, const char *s, attr_t a)
+int ui_put(int y, int x, int width, const char *s, attr_t a)
 {
 	wchar_t w[512];
 	int used = 0;
@@ -64,14 +64,18 @@ static int put(int y, int x, int width, const char *s, attr_t a)
 	return used;
 }
 
+#define put ui_put
+
 /* The same for network bytes: sanitized first. */
-static int put_raw(int y, int x, int width, const char *bytes, size_t len, attr_t a)
+int ui_put_raw(int y, int x, int width, const char *bytes, size_t len, attr_t a)
 {
 	char buf[2048];
 
 	text_sanitize(bytes, len, buf, sizeof buf);
 	return put(y, x, width, buf, a);
 }
+
+#define put_raw ui_put_raw
 
 static int putf(int y, int x, int width, attr_t a, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -86,15 +90,17 @@ static int putf(int y, int x, int width, attr_t a, const char *fmt, ...)
 	return put(y, x, width, buf, a);
 }
 
-static void fill(int y, int x, int width, attr_t a)
+void ui_fill(int y, int x, int width, attr_t a)
 {
 	attron(a);
 	mvhline(y, x, ' ', width);
 	attroff(a);
 }
 
+#define fill ui_fill
+
 /* Word-wraps text into at most maxrows rows of width; returns rows used. */
-static int put_wrapped(int y, int x, int width, int maxrows, const char *s, attr_t a)
+int ui_put_wrapped(int y, int x, int width, int maxrows, const char *s, attr_t a)
 {
 	int row = 0;
 	char line[1024];
@@ -183,6 +189,8 @@ const struct model_session *ui_session_of_row(const struct ui *ui, size_t row)
 		return NULL;
 	return d->hosts[r->hi].addrs[r->ai].session;
 }
+
+#define put_wrapped ui_put_wrapped
 
 static const char *mark(const struct ui *ui, enum verdict v)
 {
@@ -364,7 +372,7 @@ static void draw_table(struct ui *ui, int y0, int rows)
 
 /* Lines are drawn as text, not with the alternate character set: the
  * same on every terminal, and what tmux's capture shows. */
-static void draw_hline(const struct ui *ui, int y, int x, int w, attr_t a)
+void ui_hline(const struct ui *ui, int y, int x, int w, attr_t a)
 {
 	int i;
 
@@ -378,7 +386,7 @@ static void pane_title(struct ui *ui, int y, int x, int w, const char *title,
 	attr_t a = ui->attr[THEME_BORDER];
 	int used;
 
-	draw_hline(ui, y, x, w, a);
+	ui_hline(ui, y, x, w, a);
 	used = put(y, x + 1, w - 2, title, (focused ? A_REVERSE : 0) | ui->attr[THEME_TITLE]);
 	if (sub != NULL)
 		put_raw(y, x + used + 2, w - used - 3, sub, strlen(sub), ui->attr[THEME_TITLE]);
@@ -414,11 +422,23 @@ bool ui_line_matches(const struct model_line *l, const char *q)
 	return false;
 }
 
+/* A transcript line as shown: its bytes made safe, then its note. */
+static size_t line_text(const struct model_line *l, char *buf, size_t sz)
+{
+	size_t n = text_sanitize(l->bytes, l->len, buf, sz);
+
+	if (l->note[0] != '\0' && n + 3 < sz) {
+		memcpy(buf + n, "  ", 2);
+		n += 2 + text_sanitize(l->note, strlen(l->note), buf + n + 2, sz - n - 2);
+	}
+	return n;
+}
+
 /* Rows a transcript line takes when wrapped to width (at most 8). */
 static int line_rows(const struct model_line *l, int width)
 {
 	char buf[2048];
-	size_t n = text_sanitize(l->bytes, l->len, buf, sizeof buf);
+	size_t n = line_text(l, buf, sizeof buf);
 	int text_w = width - 11, rows;
 
 	if (text_w < 10)
@@ -433,8 +453,8 @@ static void draw_transcript(struct ui *ui, int y0, int x0, int w, int h)
 {
 	const struct model_session *s = ui_session_of_row(ui, ui->sel);
 	const struct model_domain *d = probe_model(ui->probe);
-	int y = 0, rows_needed = 0;
-	size_t i, first;
+	int y = 0;
+	size_t i;
 
 	if (s == NULL) {
 		/* The DNS row: the plan's facts. */
@@ -454,35 +474,45 @@ static void draw_transcript(struct ui *ui, int y0, int x0, int w, int h)
 			     d->complete ? "complete" : "running", (unsigned long long)d->dns_ms);
 		return;
 	}
+	ui_draw_lines(ui, s, y0, x0, w, h, &ui->tr_sel, &ui->tr_top, ui->tr_follow,
+	              ui->focus == FOCUS_TRANSCRIPT);
+}
+
+void ui_draw_lines(struct ui *ui, const struct model_session *s, int y0, int x0,
+                   int w, int h, size_t *selp, size_t *topp, bool follow, bool show_sel)
+{
+	int y = 0, rows_needed = 0;
+	size_t i, first;
+
 	if (s->nlines == 0) {
 		put(y0, x0, w, s->done ? "(nothing was said)" : "connecting…",
 		    ui->attr[THEME_TRANSCRIPT_INFO]);
 		return;
 	}
-	if (ui->tr_follow)
-		ui->tr_sel = s->nlines - 1;
-	if (ui->tr_sel >= s->nlines)
-		ui->tr_sel = s->nlines - 1;
+	if (follow)
+		*selp = s->nlines - 1;
+	if (*selp >= s->nlines)
+		*selp = s->nlines - 1;
 	/* Scroll so the selected line is in view. */
-	if (ui->tr_sel < ui->tr_top)
-		ui->tr_top = ui->tr_sel;
+	if (*selp < *topp)
+		*topp = *selp;
 	for (;;) {
 		rows_needed = 0;
-		for (i = ui->tr_top; i <= ui->tr_sel; i++)
+		for (i = *topp; i <= *selp; i++)
 			rows_needed += line_rows(&s->lines[i], w);
-		if (rows_needed <= h || ui->tr_top == ui->tr_sel)
+		if (rows_needed <= h || *topp == *selp)
 			break;
-		ui->tr_top++;
+		(*topp)++;
 	}
-	first = ui->tr_top;
+	first = *topp;
 	for (i = first; i < s->nlines && y < h; i++) {
 		const struct model_line *l = &s->lines[i];
-		bool sel = ui->focus == FOCUS_TRANSCRIPT && i == ui->tr_sel;
+		bool sel = show_sel && i == *selp;
 		bool match = ui->qlen > 0 && ui_line_matches(l, ui->query);
 		attr_t a = sel ? ui->attr[THEME_SELECTION]
 		           : match ? ui->attr[THEME_SEARCH_MATCH] : line_attr(ui, l);
 		char buf[2048];
-		size_t n = text_sanitize(l->bytes, l->len, buf, sizeof buf), off = 0;
+		size_t n = line_text(l, buf, sizeof buf), off = 0;
 		int rows = line_rows(l, w), r;
 		int text_w = w - 11;
 
@@ -506,9 +536,6 @@ static void draw_transcript(struct ui *ui, int y0, int x0, int w, int h)
 				fill(y0 + y, x0, w, a);
 			put(y0 + y, x0 + 11, w - 11, part, a);
 			off += take;
-		}
-		if (l->note[0] && y < h && !sel) {
-			/* the note goes at the end of the last row if it fits */
 		}
 	}
 }
@@ -637,8 +664,8 @@ static void draw_keybar(struct ui *ui)
 		return;
 	}
 	put(y, 1, COLS - 2, ui->utf8
-	    ? "q quit  Tab pane  ↑↓ select  Enter explain  r rerun  s save  / search  ? help"
-	    : "q quit  Tab pane  up/down select  Enter explain  r rerun  s save  / search  ? help",
+	    ? "q quit  Tab pane  ↑↓ select  Enter explain  m manual  r rerun  s save  / search  ? help"
+	    : "q quit  Tab pane  up/down select  Enter explain  m manual  r rerun  s save  / search  ? help",
 	    ui->attr[THEME_KEYBAR]);
 }
 
@@ -650,8 +677,8 @@ static void draw_box(struct ui *ui, int y, int x, int h, int w, const char *titl
 
 	for (i = 0; i < h; i++)
 		fill(y + i, x, w, ui->attr[THEME_NORMAL]);
-	draw_hline(ui, y, x, w, ui->attr[THEME_BORDER]);
-	draw_hline(ui, y + h - 1, x, w, ui->attr[THEME_BORDER]);
+	ui_hline(ui, y, x, w, ui->attr[THEME_BORDER]);
+	ui_hline(ui, y + h - 1, x, w, ui->attr[THEME_BORDER]);
 	for (i = 0; i < h; i++) {
 		put(y + i, x, 1, ui->utf8 ? "│" : "|", ui->attr[THEME_BORDER]);
 		put(y + i, x + w - 1, 1, ui->utf8 ? "│" : "|", ui->attr[THEME_BORDER]);
@@ -672,6 +699,8 @@ static void draw_help(struct ui *ui)
 		"r                 run the selected host again (on the DNS row: everything)",
 		"R                 run everything again",
 		"s                 save the report (.txt with transcripts, and .json)",
+		"m                 manual mode on the selected host (from a checklist step:",
+		"                  the routine runs up to that step, then you type)",
 		"/  n              search the transcript, next match",
 		"mouse             click a host, a line or an item to select it",
 		"q                 quit                   ?          this help",
@@ -685,7 +714,7 @@ static void draw_help(struct ui *ui)
 
 	draw_box(ui, y0, x0, h, w, " Help ");
 	for (i = 0; i < sizeof lines / sizeof lines[0]; i++)
-		put(y0 + 1 + (int)i, x0 + 2, w - 4, ui->utf8 || i != 10 ? lines[i]
+		put(y0 + 1 + (int)i, x0 + 2, w - 4, ui->utf8 || i != 12 ? lines[i]
 		    : "Marks: + pass  ! warn  x fail  i info  - skip  * pending",
 		    ui->attr[THEME_NORMAL]);
 }
@@ -731,6 +760,11 @@ void ui_draw(struct ui *ui)
 	int table_rows, y, panes_h, split, i;
 
 	erase();
+	if (ui->man.active && COLS >= MIN_COLS && LINES >= MIN_LINES) {
+		ui_manual_draw(ui);
+		refresh();
+		return;
+	}
 	if (COLS < MIN_COLS || LINES < MIN_LINES) {
 		const char *m1 = "terminal too small";
 		char m2[64];

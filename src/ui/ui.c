@@ -189,6 +189,40 @@ static void search_next(struct ui *ui, bool from_current)
 	ui_set_status(ui, "/%s: not found", ui->query);
 }
 
+/* Manual mode on the selected address. From the checklist, the routine
+ * runs up to the selected step and hands over there ("continue by hand
+ * from here"); otherwise it hands over after the banner. */
+static void open_manual(struct ui *ui)
+{
+	static const struct { const char *id; enum smtp_quit_after at; } points[] = {
+		{ "host.connect", SMTP_QUIT_CONNECT }, { "host.banner", SMTP_QUIT_BANNER },
+		{ "host.ehlo", SMTP_QUIT_EHLO }, { "host.starttls", SMTP_QUIT_TLS },
+		{ "host.cert", SMTP_QUIT_TLS }, { "host.auth", SMTP_QUIT_AUTH },
+		{ "host.mail", SMTP_QUIT_MAIL }, { "host.rcpt", SMTP_QUIT_RCPT },
+		{ "host.relay", SMTP_QUIT_RCPT },
+	};
+	const struct model_domain *d = probe_model(ui->probe);
+	const struct ui_row *r = &ui->rows[ui->sel];
+	enum smtp_quit_after at = SMTP_QUIT_BANNER;
+	const struct model_address *a;
+
+	if (r->hi < 0 || r->ai < 0) {
+		ui_set_status(ui, "m: select a host's address first");
+		return;
+	}
+	a = &d->hosts[r->hi].addrs[r->ai];
+	if (ui->focus == FOCUS_CHECKLIST) {
+		const struct check_item *items[128];
+		size_t n = ui_items_of_row(ui, ui->sel, items, 128), i;
+
+		for (i = 0; ui->ck_sel < n && i < sizeof points / sizeof points[0]; i++)
+			if (strcmp(items[ui->ck_sel]->id, points[i].id) == 0)
+				at = points[i].at;
+	}
+	if (ui_manual_open(ui, d->hosts[r->hi].name, a->addr, ui->popt.port, at) < 0)
+		ui_set_status(ui, "m: cannot open a session");
+}
+
 /* ---- keys --------------------------------------------------------------- */
 
 static size_t pane_count(const struct ui *ui)
@@ -284,6 +318,10 @@ static void on_key(struct ui *ui, int ch)
 		}
 		return;
 	}
+	if (ui->man.active) {
+		ui_manual_key(ui, ch);
+		return;
+	}
 	if (ui->help_open || ui->explain_open) {
 		if (ch != KEY_RESIZE && ch != KEY_MOUSE)
 			ui->help_open = ui->explain_open = false;
@@ -319,6 +357,7 @@ static void on_key(struct ui *ui, int ch)
 		ui->query[0] = '\0';
 		break;
 	case 'n': search_next(ui, false); break;
+	case 'm': open_manual(ui); break;
 	case '?': case 'h': ui->help_open = true; break;
 	case KEY_MOUSE: on_mouse(ui); break;
 	case KEY_RESIZE: break;
@@ -371,6 +410,19 @@ static void before_sleep(struct loop *loop, void *arg)
 
 	(void)loop;
 	drain_keys(ui);         /* KEY_RESIZE after SIGWINCH comes this way */
+	if (ui->uopt.manual && !ui->manual_opened) {
+		const struct model_domain *d = probe_model(ui->probe);
+
+		if (d->nhosts > 0 && d->hosts[0].naddrs > 0) {
+			ui->manual_opened = true;
+			ui_manual_open(ui, d->hosts[0].name, d->hosts[0].addrs[0].addr,
+			               ui->popt.port, SMTP_QUIT_BANNER);
+		} else if (d->complete && d->nhosts > 0 && d->hosts[0].a.done &&
+		           d->hosts[0].aaaa.done) {
+			ui->manual_opened = true;
+			ui_set_status(ui, "--manual: %s has no address", d->hosts[0].name);
+		}
+	}
 	if (ui->quit || !ui->dirty)
 		return;
 	if (ui->model_changed)
@@ -400,6 +452,8 @@ int ui_run(struct loop *loop, const struct target *target,
 	ui.popt = *popt;
 	ui.uopt = *uopt;
 	ui.tr_follow = true;
+	snprintf(ui.rcpt, sizeof ui.rcpt, "%s@%s",
+	         target->local[0] ? target->local : "postmaster", target->domain);
 	setlocale(LC_ALL, "");
 	ui.utf8 = locale_is_utf8();
 
@@ -450,6 +504,7 @@ int ui_run(struct loop *loop, const struct target *target,
 	ui_draw(&ui);
 	loop_run(loop);
 
+	ui_manual_close(&ui);
 	endwin();
 	loop_watch_remove(ui.stdin_watch);
 	loop_hook_remove(ui.hook);

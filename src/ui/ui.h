@@ -14,6 +14,9 @@ struct ui_options {
 	const char *input;              /* what the user typed, for the header */
 	const char *theme;              /* NAME or PATH; NULL: "default" */
 	const char *const *theme_dirs;  /* where theme names are looked up */
+	/* Open manual mode on the first address of the probe's -s server
+	 * as soon as it is known (mailflow --manual HOST). */
+	int manual;
 };
 
 /*

@@ -25,6 +25,32 @@ struct ui_row {
 };
 
 #define UI_SEARCH_MAX 128
+#define UI_INPUT_MAX 1024
+#define UI_HISTORY_MAX 500
+
+enum ui_input_mode { INPUT_COMMAND, INPUT_PASSWORD, INPUT_DATA };
+
+/* Manual mode: one hand-driven session, its input line and history. */
+struct ui_manual {
+	bool active;
+	struct model_session *m;        /* owned */
+	struct smtp_session *ss;
+	bool ready;                     /* handed over: the user may type */
+	char line[UI_INPUT_MAX];
+	size_t len, cur;
+	char **hist;
+	size_t nhist, hist_pos;
+	bool browsing;                  /* walking the history with Up/Down */
+	char hist_path[1100];
+	enum ui_input_mode mode;
+	char auth_user[256];
+	int auth_plain;
+	char *data;                     /* the :data editor's text */
+	size_t data_len;
+	size_t data_lines;
+	size_t sel, top;
+	char msg[300];
+};
 
 struct ui {
 	struct loop *loop;
@@ -62,6 +88,10 @@ struct ui {
 	char status[256];
 	uint64_t status_until;
 
+	struct ui_manual man;
+	bool manual_opened;             /* --manual: done once */
+	char rcpt[TARGET_LOCAL_MAX + DNS_NAME_MAX + 2];  /* RCPT TO the probe uses */
+
 	struct theme theme;
 	attr_t attr[THEME__COUNT];
 	bool utf8;
@@ -78,6 +108,24 @@ const struct model_session *ui_session_of_row(const struct ui *ui, size_t row);
 void ui_rows_rebuild(struct ui *ui);
 /* The line holds q, ASCII case ignored (the transcript search). */
 bool ui_line_matches(const struct model_line *l, const char *q);
+
+/* Drawing helpers draw.c offers manual.c. */
+int ui_put(int y, int x, int width, const char *s, attr_t a);
+int ui_put_raw(int y, int x, int width, const char *bytes, size_t len, attr_t a);
+int ui_put_wrapped(int y, int x, int width, int maxrows, const char *s, attr_t a);
+void ui_fill(int y, int x, int width, attr_t a);
+void ui_hline(const struct ui *ui, int y, int x, int w, attr_t a);
+void ui_draw_lines(struct ui *ui, const struct model_session *s, int y0, int x0,
+                   int w, int h, size_t *sel, size_t *top, bool follow, bool show_sel);
+
+/* manual.c */
+/* Opens manual mode on an address: the routine runs up to handover, then
+ * the user types. */
+int ui_manual_open(struct ui *ui, const char *host, const char *addr,
+                   uint16_t port, enum smtp_quit_after handover);
+void ui_manual_close(struct ui *ui);
+void ui_manual_key(struct ui *ui, int ch);
+void ui_manual_draw(struct ui *ui);
 
 /* style.c */
 void ui_style_setup(struct ui *ui);

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# needs: lab
+# Manual mode end to end with tmux against the lab's Postfix: a session
+# typed by hand, backspace correction, history recall (persisted, without
+# AUTH lines), completion, :starttls, :auth (masked), :data accepted with
+# 250, refused input, the 503 explained, and the hand-over from the
+# automatic probe ("continue by hand from here").
+set -u
+n=0
+ok()  { n=$((n+1)); echo "ok $n - $1"; }
+nok() { n=$((n+1)); echo "not ok $n - $1"; }
+CA=/tmp/mailflow-lab/tls/ca.crt
+tmp=$(mktemp -d)
+runs=0
+sock=
+socks=()
+cleanup() {
+	local s
+	for s in "${socks[@]}"; do tmux -L "$s" kill-server 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+bin=$MAILFLOW
+case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
+
+start() {  # ARGS...: the TUI in a private tmux server, 100x30
+	[ -n "$sock" ] && tmux -L "$sock" kill-server 2>/dev/null
+	runs=$((runs + 1))
+	sock=mailflow-manual-$$-$runs
+	socks+=("$sock")
+	tmux -L "$sock" -f /dev/null new-session -d -s main -x 100 -y 30 \
+		"cd '$tmp' && env LANG=C.UTF-8 HOME='$tmp' XDG_STATE_HOME='$tmp/state' XDG_CONFIG_HOME='$tmp/config' '$bin' --dns 127.0.0.1:5353 --ca-file $CA --helo probe.lab.test $* 2>'$tmp/stderr'; echo \$? >'$tmp/exit'; sleep 600"
+}
+cap() { tmux -L "$sock" capture-pane -t main -p 2>/dev/null; }
+type_line() { tmux -L "$sock" send-keys -t main -l -- "$1"; tmux -L "$sock" send-keys -t main Enter; sleep 0.3; }
+keys() { tmux -L "$sock" send-keys -t main "$@"; sleep 0.3; }
+wait_for() {
+	local i
+	for ((i = 0; i < ${2:-10} * 10; i++)); do
+		cap | grep -qF -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+expect() { if wait_for "$2" "${3:-5}"; then ok "$1"; else nok "$1: no '$2' on: $(cap | tail -25)"; fi; }
+
+# --- a whole session by hand on mx1.healthy (real Postfix) ----------------
+start --manual mx1.healthy.lab.test
+expect "--manual: connected and handed over after the banner" "continuing by hand after banner"
+expect "the banner is in the transcript" "S: 220 mx1.healthy.lab.test ESMTP"
+type_line "EHLO probe.lab.test"
+expect "EHLO typed by hand: the server's extensions" "S: 250-STARTTLS"
+# A typo corrected with backspace before Enter.
+tmux -L "$sock" send-keys -t main -l -- "MAIL FROM:<probe@lab.tesx"
+keys BSpace
+type_line "t>"
+expect "backspace corrected the line before it was sent" "C: MAIL FROM:<probe@lab.test>"
+expect "MAIL accepted" "S: 250 2.1.0 Ok"
+type_line "RCPT TO:<postmaster@healthy.lab.test>"
+expect "RCPT accepted" "S: 250 2.1.5 Ok"
+# History: Up recalls the last line; Enter sends it again.
+keys Up
+if cap | grep -q "^> RCPT TO:<postmaster@healthy.lab.test>"; then ok "Up recalls the last command"
+else nok "history recall: $(cap | tail -3)"; fi
+keys Enter
+if [ "$(cap | grep -c 'C: RCPT TO:<postmaster@healthy.lab.test>')" -ge 2 ]; then ok "the recalled command was sent again"
+else nok "recalled command not sent"; fi
+# Ctrl-U clears, Tab completes a verb.
+tmux -L "$sock" send-keys -t main -l -- "garbage"; keys C-u
+tmux -L "$sock" send-keys -t main -l -- "NOO"; keys Tab
+if cap | grep -q "^> NOOP"; then ok "Ctrl-U clears the line, Tab completes NOOP"
+else nok "editing: $(cap | tail -2)"; fi
+keys Enter
+expect "NOOP answered" "S: 250 2.0.0 Ok"
+type_line ":data"
+expect ":data opens the editor" "DATA editor"
+type_line "Subject: mailflow manual test"
+type_line ""
+type_line "hello from a hand-typed session"
+type_line ".leading dot"
+type_line "."
+expect ":data: DATA, 354, the message, and 250" "queued as" 5
+if cap | grep -qF "C: Message-ID: <mailflow." && cap | grep -qF "C: ..leading dot"; then
+	ok ":data adds Message-ID and dot-stuffs"
+else nok ":data content: $(cap | grep ' C: ' | tail -8)"; fi
+type_line "$(printf 'x%.0s' $(seq 600))"
+expect "a 600-byte line is refused with the reason" "Refused: the line is 600 bytes"
+type_line "MAIL FROM:<é@lab.test>"
+expect "non-ASCII is refused with the reason" "Refused: a non-ASCII byte"
+type_line "RCPT TO:<nobody@healthy.lab.test>"
+expect "a command out of sequence is sent anyway" "C: RCPT TO:<nobody@healthy.lab.test>"
+expect "... and the 503 is explained" "503 "
+type_line ":save $tmp/manual.txt"
+if wait_for "Saved the transcript" 3 && grep -q "S: 250 2.1.0 Ok" "$tmp/manual.txt"; then ok ":save writes the transcript"
+else nok ":save: $(cap | tail -3)"; fi
+type_line ":quit"
+expect ":quit: QUIT and 221" "S: 221 2.0.0 Bye"
+expect "the closed connection is said" "The connection is closed"
+if grep -qx "EHLO probe.lab.test" "$tmp/state/mailflow/history" 2>/dev/null; then ok "history kept in \$XDG_STATE_HOME/mailflow/history"
+else nok "history file: $(cat "$tmp/state/mailflow/history" 2>&1)"; fi
+
+# --- :starttls and :auth on the lab's AUTH host ---------------------------
+start --manual mx.auth.lab.test
+expect "auth host: handed over" "continuing by hand after banner"
+type_line "EHLO probe.lab.test"
+type_line ":starttls"
+expect ":starttls: the TLS upgrade" "TLS is up" 5
+expect ":starttls: the certificate summary" "chain verified"
+type_line "EHLO probe.lab.test"
+expect "EHLO over TLS offers AUTH" "S: 250-AUTH PLAIN LOGIN"
+type_line ":auth login probe"
+expect ":auth asks for the password" "Password for probe"
+type_line "lab-password"
+expect ":auth login: 235" "S: 235 2.7.0 Authentication successful" 5
+if cap | grep -q "334 VXNlcm5hbWU6.*(Username:)"; then ok "334 prompts shown decoded"
+else nok "334 decoding: $(cap | grep 334)"; fi
+screen=$(cap)
+if grep -q "lab-password" <<<"$screen" || grep -q "bGFiLXBhc3N3b3Jk" <<<"$screen" || grep -q "cHJvYmU" <<<"$screen"; then
+	nok "credentials visible on the screen"
+else ok "the user name and password are masked in the transcript"; fi
+if grep -qi "auth\|lab-password" "$tmp/state/mailflow/history"; then nok "AUTH in the history"
+else ok "no AUTH line or password in the history"; fi
+keys Escape
+expect "Esc goes back to the hosts view" "q quit  Tab pane"
+
+# --- the hand-over: run the routine up to RCPT, then type -----------------
+start postmaster@healthy.lab.test
+wait_for " done" 15
+keys Down Tab Tab Home
+for _ in 1 2 3 4 5 6 7 8; do keys Down; cap | grep -q "Explanation" && cap | sed -n '/Explanation/,$p' | grep -q "RCPT TO accepted" && break; done
+keys m
+expect "m from the RCPT item: the routine runs up to RCPT, then hands over" "continuing by hand after rcpt" 5
+if cap | grep -q "C: RCPT TO:<postmaster@healthy.lab.test>" && ! cap | grep -q "C: QUIT"; then
+	ok "the session stopped after RCPT, without QUIT"
+else nok "hand-over: $(cap | tail -12)"; fi
+type_line "QUIT"
+expect "typed QUIT after the hand-over" "S: 221 2.0.0 Bye"
+keys Escape
+keys q
+sleep 0.5
+if [ "$(cat "$tmp/exit" 2>/dev/null)" = 0 ]; then ok "q quits cleanly (exit 0, no sanitizer report)"
+else nok "exit '$(cat "$tmp/exit" 2>/dev/null)': $(head -c 600 "$tmp/stderr")"; fi
