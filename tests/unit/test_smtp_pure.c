@@ -94,6 +94,30 @@ static void test_message(void **state)
 	free(m);
 }
 
+static void test_manual_check_line(void **state)
+{
+	char why[256], big[700];
+
+	(void)state;
+	assert_int_equal(smtp_manual_check_line("MAIL FROM:<a@b.test>", why, sizeof why), 0);
+	assert_int_equal(smtp_manual_check_line("", why, sizeof why), 0);
+	memset(big, 'x', 510);
+	big[510] = '\0';
+	assert_int_equal(smtp_manual_check_line(big, why, sizeof why), 0);
+	big[510] = 'x';
+	big[511] = '\0';
+	assert_int_equal(smtp_manual_check_line(big, why, sizeof why), -1);
+	assert_non_null(strstr(why, "511 bytes"));
+	assert_int_equal(smtp_manual_check_line("RSET\rQUIT", why, sizeof why), -1);
+	assert_non_null(strstr(why, "bare CR"));
+	assert_int_equal(smtp_manual_check_line("RSET\nQUIT", why, sizeof why), -1);
+	assert_non_null(strstr(why, "bare LF"));
+	assert_int_equal(smtp_manual_check_line("RCPT TO:<j\xc3\xa9@b.test>", why, sizeof why), -1);
+	assert_non_null(strstr(why, "non-ASCII byte at position 11"));
+	assert_int_equal(smtp_manual_check_line("NOOP\x1b[2J", why, sizeof why), -1);
+	assert_non_null(strstr(why, "control character (0x1b)"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -101,6 +125,7 @@ int main(void)
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_quit_after),
 		cmocka_unit_test(test_message),
+		cmocka_unit_test(test_manual_check_line),
 	};
 
 	return cmocka_run_group_tests_name("smtp_pure", tests, NULL, NULL);
