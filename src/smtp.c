@@ -261,11 +261,20 @@ static bool quit_after(const struct smtp_session *s, enum smtp_quit_after q)
 	return s->opt.quit_after == q;
 }
 
-/* The routine stops here: handed over to the user, or --quit-after. */
+static void quit_early(struct smtp_session *s, const char *point);
+
+/* The routine stops here: handed over to the user, or --quit-after (which
+ * ends politely with QUIT). */
 static bool stop_here(struct smtp_session *s, enum smtp_quit_after q)
 {
-	if (s->opt.handover == q && q != SMTP_QUIT_NEVER) {
+	if (q == SMTP_QUIT_NEVER)
+		return false;
+	if (s->opt.handover == q) {
 		enter_manual(s, smtp_quit_after_name(q));
+		return true;
+	}
+	if (quit_after(s, q)) {
+		quit_early(s, smtp_quit_after_name(q));
 		return true;
 	}
 	return false;
@@ -312,10 +321,6 @@ static void after_auth(struct smtp_session *s)
 {
 	if (stop_here(s, SMTP_QUIT_AUTH))
 		return;
-	if (quit_after(s, SMTP_QUIT_AUTH)) {
-		quit_early(s, "auth");
-		return;
-	}
 	perform_mail(s, ST_MAIL, STEP_MAIL);
 }
 
@@ -381,10 +386,6 @@ static void after_tls(struct smtp_session *s)
 {
 	if (stop_here(s, SMTP_QUIT_TLS))
 		return;
-	if (quit_after(s, SMTP_QUIT_TLS)) {
-		quit_early(s, "tls");
-		return;
-	}
 	perform_auth(s);
 }
 
@@ -392,10 +393,6 @@ static void after_ehlo(struct smtp_session *s)
 {
 	if (stop_here(s, SMTP_QUIT_EHLO))
 		return;
-	if (quit_after(s, SMTP_QUIT_EHLO)) {
-		quit_early(s, "ehlo");
-		return;
-	}
 	s->m->starttls_offered = (s->m->ehlo.exts & EHLO_STARTTLS) != 0;
 	if (s->m->tls_active) {
 		/* Implicit TLS: the STARTTLS step already holds the handshake. */
@@ -423,10 +420,6 @@ static void after_banner(struct smtp_session *s)
 {
 	if (stop_here(s, SMTP_QUIT_BANNER))
 		return;
-	if (quit_after(s, SMTP_QUIT_BANNER)) {
-		quit_early(s, "banner");
-		return;
-	}
 	send_cmd(s, ST_EHLO, STEP_EHLO, "EHLO %s", s->opt.helo);
 }
 
@@ -434,10 +427,6 @@ static void after_rcpt(struct smtp_session *s)
 {
 	if (stop_here(s, SMTP_QUIT_RCPT))
 		return;
-	if (quit_after(s, SMTP_QUIT_RCPT)) {
-		quit_early(s, "rcpt");
-		return;
-	}
 	if (s->opt.send && s->rcpt_ok) {
 		send_cmd(s, ST_DATA, STEP_DATA, "DATA");
 		return;
@@ -780,8 +769,10 @@ static void on_connected(struct conn *c, void *arg)
 	snprintf(s->m->local_addr, sizeof s->m->local_addr, "%s", conn_local_address(c));
 	step_end(s, STEP_CONNECT, STEP_OK, NULL, FAIL_NONE, "connected from %s",
 	         s->m->local_addr);
-	if (stop_here(s, SMTP_QUIT_CONNECT))
+	if (s->opt.handover == SMTP_QUIT_CONNECT) {
+		enter_manual(s, "connect");
 		return;
+	}
 	if (quit_after(s, SMTP_QUIT_CONNECT)) {
 		note(s, "--quit-after connect: closing without a word");
 		finish(s, NULL);

@@ -369,6 +369,15 @@ static void test_quit_after(void **state)
 	expect_step(s, STEP_QUIT, STEP_OK, 221, NULL);
 	run_free(&r);
 
+	/* --quit-after mail: QUIT right after the MAIL reply. */
+	default_options(&o);
+	o.session.quit_after = SMTP_QUIT_MAIL;
+	s = session_of(run(&r, "healthy.lab.test", &o, LAB_CA), "127.0.0.11");
+	expect_step(s, STEP_MAIL, STEP_OK, 250, NULL);
+	expect_step(s, STEP_RCPT, STEP_NOT_RUN, 0, NULL);
+	expect_step(s, STEP_QUIT, STEP_OK, 221, NULL);
+	run_free(&r);
+
 	default_options(&o);
 	o.session.tls = SMTP_TLS_REQUIRE;
 	s = session_of(run(&r, "openrelay.lab.test", &o, LAB_CA), "127.0.0.20");
