@@ -274,6 +274,9 @@ struct loop_timer *loop_timer_add(struct loop *loop, uint64_t delay_ms,
 	if (t == NULL)
 		return NULL;
 	t->loop = loop;
+	/* From now, not from the start of this iteration: a timeout armed
+	 * late in a slow iteration must not fire early. */
+	loop->now = loop_clock_ms();
 	t->deadline = loop->now + delay_ms;
 	t->interval = interval_ms;
 	t->seq = loop->next_seq++;

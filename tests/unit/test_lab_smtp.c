@@ -13,9 +13,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "mailflow/loop.h"
 #include "mailflow/probe.h"
@@ -262,6 +266,114 @@ static void test_connect_failures(void **state)
 	printf("# bench: silent host, banner timeout 1500 ms: gave up after %llu ms\n",
 	       (unsigned long long)s->steps[STEP_BANNER].ms);
 	run_free(&r);
+}
+
+/* A listener whose accept queue is full drops new SYNs: the connect
+ * attempt gets no answer at all, as behind a dropping firewall. */
+static void test_connect_timeout(void **state)
+{
+	struct probe_options o;
+	struct run r;
+	const struct model_session *s;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t slen = sizeof sin;
+	char server[64];
+	int l = socket(AF_INET, SOCK_STREAM, 0), c[4], i;
+
+	(void)state;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(l, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(listen(l, 0), 0);
+	assert_int_equal(getsockname(l, (struct sockaddr *)&sin, &slen), 0);
+	for (i = 0; i < 4; i++) {
+		c[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		connect(c[i], (struct sockaddr *)&sin, sizeof sin);
+	}
+	usleep(200000);
+	snprintf(server, sizeof server, "127.0.0.1");
+	default_options(&o);
+	o.server = server;
+	o.port = ntohs(sin.sin_port);
+	o.session.connect_timeout_ms = 1000;
+	s = session_of(run(&r, "healthy.lab.test", &o, LAB_CA), "127.0.0.1");
+	expect_step(s, STEP_CONNECT, STEP_FAILED, 0, NULL);
+	assert_int_equal(s->steps[STEP_CONNECT].fail, FAIL_CONNECT);
+	assert_int_equal(s->conn_error, CONN_TIMEOUT);
+	assert_true(s->steps[STEP_CONNECT].ms >= 1000 && s->steps[STEP_CONNECT].ms < 1500);
+	printf("# bench: connect to a full accept queue, connect timeout 1000 ms: "
+	       "gave up after %llu ms\n", (unsigned long long)s->steps[STEP_CONNECT].ms);
+	run_free(&r);
+	for (i = 0; i < 4; i++)
+		close(c[i]);
+	close(l);
+}
+
+/* IPv6: a one-line server on [::1], run on the probe's own loop. */
+static void on_v6_accept(struct loop_watch *w, int fd, unsigned ev, void *arg)
+{
+	int c = accept(fd, NULL, NULL);
+
+	(void)w; (void)ev; (void)arg;
+	if (c >= 0) {
+		if (write(c, "421 4.3.2 v6 test server closing\r\n", 34) < 0)
+			perror("write");
+		close(c);
+	}
+}
+
+static void test_ipv6_and_family(void **state)
+{
+	struct probe_options o;
+	struct probe_callbacks cb = { NULL, NULL, on_done, NULL };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t slen = sizeof sin6;
+	struct loop_watch *w;
+	struct target t;
+	struct run r;
+	const struct model_domain *d;
+	const struct model_session *s;
+	int l = socket(AF_INET6, SOCK_STREAM, 0);
+
+	(void)state;
+	if (l < 0 || bind(l, (struct sockaddr *)&sin6, sizeof sin6) != 0) {
+		/* No IPv6 on this machine's loopback: say so, do not pretend. */
+		skip();
+	}
+	assert_int_equal(listen(l, 4), 0);
+	assert_int_equal(getsockname(l, (struct sockaddr *)&sin6, &slen), 0);
+
+	default_options(&o);
+	o.server = "::1";
+	o.port = ntohs(sin6.sin6_port);
+	o.session.tls = SMTP_TLS_OFF;
+	memset(&r, 0, sizeof r);
+	r.loop = loop_new();
+	cb.arg = &r;
+	w = loop_watch_add(r.loop, l, LOOP_READ, on_v6_accept, NULL);
+	assert_int_equal(target_parse("healthy.lab.test", &t, NULL), 0);
+	r.probe = probe_new(r.loop, &t, &o, &cb, NULL);
+	assert_non_null(r.probe);
+	while (!r.done)
+		loop_run_once(r.loop, 1000);
+	d = probe_model(r.probe);
+	s = session_of(d, "::1");
+	assert_int_equal(d->hosts[0].addrs[0].family, 6);
+	expect_step(s, STEP_CONNECT, STEP_OK, 0, NULL);
+	assert_non_null(strstr(s->local_addr, "[::1]:"));
+	expect_step(s, STEP_BANNER, STEP_REJECTED, 421, NULL);
+	probe_free(r.probe);
+	loop_watch_remove(w);
+	loop_free(r.loop);
+
+	/* -4: the IPv6 address is not probed. */
+	default_options(&o);
+	o.server = "::1";
+	o.port = ntohs(sin6.sin6_port);
+	o.family = 4;
+	d = run(&r, "healthy.lab.test", &o, LAB_CA);
+	assert_null(d->hosts[0].addrs[0].session);
+	run_free(&r);
+	close(l);
 }
 
 static void test_recipient_answers(void **state)
@@ -557,6 +669,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_healthy_with_lab_ca),
 		cmocka_unit_test(test_untrusted_chain_and_wrong_name),
 		cmocka_unit_test(test_connect_failures),
+		cmocka_unit_test(test_connect_timeout),
+		cmocka_unit_test(test_ipv6_and_family),
 		cmocka_unit_test(test_recipient_answers),
 		cmocka_unit_test(test_banner_delay_measured),
 		cmocka_unit_test(test_dsn_only_where_advertised),
