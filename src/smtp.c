@@ -197,18 +197,16 @@ static void arm_timer(struct smtp_session *s, int ms)
 	                          on_timeout, s);
 }
 
-/* Sends one command line; masked_as replaces it in the transcript. */
-static void send_line(struct smtp_session *s, enum smtp_state next,
-                      enum model_step_id step, const char *line,
-                      const char *masked_as, const char *why_masked)
+/* Records a command line (masked_as in its place, for credentials) and
+ * queues it with its CRLF. 0, or -1 out of memory, -2 connection gone. */
+static int write_command(struct smtp_session *s, const char *line,
+                         const char *masked_as, const char *why_masked)
 {
 	size_t n = strlen(line);
 	struct model_line *l;
-	char *buf = malloc(n + 3);
+	char *buf;
+	int rc;
 
-	step_begin(s, step);
-	s->step = step;
-	state_set(s, next);
 	if (masked_as != NULL) {
 		l = record(s, 'C', masked_as, strlen(masked_as));
 		if (l != NULL) {
@@ -218,21 +216,40 @@ static void send_line(struct smtp_session *s, enum smtp_state next,
 	} else {
 		record(s, 'C', line, n);
 	}
-	if (buf == NULL) {
+	buf = malloc(n + 3);
+	if (buf == NULL)
+		return -1;
+	memcpy(buf, line, n);
+	memcpy(buf + n, "\r\n", 3);
+	rc = conn_write(s->conn, buf, n + 2) < 0 ? -2 : 0;
+	memset(buf, 0, n);      /* it may hold credentials */
+	free(buf);
+	return rc;
+}
+
+/* Sends one command line of the routine; masked_as replaces it in the
+ * transcript. */
+static void send_line(struct smtp_session *s, enum smtp_state next,
+                      enum model_step_id step, const char *line,
+                      const char *masked_as, const char *why_masked)
+{
+	int rc;
+
+	step_begin(s, step);
+	s->step = step;
+	state_set(s, next);
+	rc = write_command(s, line, masked_as, why_masked);
+	if (rc == -1) {
 		step_end(s, step, STEP_FAILED, NULL, FAIL_PROTOCOL, "out of memory");
 		finish(s, "out of memory");
 		return;
 	}
-	memcpy(buf, line, n);
-	memcpy(buf + n, "\r\n", 2);
-	if (conn_write(s->conn, buf, n + 2) < 0) {
-		free(buf);
+	if (rc == -2) {
 		step_end(s, step, STEP_FAILED, NULL, FAIL_CLOSED,
 		         "the connection is gone; the command could not be sent");
 		finish(s, "connection lost while sending");
 		return;
 	}
-	free(buf);
 	arm_timer(s, s->opt.timeout_ms);
 }
 
@@ -1022,37 +1039,16 @@ int smtp_manual_check_line(const char *line, char *why, size_t whysz)
 static int manual_write(struct smtp_session *s, const char *line, const char *masked,
                         const char *why_masked, char *why, size_t whysz)
 {
-	struct model_line *l;
-	size_t n = strlen(line);
-	char *buf;
+	int rc;
 
 	if (!smtp_session_is_manual(s) || s->conn == NULL) {
 		snprintf(why, whysz, "the connection is closed");
 		return -1;
 	}
-	if (masked != NULL) {
-		l = record(s, 'C', masked, strlen(masked));
-		if (l != NULL) {
-			l->masked = 1;
-			snprintf(l->note, sizeof l->note, "%s", why_masked);
-		}
-	} else {
-		record(s, 'C', line, n);
-	}
-	buf = malloc(n + 3);
-	if (buf == NULL) {
-		snprintf(why, whysz, "out of memory");
-		return -1;
-	}
-	memcpy(buf, line, n);
-	memcpy(buf + n, "\r\n", 3);
-	if (conn_write(s->conn, buf, n + 2) < 0) {
-		free(buf);
-		snprintf(why, whysz, "the connection is gone");
-		return -1;
-	}
-	free(buf);
-	return 0;
+	rc = write_command(s, line, masked, why_masked);
+	if (rc < 0)
+		snprintf(why, whysz, "%s", rc == -1 ? "out of memory" : "the connection is gone");
+	return rc < 0 ? -1 : 0;
 }
 
 int smtp_manual_send(struct smtp_session *s, const char *line, char *why, size_t whysz)
