@@ -6,46 +6,18 @@
 # 250, refused input, the 503 explained, and the hand-over from the
 # automatic probe ("continue by hand from here").
 set -u
-n=0
-ok()  { n=$((n+1)); echo "ok $n - $1"; }
-nok() { n=$((n+1)); echo "not ok $n - $1"; }
-CA=/tmp/mailflow-lab/tls/ca.crt
-tmp=$(mktemp -d)
-runs=0
-sock=
-socks=()
-cleanup() {
-	local s
-	for s in "${socks[@]}"; do tmux -L "$s" kill-server 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-bin=$MAILFLOW
-case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
+# shellcheck source=tests/scripts/tmux_lib.sh
+. "$(dirname "$0")/tmux_lib.sh"
 
-start() {  # ARGS...: the TUI in a private tmux server, 100x30
-	[ -n "$sock" ] && tmux -L "$sock" kill-server 2>/dev/null
-	runs=$((runs + 1))
-	sock=mailflow-manual-$$-$runs
-	socks+=("$sock")
-	tmux -L "$sock" -f /dev/null new-session -d -s main -x 100 -y 30 \
-		"cd '$tmp' && env LANG=C.UTF-8 HOME='$tmp' XDG_STATE_HOME='$tmp/state' XDG_CONFIG_HOME='$tmp/config' '$bin' --dns 127.0.0.1:5353 --ca-file $CA --helo probe.lab.test $* 2>'$tmp/stderr'; echo \$? >'$tmp/exit'; sleep 600"
-}
-cap() { tmux -L "$sock" capture-pane -t main -p 2>/dev/null; }
-type_line() { tmux -L "$sock" send-keys -t main -l -- "$1"; tmux -L "$sock" send-keys -t main Enter; sleep 0.3; }
-keys() { tmux -L "$sock" send-keys -t main "$@"; sleep 0.3; }
-wait_for() {
-	local i
-	for ((i = 0; i < ${2:-10} * 10; i++)); do
-		cap | grep -qF -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
+# start ARGS...: the TUI at 100x30 with its own home, state and config.
+tui() {
+	start 100 30 "HOME='$tmp'" "XDG_STATE_HOME='$tmp/state'" "XDG_CONFIG_HOME='$tmp/config'" \
+		-- --helo probe.lab.test "$@"
 }
 expect() { if wait_for "$2" "${3:-5}"; then ok "$1"; else nok "$1: no '$2' on: $(cap | tail -25)"; fi; }
 
 # --- a whole session by hand on mx1.healthy (real Postfix) ----------------
-start --manual mx1.healthy.lab.test
+tui --manual mx1.healthy.lab.test
 expect "--manual: connected and handed over after the banner" "continuing by hand after banner"
 expect "the banner is in the transcript" "S: 220 mx1.healthy.lab.test ESMTP"
 type_line "EHLO probe.lab.test"
@@ -100,7 +72,7 @@ if grep -qx "EHLO probe.lab.test" "$tmp/state/mailflow/history" 2>/dev/null; the
 else nok "history file: $(cat "$tmp/state/mailflow/history" 2>&1)"; fi
 
 # --- :starttls and :auth on the lab's AUTH host ---------------------------
-start --manual mx.auth.lab.test
+tui --manual mx.auth.lab.test
 expect "auth host: handed over" "continuing by hand after banner"
 type_line "EHLO probe.lab.test"
 type_line ":starttls"
@@ -124,7 +96,7 @@ keys Escape
 expect "Esc goes back to the hosts view" "q quit  Tab pane"
 
 # --- the hand-over: run the routine up to RCPT, then type -----------------
-start postmaster@healthy.lab.test
+tui postmaster@healthy.lab.test
 wait_for " done" 15
 keys Down Tab Tab Home
 for _ in 1 2 3 4 5 6 7 8; do keys Down; cap | grep -q "Explanation" && cap | sed -n '/Explanation/,$p' | grep -q "RCPT TO accepted" && break; done

@@ -5,51 +5,9 @@
 # save, re-run, resize to 80x24 and 60x20, a server sending escape
 # sequences, every theme, NO_COLOR and an 8-colour terminal, and quit.
 set -u
-n=0
-ok()  { n=$((n+1)); echo "ok $n - $1"; }
-nok() { n=$((n+1)); echo "not ok $n - $1"; }
-CA=/tmp/mailflow-lab/tls/ca.crt
-tmp=$(mktemp -d)
-# One private tmux server per run of the TUI (a new socket each time: no
-# race between killing one server and starting the next).
-runs=0
-sock=
-socks=()
-cleanup() {
-	local s
-	for s in "${socks[@]}"; do tmux -L "$s" kill-server 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-top=$(pwd)
-bin=$MAILFLOW
-case $bin in /*) ;; *) bin=$top/$bin ;; esac
+# shellcheck source=tests/scripts/tmux_lib.sh
+. "$(dirname "$0")/tmux_lib.sh"
 
-# start COLS ROWS ENV... -- ARGS...: the TUI in a private tmux server.
-start() {
-	local cols=$1 rows=$2; shift 2
-	local envs=()
-	while [ "$1" != "--" ]; do envs+=("$1"); shift; done
-	shift
-	[ -n "$sock" ] && tmux -L "$sock" kill-server 2>/dev/null
-	runs=$((runs + 1))
-	sock=mailflow-test-$$-$runs
-	socks+=("$sock")
-	rm -f "$tmp/exit"
-	tmux -L "$sock" -f /dev/null new-session -d -s main -x "$cols" -y "$rows" \
-		"cd '$tmp' && env LANG=C.UTF-8 ${envs[*]} '$bin' --dns 127.0.0.1:5353 --ca-file $CA $* 2>'$tmp/stderr'; echo \$? >'$tmp/exit'; sleep 600"
-}
-cap() { tmux -L "$sock" capture-pane -t main -p 2>/dev/null; }
-keys() { tmux -L "$sock" send-keys -t main "$@"; sleep 0.3; }
-# wait_for TEXT [SECONDS]: until the screen shows TEXT.
-wait_for() {
-	local i
-	for ((i = 0; i < ${2:-15} * 10; i++)); do
-		cap | grep -qF -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 expect_screen() {  # DESCRIPTION TEXT
 	if cap | grep -qF -- "$2"; then ok "$1"; else nok "$1: no '$2' on: $(cap | head -40)"; fi
 }
