@@ -1048,11 +1048,11 @@ void checklist_free(struct checklist *c)
 	c->n = 0;
 }
 
-void checklist_count(const struct checklist *c, size_t counts[6])
+void checklist_count(const struct checklist *c, size_t counts[VERDICT__COUNT])
 {
 	size_t i;
 
-	memset(counts, 0, 6 * sizeof counts[0]);
+	memset(counts, 0, VERDICT__COUNT * sizeof counts[0]);
 	for (i = 0; i < c->n; i++)
 		counts[c->items[i].verdict]++;
 }
@@ -1067,4 +1067,58 @@ const struct check_item *checklist_find(const struct checklist *c, const char *i
 		    c->items[i].addr == addr)
 			return &c->items[i];
 	return NULL;
+}
+
+int checklist_exit_status(const struct model_domain *d, const struct checklist *c)
+{
+	size_t counts[VERDICT__COUNT];
+
+	/* NXDOMAIN and NODATA are answers the checklist judges; a missing
+	 * answer leaves nothing to judge. With -s HOST no MX is asked. */
+	if (d->mx.done && d->mx.status != DNS_OK && d->mx.status != DNS_NODATA &&
+	    d->mx.status != DNS_NXDOMAIN)
+		return 2;
+	checklist_count(c, counts);
+	return counts[V_FAIL] > 0 ? 1 : 0;
+}
+
+const char *checklist_step_cell(const struct model_session *s,
+                                enum model_step_id step, unsigned flags,
+                                uint64_t now_ms, char *buf, size_t size)
+{
+	const struct model_step *st = &s->steps[step];
+	bool utf8 = (flags & CELL_UTF8) != 0;
+
+	switch (st->state) {
+	case STEP_NOT_RUN:
+		snprintf(buf, size, "%s", !s->done && now_ms ? "" : utf8 ? "—" : "-");
+		break;
+	case STEP_RUNNING:
+		if (now_ms > s->started_ms + st->at_ms)
+			snprintf(buf, size, "%s %.1fs", utf8 ? "…" : "...",
+			         (double)(now_ms - s->started_ms - st->at_ms) / 1000.0);
+		else
+			snprintf(buf, size, "%s", utf8 ? "…" : "...");
+		break;
+	case STEP_SKIPPED:
+		snprintf(buf, size, "skip");
+		break;
+	case STEP_FAILED:
+		snprintf(buf, size, "%s", st->fail == FAIL_TIMEOUT ? "timeout"
+		         : st->fail == FAIL_CONNECT ? conn_error_name(s->conn_error)
+		         : "failed");
+		break;
+	default:
+		if (step == STEP_CONNECT)
+			snprintf(buf, size, "%llu ms", (unsigned long long)st->ms);
+		else if (step == STEP_STARTTLS && s->tls_active)
+			snprintf(buf, size, "%s", strncmp(s->tls.version, "TLSv", 4) == 0
+			         ? s->tls.version + 4 : s->tls.version[0] ? s->tls.version : "ok");
+		else if ((flags & CELL_ENHANCED) && step != STEP_BANNER && st->enhanced[0])
+			snprintf(buf, size, "%d %s", st->code, st->enhanced);
+		else
+			snprintf(buf, size, "%d", st->code);
+		break;
+	}
+	return buf;
 }

@@ -2,6 +2,7 @@
  * model.c — the run's data (see include/mailflow/model.h).
  */
 #include "mailflow/model.h"
+#include "mailflow/xmalloc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,13 +15,11 @@ static const char *const finding_ids[] = {
 #undef MODEL_FINDING_ID
 };
 
-/* Grows an array by one element; returns the new element or NULL. */
+/* Grows an array by one zeroed element and returns it. */
 static void *array_push(void **array, size_t *n, size_t elem)
 {
-	char *p = realloc(*array, (*n + 1) * elem);
+	char *p = xreallocarray(*array, *n + 1, elem);
 
-	if (p == NULL)
-		return NULL;
 	*array = p;
 	memset(p + *n * elem, 0, elem);
 	return p + (*n)++ * elem;
@@ -77,16 +76,10 @@ struct model_line *model_session_add_line(struct model_session *s, char dir,
 		s->transcript_cut = 1;
 		return NULL;
 	}
-	copy = malloc(len + 1);
-	if (copy == NULL)
-		return NULL;
+	copy = xmalloc(len + 1);
 	memcpy(copy, bytes, len);
 	copy[len] = '\0';
 	l = array_push((void **)&s->lines, &s->nlines, sizeof *l);
-	if (l == NULL) {
-		free(copy);
-		return NULL;
-	}
 	l->dir = dir;
 	l->at_ms = at_ms;
 	l->bytes = copy;
@@ -152,63 +145,48 @@ void model_domain_free(struct model_domain *d)
 	memset(d, 0, sizeof *d);
 }
 
-long model_host_add(struct model_domain *d, const char *name, uint16_t pref)
+size_t model_host_add(struct model_domain *d, const char *name, uint16_t pref)
 {
 	struct model_host *h = array_push((void **)&d->hosts, &d->nhosts, sizeof *h);
 
-	if (h == NULL)
-		return -1;
 	snprintf(h->name, sizeof h->name, "%s", name);
 	h->pref = pref;
-	return (long)(d->nhosts - 1);
+	return d->nhosts - 1;
 }
 
-long model_address_add(struct model_host *h, const char *addr, int family)
+size_t model_address_add(struct model_host *h, const char *addr, int family)
 {
 	struct model_address *a;
 	size_t i;
 
 	for (i = 0; i < h->naddrs; i++)
 		if (strcmp(h->addrs[i].addr, addr) == 0)
-			return (long)i;
+			return i;
 	a = array_push((void **)&h->addrs, &h->naddrs, sizeof *a);
-	if (a == NULL)
-		return -1;
 	snprintf(a->addr, sizeof a->addr, "%s", addr);
 	a->family = family;
 	a->fcrdns = -1;
-	return (long)(h->naddrs - 1);
+	return h->naddrs - 1;
 }
 
-int model_policy_add(struct model_policy *p, const char *text)
+void model_policy_add(struct model_policy *p, const char *text)
 {
-	char **slot, *copy = strdup(text);
+	char **slot = array_push((void **)&p->records, &p->nrecords, sizeof *slot);
 
-	if (copy == NULL)
-		return -1;
-	slot = array_push((void **)&p->records, &p->nrecords, sizeof *slot);
-	if (slot == NULL) {
-		free(copy);
-		return -1;
-	}
-	*slot = copy;
-	return 0;
+	*slot = xstrdup(text);
 }
 
-int model_tlsa_add(struct model_host *h, const struct dns_record *rec)
+void model_tlsa_add(struct model_host *h, const struct dns_record *rec)
 {
 	struct model_tlsa *t;
 	size_t i;
 
 	t = array_push((void **)&h->tlsa_records, &h->ntlsa, sizeof *t);
-	if (t == NULL)
-		return -1;
 	t->usage = rec->usage;
 	t->selector = rec->selector;
 	t->mtype = rec->mtype;
 	for (i = 0; i < rec->data_len && i < DNS_TLSA_DATA_MAX; i++)
 		snprintf(t->data_hex + 2 * i, 3, "%02x", rec->data[i]);
-	return 0;
 }
 
 struct model_finding *model_finding_add(struct model_domain *d,
@@ -219,8 +197,6 @@ struct model_finding *model_finding_add(struct model_domain *d,
 	va_list ap;
 
 	f = array_push((void **)&d->findings, &d->nfindings, sizeof *f);
-	if (f == NULL)
-		return NULL;
 	f->kind = kind;
 	snprintf(f->subject, sizeof f->subject, "%s", subject);
 	va_start(ap, fmt);

@@ -9,9 +9,12 @@
  * confirmation), so the plan takes as long as its longest chain.
  */
 #include "mailflow/probe.h"
+#include "mailflow/defaults.h"
 #include "mailflow/loop.h"
+#include "mailflow/xmalloc.h"
 
 #include <arpa/inet.h>
+#include <unistd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,10 +38,13 @@ struct probe {
 	size_t nsessions;
 	size_t running;
 	bool closing;
-	bool oom;
 	bool done_reported;
 	struct loop_timer *done_timer;
 	size_t queued;          /* sessions waiting for the limiter */
+	/* Manual mode's one session (probe_manual_open). */
+	struct smtp_session *manual;
+	struct model_session *manual_data;
+	char helo[256];         /* probe_options_settle's default EHLO name */
 };
 
 struct limiter_wait {
@@ -54,10 +60,9 @@ struct probe_limiter {
 
 struct probe_limiter *probe_limiter_new(size_t max)
 {
-	struct probe_limiter *l = calloc(1, sizeof *l);
+	struct probe_limiter *l = xcalloc(1, sizeof *l);
 
-	if (l != NULL)
-		l->max = max ? max : 1;
+	l->max = max ? max : 1;
 	return l;
 }
 
@@ -126,11 +131,7 @@ static void session_start(struct probe *p, struct model_host *h, size_t ai)
 		session_start_now(p, h, ai);
 		return;
 	}
-	w = calloc(1, sizeof *w);
-	if (w == NULL) {
-		p->oom = true;
-		return;
-	}
+	w = xcalloc(1, sizeof *w);
 	w->probe = p;
 	w->host = (size_t)(h - p->model.hosts);
 	w->addr = ai;
@@ -166,32 +167,21 @@ static void session_start_now(struct probe *p, struct model_host *h, size_t ai)
 		on_session_line, NULL, on_session_done, NULL,
 	};
 	struct model_address *a = &h->addrs[ai];
-	struct smtp_session **grown, *ss;
+	struct smtp_session *ss;
 	struct model_session *m;
 	struct smtp_options so = p->opt.session;
 
 	if (!p->opt.smtp || (p->opt.family && p->opt.family != a->family))
 		return;
-	m = calloc(1, sizeof *m);
-	grown = realloc(p->sessions, (p->nsessions + 1) * sizeof *grown);
-	if (m == NULL || grown == NULL) {
-		free(m);
-		p->oom = true;
-		return;
-	}
-	p->sessions = grown;
+	m = xcalloc(1, sizeof *m);
+	p->sessions = xreallocarray(p->sessions, p->nsessions + 1, sizeof *p->sessions);
 	snprintf(m->host, sizeof m->host, "%s", h->name);
 	snprintf(m->addr, sizeof m->addr, "%s", a->addr);
-	m->port = p->opt.port ? p->opt.port : 25;
+	m->port = p->opt.port;
 	if (so.rcpt_to == NULL)
 		so.rcpt_to = p->rcpt;
 	a->session = m;
 	ss = smtp_session_start(p->loop, m, &so, &scb, p);
-	if (ss == NULL) {
-		snprintf(m->error, sizeof m->error, "out of memory");
-		m->done = 1;
-		return;
-	}
 	p->sessions[p->nsessions++] = ss;
 	p->running++;
 	if (p->opt.limiter != NULL) {
@@ -205,14 +195,10 @@ static void session_start_now(struct probe *p, struct model_host *h, size_t ai)
 static int send_query(struct probe *p, enum purpose purpose, size_t host,
                       size_t addr, const char *name, enum dns_type type)
 {
-	struct qctx *q = calloc(1, sizeof *q);
+	struct qctx *q = xcalloc(1, sizeof *q);
 	char *cause = NULL;
 	int rc;
 
-	if (q == NULL) {
-		p->oom = true;
-		return -1;
-	}
 	q->probe = p;
 	q->purpose = purpose;
 	q->host = host;
@@ -304,18 +290,14 @@ static void on_mx(struct probe *p, const struct dns_result *r)
 		break;
 	case DNS_NODATA: {
 		/* RFC 5321 §5.1: no MX, so the domain itself is the host. */
-		long hi = model_host_add(d, d->target.domain, 0);
+		size_t hi = model_host_add(d, d->target.domain, 0);
 
-		if (hi < 0) {
-			p->oom = true;
-			return;
-		}
 		d->implicit_mx = 1;
 		d->hosts[hi].implicit = 1;
 		model_finding_add(d, FINDING_IMPLICIT_MX, d->target.domain,
 		                  "no MX records: mail goes to the domain's own "
 		                  "address (implicit MX, RFC 5321 section 5.1)");
-		host_start(p, (size_t)hi);
+		host_start(p, hi);
 		return;
 	}
 	case DNS_NXDOMAIN:
@@ -346,7 +328,7 @@ static void on_mx(struct probe *p, const struct dns_result *r)
 
 	qsort(recs, n, sizeof *recs, mx_cmp);
 	for (i = 0; i < n; i++) {
-		long hi;
+		size_t hi;
 		size_t j;
 		bool dup = false;
 
@@ -358,10 +340,6 @@ static void on_mx(struct probe *p, const struct dns_result *r)
 		if (dup)
 			continue;
 		hi = model_host_add(d, recs[i].name, recs[i].pref);
-		if (hi < 0) {
-			p->oom = true;
-			return;
-		}
 		if (looks_like_ip(recs[i].name)) {
 			d->hosts[hi].ip_literal = 1;
 			model_finding_add(d, FINDING_MX_TARGET_IP_LITERAL, recs[i].name,
@@ -400,8 +378,7 @@ static void on_policy(struct probe *p, struct model_policy *pol,
 		/* A NUL inside the TXT makes it unusable; keep it out. */
 		if (strlen(r->records[i].text) == r->records[i].text_len &&
 		    has_tag(r->records[i].text, tag)) {
-			if (model_policy_add(pol, r->records[i].text) < 0)
-				p->oom = true;
+			model_policy_add(pol, r->records[i].text);
 		} else {
 			pol->nother++;
 		}
@@ -432,15 +409,11 @@ static void on_host_address(struct probe *p, size_t hi,
 	}
 	for (i = 0; i < r->nrecords; i++) {
 		size_t before = h->naddrs;
-		long ai = model_address_add(h, r->records[i].addr, family);
+		size_t ai = model_address_add(h, r->records[i].addr, family);
 
-		if (ai < 0) {
-			p->oom = true;
-			return;
-		}
 		if (h->naddrs > before) {       /* new, not a repeated record */
-			send_query(p, Q_PTR, hi, (size_t)ai, h->addrs[ai].addr, DNS_PTR);
-			session_start(p, h, (size_t)ai);
+			send_query(p, Q_PTR, hi, ai, h->addrs[ai].addr, DNS_PTR);
+			session_start(p, h, ai);
 		}
 	}
 	if (h->a.done && h->aaaa.done && h->naddrs == 0) {
@@ -466,8 +439,7 @@ static void on_tlsa(struct probe *p, size_t hi, const struct dns_result *r)
 	model_lookup_set(&h->tlsa, r);
 	note_failure(p, r);
 	for (i = 0; i < r->nrecords; i++)
-		if (model_tlsa_add(h, &r->records[i]) < 0)
-			p->oom = true;
+		model_tlsa_add(h, &r->records[i]);
 }
 
 static void fcrdns_settle(struct probe *p, struct model_address *a)
@@ -599,22 +571,16 @@ struct probe *probe_new(struct loop *loop, const struct target *target,
                         const struct probe_options *opt,
                         const struct probe_callbacks *cb, char **cause)
 {
-	struct probe *p = calloc(1, sizeof *p);
+	struct probe *p = xcalloc(1, sizeof *p);
 	const char *dom = target->domain;
 	char name[DNS_NAME_MAX + 16];
 
-	if (p == NULL) {
-		if (cause != NULL)
-			*cause = strdup("out of memory");
-		return NULL;
-	}
 	p->loop = loop;
 	p->opt = *opt;
 	if (cb != NULL)
 		p->cb = *cb;
 	model_domain_init(&p->model, target);
-	snprintf(p->rcpt, sizeof p->rcpt, "%s@%s",
-	         target->local[0] ? target->local : "postmaster", dom);
+	probe_rcpt_for(target, p->rcpt, sizeof p->rcpt);
 	p->dns = dns_new(loop, &opt->dns, cause);
 	if (p->dns == NULL) {
 		free(p);
@@ -622,24 +588,17 @@ struct probe *probe_new(struct loop *loop, const struct target *target,
 	}
 	p->model.started_ms = loop_clock_ms();
 	if (opt->server != NULL) {
-		long hi = model_host_add(&p->model, opt->server, 0);
+		size_t hi = model_host_add(&p->model, opt->server, 0);
 
-		if (hi < 0) {
-			probe_free(p);
-			if (cause != NULL)
-				*cause = strdup("out of memory");
-			return NULL;
-		}
 		if (looks_like_ip(opt->server)) {
 			unsigned char buf[16];
 			int fam = inet_pton(AF_INET, opt->server, buf) == 1 ? 4 : 6;
-			long ai = model_address_add(&p->model.hosts[hi], opt->server, fam);
+			size_t ai = model_address_add(&p->model.hosts[hi], opt->server, fam);
 
-			if (ai >= 0)
-				session_start(p, &p->model.hosts[hi], (size_t)ai);
+			session_start(p, &p->model.hosts[hi], ai);
 			p->done_timer = loop_timer_add(loop, 0, 0, on_direct_ready, p);
 		} else {
-			host_start(p, (size_t)hi);
+			host_start(p, hi);
 		}
 		return p;
 	}
@@ -681,6 +640,7 @@ void probe_free(struct probe *p)
 			if (!smtp_session_data(p->sessions[i])->done)
 				p->opt.limiter->running--;
 	}
+	probe_manual_close(p);
 	dns_free(p->dns);
 	for (i = 0; i < p->nsessions; i++)
 		smtp_session_free(p->sessions[i]);
@@ -728,4 +688,86 @@ const struct model_domain *probe_model(const struct probe *p)
 size_t probe_plan_pending(const struct probe *p)
 {
 	return p->pending;
+}
+
+void probe_options_init(struct probe_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->dns.timeout_ms = DEFAULT_DNS_TIMEOUT_MS;
+	o->dns.tries = DEFAULT_DNS_TRIES;
+	o->smtp = 1;
+	o->port = DEFAULT_PORT;
+	o->session.relay_to = DEFAULT_RELAY_TO;
+	o->session.timeout_ms = DEFAULT_TIMEOUT_MS;
+}
+
+void probe_options_settle(struct probe_options *o)
+{
+	static char helo[256], from[320];
+	struct smtp_options *so = &o->session;
+
+	if (o->port == 0)
+		o->port = DEFAULT_PORT;
+	if (DEFAULT_PORT_IS_IMPLICIT_TLS(o->port))
+		so->tls_on_connect = 1;
+	if (so->timeout_ms <= 0)
+		so->timeout_ms = DEFAULT_TIMEOUT_MS;
+	if (so->helo == NULL) {
+		/* This machine's name when it is a domain name; a name of the
+		 * .localdomain kind otherwise, which says what it is. */
+		if (gethostname(helo, sizeof helo - 1) != 0 || strchr(helo, '.') == NULL)
+			snprintf(helo, sizeof helo, "mailflow.localdomain");
+		so->helo = helo;
+	}
+	if (so->mail_from == NULL) {
+		snprintf(from, sizeof from, "%s@%s", DEFAULT_LOCAL_PART, so->helo);
+		so->mail_from = from;
+	}
+}
+
+void probe_rcpt_for(const struct target *t, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s@%s", t->local[0] ? t->local : DEFAULT_LOCAL_PART,
+	         t->domain);
+}
+
+struct smtp_session *probe_manual_open(struct probe *p, size_t hi, size_t ai,
+                                       enum smtp_quit_after handover,
+                                       const struct smtp_callbacks *cb, void *arg,
+                                       char **cause)
+{
+	const struct model_host *h;
+	struct smtp_options so = p->opt.session;
+	struct model_session *m;
+
+	probe_manual_close(p);
+	if (hi >= p->model.nhosts || ai >= p->model.hosts[hi].naddrs) {
+		if (cause != NULL)
+			*cause = xasprintf("%s has no address to connect to",
+			                   hi < p->model.nhosts ? p->model.hosts[hi].name
+			                                        : p->model.target.domain);
+		return NULL;
+	}
+	h = &p->model.hosts[hi];
+	m = xcalloc(1, sizeof *m);
+	snprintf(m->host, sizeof m->host, "%s", h->name);
+	snprintf(m->addr, sizeof m->addr, "%s", h->addrs[ai].addr);
+	m->port = p->opt.port;
+	if (so.rcpt_to == NULL)
+		so.rcpt_to = p->rcpt;
+	so.handover = handover == SMTP_QUIT_NEVER ? SMTP_QUIT_BANNER : handover;
+	so.quit_after = SMTP_QUIT_NEVER;
+	p->manual_data = m;
+	p->manual = smtp_session_start(p->loop, m, &so, cb, arg);
+	if (p->manual == NULL && cause != NULL)
+		*cause = xasprintf("cannot start a session with %s", m->addr);
+	return p->manual;
+}
+
+void probe_manual_close(struct probe *p)
+{
+	smtp_session_free(p->manual);
+	p->manual = NULL;
+	model_session_free(p->manual_data);
+	p->manual_data = NULL;
 }

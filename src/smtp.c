@@ -13,6 +13,7 @@
 #include "mailflow/loop.h"
 #include "mailflow/reply.h"
 #include "mailflow/tls.h"
+#include "mailflow/xmalloc.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -987,6 +988,22 @@ const char *smtp_session_state(const struct smtp_session *s)
 
 /* ---- manual mode --------------------------------------------------------- */
 
+/* Fills *cause (the caller frees it) and returns -1. */
+static int set_cause(char **cause, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int set_cause(char **cause, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cause != NULL) {
+		va_start(ap, fmt);
+		*cause = xvasprintf(fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
 static void enter_manual(struct smtp_session *s, const char *point)
 {
 	loop_timer_remove(s->timer);
@@ -1003,12 +1020,12 @@ int smtp_session_is_manual(const struct smtp_session *s)
 	return s->manual && !s->finished;
 }
 
-int smtp_manual_check_line(const char *line, char *why, size_t whysz)
+int smtp_manual_check_line(const char *line, char **cause)
 {
 	size_t i, n = strlen(line);
 
 	if (n > REPLY_LINE_MAX - 2) {
-		snprintf(why, whysz, "the line is %zu bytes: SMTP allows %d (512 with "
+		set_cause(cause, "the line is %zu bytes: SMTP allows %d (512 with "
 		         "CRLF); not sent", n, REPLY_LINE_MAX - 2);
 		return -1;
 	}
@@ -1016,19 +1033,19 @@ int smtp_manual_check_line(const char *line, char *why, size_t whysz)
 		unsigned char c = (unsigned char)line[i];
 
 		if (c == '\r' || c == '\n') {
-			snprintf(why, whysz, "a bare %s at byte %zu: a line ends only with "
+			set_cause(cause, "a bare %s at byte %zu: a line ends only with "
 			         "CRLF, which mailflow adds; not sent", c == '\r' ? "CR" : "LF",
 			         i + 1);
 			return -1;
 		}
 		if (c >= 0x80) {
-			snprintf(why, whysz, "a non-ASCII byte at position %zu: SMTP commands "
+			set_cause(cause, "a non-ASCII byte at position %zu: SMTP commands "
 			         "are ASCII (internationalised addresses need SMTPUTF8); not sent",
 			         i + 1);
 			return -1;
 		}
 		if (c < 0x20 && c != '\t') {
-			snprintf(why, whysz, "a control character (0x%02x) at position %zu; "
+			set_cause(cause, "a control character (0x%02x) at position %zu; "
 			         "not sent", c, i + 1);
 			return -1;
 		}
@@ -1037,47 +1054,47 @@ int smtp_manual_check_line(const char *line, char *why, size_t whysz)
 }
 
 static int manual_write(struct smtp_session *s, const char *line, const char *masked,
-                        const char *why_masked, char *why, size_t whysz)
+                        const char *why_masked, char **cause)
 {
 	int rc;
 
 	if (!smtp_session_is_manual(s) || s->conn == NULL) {
-		snprintf(why, whysz, "the connection is closed");
+		set_cause(cause, "the connection is closed");
 		return -1;
 	}
 	rc = write_command(s, line, masked, why_masked);
 	if (rc < 0)
-		snprintf(why, whysz, "%s", rc == -1 ? "out of memory" : "the connection is gone");
+		set_cause(cause, "%s", rc == -1 ? "out of memory" : "the connection is gone");
 	return rc < 0 ? -1 : 0;
 }
 
-int smtp_manual_send(struct smtp_session *s, const char *line, char *why, size_t whysz)
+int smtp_manual_send(struct smtp_session *s, const char *line, char **cause)
 {
-	if (smtp_manual_check_line(line, why, whysz) < 0)
+	if (smtp_manual_check_line(line, cause) < 0)
 		return -1;
 	if (strcasecmp(line, "STARTTLS") == 0)
-		return smtp_manual_starttls(s, why, whysz);
-	return manual_write(s, line, NULL, NULL, why, whysz);
+		return smtp_manual_starttls(s, cause);
+	return manual_write(s, line, NULL, NULL, cause);
 }
 
-int smtp_manual_starttls(struct smtp_session *s, char *why, size_t whysz)
+int smtp_manual_starttls(struct smtp_session *s, char **cause)
 {
 	if (s->m->tls_active) {
-		snprintf(why, whysz, "TLS is already on");
+		set_cause(cause, "TLS is already on");
 		return -1;
 	}
 	if (s->opt.tls_ctx == NULL) {
-		snprintf(why, whysz, "TLS is off for this run (--tls off)");
+		set_cause(cause, "TLS is off for this run (--tls off)");
 		return -1;
 	}
-	if (manual_write(s, "STARTTLS", NULL, NULL, why, whysz) < 0)
+	if (manual_write(s, "STARTTLS", NULL, NULL, cause) < 0)
 		return -1;
 	state_set(s, ST_MANUAL_STARTTLS);
 	return 0;
 }
 
 int smtp_manual_auth(struct smtp_session *s, int plain, const char *user,
-                     const char *pass, char *why, size_t whysz)
+                     const char *pass, char **cause)
 {
 	free(s->manual_user);
 	if (s->manual_pass != NULL) {
@@ -1087,7 +1104,7 @@ int smtp_manual_auth(struct smtp_session *s, int plain, const char *user,
 	s->manual_user = strdup(user);
 	s->manual_pass = strdup(pass);
 	if (s->manual_user == NULL || s->manual_pass == NULL) {
-		snprintf(why, whysz, "out of memory");
+		set_cause(cause, "out of memory");
 		return -1;
 	}
 	if (plain) {
@@ -1111,7 +1128,7 @@ int smtp_manual_auth(struct smtp_session *s, int plain, const char *user,
 			return -1;
 		}
 		sprintf(line, "AUTH PLAIN %s", b64);
-		rc = manual_write(s, line, "AUTH PLAIN ********", "credentials hidden", why, whysz);
+		rc = manual_write(s, line, "AUTH PLAIN ********", "credentials hidden", cause);
 		memset(line, 0, strlen(line));
 		free(line);
 		free(b64);
@@ -1119,7 +1136,7 @@ int smtp_manual_auth(struct smtp_session *s, int plain, const char *user,
 			state_set(s, ST_AUTH_PLAIN);
 		return rc;
 	}
-	if (manual_write(s, "AUTH LOGIN", NULL, NULL, why, whysz) < 0)
+	if (manual_write(s, "AUTH LOGIN", NULL, NULL, cause) < 0)
 		return -1;
 	state_set(s, ST_AUTH_LOGIN);
 	return 0;
@@ -1141,7 +1158,7 @@ static bool has_header(const char *msg, const char *name)
 	return false;
 }
 
-int smtp_manual_data(struct smtp_session *s, const char *message, char *why, size_t whysz)
+int smtp_manual_data(struct smtp_session *s, const char *message, char **cause)
 {
 	char date[64], id[160], *full;
 	size_t n;
@@ -1155,7 +1172,7 @@ int smtp_manual_data(struct smtp_session *s, const char *message, char *why, siz
 	n = strlen(message) + sizeof date + sizeof id + 32;
 	full = malloc(n);
 	if (full == NULL) {
-		snprintf(why, whysz, "out of memory");
+		set_cause(cause, "out of memory");
 		return -1;
 	}
 	snprintf(full, n, "%s%s%s%s%s%s%s",
@@ -1165,7 +1182,7 @@ int smtp_manual_data(struct smtp_session *s, const char *message, char *why, siz
 	         has_header(message, "Message-ID:") ? "" : "Message-ID: ",
 	         has_header(message, "Message-ID:") ? "" : id,
 	         has_header(message, "Message-ID:") ? "" : "\r\n", message);
-	if (manual_write(s, "DATA", NULL, NULL, why, whysz) < 0) {
+	if (manual_write(s, "DATA", NULL, NULL, cause) < 0) {
 		free(full);
 		return -1;
 	}
@@ -1225,15 +1242,16 @@ static void manual_reply(struct smtp_session *s, const struct reply *r)
 			bool user = s->state == ST_AUTH_LOGIN;
 			const char *secret = user ? s->manual_user : s->manual_pass;
 			char *b64 = smtp_base64((const unsigned char *)secret, strlen(secret));
-			char why[128];
+			char *cause = NULL;
 
 			if (b64 == NULL)
 				return;
 			if (manual_write(s, b64, "********", user ? "user name hidden"
-			                 : "password hidden", why, sizeof why) == 0)
+			                 : "password hidden", &cause) == 0)
 				state_set(s, user ? ST_AUTH_USER : ST_AUTH_PASS);
 			memset(b64, 0, strlen(b64));
 			free(b64);
+			free(cause);
 			return;
 		}
 		state_set(s, ST_MANUAL);

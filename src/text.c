@@ -81,3 +81,24 @@ size_t text_sanitize(const char *in, size_t len, char *out, size_t outsz)
 	out[o] = '\0';
 	return o;
 }
+
+int text_ascii_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+int text_is_blank(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+int text_equal_ci(const char *s, size_t n, const char *w)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (w[i] == '\0' ||
+		    text_ascii_lower((unsigned char)s[i]) != text_ascii_lower((unsigned char)w[i]))
+			return 0;
+	return w[n] == '\0';
+}

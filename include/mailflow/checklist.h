@@ -9,10 +9,11 @@
 #define MAILFLOW_CHECKLIST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mailflow/model.h"
 
-enum verdict { V_PASS, V_WARN, V_FAIL, V_INFO, V_SKIP, V_PENDING };
+enum verdict { V_PASS, V_WARN, V_FAIL, V_INFO, V_SKIP, V_PENDING, VERDICT__COUNT };
 
 #define CHECK_EVIDENCE_MAX 8
 
@@ -44,9 +45,30 @@ int checklist_build(const struct model_domain *d, struct checklist *out);
 void checklist_free(struct checklist *c);
 
 const char *verdict_name(enum verdict v);
-/* Counts of each verdict, and the worst one (fail > warn > pending > ...). */
-void checklist_count(const struct checklist *c, size_t counts[6]);
+/* How many items have each verdict. */
+void checklist_count(const struct checklist *c, size_t counts[VERDICT__COUNT]);
 const struct check_item *checklist_find(const struct checklist *c,
                                         const char *id, long host, long addr);
+
+
+/*
+ * The exit status of a domain's run, the one place it is decided (README
+ * "Exit status"): 2 when the run could not judge the domain (no DNS answer
+ * for its MX: timeout, SERVFAIL, REFUSED...), 1 when a check failed, else 0.
+ */
+int checklist_exit_status(const struct model_domain *d, const struct checklist *c);
+
+/* How a hosts-table cell is written: plain ASCII or with UTF-8 marks,
+ * with the enhanced code after the reply code or not. */
+#define CELL_UTF8       0x1
+#define CELL_ENHANCED   0x2
+
+/* The hosts-table cell of one step of a session, the same text in the
+ * TUI and every report: "21 ms", "250 2.1.5", "1.3", "timeout", "skip"...
+ * now_ms (monotonic, 0: not shown) gives a running step its elapsed time.
+ * Returns buf. */
+const char *checklist_step_cell(const struct model_session *s,
+                                enum model_step_id step, unsigned flags,
+                                uint64_t now_ms, char *buf, size_t size);
 
 #endif

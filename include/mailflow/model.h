@@ -133,7 +133,8 @@ struct model_session {
 const char *model_step_id(enum model_step_id step);
 const char *model_step_state_name(enum model_step_state state);
 const char *model_fail_name(enum model_fail fail);
-/* Appends a transcript line (bounded); returns it, or NULL when cut. */
+/* Appends a transcript line; returns it, or NULL once the transcript is
+ * over MODEL_TRANSCRIPT_MAX (transcript_cut is set). */
 struct model_line *model_session_add_line(struct model_session *s, char dir,
                                           uint64_t at_ms, const char *bytes,
                                           size_t len);
@@ -231,12 +232,13 @@ struct model_domain {
 void model_domain_init(struct model_domain *d, const struct target *t);
 void model_domain_free(struct model_domain *d);
 
-/* Return the new element's index, or -1 on allocation failure. */
-long model_host_add(struct model_domain *d, const char *name, uint16_t pref);
-long model_address_add(struct model_host *h, const char *addr, int family);
-int model_policy_add(struct model_policy *p, const char *text);
-int model_tlsa_add(struct model_host *h, const struct dns_record *rec);
-/* The new finding (to fill qtype/status), or NULL on allocation failure. */
+/* The new element's index (an address already there: its index). Memory
+ * comes from xmalloc: these cannot fail. */
+size_t model_host_add(struct model_domain *d, const char *name, uint16_t pref);
+size_t model_address_add(struct model_host *h, const char *addr, int family);
+void model_policy_add(struct model_policy *p, const char *text);
+void model_tlsa_add(struct model_host *h, const struct dns_record *rec);
+/* The new finding, to fill qtype/status. */
 struct model_finding *model_finding_add(struct model_domain *d,
                                         enum model_finding_kind kind,
                                         const char *subject, const char *fmt, ...)

@@ -46,7 +46,7 @@ struct probe_options {
 	/* SMTP: a session with every address as soon as it is known. */
 	int smtp;                       /* 0: DNS plan only */
 	struct smtp_options session;    /* rcpt_to NULL: postmaster@DOMAIN */
-	uint16_t port;                  /* 0: 25 */
+	uint16_t port;
 	int family;                     /* 4 or 6: only such addresses; 0: both */
 	/* -s HOST: this host only, no MX and no policy lookups. An IP
 	 * address is probed without any DNS. */
@@ -54,6 +54,16 @@ struct probe_options {
 	/* NULL: no bound. */
 	struct probe_limiter *limiter;
 };
+
+/* The options of a run at their defaults (mailflow/defaults.h). */
+void probe_options_init(struct probe_options *options);
+/* What follows from the options read: TLS on connect on port 465, the
+ * EHLO name (this machine's name) and MAIL FROM (postmaster@ that name)
+ * where none was given. Call once, after reading them. */
+void probe_options_settle(struct probe_options *options);
+/* The recipient of the checks: the target's own address, else
+ * postmaster@domain (RFC 5321 §4.5.1: every domain has one). */
+void probe_rcpt_for(const struct target *target, char *buf, size_t size);
 
 /* NULL with *cause set (bad DNS options, out of memory). */
 struct probe *probe_new(struct loop *loop, const struct target *target,
@@ -67,6 +77,19 @@ size_t probe_plan_pending(const struct probe *probe);
  * indices); -1 if there is none or it is still running. on_done fires
  * again when it ends. */
 int probe_rerun_address(struct probe *probe, size_t host, size_t addr);
+/*
+ * Manual mode: a session with one address of the plan, run by the routine
+ * up to handover (SMTP_QUIT_NEVER: the banner), then handed to the user
+ * through cb->on_manual. The probe owns it (one at a time): another open
+ * or probe_manual_close() ends it, and its data stays readable until then.
+ * NULL with *cause set when there is no such address.
+ */
+struct smtp_session *probe_manual_open(struct probe *probe, size_t host, size_t addr,
+                                       enum smtp_quit_after handover,
+                                       const struct smtp_callbacks *cb, void *arg,
+                                       char **cause);
+void probe_manual_close(struct probe *probe);
+
 /* SMTP sessions still running. */
 size_t probe_sessions_running(const struct probe *probe);
 

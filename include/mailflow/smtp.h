@@ -82,22 +82,22 @@ const char *smtp_session_state(const struct smtp_session *s);
 /* ---- manual mode (a better telnet) ---------------------------------------- */
 
 int smtp_session_is_manual(const struct smtp_session *s);
-/* Sends one line typed by hand; -1 with the reason in why when the line
- * is refused (too long, bare CR/LF, non-ASCII) or the connection is gone.
- * "STARTTLS" typed by hand upgrades the connection on the 220. */
-int smtp_manual_send(struct smtp_session *s, const char *line, char *why,
-                     size_t whysz);
+/* Sends one line typed by hand; -1 with *cause set (malloc'd, the caller
+ * frees it) when the line is refused (too long, bare CR/LF, non-ASCII) or
+ * the connection is gone. "STARTTLS" typed by hand upgrades the
+ * connection on the 220. */
+int smtp_manual_send(struct smtp_session *s, const char *line, char **cause);
 /* STARTTLS, then the handshake; the certificate summary is noted. */
-int smtp_manual_starttls(struct smtp_session *s, char *why, size_t whysz);
+int smtp_manual_starttls(struct smtp_session *s, char **cause);
 /* AUTH PLAIN or LOGIN with base64 done here and the secrets masked. */
 int smtp_manual_auth(struct smtp_session *s, int plain, const char *user,
-                     const char *pass, char *why, size_t whysz);
+                     const char *pass, char **cause);
 /* DATA, then on 354 the message (Date and Message-ID added when missing),
  * dot-stuffed, and the final dot. */
-int smtp_manual_data(struct smtp_session *s, const char *message, char *why,
-                     size_t whysz);
-/* Why a typed line cannot go out as an SMTP command; 0 if it can. */
-int smtp_manual_check_line(const char *line, char *why, size_t whysz);
+int smtp_manual_data(struct smtp_session *s, const char *message, char **cause);
+/* Why a typed line cannot go out as an SMTP command (-1, *cause set); 0
+ * if it can. */
+int smtp_manual_check_line(const char *line, char **cause);
 
 /* ---- pure helpers ------------------------------------------------------- */
 

@@ -213,13 +213,13 @@ static void say(struct ui *ui, const char *fmt, ...)
 static void run_helper(struct ui *ui, char *cmd)
 {
 	struct ui_manual *mm = &ui->man;
-	char why[300] = "";
+	char *why = NULL;
 	char *arg = cmd + strcspn(cmd, " ");
 
 	while (*arg == ' ')
 		arg++;
 	if (strcmp(cmd, ":starttls") == 0) {
-		if (smtp_manual_starttls(mm->ss, why, sizeof why) < 0)
+		if (smtp_manual_starttls(mm->ss, &why) < 0)
 			say(ui, ":starttls: %s", why);
 		else
 			say(ui, "STARTTLS sent; the handshake follows the 220.");
@@ -243,7 +243,7 @@ static void run_helper(struct ui *ui, char *cmd)
 		say(ui, "DATA editor: headers, an empty line, the body. A line with only . "
 		    "sends (Date and Message-ID are added), Esc cancels.");
 	} else if (strcmp(cmd, ":rset") == 0 || strcmp(cmd, ":quit") == 0) {
-		if (smtp_manual_send(mm->ss, cmd[1] == 'r' ? "RSET" : "QUIT", why, sizeof why) < 0)
+		if (smtp_manual_send(mm->ss, cmd[1] == 'r' ? "RSET" : "QUIT", &why) < 0)
 			say(ui, "%s: %s", cmd, why);
 	} else if (strncmp(cmd, ":save", 5) == 0) {
 		FILE *f;
@@ -268,6 +268,7 @@ static void run_helper(struct ui *ui, char *cmd)
 		say(ui, ":starttls  :auth login|plain USER  :data  :rset  :quit  :save FILE  "
 		    ":back   (Esc: back to the hosts)");
 	}
+	free(why);
 }
 
 static void data_append(struct ui_manual *mm, const char *line)
@@ -287,7 +288,7 @@ static void data_append(struct ui_manual *mm, const char *line)
 static void submit(struct ui *ui)
 {
 	struct ui_manual *mm = &ui->man;
-	char line[UI_INPUT_MAX], why[300] = "";
+	char line[UI_INPUT_MAX], *why = NULL;
 
 	memcpy(line, mm->line, mm->len);
 	line[mm->len] = '\0';
@@ -298,28 +299,30 @@ static void submit(struct ui *ui)
 	switch (mm->mode) {
 	case INPUT_PASSWORD:
 		mm->mode = INPUT_COMMAND;
-		if (smtp_manual_auth(mm->ss, mm->auth_plain, mm->auth_user, line, why,
-		                     sizeof why) < 0)
+		if (smtp_manual_auth(mm->ss, mm->auth_plain, mm->auth_user, line, &why) < 0)
 			say(ui, ":auth: %s", why);
 		else
 			say(ui, "AUTH %s sent for %s; the transcript shows it masked.",
 			    mm->auth_plain ? "PLAIN" : "LOGIN", mm->auth_user);
 		memset(line, 0, sizeof line);
+		free(why);
 		return;
 	case INPUT_DATA:
 		if (strcmp(line, ".") == 0) {
 			mm->mode = INPUT_COMMAND;
-			if (smtp_manual_data(mm->ss, mm->data ? mm->data : "", why, sizeof why) < 0)
+			if (smtp_manual_data(mm->ss, mm->data ? mm->data : "", &why) < 0)
 				say(ui, ":data: %s", why);
 			else
 				say(ui, "DATA sent; the message follows the 354.");
+			free(why);
 			free(mm->data);
 			mm->data = NULL;
 			mm->data_len = mm->data_lines = 0;
 			return;
 		}
-		if (smtp_manual_check_line(line, why, sizeof why) < 0) {
+		if (smtp_manual_check_line(line, &why) < 0) {
 			say(ui, "Refused: %s", why);
+			free(why);
 			return;
 		}
 		data_append(mm, line);
@@ -340,8 +343,9 @@ static void submit(struct ui *ui)
 		run_helper(ui, line);
 		return;
 	}
-	if (smtp_manual_send(mm->ss, line, why, sizeof why) < 0) {
+	if (smtp_manual_send(mm->ss, line, &why) < 0) {
 		say(ui, "Refused: %s", why);
+		free(why);
 		return;
 	}
 	history_add(mm, line);

@@ -19,7 +19,7 @@ static struct model_domain dom;
 static void domain_with_host(const char *domain)
 {
 	struct target t;
-	long hi;
+	size_t hi;
 
 	assert_int_equal(target_parse(domain, &t, NULL), 0);
 	model_domain_init(&dom, &t);
@@ -39,7 +39,7 @@ static void domain_with_host(const char *domain)
 static struct model_session *add_session(size_t host, const char *addr)
 {
 	struct model_host *h = &dom.hosts[host];
-	long ai = model_address_add(h, addr, 4);
+	size_t ai = model_address_add(h, addr, 4);
 	struct model_session *s = calloc(1, sizeof *s);
 	int st;
 

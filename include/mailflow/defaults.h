@@ -1,0 +1,21 @@
+/*
+ * defaults — every default value of a run, in one place. The options
+ * table (options.c) shows these in --help and starts a run from them; the
+ * core falls back to them; nothing else writes a default as a literal.
+ */
+#ifndef MAILFLOW_DEFAULTS_H
+#define MAILFLOW_DEFAULTS_H
+
+#define DEFAULT_PORT            25      /* SMTP (RFC 5321) */
+#define DEFAULT_PORT_SMTPS      465     /* submissions: TLS on connect (RFC 8314) */
+#define DEFAULT_TIMEOUT_MS      30000   /* per SMTP command */
+#define DEFAULT_DNS_TIMEOUT_MS  2000    /* per DNS try */
+#define DEFAULT_DNS_TRIES       2
+#define DEFAULT_CONCURRENCY     20      /* sessions (and domains) in flight */
+#define DEFAULT_LOCAL_PART      "postmaster"    /* RFC 5321 §4.5.1: always there */
+#define DEFAULT_RELAY_TO        "mailflow-relay-test@example.com"
+
+/* A port on which TLS starts with the connection, not with STARTTLS. */
+#define DEFAULT_PORT_IS_IMPLICIT_TLS(port) ((port) == DEFAULT_PORT_SMTPS)
+
+#endif
