@@ -65,6 +65,29 @@ const char *model_fail_name(enum model_fail fail)
 	return "?";
 }
 
+static const struct {
+	const char *name;
+	enum model_fail fail;
+} reasons[] = {
+#define MODEL_REASON_ROW(name, id, fail) [REASON_##name] = { id, fail },
+	MODEL_REASONS(MODEL_REASON_ROW)
+#undef MODEL_REASON_ROW
+};
+
+const char *model_reason_name(enum model_reason reason)
+{
+	if ((size_t)reason < REASON__COUNT)
+		return reasons[reason].name;
+	return "?";
+}
+
+enum model_fail model_reason_fail(enum model_reason reason)
+{
+	if ((size_t)reason < REASON__COUNT)
+		return reasons[reason].fail;
+	return FAIL_NONE;
+}
+
 struct model_line *model_session_add_line(struct model_session *s, char dir,
                                           uint64_t at_ms, const char *bytes,
                                           size_t len)

@@ -61,7 +61,7 @@ enum model_step_state {
 	STEP_SKIPPED,   /* not attempted on purpose; detail says why */
 };
 
-/* Failure classes, so the checklist can explain without parsing text. */
+/* Failure classes: how a step without a usable reply ended. */
 enum model_fail {
 	FAIL_NONE,
 	FAIL_CONNECT,   /* refused, unreachable, connect timeout: see conn_error */
@@ -72,15 +72,45 @@ enum model_fail {
 	FAIL_POLICY,    /* our own rule: TLS required, plaintext AUTH refused */
 };
 
+/*
+ * Why a step ended as it did — set by smtp.c where it decides, switched on
+ * by the checklist, which never reads the step's detail text. The failure
+ * reasons map to the failure classes above (model_reason_fail()).
+ */
+#define MODEL_REASONS(X) \
+	X(NONE,         "none",          FAIL_NONE)     /* it ran: see state and code */ \
+	X(BY_OPTION,    "by-option",     FAIL_NONE)     /* an option left it out: --tls off, no \
+	                                                   --auth-user, no --send, --no-relay-test */ \
+	X(QUIT_AFTER,   "quit-after",    FAIL_NONE)     /* --quit-after or the hand-over came first */ \
+	X(NOT_OFFERED,  "not-offered",   FAIL_NONE)     /* the server does not offer it (STARTTLS, \
+	                                                   AUTH, a mechanism mailflow speaks) */ \
+	X(POLICY,       "policy",        FAIL_POLICY)   /* our rule: TLS required, no plaintext AUTH */ \
+	X(EARLIER_STEP, "earlier-step",  FAIL_NONE)     /* an earlier step's result makes it pointless */ \
+	X(REFUSED,      "refused",       FAIL_NONE)     /* the server answered 4xx or 5xx */ \
+	X(CONNECT,      "connect",       FAIL_CONNECT)  /* no connection: see conn_error */ \
+	X(TIMEOUT,      "timeout",       FAIL_TIMEOUT)  /* no (complete) reply in time */ \
+	X(CLOSED,       "closed",        FAIL_CLOSED)   /* the server closed or reset */ \
+	X(PROTOCOL,     "protocol",      FAIL_PROTOCOL) /* malformed reply, injection, out of turn */ \
+	X(TLS,          "tls",           FAIL_TLS)      /* TLS could not be set up or failed */ \
+	X(RESOURCE,     "resource",      FAIL_PROTOCOL) /* a local limit: the command could not be built */
+
+enum model_reason {
+#define MODEL_REASON_ENUM(name, id, fail) REASON_##name,
+	MODEL_REASONS(MODEL_REASON_ENUM)
+#undef MODEL_REASON_ENUM
+	REASON__COUNT
+};
+
 struct model_step {
 	enum model_step_state state;
-	enum model_fail fail;
+	enum model_reason reason;       /* why it ended so; the checklist's input */
+	enum model_fail fail;           /* model_reason_fail(reason) */
 	int code;
 	char enhanced[16];
 	char text[256];         /* first line's text, raw bytes, cut */
 	uint64_t at_ms;         /* when it started, from the session start */
 	uint64_t ms;            /* how long it took */
-	char detail[256];
+	char detail[256];               /* for people only: never decided on */
 	/* The transcript lines of this step: lines[line_from .. line_to). */
 	size_t line_from, line_to;
 };
@@ -133,6 +163,8 @@ struct model_session {
 const char *model_step_id(enum model_step_id step);
 const char *model_step_state_name(enum model_step_state state);
 const char *model_fail_name(enum model_fail fail);
+const char *model_reason_name(enum model_reason reason);
+enum model_fail model_reason_fail(enum model_reason reason);
 /* Appends a transcript line; returns it, or NULL once the transcript is
  * over MODEL_TRANSCRIPT_MAX (transcript_cut is set). */
 struct model_line *model_session_add_line(struct model_session *s, char dir,
