@@ -344,6 +344,8 @@ static void json_session(FILE *out, const struct model_session *s)
 		fprintf(out, ",\"ms\":%llu,\"at_ms\":%llu,\"fail\":", (unsigned long long)p->ms,
 		        (unsigned long long)p->at_ms);
 		js(out, model_fail_name(p->fail));
+		fputs(",\"reason\":", out);
+		js(out, model_reason_name(p->reason));
 		fputs(",\"detail\":", out);
 		js(out, p->detail);
 		fputc('}', out);
