@@ -87,6 +87,11 @@ int text_ascii_lower(int c)
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
+int text_ascii_upper(int c)
+{
+	return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c;
+}
+
 int text_is_blank(int c)
 {
 	return c == ' ' || c == '\t';
