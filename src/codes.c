@@ -31,7 +31,6 @@
 #include "mailflow/reply.h"
 #include "mailflow/text.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -1429,8 +1428,9 @@ static void reply_key_fill(struct reply_key *k, int code, const char *enhanced,
 	if (t != NULL) {
 		while (*t == ' ')
 			t++;
-		if (t[0] >= '2' && t[0] <= '5' && isdigit((unsigned char)t[1]) &&
-		    isdigit((unsigned char)t[2]) &&
+		if (t[0] >= '2' && t[0] <= '5' &&
+		    text_ascii_isdigit((unsigned char)t[1]) &&
+		    text_ascii_isdigit((unsigned char)t[2]) &&
 		    (t[3] == ' ' || t[3] == '-' || t[3] == '\0')) {
 			if (k->code == 0)
 				k->code = (t[0] - '0') * 100 +
@@ -1462,8 +1462,8 @@ static int text_has(const char *text, const char *words, size_t n)
 	if (n == 0)
 		return 0;
 	for (t = text; *t != '\0'; t++) {
-		if (t > text && isalnum((unsigned char)words[0]) &&
-		    isalnum((unsigned char)t[-1]))
+		if (t > text && text_ascii_isalnum((unsigned char)words[0]) &&
+		    text_ascii_isalnum((unsigned char)t[-1]))
 			continue;
 		for (i = 0; i < n && t[i] != '\0'; i++)
 			if (text_ascii_lower((unsigned char)t[i]) !=
@@ -1484,8 +1484,8 @@ static int alt_matches(const char *alt, size_t n, const struct reply_key *k,
 
 	/* basic: "550", "45x", "5xx" */
 	if (n > 4 && alt[0] >= '2' && alt[0] <= '5' && alt[3] == ' ' &&
-	    (isdigit((unsigned char)alt[1]) || alt[1] == 'x') &&
-	    (isdigit((unsigned char)alt[2]) || alt[2] == 'x')) {
+	    (text_ascii_isdigit((unsigned char)alt[1]) || alt[1] == 'x') &&
+	    (text_ascii_isdigit((unsigned char)alt[2]) || alt[2] == 'x')) {
 		char have[4];
 
 		if (k->code < 200 || k->code > 599)

@@ -44,11 +44,6 @@ struct reply_parser {
 	size_t raw;             /* every byte of this reply so far */
 };
 
-static bool is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
 /*
  * The code of a line, or -1 when it is not "DDD", "DDD " or "DDD-";
  * *more says whether the reply goes on after it.
@@ -57,7 +52,8 @@ static int line_code(const char *s, size_t len, bool *more)
 {
 	const unsigned char *u = (const unsigned char *)s;
 
-	if (len < 3 || !is_digit(u[0]) || !is_digit(u[1]) || !is_digit(u[2]))
+	if (len < 3 || !text_ascii_isdigit(u[0]) || !text_ascii_isdigit(u[1]) ||
+	    !text_ascii_isdigit(u[2]))
 		return -1;
 	if (len > 3 && u[3] != ' ' && u[3] != '-')
 		return -1;
@@ -81,7 +77,7 @@ static size_t subcode_len(const unsigned char *u, size_t len)
 {
 	size_t n = 0;
 
-	while (n < len && n < 4 && is_digit(u[n]))
+	while (n < len && n < 4 && text_ascii_isdigit(u[n]))
 		n++;
 	if (n == 0 || n > 3 || (u[0] == '0' && n > 1))
 		return 0;
@@ -417,7 +413,7 @@ static uint64_t size_parse(const char *s, size_t len, size_t pos)
 	if (!next_word(s, len, &pos, &w, &wl) || wl >= sizeof digits)
 		return 0;
 	for (i = 0; i < wl; i++)
-		if (!is_digit((unsigned char)w[i]))
+		if (!text_ascii_isdigit((unsigned char)w[i]))
 			return 0;
 	memcpy(digits, w, wl);
 	digits[wl] = '\0';

@@ -92,6 +92,16 @@ int text_ascii_upper(int c)
 	return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c;
 }
 
+int text_ascii_isdigit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+int text_ascii_isalnum(int c)
+{
+	return text_ascii_isdigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 int text_is_blank(int c)
 {
 	return c == ' ' || c == '\t';
