@@ -87,6 +87,21 @@ int text_ascii_lower(int c)
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
+int text_ascii_upper(int c)
+{
+	return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c;
+}
+
+int text_ascii_isdigit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+int text_ascii_isalnum(int c)
+{
+	return text_ascii_isdigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 int text_is_blank(int c)
 {
 	return c == ' ' || c == '\t';
