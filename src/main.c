@@ -204,6 +204,27 @@ static int get_password(struct options *o, char **password)
 	return 0;
 }
 
+/* The report of every input, as it ends, in the format asked. */
+static int run_batch(struct loop *loop, struct batch *b, const struct options *o)
+{
+	struct batch_options bo = {
+		.probe = &o->probe,
+		.format = o->jsonl ? BATCH_JSONL : o->json ? BATCH_JSON : BATCH_TEXT,
+		.transcripts = o->transcripts,
+		.colour = !o->json && !o->jsonl && isatty(STDOUT_FILENO) &&
+		          getenv("NO_COLOR") == NULL,
+		.report = o->report,
+		.concurrency = (size_t)o->concurrency,
+		.progress = batch_count(b) > 1 && isatty(STDERR_FILENO),
+		.out = stdout,
+		.log = stderr,
+	};
+	char *cause = NULL;
+	int rc = batch_run(b, loop, &bo, &cause);
+
+	return rc < 0 ? fail(cause) : rc;
+}
+
 /* The TUI for one input on a terminal; the batch scheduler otherwise. */
 static int run(struct loop *loop, struct batch *b, const struct options *o,
                const char *const *themes)
@@ -211,8 +232,6 @@ static int run(struct loop *loop, struct batch *b, const struct options *o,
 	int tty = isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
 	const struct target *target;
 	const char *input = NULL;
-	char *cause = NULL;
-	int rc;
 
 	if (o->manual && !tty) {
 		fputs("mailflow: --manual needs a terminal\n", stderr);
@@ -224,24 +243,9 @@ static int run(struct loop *loop, struct batch *b, const struct options *o,
 
 		debug_log("run: the TUI%s on %s", o->manual ? " (manual)" : "", input);
 		return ui_run(loop, target, &o->probe, &uo);
-	} else {
-		struct batch_options bo = {
-			.probe = &o->probe,
-			.format = o->jsonl ? BATCH_JSONL : o->json ? BATCH_JSON : BATCH_TEXT,
-			.transcripts = o->transcripts,
-			.colour = !o->json && !o->jsonl && isatty(STDOUT_FILENO) &&
-			          getenv("NO_COLOR") == NULL,
-			.report = o->report,
-			.concurrency = (size_t)o->concurrency,
-			.progress = batch_count(b) > 1 && isatty(STDERR_FILENO),
-			.out = stdout,
-			.log = stderr,
-		};
-
-		if ((rc = batch_run(b, loop, &bo, &cause)) < 0)
-			return fail(cause);
-		return rc;
 	}
+	debug_log("run: batch");
+	return run_batch(loop, b, o);
 }
 
 /* TLS context, loop, run; the password is the caller's to wipe. */

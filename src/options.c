@@ -46,16 +46,16 @@ typedef const char *(*row_shower)(const struct options *o, const struct row *r,
 struct row {
 	const char *name;       /* long name, also the config file's key */
 	const char *alias;      /* a second long name, or NULL */
-	int letter;             /* short option, 0: none */
 	const char *arg;        /* metavar; NULL: takes no value */
 	const char *help;       /* "{}" stands for the default; \n continues */
 	const char *group;      /* printed before the row in --help */
-	enum row_kind kind;
-	size_t offset;          /* the field of struct options it sets */
-	int value;              /* ROW_FLAG */
-	long min, max, scale;   /* ROW_INT */
 	row_setter set;         /* ROW_FUNC */
 	row_shower show;        /* ROW_FUNC: shows the default */
+	size_t offset;          /* the field of struct options it sets */
+	long min, max, scale;   /* ROW_INT */
+	int letter;             /* short option, 0: none */
+	int value;              /* ROW_FLAG; ROW_FUNC: the setter's to use */
+	enum row_kind kind;
 	unsigned flags;
 };
 
@@ -217,6 +217,11 @@ static int row_apply(struct options *o, const struct row *r, const char *arg, ch
 	char name[64];
 	long v;
 
+	/* The table's promise: a row with a metavar is given a value. */
+	if ((r->arg != NULL || r->kind == ROW_INT) && arg == NULL) {
+		*cause = xasprintf("--%s needs a value", r->name);
+		return -1;
+	}
 	switch (r->kind) {
 	case ROW_FLAG:
 		*(int *)field(o, r) = r->value;
@@ -461,13 +466,14 @@ static const struct row *row_by_val(int val)
 
 int options_parse(struct options *o, int argc, char **argv, char **cause)
 {
-	const struct row *r;
 	int c;
 
 	getopt_tables();
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		const struct row *r = NULL;
+
 		if (c == '?' || (r = row_by_val(c)) == NULL) {
 			if (optopt > 0 && optopt < 256)
 				*cause = xasprintf("option -%c is unknown or needs a value\n"
