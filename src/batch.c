@@ -193,34 +193,6 @@ size_t batch_print_invalid(const struct batch *b, FILE *log)
 
 /* ---- JSON helpers report.c does not have yet ---------------------------------- */
 
-/* TODO(report): report_json_invalid(out, input, where, error, exit_status)
- * — an invalid input of a list as a JSON Lines object of its own,
- * {"schema":1,"input":...,"where":...,"error":...,"exit":1}. */
-static void json_invalid(FILE *out, const struct job *j, int exit_status)
-{
-	fputs("{\"schema\":1,\"input\":", out);
-	report_json_string(out, j->input, strlen(j->input));
-	fputs(",\"where\":", out);
-	report_json_string(out, j->where, strlen(j->where));
-	fputs(",\"error\":", out);
-	report_json_string(out, j->error, strlen(j->error));
-	fprintf(out, ",\"exit\":%d}\n", exit_status);
-}
-
-/* TODO(report): report_json_array_item(out, index) — "[\n" before the
- * first document of a JSON array, ",\n" before each later one. */
-static void json_array_item(FILE *out, size_t index)
-{
-	fputs(index == 0 ? "[\n" : ",\n", out);
-}
-
-/* TODO(report): report_json_array_end(out, count) — "\n]\n" after the
- * last document, or "[]\n" when there was none. */
-static void json_array_end(FILE *out, size_t count)
-{
-	fputs(count > 0 ? "\n]\n" : "[]\n", out);
-}
-
 /* ---- running ---------------------------------------------------------------- */
 
 static void batch_fill(struct batch *b);
@@ -249,7 +221,7 @@ static void job_print(struct batch *b, struct job *j)
 		report_json(o->out, d, &list, &ro);
 	} else if (o->format == BATCH_JSON) {
 		if (b->n > 1)
-			json_array_item(o->out, b->printed);
+			report_json_array_item(o->out, b->printed);
 		report_json(o->out, d, &list, &ro);
 	} else if (!o->probe->smtp) {
 		report_plan_text(o->out, d);
@@ -323,7 +295,7 @@ static void job_start(struct batch *b, struct job *j)
 	if (j->error != NULL) {
 		/* Said when read; in JSON Lines also an object of its own. */
 		if (b->o->format == BATCH_JSONL)
-			json_invalid(b->o->out, j, 1);
+			report_json_invalid(b->o->out, j->input, j->where, j->error, 1);
 		job_finish(b, j, 1);
 		return;
 	}
@@ -397,7 +369,7 @@ int batch_run(struct batch *b, struct loop *loop, const struct batch_options *o,
 	if (b->active > 0)
 		loop_run(loop);
 	if (o->format == BATCH_JSON && b->n > 1)
-		json_array_end(o->out, b->printed);
+		report_json_array_end(o->out, b->printed);
 	if (b->md != NULL && fclose(b->md) != 0) {
 		fprintf(o->log, "mailflow: --report %s: %s\n", o->report, strerror(errno));
 		b->report_failed = 1;

@@ -230,6 +230,28 @@ void report_json_string(FILE *out, const char *s, size_t len)
 	fputc('"', out);
 }
 
+void report_json_invalid(FILE *out, const char *input, const char *where,
+                         const char *error, int exit_status)
+{
+	fputs("{\"schema\":1,\"input\":", out);
+	report_json_string(out, input, strlen(input));
+	fputs(",\"where\":", out);
+	report_json_string(out, where, strlen(where));
+	fputs(",\"error\":", out);
+	report_json_string(out, error, strlen(error));
+	fprintf(out, ",\"exit\":%d}\n", exit_status);
+}
+
+void report_json_array_item(FILE *out, size_t index)
+{
+	fputs(index == 0 ? "[\n" : ",\n", out);
+}
+
+void report_json_array_end(FILE *out, size_t count)
+{
+	fputs(count > 0 ? "\n]\n" : "[]\n", out);
+}
+
 static void js(FILE *out, const char *s)
 {
 	report_json_string(out, s, strlen(s));
