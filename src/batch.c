@@ -18,6 +18,7 @@
 #include "mailflow/debug.h"
 #include "mailflow/loop.h"
 #include "mailflow/report.h"
+#include "mailflow/text.h"
 #include "mailflow/xmalloc.h"
 
 #define LINE_MAX_BYTES 2048
@@ -110,18 +111,6 @@ void batch_add_server(struct batch *b, const char *host)
 	}
 }
 
-/* Trailing blanks and CR/LF off, leading blanks too. */
-static void trim(char *s)
-{
-	size_t n = strlen(s), i = 0;
-
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' ||
-	                 s[n - 1] == '\n'))
-		s[--n] = '\0';
-	while (s[i] == ' ' || s[i] == '\t')
-		i++;
-	memmove(s, s + i, n - i + 1);
-}
 
 int batch_read_file(struct batch *b, const char *path, char **cause)
 {
@@ -149,7 +138,7 @@ int batch_read_file(struct batch *b, const char *path, char **cause)
 			continue;
 		}
 		line[strcspn(line, "#")] = '\0';
-		trim(line);
+		text_trim(line);
 		if (line[0] != '\0')
 			job_add(b, line, where);
 	}

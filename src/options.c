@@ -22,6 +22,7 @@
 #include "mailflow/debug.h"
 #include "mailflow/defaults.h"
 #include "mailflow/dns.h"
+#include "mailflow/text.h"
 #include "mailflow/xmalloc.h"
 
 #define STR_(x) #x
@@ -504,17 +505,6 @@ static const struct row *row_named(const char *name)
 	return NULL;
 }
 
-static void trim(char *s)
-{
-	size_t n = strlen(s), i = 0;
-
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' ||
-	                 s[n - 1] == '\n'))
-		s[--n] = '\0';
-	while (s[i] == ' ' || s[i] == '\t')
-		i++;
-	memmove(s, s + i, n - i + 1);
-}
 
 /* One line, comment and blanks gone: "name", "name value", "name = value".
  * -1 with *cause set (without the file:line, which the caller adds). */
@@ -589,7 +579,7 @@ int options_read_config(struct options *o, char **cause)
 			why = xstrdup("line too long");
 		else {
 			line[strcspn(line, "#")] = '\0';
-			trim(line);
+			text_trim(line);
 			if (line[0] == '\0' || config_line(o, line, &why) == 0)
 				continue;
 		}

@@ -117,3 +117,15 @@ int text_equal_ci(const char *s, size_t n, const char *w)
 			return 0;
 	return w[n] == '\0';
 }
+
+void text_trim(char *s)
+{
+	size_t n = strlen(s), i = 0;
+
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' ||
+	                 s[n - 1] == '\n'))
+		s[--n] = '\0';
+	while (s[i] == ' ' || s[i] == '\t')
+		i++;
+	memmove(s, s + i, n - i + 1);
+}

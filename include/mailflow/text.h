@@ -29,4 +29,8 @@ int text_is_blank(int c);               /* space or tab */
 /* s[0..n) equals the NUL-terminated word w, ignoring ASCII case. */
 int text_equal_ci(const char *s, size_t n, const char *w);
 
+/* Cuts blanks, CR and LF off the end of s, and blanks off its start, in
+ * place (a line of a list or of the config file). */
+void text_trim(char *s);
+
 #endif
