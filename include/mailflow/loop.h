@@ -22,7 +22,8 @@
  *   - POLLHUP / POLLERR / POLLNVAL are reported as LOOP_ERROR, together with
  *     LOOP_READ when read interest is set, so a reader sees the EOF itself.
  *
- * Errors: constructors return NULL on allocation failure or bad arguments;
+ * Errors: memory comes from xmalloc (no allocation failure to handle);
+ * constructors return NULL only for bad arguments;
  * loop_run() returns -1 (errno set) only if poll() itself fails.
  */
 #ifndef MAILFLOW_LOOP_H
