@@ -823,6 +823,77 @@ static void test_debug_trace(void **state)
 	assert_null(strstr(buf, "MAIL FROM"));
 }
 
+/* ---- endings ---------------------------------------------------------------- */
+
+static void test_quit_answered_by_close(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		banner, EHLO_PLAIN,
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:", "250 ok\r\n", 0 },
+		{ "RSET", "250 ok\r\n", 0 },
+		{ "QUIT", NULL, P_CLOSE },              /* no 221: the door shuts */
+	};
+
+	START(f, script);
+	fx_run(f);
+	assert_step(f, STEP_RSET, STEP_OK, REASON_NONE);
+	assert_step(f, STEP_QUIT, STEP_FAILED, REASON_CLOSED);
+	assert_non_null(strstr(step(f, STEP_QUIT)->detail, "without answering QUIT"));
+	assert_string_equal(smtp_session_state(f->s), "DONE");
+}
+
+static void test_send_without_relay_test_no_rset(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		banner, EHLO_PLAIN,
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:", "250 ok\r\n", 0 },
+		{ "DATA", "354 go ahead\r\n", P_BODY },
+		{ ".", "250 2.0.0 queued\r\n", 0 },
+		QUIT_OK,                                /* no RSET before it */
+	};
+
+	f->opt.send = 1;
+	START(f, script);
+	fx_run(f);
+	assert_step(f, STEP_DATA, STEP_OK, REASON_NONE);
+	assert_step(f, STEP_RELAY, STEP_SKIPPED, REASON_BY_OPTION);
+	/* The message's final reply closed the transaction: nothing to reset. */
+	assert_step(f, STEP_RSET, STEP_SKIPPED, REASON_EARLIER_STEP);
+	assert_false(sent(f, "RSET"));
+	assert_step(f, STEP_QUIT, STEP_OK, REASON_NONE);
+}
+
+/* :starttls by hand runs the routine's STARTTLS handler: the injection
+ * defence holds there too. */
+static void test_manual_starttls_injection(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		banner,
+		{ "STARTTLS", "220 go ahead\r\n250 injected\r\n", 0 },
+	};
+	char *cause = NULL;
+
+	with_tls(f, SMTP_TLS_AUTO);
+	f->opt.handover = SMTP_QUIT_BANNER;
+	START(f, script);
+	fx_run_until(f, is_manual_turn);
+	assert_int_equal(smtp_manual_send(f->s, "starttls", &cause), 0);
+	assert_string_equal(smtp_session_state(f->s), "STARTTLS");
+	fx_run(f);
+	assert_step(f, STEP_STARTTLS, STEP_FAILED, REASON_PROTOCOL);
+	assert_true(f->m->tls_injection);
+	assert_false(f->m->tls_active);
+	assert_false(smtp_session_is_manual(f->s));
+	assert_int_equal(smtp_manual_send(f->s, "NOOP", &cause), -1);
+	assert_non_null(strstr(cause, "closed"));
+	free(cause);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -844,7 +915,10 @@ int main(void)
 		T(test_timeout),
 		T(test_closed_mid_reply),
 		T(test_banner_421),
+		T(test_quit_answered_by_close),
+		T(test_send_without_relay_test_no_rset),
 		T(test_manual_auth_and_data),
+		T(test_manual_starttls_injection),
 		T(test_debug_trace),
 	};
 
