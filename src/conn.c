@@ -8,10 +8,14 @@
  * SSL_read we keep reading until WANT_READ, because poll() cannot see the
  * records OpenSSL has already buffered. ERR_clear_error() before every
  * SSL call, so a stale error never explains a new failure.
+ *
+ * The output queue may hold credentials (AUTH lines): the bytes it gives
+ * up are wiped, when sent, when the queue moves and when the conn goes.
  */
 #include "mailflow/conn.h"
 #include "mailflow/loop.h"
 #include "mailflow/tls.h"
+#include "mailflow/xmalloc.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,6 +24,7 @@
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +65,22 @@ static const char *const error_names[] = {
 	[CONN_OTHER] = "error",
 };
 
+/* Fills *cause (malloc'd, the caller frees it) and returns -1. */
+static int set_cause(char **cause, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int set_cause(char **cause, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cause != NULL) {
+		va_start(ap, fmt);
+		*cause = xvasprintf(fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
 const char *conn_error_name(enum conn_error err)
 {
 	if ((size_t)err < sizeof error_names / sizeof error_names[0])
@@ -85,10 +106,8 @@ static enum conn_error error_from_errno(int e)
 struct conn *conn_new(struct loop *loop, const struct conn_callbacks *cb,
                       void *arg)
 {
-	struct conn *c = calloc(1, sizeof *c);
+	struct conn *c = xcalloc(1, sizeof *c);
 
-	if (c == NULL)
-		return NULL;
 	c->loop = loop;
 	c->cb = *cb;
 	c->arg = arg;
@@ -104,6 +123,7 @@ static void conn_destroy(struct conn *c)
 		SSL_free(c->ssl);
 	if (c->fd >= 0)
 		close(c->fd);
+	secret_wipe(c->out, c->out_cap);
 	free(c->out);
 	free(c);
 }
@@ -183,8 +203,38 @@ static int flush_out(struct conn *c)
 		}
 		memmove(c->out, c->out + n, c->out_len - (size_t)n);
 		c->out_len -= (size_t)n;
+		secret_wipe(c->out + c->out_len, (size_t)n);
 	}
 	return 0;
+}
+
+/* Grows the output queue to hold need bytes; the old copy is wiped. */
+static void grow_out(struct conn *c, size_t need)
+{
+	size_t cap = c->out_cap ? c->out_cap : 4096;
+	char *p;
+
+	while (cap < need)
+		cap *= 2;
+	p = xmalloc(cap);
+	if (c->out_len > 0)
+		memcpy(p, c->out, c->out_len);
+	secret_wipe(c->out, c->out_cap);
+	free(c->out);
+	c->out = p;
+	c->out_cap = cap;
+}
+
+/* After a call that may have run callbacks: destroys a conn they freed.
+ * Returns whether it is gone. */
+static bool release(struct conn *c)
+{
+	c->busy--;
+	if (c->doomed && c->busy == 0) {
+		conn_destroy(c);
+		return true;
+	}
+	return false;
 }
 
 int conn_write(struct conn *c, const void *buf, size_t len)
@@ -193,22 +243,19 @@ int conn_write(struct conn *c, const void *buf, size_t len)
 		return -1;
 	if (c->out_len + len > OUT_LIMIT)
 		return -1;
-	if (c->out_len + len > c->out_cap) {
-		size_t cap = c->out_cap ? c->out_cap : 4096;
-		char *p;
-
-		while (cap < c->out_len + len)
-			cap *= 2;
-		p = realloc(c->out, cap);
-		if (p == NULL)
-			return -1;
-		c->out = p;
-		c->out_cap = cap;
-	}
+	if (c->out_len + len > c->out_cap)
+		grow_out(c, c->out_len + len);
 	memcpy(c->out + c->out_len, buf, len);
 	c->out_len += len;
-	if (c->phase == PH_OPEN && c->ssl_want == 0 && flush_out(c) < 0)
-		return -1;
+	if (c->phase == PH_OPEN && c->ssl_want == 0) {
+		int rc;
+
+		/* A failed send reports on_error now, whose handler may free c. */
+		c->busy++;
+		rc = flush_out(c);
+		if (release(c) || rc < 0)
+			return -1;
+	}
 	update_interest(c);
 	return 0;
 }
@@ -311,15 +358,23 @@ static void step_handshake(struct conn *c)
 	}
 }
 
-int conn_start_tls(struct conn *c, struct tls_ctx *ctx, const char *host)
+int conn_start_tls(struct conn *c, struct tls_ctx *ctx, const char *host,
+                   char **cause)
 {
-	if (c->phase != PH_OPEN || c->ssl != NULL)
-		return -1;
+	if (ctx == NULL)
+		return set_cause(cause, "no TLS context (TLS is off for this run)");
+	if (c->phase != PH_OPEN)
+		return set_cause(cause, "the connection is not open");
+	if (c->ssl != NULL)
+		return set_cause(cause, "TLS is already on");
 	c->ssl = tls_ssl_new(ctx, c->fd, host);
 	if (c->ssl == NULL)
-		return -1;
+		return set_cause(cause, "OpenSSL could not create the TLS session");
 	c->phase = PH_HANDSHAKE;
+	/* The first step may end the handshake at once (on_tls may free c). */
+	c->busy++;
 	step_handshake(c);
+	release(c);
 	return 0;
 }
 
@@ -352,11 +407,14 @@ static void finish_connect(struct conn *c)
 
 			inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
 			snprintf(c->local, sizeof c->local, "%s:%u", host, ntohs(s4->sin_port));
-		} else {
+		} else if (ss.ss_family == AF_INET6) {
 			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 
 			inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
 			snprintf(c->local, sizeof c->local, "[%s]:%u", host, ntohs(s6->sin6_port));
+		} else {
+			/* An adopted socket (conn_connect_fd): no address to show. */
+			snprintf(c->local, sizeof c->local, "a local socket");
 		}
 	}
 	c->phase = PH_OPEN;
@@ -402,9 +460,7 @@ static void on_ready(struct loop_watch *w, int fd, unsigned events, void *arg)
 	default:
 		break;
 	}
-	c->busy--;
-	if (c->doomed && c->busy == 0)
-		conn_destroy(c);
+	release(c);
 }
 
 static void on_connect_timeout(struct loop_timer *t, void *arg)
@@ -415,9 +471,7 @@ static void on_connect_timeout(struct loop_timer *t, void *arg)
 	c->timer = NULL;
 	c->busy++;
 	fail(c, CONN_TIMEOUT, "no answer to the connection attempt");
-	c->busy--;
-	if (c->doomed && c->busy == 0)
-		conn_destroy(c);
+	release(c);
 }
 
 static void on_connect_failed_now(struct loop_timer *t, void *arg)
@@ -428,9 +482,7 @@ static void on_connect_failed_now(struct loop_timer *t, void *arg)
 	c->timer = NULL;
 	c->busy++;
 	fail(c, error_from_errno(c->connect_errno), strerror(c->connect_errno));
-	c->busy--;
-	if (c->doomed && c->busy == 0)
-		conn_destroy(c);
+	release(c);
 }
 
 static int fill_sockaddr(const char *addr, uint16_t port,
@@ -455,54 +507,82 @@ static int fill_sockaddr(const char *addr, uint16_t port,
 	return -1;
 }
 
-int conn_connect(struct conn *c, const char *addr, uint16_t port,
-                 const struct conn_options *opt, char *cause, size_t causesz)
+/* Watches the socket for the end of the connection attempt. */
+static int watch_connect(struct conn *c, char **cause)
 {
-	struct sockaddr_storage ss, bs;
-	socklen_t len, blen;
+	c->watch = loop_watch_add(c->loop, c->fd, LOOP_WRITE, on_ready, c);
+	if (c->watch == NULL)
+		return set_cause(cause, "out of memory (loop watcher)");
+	c->phase = PH_CONNECTING;
+	return 0;
+}
+
+static int bind_source(struct conn *c, const char *bind_addr, int family,
+                       const char *addr, char **cause)
+{
+	struct sockaddr_storage bs;
+	socklen_t blen;
+
+	if (fill_sockaddr(bind_addr, 0, &bs, &blen) < 0 || bs.ss_family != family)
+		return set_cause(cause, "source address %s does not fit %s", bind_addr,
+		                 addr);
+	if (bind(c->fd, (struct sockaddr *)&bs, blen) < 0)
+		return set_cause(cause, "cannot bind to %s: %s", bind_addr,
+		                 strerror(errno));
+	return 0;
+}
+
+int conn_connect(struct conn *c, const char *addr, uint16_t port,
+                 const struct conn_options *opt, char **cause)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
 	int one = 1;
 
-	if (fill_sockaddr(addr, port, &ss, &len) < 0) {
-		snprintf(cause, causesz, "not an IP address: %s", addr);
-		return -1;
-	}
+	if (fill_sockaddr(addr, port, &ss, &len) < 0)
+		return set_cause(cause, "not an IP address: %s", addr);
 	c->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->fd < 0) {
-		snprintf(cause, causesz, "socket: %s", strerror(errno));
-		return -1;
-	}
+	if (c->fd < 0)
+		return set_cause(cause, "socket: %s", strerror(errno));
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	if (opt != NULL && opt->bind_addr != NULL) {
-		if (fill_sockaddr(opt->bind_addr, 0, &bs, &blen) < 0 ||
-		    bs.ss_family != ss.ss_family) {
-			snprintf(cause, causesz, "source address %s does not fit %s",
-			         opt->bind_addr, addr);
-			return -1;
-		}
-		if (bind(c->fd, (struct sockaddr *)&bs, blen) < 0) {
-			snprintf(cause, causesz, "cannot bind to %s: %s", opt->bind_addr,
-			         strerror(errno));
-			return -1;
-		}
-	}
-	c->watch = loop_watch_add(c->loop, c->fd, LOOP_WRITE, on_ready, c);
-	if (c->watch == NULL) {
-		snprintf(cause, causesz, "out of memory");
+	if (opt != NULL && opt->bind_addr != NULL &&
+	    bind_source(c, opt->bind_addr, ss.ss_family, addr, cause) < 0)
 		return -1;
-	}
-	c->phase = PH_CONNECTING;
+	if (watch_connect(c, cause) < 0)
+		return -1;
 	if (connect(c->fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
 		/* Refused or unreachable at once (loopback does that): report it
 		 * from the loop like any other outcome, so callers have one path. */
 		c->connect_errno = errno;
 		loop_watch_set_interest(c->watch, 0);
 		c->timer = loop_timer_add(c->loop, 0, 0, on_connect_failed_now, c);
-		return c->timer == NULL ? -1 : 0;
+		if (c->timer == NULL)
+			return set_cause(cause, "out of memory (loop timer)");
+		return 0;
 	}
-	if (opt != NULL && opt->connect_timeout_ms > 0)
+	if (opt != NULL && opt->connect_timeout_ms > 0) {
 		c->timer = loop_timer_add(c->loop, (uint64_t)opt->connect_timeout_ms,
 		                          0, on_connect_timeout, c);
+		if (c->timer == NULL)
+			return set_cause(cause, "out of memory (loop timer)");
+	}
 	return 0;
+}
+
+int conn_connect_fd(struct conn *c, int fd, char **cause)
+{
+	int flags;
+
+	c->fd = fd;
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return set_cause(cause, "cannot make the socket non-blocking: %s",
+		                 strerror(errno));
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return set_cause(cause, "cannot set close-on-exec: %s", strerror(errno));
+	/* Connected already: the socket is writable at once, and the end of
+	 * the "connect" (SO_ERROR, on_connected) takes the usual path. */
+	return watch_connect(c, cause);
 }
 
 const char *conn_local_address(const struct conn *c)

@@ -1,46 +1,100 @@
 /*
  * smtp.c — the client session state machine (see include/mailflow/smtp.h).
  *
- * Modelled on curl's pingpong/smtp: one state enum with a names table and
- * one setter that is the only way to change state; a perform_* function
- * sends a command, the reply handler for the state decides what follows.
+ * In the manner of curl's lib/smtp.c: one state enum and one table indexed
+ * by state ({ name, reply handler }), one setter, state_set(), that is the
+ * only way to change state and logs every transition to the --debug trace,
+ * and per command a perform_<cmd>() that sends it and a state_<cmd>_resp()
+ * that handles its reply. The automatic routine and a session typed by
+ * hand (manual mode) run through the same pairs: AUTH PLAIN and LOGIN,
+ * STARTTLS with its handshake, DATA with its body exist once. The two
+ * differ only in what follows an exchange that is complete, and
+ * exchange_done() alone decides it: the routine goes on to its next step,
+ * a manual session goes back to the user (ST_MANUAL).
+ *
  * One command is in flight at a time (no pipelining), so every step has
  * its own exact timing and its own timeout, and any byte that arrives when
  * no reply is due is evidence of a broken or hostile server.
+ *
+ * Credentials (the AUTH lines, their base64, the copies a manual AUTH
+ * keeps) are wiped with secret_wipe()/secret_free() on every path, and
+ * only placeholders reach the transcript; the trace logs state names only.
  */
 #include "mailflow/smtp.h"
 #include "mailflow/conn.h"
+#include "mailflow/debug.h"
+#include "mailflow/defaults.h"
 #include "mailflow/loop.h"
 #include "mailflow/reply.h"
 #include "mailflow/tls.h"
 #include "mailflow/xmalloc.h"
 
 #include <ctype.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <stdarg.h>
-#include <stdint.h>
-#include <strings.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
+struct smtp_session;
+typedef void state_resp_fn(struct smtp_session *s, const struct reply *r);
+
+/*
+ * Every state, with the handler of the reply that ends it (NULL: no reply
+ * is due then, so bytes from the server are out of turn). The state names
+ * are what smtp_session_state() and the --debug trace show.
+ */
 #define SMTP_STATES(X) \
-	X(CONNECTING) X(TLS_CONNECT) X(BANNER) X(EHLO) X(HELO) X(STARTTLS) \
-	X(TLS_HANDSHAKE) X(EHLO_TLS) X(AUTH_PLAIN) X(AUTH_LOGIN) X(AUTH_USER) \
-	X(AUTH_PASS) X(MAIL) X(RCPT) X(DATA) X(DATA_BODY) X(RELAY_MAIL) \
-	X(RELAY) X(RSET) X(QUIT) X(MANUAL) X(MANUAL_STARTTLS) X(MANUAL_DATA) X(DONE)
+	X(CONNECTING,    NULL)                  /* TCP connect */ \
+	X(TLS_CONNECT,   NULL)                  /* implicit TLS handshake (465) */ \
+	X(BANNER,        state_banner_resp) \
+	X(EHLO,          state_ehlo_resp) \
+	X(HELO,          state_helo_resp)       /* EHLO refused with 5xx */ \
+	X(STARTTLS,      state_starttls_resp) \
+	X(TLS_HANDSHAKE, NULL)                  /* after the 220 to STARTTLS */ \
+	X(EHLO_TLS,      state_ehlo_tls_resp) \
+	X(AUTH_PLAIN,    state_auth_resp) \
+	X(AUTH_LOGIN,    state_auth_login_resp) /* waiting for 334 Username: */ \
+	X(AUTH_USER,     state_auth_user_resp)  /* waiting for 334 Password: */ \
+	X(AUTH_PASS,     state_auth_resp) \
+	X(MAIL,          state_mail_resp) \
+	X(RCPT,          state_rcpt_resp) \
+	X(DATA,          state_data_resp)       /* waiting for 354 */ \
+	X(DATA_BODY,     state_data_body_resp)  /* the message's final reply */ \
+	X(RELAY_MAIL,    state_relay_mail_resp) /* a new transaction after DATA */ \
+	X(RELAY,         state_relay_resp) \
+	X(RSET,          state_rset_resp) \
+	X(QUIT,          state_quit_resp) \
+	X(MANUAL,        state_manual_resp)     /* the user's turn */ \
+	X(DONE,          NULL)
 
 enum smtp_state {
-#define SMTP_STATE_ENUM(name) ST_##name,
+#define SMTP_STATE_ENUM(name, resp) ST_##name,
 	SMTP_STATES(SMTP_STATE_ENUM)
 #undef SMTP_STATE_ENUM
 };
 
-static const char *const state_names[] = {
-#define SMTP_STATE_NAME(name) #name,
-	SMTP_STATES(SMTP_STATE_NAME)
-#undef SMTP_STATE_NAME
+static state_resp_fn state_banner_resp, state_ehlo_resp, state_helo_resp,
+	state_starttls_resp, state_ehlo_tls_resp, state_auth_resp,
+	state_auth_login_resp, state_auth_user_resp, state_mail_resp,
+	state_rcpt_resp, state_data_resp, state_data_body_resp,
+	state_relay_mail_resp, state_relay_resp, state_rset_resp,
+	state_quit_resp, state_manual_resp;
+
+static const struct state_entry {
+	const char *name;
+	state_resp_fn *resp;
+} state_table[] = {
+#define SMTP_STATE_ENTRY(name, resp) [ST_##name] = { #name, resp },
+	SMTP_STATES(SMTP_STATE_ENTRY)
+#undef SMTP_STATE_ENTRY
 };
 
 struct smtp_session {
@@ -55,19 +109,24 @@ struct smtp_session {
 	enum smtp_state state;
 	enum model_step_id step;        /* the step the pending reply ends */
 	bool rcpt_ok;
-	bool data_done;
+	bool data_done;                 /* the message's final reply came */
+	bool in_transaction;            /* a MAIL FROM was accepted, not reset */
 	bool finished;
-	bool manual;            /* handed over: the user types */
-	char *pending_message;  /* manual DATA: sent on the 354 */
+	bool manual;                    /* handed over: the user types */
+	/* The credentials of the AUTH under way: the options' in the routine,
+	 * manual_user/manual_pass (our copies, wiped) by hand. */
+	const char *auth_user, *auth_pass;
 	char *manual_user, *manual_pass;
+	char *message;                  /* DATA: what goes out on the 354 */
 };
 
-static void perform_quit(struct smtp_session *s);
-static void after_tls(struct smtp_session *s);
-
-/* The only way to change state. */
+/* The only way to change state; every transition goes to the trace. */
 static void state_set(struct smtp_session *s, enum smtp_state next)
 {
+	if (s->state != next)
+		debug_log("smtp %s [%s]:%u %s -> %s", s->m->host, s->m->addr,
+		          (unsigned)s->m->port, state_table[s->state].name,
+		          state_table[next].name);
 	s->state = next;
 }
 
@@ -88,6 +147,9 @@ static struct model_line *record(struct smtp_session *s, char dir,
 		s->cb.on_line(s, l, s->arg);
 	return l;
 }
+
+static void note(struct smtp_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static void note(struct smtp_session *s, const char *fmt, ...)
 {
@@ -114,6 +176,26 @@ static void step_begin(struct smtp_session *s, enum model_step_id id)
 	st->line_from = s->m->nlines;
 }
 
+static void step_copy_reply(struct model_step *st, const struct reply *r)
+{
+	size_t len = 0;
+	const char *t = r->nlines ? reply_line_text(r, 0, &len) : "";
+
+	st->code = r->code;
+	memcpy(st->enhanced, r->enhanced, sizeof st->enhanced);
+	if (len >= sizeof st->text)
+		len = sizeof st->text - 1;
+	memcpy(st->text, t, len);
+	st->text[len] = '\0';
+}
+
+/* Ends a step (or records one that never began); reason is what the
+ * checklist decides on, fmt (may be NULL) the detail for people. */
+static void step_end(struct smtp_session *s, enum model_step_id id,
+                     enum model_step_state state, const struct reply *r,
+                     enum model_reason reason, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
 static void step_end(struct smtp_session *s, enum model_step_id id,
                      enum model_step_state state, const struct reply *r,
                      enum model_reason reason, const char *fmt, ...)
@@ -131,19 +213,8 @@ static void step_end(struct smtp_session *s, enum model_step_id id,
 	st->reason = reason;
 	st->fail = model_reason_fail(reason);
 	st->ms = since_start(s) - st->at_ms;
-	if (r != NULL) {
-		size_t len;
-		const char *t = r->nlines ? reply_line_text(r, 0, &len) : "";
-
-		st->code = r->code;
-		memcpy(st->enhanced, r->enhanced, sizeof st->enhanced);
-		if (r->nlines == 0)
-			len = 0;
-		if (len >= sizeof st->text)
-			len = sizeof st->text - 1;
-		memcpy(st->text, t, len);
-		st->text[len] = '\0';
-	}
+	if (r != NULL)
+		step_copy_reply(st, r);
 	if (fmt != NULL) {
 		va_start(ap, fmt);
 		vsnprintf(st->detail, sizeof st->detail, fmt, ap);
@@ -165,7 +236,16 @@ static void skip_steps(struct smtp_session *s, enum model_step_id from,
 			         "%s", why);
 }
 
-/* ---- ending ---------------------------------------------------------- */
+/* ---- ending -------------------------------------------------------------- */
+
+/* The credentials are needed for one AUTH exchange only. */
+static void forget_credentials(struct smtp_session *s)
+{
+	secret_free(s->manual_user);
+	secret_free(s->manual_pass);
+	s->manual_user = s->manual_pass = NULL;
+	s->auth_user = s->auth_pass = NULL;
+}
 
 static void finish(struct smtp_session *s, const char *why)
 {
@@ -178,6 +258,9 @@ static void finish(struct smtp_session *s, const char *why)
 		conn_free(s->conn);
 		s->conn = NULL;
 	}
+	forget_credentials(s);
+	free(s->message);
+	s->message = NULL;
 	if (why != NULL && s->m->error[0] == '\0')
 		snprintf(s->m->error, sizeof s->m->error, "%s", why);
 	state_set(s, ST_DONE);
@@ -192,26 +275,32 @@ static void on_timeout(struct loop_timer *t, void *arg);
 
 static void arm_timer(struct smtp_session *s, int ms)
 {
-	/* By hand, the user decides how long to wait. */
-	if (s->manual)
+	/* By hand, the user decides how long to wait; an ended session
+	 * waits for nothing. */
+	if (s->manual || s->finished)
 		return;
 	loop_timer_remove(s->timer);
-	s->timer = loop_timer_add(s->loop, (uint64_t)(ms > 0 ? ms : 30000), 0,
+	s->timer = loop_timer_add(s->loop,
+	                          (uint64_t)(ms > 0 ? ms : DEFAULT_TIMEOUT_MS), 0,
 	                          on_timeout, s);
 }
 
+/* ---- sending ------------------------------------------------------------- */
+
 /* Records a command line (masked_as in its place, for credentials) and
- * queues it with its CRLF. 0, or -1 out of memory, -2 connection gone. */
+ * queues it with its CRLF. 0, or -1: the connection is gone. */
 static int write_command(struct smtp_session *s, const char *line,
                          const char *masked_as, const char *why_masked)
 {
 	size_t n = strlen(line);
-	struct model_line *l;
 	char *buf;
 	int rc;
 
+	if (s->conn == NULL)
+		return -1;
 	if (masked_as != NULL) {
-		l = record(s, 'C', masked_as, strlen(masked_as));
+		struct model_line *l = record(s, 'C', masked_as, strlen(masked_as));
+
 		if (l != NULL) {
 			l->masked = 1;
 			snprintf(l->note, sizeof l->note, "%s", why_masked);
@@ -219,38 +308,32 @@ static int write_command(struct smtp_session *s, const char *line,
 	} else {
 		record(s, 'C', line, n);
 	}
-	buf = malloc(n + 3);
-	if (buf == NULL)
-		return -1;
+	buf = xmalloc(n + 2);
 	memcpy(buf, line, n);
-	memcpy(buf + n, "\r\n", 3);
-	rc = conn_write(s->conn, buf, n + 2) < 0 ? -2 : 0;
-	memset(buf, 0, n);      /* it may hold credentials */
+	memcpy(buf + n, "\r\n", 2);
+	rc = conn_write(s->conn, buf, n + 2);
+	secret_wipe(buf, n + 2);        /* it may hold credentials */
 	free(buf);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
-/* Sends one command line of the routine; masked_as replaces it in the
- * transcript. */
+/* Sends one command: its step begins (unless it is running already), the
+ * state becomes next, the reply's timer starts. If the connection is gone
+ * the step fails and the session ends. */
 static void send_line(struct smtp_session *s, enum smtp_state next,
                       enum model_step_id step, const char *line,
                       const char *masked_as, const char *why_masked)
 {
-	int rc;
-
 	step_begin(s, step);
 	s->step = step;
 	state_set(s, next);
-	rc = write_command(s, line, masked_as, why_masked);
-	if (rc == -1) {
-		step_end(s, step, STEP_FAILED, NULL, REASON_RESOURCE, "out of memory");
-		finish(s, "out of memory");
-		return;
-	}
-	if (rc == -2) {
-		step_end(s, step, STEP_FAILED, NULL, REASON_CLOSED,
-		         "the connection is gone; the command could not be sent");
-		finish(s, "connection lost while sending");
+	if (write_command(s, line, masked_as, why_masked) < 0) {
+		/* A send that failed at once may have ended the session already. */
+		if (!s->finished) {
+			step_end(s, step, STEP_FAILED, NULL, REASON_CLOSED,
+			         "the connection is gone; the command could not be sent");
+			finish(s, "connection lost while sending");
+		}
 		return;
 	}
 	arm_timer(s, s->opt.timeout_ms);
@@ -263,25 +346,188 @@ static void send_cmd(struct smtp_session *s, enum smtp_state next,
 static void send_cmd(struct smtp_session *s, enum smtp_state next,
                      enum model_step_id step, const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
+	char *line;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	line = xvasprintf(fmt, ap);
 	va_end(ap);
 	send_line(s, next, step, line, NULL, NULL);
+	free(line);
 }
 
-/* ---- the routine --------------------------------------------------------- */
+/* ---- the commands: perform_<cmd>() sends ---------------------------------- */
+
+static char *message_with_headers(const char *message, const char *helo);
+
+static void perform_ehlo(struct smtp_session *s)
+{
+	send_cmd(s, ST_EHLO, STEP_EHLO, "EHLO %s", s->opt.helo);
+}
+
+static void perform_helo(struct smtp_session *s)
+{
+	send_cmd(s, ST_HELO, STEP_EHLO, "HELO %s", s->opt.helo);
+}
+
+static void perform_starttls(struct smtp_session *s)
+{
+	send_cmd(s, ST_STARTTLS, STEP_STARTTLS, "STARTTLS");
+}
+
+/* The TLS handshake, in state next (ST_TLS_CONNECT for TLS on connect,
+ * ST_TLS_HANDSHAKE after the 220 to STARTTLS); on_tls() follows. */
+static void perform_tls_handshake(struct smtp_session *s, enum smtp_state next)
+{
+	char *cause = NULL;
+
+	state_set(s, next);
+	if (conn_start_tls(s->conn, s->opt.tls_ctx, s->m->host, &cause) < 0) {
+		note(s, "could not set up TLS: %s", cause);
+		free(cause);
+		step_end(s, STEP_STARTTLS, STEP_FAILED, NULL, REASON_TLS,
+		         "could not set up TLS");
+		finish(s, "TLS setup failed");
+		return;
+	}
+	arm_timer(s, s->opt.timeout_ms);
+}
+
+/* The EHLO after STARTTLS: the server forgot the first one. It ends the
+ * STARTTLS step, which holds the whole upgrade. */
+static void perform_ehlo_tls(struct smtp_session *s)
+{
+	send_cmd(s, ST_EHLO_TLS, STEP_STARTTLS, "EHLO %s", s->opt.helo);
+}
+
+/* "AUTH PLAIN " and the base64 of "\0user\0pass" (RFC 4616); wipe it with
+ * secret_free(). Built with memcpy so no formatted copy is left behind. */
+static char *auth_plain_line(const char *user, const char *pass)
+{
+	static const char verb[] = "AUTH PLAIN ";
+	size_t ul = strlen(user), pl = strlen(pass), rawlen = ul + pl + 2, bl;
+	unsigned char *raw = xmalloc(rawlen);
+	char *b64, *line;
+
+	raw[0] = '\0';
+	memcpy(raw + 1, user, ul);
+	raw[ul + 1] = '\0';
+	memcpy(raw + ul + 2, pass, pl);
+	b64 = smtp_base64(raw, rawlen);
+	secret_wipe(raw, rawlen);
+	free(raw);
+	bl = strlen(b64);
+	line = xmalloc(sizeof verb + bl);
+	memcpy(line, verb, sizeof verb - 1);
+	memcpy(line + sizeof verb - 1, b64, bl + 1);
+	secret_free(b64);
+	return line;
+}
+
+/* With s->auth_user / s->auth_pass set. */
+static void perform_auth_plain(struct smtp_session *s)
+{
+	char *line = auth_plain_line(s->auth_user, s->auth_pass);
+
+	send_line(s, ST_AUTH_PLAIN, STEP_AUTH, line, "AUTH PLAIN ********",
+	          "credentials hidden");
+	secret_free(line);
+}
+
+static void perform_auth_login(struct smtp_session *s)
+{
+	send_cmd(s, ST_AUTH_LOGIN, STEP_AUTH, "AUTH LOGIN");
+}
+
+/* AUTH LOGIN's answer to a 334: the user name or the password, base64. */
+static void perform_auth_secret(struct smtp_session *s, const char *secret,
+                                enum smtp_state next, const char *why_masked)
+{
+	char *b64 = smtp_base64((const unsigned char *)secret, strlen(secret));
+
+	send_line(s, next, STEP_AUTH, b64, "********", why_masked);
+	secret_free(b64);
+}
+
+static void perform_mail(struct smtp_session *s, enum smtp_state next,
+                         enum model_step_id step)
+{
+	send_cmd(s, next, step, "MAIL FROM:<%s>", s->opt.mail_from);
+}
+
+static void perform_rcpt(struct smtp_session *s)
+{
+	const char *notify = (s->m->ehlo.exts & EHLO_DSN) ? " NOTIFY=SUCCESS,FAILURE"
+	                                                  : "";
+
+	s->m->notify_sent = notify[0] != '\0';
+	send_cmd(s, ST_RCPT, STEP_RCPT, "RCPT TO:<%s>%s", s->opt.rcpt_to, notify);
+}
+
+static void perform_relay_rcpt(struct smtp_session *s)
+{
+	send_cmd(s, ST_RELAY, STEP_RELAY, "RCPT TO:<%s>", s->opt.relay_to);
+}
+
+/* DATA, with s->message the message that goes out on the 354. */
+static void perform_data(struct smtp_session *s)
+{
+	send_cmd(s, ST_DATA, STEP_DATA, "DATA");
+}
+
+/* The transcript gets the message line by line, as sent. */
+static void record_body(struct smtp_session *s, const char *body, size_t len)
+{
+	size_t i, start = 0;
+
+	for (i = 0; i + 1 < len; i++) {
+		if (body[i] == '\r' && body[i + 1] == '\n') {
+			record(s, 'C', body + start, i - start);
+			start = i + 2;
+		}
+	}
+}
+
+/* After the 354: the message, dot-stuffed, and the final dot. */
+static void perform_data_body(struct smtp_session *s)
+{
+	const char *msg = s->message != NULL ? s->message : "";
+	size_t len;
+	char *body = smtp_dot_stuff(msg, strlen(msg), &len);
+	int rc;
+
+	free(s->message);
+	s->message = NULL;
+	record_body(s, body, len);
+	state_set(s, ST_DATA_BODY);
+	rc = conn_write(s->conn, body, len);
+	free(body);
+	if (rc < 0) {
+		if (!s->finished) {
+			step_end(s, STEP_DATA, STEP_FAILED, NULL, REASON_CLOSED,
+			         "the connection is gone; the message could not be sent");
+			finish(s, "connection lost while sending the message");
+		}
+		return;
+	}
+	arm_timer(s, s->opt.timeout_ms);
+}
+
+/* RSET: a transaction is open (MAIL FROM accepted) and must not be left
+ * behind, even though QUIT would drop it too. */
+static void perform_rset(struct smtp_session *s)
+{
+	send_cmd(s, ST_RSET, STEP_RSET, "RSET");
+}
+
+static void perform_quit(struct smtp_session *s)
+{
+	send_cmd(s, ST_QUIT, STEP_QUIT, "QUIT");
+}
+
+/* ---- the routine: what follows each step ---------------------------------- */
 
 static void enter_manual(struct smtp_session *s, const char *point);
-
-static bool quit_after(const struct smtp_session *s, enum smtp_quit_after q)
-{
-	return s->opt.quit_after == q;
-}
-
-static void quit_early(struct smtp_session *s, const char *point);
 
 /* The routine stops here: handed over to the user, or --quit-after (which
  * ends politely with QUIT). */
@@ -293,48 +539,81 @@ static bool stop_here(struct smtp_session *s, enum smtp_quit_after q)
 		enter_manual(s, smtp_quit_after_name(q));
 		return true;
 	}
-	if (quit_after(s, q)) {
-		quit_early(s, smtp_quit_after_name(q));
+	if (s->opt.quit_after == q) {
+		note(s, "--quit-after %s: ending the session here",
+		     smtp_quit_after_name(q));
+		perform_quit(s);
 		return true;
 	}
 	return false;
 }
 
-static void perform_quit(struct smtp_session *s)
+/*
+ * The one place where the routine and a session typed by hand differ: a
+ * command's exchange is complete. The routine goes on with next; a manual
+ * session goes back to the user (by_hand: what to tell them, or NULL),
+ * with the exchange's step ended if its last reply did not end it.
+ */
+static void exchange_done(struct smtp_session *s,
+                          void (*next)(struct smtp_session *s),
+                          const char *by_hand)
 {
-	send_cmd(s, ST_QUIT, STEP_QUIT, "QUIT");
+	if (!s->manual) {
+		next(s);
+		return;
+	}
+	if (s->m->steps[s->step].state == STEP_RUNNING)
+		step_end(s, s->step, STEP_OK, NULL, REASON_NONE, NULL);
+	state_set(s, ST_MANUAL);
+	if (by_hand != NULL)
+		note(s, "%s", by_hand);
 }
 
-static void quit_early(struct smtp_session *s, const char *point)
+/* The end of the routine: RSET closes an open transaction first; with
+ * none open (the message's final reply ended it) QUIT goes at once. */
+static void end_transaction(struct smtp_session *s)
 {
-	note(s, "--quit-after %s: ending the session here", point);
+	if (s->in_transaction) {
+		perform_rset(s);
+		return;
+	}
+	skip_steps(s, STEP_RSET, STEP_RSET, REASON_EARLIER_STEP,
+	           "not needed: no transaction is open");
 	perform_quit(s);
 }
 
-static void perform_mail(struct smtp_session *s, enum smtp_state next,
-                         enum model_step_id step)
-{
-	send_cmd(s, next, step, "MAIL FROM:<%s>", s->opt.mail_from);
-}
-
-static void perform_rset_or_quit(struct smtp_session *s)
-{
-	send_cmd(s, ST_RSET, STEP_RSET, "RSET");
-}
-
 /* After the target RCPT (and DATA when sending): the relay test, if any. */
-static void perform_relay_or_rset(struct smtp_session *s)
+static void after_data(struct smtp_session *s)
 {
 	if (s->opt.relay_to == NULL) {
-		skip_steps(s, STEP_RELAY, STEP_RELAY, REASON_BY_OPTION, "relay test off (--no-relay-test)");
-		perform_rset_or_quit(s);
+		skip_steps(s, STEP_RELAY, STEP_RELAY, REASON_BY_OPTION,
+		           "relay test off (--no-relay-test)");
+		end_transaction(s);
 	} else if (s->data_done) {
 		/* The message went out in its own transaction; the relay test
 		 * gets a new one, so a relaying server never relays it. */
 		perform_mail(s, ST_RELAY_MAIL, STEP_RELAY);
 	} else {
-		send_cmd(s, ST_RELAY, STEP_RELAY, "RCPT TO:<%s>", s->opt.relay_to);
+		perform_relay_rcpt(s);
 	}
+}
+
+static void after_rcpt(struct smtp_session *s)
+{
+	if (stop_here(s, SMTP_QUIT_RCPT))
+		return;
+	if (s->opt.send && s->rcpt_ok) {
+		free(s->message);
+		s->message = smtp_test_message(s->opt.mail_from, s->opt.rcpt_to,
+		                               s->opt.helo);
+		perform_data(s);
+		return;
+	}
+	skip_steps(s, STEP_DATA, STEP_DATA,
+	           s->opt.send ? REASON_EARLIER_STEP : REASON_BY_OPTION, s->opt.send
+	           ? "not sent: the recipient was not accepted"
+	           : "no message sent (--send sends one)");
+	after_data(s);
 }
 
 static void after_auth(struct smtp_session *s)
@@ -344,71 +623,39 @@ static void after_auth(struct smtp_session *s)
 	perform_mail(s, ST_MAIL, STEP_MAIL);
 }
 
-static void perform_auth(struct smtp_session *s)
+/* AUTH when asked and sensible; the mechanism the server offers. */
+static void after_tls(struct smtp_session *s)
 {
 	const struct ehlo *e = &s->m->ehlo;
-	const char *user = s->opt.auth_user, *pass = s->opt.auth_pass ? s->opt.auth_pass : "";
 
-	if (user == NULL) {
-		skip_steps(s, STEP_AUTH, STEP_AUTH, REASON_BY_OPTION, "no AUTH asked (--auth-user)");
-		after_auth(s);
+	if (stop_here(s, SMTP_QUIT_TLS))
 		return;
-	}
-	if (!s->m->tls_active && !s->opt.allow_plaintext_auth) {
+	if (s->opt.auth_user == NULL) {
+		skip_steps(s, STEP_AUTH, STEP_AUTH, REASON_BY_OPTION,
+		           "no AUTH asked (--auth-user)");
+	} else if (!s->m->tls_active && !s->opt.allow_plaintext_auth) {
 		step_end(s, STEP_AUTH, STEP_SKIPPED, NULL, REASON_POLICY,
 		         "refused to send credentials without TLS "
 		         "(--allow-plaintext-auth to do it anyway)");
-		after_auth(s);
-		return;
-	}
-	if (!(e->exts & EHLO_AUTH)) {
+	} else if (!(e->exts & EHLO_AUTH)) {
 		step_end(s, STEP_AUTH, STEP_SKIPPED, NULL, REASON_NOT_OFFERED,
 		         "the server does not offer AUTH here");
-		after_auth(s);
+	} else if (e->auth & (AUTH_PLAIN | AUTH_LOGIN)) {
+		s->auth_user = s->opt.auth_user;
+		s->auth_pass = s->opt.auth_pass != NULL ? s->opt.auth_pass : "";
+		if (e->auth & AUTH_PLAIN)
+			perform_auth_plain(s);
+		else
+			perform_auth_login(s);
 		return;
+	} else {
+		step_end(s, STEP_AUTH, STEP_SKIPPED, NULL, REASON_NOT_OFFERED,
+		         "the server offers no mechanism mailflow speaks (PLAIN, LOGIN)");
 	}
-	if (e->auth & AUTH_PLAIN) {
-		size_t ul = strlen(user), pl = strlen(pass);
-		unsigned char *raw = malloc(ul + pl + 2);
-		char *b64, *line, masked[160];
-
-		if (raw == NULL)
-			return finish(s, "out of memory");
-		raw[0] = '\0';
-		memcpy(raw + 1, user, ul);
-		raw[ul + 1] = '\0';
-		memcpy(raw + ul + 2, pass, pl);
-		b64 = smtp_base64(raw, ul + pl + 2);
-		free(raw);
-		line = b64 ? malloc(strlen(b64) + 16) : NULL;
-		if (line == NULL) {
-			free(b64);
-			return finish(s, "out of memory");
-		}
-		sprintf(line, "AUTH PLAIN %s", b64);
-		snprintf(masked, sizeof masked, "AUTH PLAIN ********");
-		send_line(s, ST_AUTH_PLAIN, STEP_AUTH, line, masked,
-		          "credentials hidden");
-		free(line);
-		free(b64);
-		return;
-	}
-	if (e->auth & AUTH_LOGIN) {
-		send_cmd(s, ST_AUTH_LOGIN, STEP_AUTH, "AUTH LOGIN");
-		return;
-	}
-	step_end(s, STEP_AUTH, STEP_SKIPPED, NULL, REASON_NOT_OFFERED,
-	         "the server offers no mechanism mailflow speaks (PLAIN, LOGIN)");
 	after_auth(s);
 }
 
-static void after_tls(struct smtp_session *s)
-{
-	if (stop_here(s, SMTP_QUIT_TLS))
-		return;
-	perform_auth(s);
-}
-
+/* STARTTLS when offered (or required), or why not. */
 static void after_ehlo(struct smtp_session *s)
 {
 	if (stop_here(s, SMTP_QUIT_EHLO))
@@ -422,7 +669,7 @@ static void after_ehlo(struct smtp_session *s)
 		         "not tried (--tls off)");
 		after_tls(s);
 	} else if (s->m->starttls_offered && s->opt.tls_ctx != NULL) {
-		send_cmd(s, ST_STARTTLS, STEP_STARTTLS, "STARTTLS");
+		perform_starttls(s);
 	} else if (s->opt.tls == SMTP_TLS_REQUIRE) {
 		step_end(s, STEP_STARTTLS, STEP_FAILED, NULL, REASON_POLICY,
 		         "the server does not offer STARTTLS, and TLS is required "
@@ -440,55 +687,20 @@ static void after_banner(struct smtp_session *s)
 {
 	if (stop_here(s, SMTP_QUIT_BANNER))
 		return;
-	send_cmd(s, ST_EHLO, STEP_EHLO, "EHLO %s", s->opt.helo);
+	perform_ehlo(s);
 }
 
-static void after_rcpt(struct smtp_session *s)
+/* STARTTLS refused: with --tls require the session ends, else it goes on
+ * in plaintext. */
+static void after_starttls_refused(struct smtp_session *s)
 {
-	if (stop_here(s, SMTP_QUIT_RCPT))
-		return;
-	if (s->opt.send && s->rcpt_ok) {
-		send_cmd(s, ST_DATA, STEP_DATA, "DATA");
-		return;
-	}
-	skip_steps(s, STEP_DATA, STEP_DATA,
-	           s->opt.send ? REASON_EARLIER_STEP : REASON_BY_OPTION, s->opt.send
-	           ? "not sent: the recipient was not accepted"
-	           : "no message sent (--send sends one)");
-	perform_relay_or_rset(s);
+	if (s->opt.tls == SMTP_TLS_REQUIRE)
+		perform_quit(s);
+	else
+		after_tls(s);
 }
 
-static void perform_data_body(struct smtp_session *s)
-{
-	char *msg = smtp_test_message(s->opt.mail_from, s->opt.rcpt_to, s->opt.helo);
-	char *body;
-	size_t len, i, start = 0;
-
-	if (msg == NULL)
-		return finish(s, "out of memory");
-	body = smtp_dot_stuff(msg, strlen(msg), &len);
-	free(msg);
-	if (body == NULL)
-		return finish(s, "out of memory");
-	/* The transcript gets the message line by line, as sent. */
-	for (i = 0; i + 1 < len; i++) {
-		if (body[i] == '\r' && body[i + 1] == '\n') {
-			record(s, 'C', body + start, i - start);
-			start = i + 2;
-		}
-	}
-	state_set(s, ST_DATA_BODY);
-	if (conn_write(s->conn, body, len) < 0) {
-		free(body);
-		step_end(s, STEP_DATA, STEP_FAILED, NULL, REASON_CLOSED,
-		         "the connection is gone; the message could not be sent");
-		return finish(s, "connection lost while sending the message");
-	}
-	free(body);
-	arm_timer(s, s->opt.timeout_ms);
-}
-
-/* ---- replies ------------------------------------------------------------- */
+/* ---- the replies: state_<cmd>_resp() handles ------------------------------ */
 
 static enum model_step_state verdict_of(const struct reply *r)
 {
@@ -501,178 +713,237 @@ static enum model_step_state verdict_of(const struct reply *r)
 	return STEP_FAILED;
 }
 
+/* Ends the pending step with the reply's verdict: 2xx/3xx ok, 4xx/5xx
+ * refused, anything else a protocol failure. */
 static void end_by_reply(struct smtp_session *s, const struct reply *r)
 {
 	enum model_step_state v = verdict_of(r);
 
-	step_end(s, s->step, v, r, v == STEP_FAILED ? REASON_PROTOCOL
-	         : v == STEP_REJECTED ? REASON_REFUSED : REASON_NONE,
-	         v == STEP_FAILED ? "the reply has no valid reply code" : NULL);
+	if (v == STEP_FAILED)
+		step_end(s, s->step, v, r, REASON_PROTOCOL,
+		         "the reply has no valid reply code");
+	else
+		step_end(s, s->step, v, r,
+		         v == STEP_REJECTED ? REASON_REFUSED : REASON_NONE, NULL);
 }
 
-static void manual_reply(struct smtp_session *s, const struct reply *r);
+static void state_banner_resp(struct smtp_session *s, const struct reply *r)
+{
+	s->m->banner_ms = loop_clock_ms() - s->m->started_ms -
+	                  s->m->steps[STEP_BANNER].at_ms;
+	end_by_reply(s, r);
+	if (r->code == 220)
+		after_banner(s);
+	else if (r->code == 421)
+		/* The server is going away: it closes, no QUIT wanted. */
+		finish(s, "the server refused the session at connect (421)");
+	else
+		perform_quit(s);
+}
 
+static void state_ehlo_resp(struct smtp_session *s, const struct reply *r)
+{
+	int cls = reply_class(r);
+
+	if (cls == 2) {
+		reply_parse_ehlo(r, &s->m->ehlo);
+		s->m->ehlo_done = 1;
+		end_by_reply(s, r);
+		after_ehlo(s);
+	} else if (cls == 5) {
+		/* An old server: HELO still works, without extensions. The
+		 * EHLO step goes on and ends with HELO's reply. */
+		note(s, "EHLO refused (%d): trying HELO, without extensions", r->code);
+		s->m->used_helo = 1;
+		perform_helo(s);
+	} else {
+		end_by_reply(s, r);
+		perform_quit(s);
+	}
+}
+
+static void state_helo_resp(struct smtp_session *s, const struct reply *r)
+{
+	end_by_reply(s, r);
+	if (reply_class(r) != 2) {
+		perform_quit(s);
+		return;
+	}
+	memset(&s->m->ehlo, 0, sizeof s->m->ehlo);
+	s->m->ehlo_done = 1;
+	after_ehlo(s);
+}
+
+static void state_starttls_resp(struct smtp_session *s, const struct reply *r)
+{
+	if (r->code == 220) {
+		/* Whatever the parser holds came in plaintext: forget it. */
+		reply_parser_reset(s->parser);
+		perform_tls_handshake(s, ST_TLS_HANDSHAKE);
+		return;
+	}
+	end_by_reply(s, r);
+	exchange_done(s, after_starttls_refused, NULL);
+}
+
+/* The banner is the first reply due (after the connect, or after TLS on
+ * connect); it has its own timeout. */
+static void wait_banner(struct smtp_session *s)
+{
+	step_begin(s, STEP_BANNER);
+	s->step = STEP_BANNER;
+	state_set(s, ST_BANNER);
+	arm_timer(s, s->opt.banner_timeout_ms ? s->opt.banner_timeout_ms
+	                                      : s->opt.timeout_ms);
+}
+
+/* Called by on_tls() when the handshake is done: the first EHLO is void. */
+static void tls_established(struct smtp_session *s)
+{
+	if (s->state == ST_TLS_CONNECT) {
+		step_end(s, STEP_STARTTLS, STEP_OK, NULL, REASON_NONE,
+		         "implicit TLS established");
+		wait_banner(s);
+		return;
+	}
+	exchange_done(s, perform_ehlo_tls,
+	              "TLS is up: send EHLO again, the server forgot the first one");
+}
+
+static void state_ehlo_tls_resp(struct smtp_session *s, const struct reply *r)
+{
+	end_by_reply(s, r);
+	if (reply_class(r) != 2) {
+		perform_quit(s);
+		return;
+	}
+	reply_parse_ehlo(r, &s->m->ehlo);
+	after_tls(s);
+}
+
+/* The last reply of AUTH (PLAIN's only one; LOGIN's after the password,
+ * or any reply that is not a 334 challenge). */
+static void state_auth_resp(struct smtp_session *s, const struct reply *r)
+{
+	end_by_reply(s, r);
+	s->m->authenticated = r->code == 235;
+	forget_credentials(s);
+	exchange_done(s, after_auth, NULL);
+}
+
+static void state_auth_login_resp(struct smtp_session *s, const struct reply *r)
+{
+	if (r->code != 334) {
+		state_auth_resp(s, r);
+		return;
+	}
+	perform_auth_secret(s, s->auth_user, ST_AUTH_USER, "user name hidden");
+}
+
+static void state_auth_user_resp(struct smtp_session *s, const struct reply *r)
+{
+	if (r->code != 334) {
+		state_auth_resp(s, r);
+		return;
+	}
+	perform_auth_secret(s, s->auth_pass, ST_AUTH_PASS, "password hidden");
+}
+
+static void state_mail_resp(struct smtp_session *s, const struct reply *r)
+{
+	bool ok = reply_class(r) == 2;
+
+	end_by_reply(s, r);
+	s->in_transaction = ok;
+	if (stop_here(s, SMTP_QUIT_MAIL))
+		return;
+	if (ok) {
+		perform_rcpt(s);
+		return;
+	}
+	skip_steps(s, STEP_RCPT, STEP_DATA, REASON_EARLIER_STEP,
+	           "not tried: MAIL FROM was not accepted");
+	perform_quit(s);
+}
+
+static void state_rcpt_resp(struct smtp_session *s, const struct reply *r)
+{
+	end_by_reply(s, r);
+	s->rcpt_ok = reply_class(r) == 2;
+	after_rcpt(s);
+}
+
+static void state_data_resp(struct smtp_session *s, const struct reply *r)
+{
+	if (r->code == 354) {
+		perform_data_body(s);
+		return;
+	}
+	end_by_reply(s, r);
+	free(s->message);
+	s->message = NULL;
+	exchange_done(s, after_data, NULL);
+}
+
+static void state_data_body_resp(struct smtp_session *s, const struct reply *r)
+{
+	end_by_reply(s, r);
+	/* Accepted or not, the final reply ends the transaction. */
+	s->data_done = true;
+	s->in_transaction = false;
+	exchange_done(s, after_data, NULL);
+}
+
+static void state_relay_mail_resp(struct smtp_session *s, const struct reply *r)
+{
+	if (reply_class(r) != 2) {
+		end_by_reply(s, r);
+		perform_quit(s);
+		return;
+	}
+	s->in_transaction = true;
+	perform_relay_rcpt(s);
+}
+
+static void state_relay_resp(struct smtp_session *s, const struct reply *r)
+{
+	end_by_reply(s, r);
+	end_transaction(s);
+}
+
+static void state_rset_resp(struct smtp_session *s, const struct reply *r)
+{
+	end_by_reply(s, r);
+	s->in_transaction = false;
+	perform_quit(s);
+}
+
+static void state_quit_resp(struct smtp_session *s, const struct reply *r)
+{
+	end_by_reply(s, r);
+	finish(s, NULL);
+}
+
+/* A reply to a line typed by hand: recorded (record_reply), and nothing
+ * to decide; the user reads it. */
+static void state_manual_resp(struct smtp_session *s, const struct reply *r)
+{
+	(void)s;
+	(void)r;
+}
+
+/* The dispatcher: the reply goes to the current state's handler. */
 static void handle_reply(struct smtp_session *s, const struct reply *r)
 {
-	int code = r->code, cls = reply_class(r);
+	state_resp_fn *resp = state_table[s->state].resp;
 
 	loop_timer_remove(s->timer);
 	s->timer = NULL;
-	if (s->manual) {
-		manual_reply(s, r);
-		return;
-	}
-	switch (s->state) {
-	case ST_BANNER:
-		s->m->banner_ms = loop_clock_ms() - s->m->started_ms -
-		                  s->m->steps[STEP_BANNER].at_ms;
-		end_by_reply(s, r);
-		if (code == 220) {
-			after_banner(s);
-		} else if (code == 421) {
-			/* The server is going away: it closes, no QUIT wanted. */
-			finish(s, "the server refused the session at connect (421)");
-		} else {
-			perform_quit(s);
-		}
-		break;
-	case ST_EHLO:
-		if (cls == 2) {
-			reply_parse_ehlo(r, &s->m->ehlo);
-			s->m->ehlo_done = 1;
-			end_by_reply(s, r);
-			after_ehlo(s);
-		} else if (cls == 5) {
-			note(s, "EHLO refused (%d): trying HELO, without extensions", code);
-			s->m->used_helo = 1;
-			send_cmd(s, ST_HELO, STEP_EHLO, "HELO %s", s->opt.helo);
-		} else {
-			end_by_reply(s, r);
-			perform_quit(s);
-		}
-		break;
-	case ST_HELO:
-		end_by_reply(s, r);
-		if (cls == 2) {
-			memset(&s->m->ehlo, 0, sizeof s->m->ehlo);
-			s->m->ehlo_done = 1;
-			after_ehlo(s);
-		} else {
-			perform_quit(s);
-		}
-		break;
-	case ST_STARTTLS:
-		if (code == 220) {
-			state_set(s, ST_TLS_HANDSHAKE);
-			reply_parser_reset(s->parser);
-			if (conn_start_tls(s->conn, s->opt.tls_ctx, s->m->host) < 0) {
-				step_end(s, STEP_STARTTLS, STEP_FAILED, NULL, REASON_TLS,
-				         "could not set up TLS");
-				finish(s, "TLS setup failed");
-				return;
-			}
-			arm_timer(s, s->opt.timeout_ms);
-		} else {
-			end_by_reply(s, r);
-			if (s->opt.tls == SMTP_TLS_REQUIRE)
-				perform_quit(s);
-			else
-				after_tls(s);
-		}
-		break;
-	case ST_EHLO_TLS:
-		end_by_reply(s, r);
-		if (cls == 2) {
-			reply_parse_ehlo(r, &s->m->ehlo);
-			after_tls(s);
-		} else {
-			perform_quit(s);
-		}
-		break;
-	case ST_AUTH_PLAIN:
-	case ST_AUTH_PASS:
-		end_by_reply(s, r);
-		s->m->authenticated = code == 235;
-		after_auth(s);
-		break;
-	case ST_AUTH_LOGIN:
-	case ST_AUTH_USER:
-		if (code != 334) {
-			end_by_reply(s, r);
-			after_auth(s);
-		} else {
-			const char *secret = s->state == ST_AUTH_LOGIN ? s->opt.auth_user
-			                     : (s->opt.auth_pass ? s->opt.auth_pass : "");
-			char *b64 = smtp_base64((const unsigned char *)secret, strlen(secret));
-
-			if (b64 == NULL)
-				return finish(s, "out of memory");
-			send_line(s, s->state == ST_AUTH_LOGIN ? ST_AUTH_USER : ST_AUTH_PASS,
-			          STEP_AUTH, b64, "********",
-			          s->state == ST_AUTH_LOGIN ? "user name hidden"
-			                                    : "password hidden");
-			free(b64);
-		}
-		break;
-	case ST_MAIL:
-		end_by_reply(s, r);
-		if (stop_here(s, SMTP_QUIT_MAIL))
-			break;
-		if (cls == 2) {
-			const char *notify = (s->m->ehlo.exts & EHLO_DSN)
-			                     ? " NOTIFY=SUCCESS,FAILURE" : "";
-
-			s->m->notify_sent = notify[0] != '\0';
-			send_cmd(s, ST_RCPT, STEP_RCPT, "RCPT TO:<%s>%s", s->opt.rcpt_to,
-			         notify);
-		} else {
-			skip_steps(s, STEP_RCPT, STEP_DATA, REASON_EARLIER_STEP,
-			           "not tried: MAIL FROM was not accepted");
-			perform_quit(s);
-		}
-		break;
-	case ST_RCPT:
-		end_by_reply(s, r);
-		s->rcpt_ok = cls == 2;
-		after_rcpt(s);
-		break;
-	case ST_DATA:
-		if (code == 354) {
-			perform_data_body(s);
-		} else {
-			end_by_reply(s, r);
-			perform_relay_or_rset(s);
-		}
-		break;
-	case ST_DATA_BODY:
-		end_by_reply(s, r);
-		s->data_done = true;
-		perform_relay_or_rset(s);
-		break;
-	case ST_RELAY_MAIL:
-		if (cls == 2) {
-			send_cmd(s, ST_RELAY, STEP_RELAY, "RCPT TO:<%s>", s->opt.relay_to);
-		} else {
-			end_by_reply(s, r);
-			perform_quit(s);
-		}
-		break;
-	case ST_RELAY:
-		end_by_reply(s, r);
-		perform_rset_or_quit(s);
-		break;
-	case ST_RSET:
-		end_by_reply(s, r);
-		perform_quit(s);
-		break;
-	case ST_QUIT:
-		end_by_reply(s, r);
-		finish(s, NULL);
-		break;
-	default:
-		break;
-	}
+	if (resp != NULL)
+		resp(s, r);
 }
+
+/* ---- bytes from the server ----------------------------------------------- */
 
 /* 334 challenges carry base64: show what they say. */
 static void annotate_334(struct model_line *l, const struct reply *r, size_t i)
@@ -708,12 +979,34 @@ static void record_reply(struct smtp_session *s, const struct reply *r)
 	}
 }
 
-/* Is a reply due in this state? */
-static bool reply_due(const struct smtp_session *s)
+/* Bytes the server sent when it had no turn: shown, never parsed. */
+static void record_out_of_turn(struct smtp_session *s, struct reply *r,
+                               const char *buf, size_t len, const char *why)
 {
-	return s->state != ST_CONNECTING && s->state != ST_TLS_CONNECT &&
-	       s->state != ST_TLS_HANDSHAKE && s->state != ST_DONE;
-	/* ST_MANUAL included: by hand, the server may answer at any time. */
+	s->m->unsolicited = 1;
+	if (r != NULL) {
+		r->flags |= REPLY_F_TRAILING_DATA;
+		s->m->reply_flags |= REPLY_F_TRAILING_DATA;
+	}
+	record(s, 'S', buf, len);
+	note(s, "%zu %s", len, why);
+}
+
+/* The STARTTLS injection: plaintext after the 220 that would be read as
+ * if it came over TLS. Never go on with such a server. */
+static void stop_injection(struct smtp_session *s, struct reply *r,
+                           const char *buf, size_t len)
+{
+	s->m->tls_injection = 1;
+	r->flags |= REPLY_F_TRAILING_DATA;
+	s->m->reply_flags |= REPLY_F_TRAILING_DATA;
+	record(s, 'S', buf, len);
+	note(s, "%zu bytes of plaintext followed the STARTTLS 220: "
+	     "a command injection; the session stops here", len);
+	step_end(s, STEP_STARTTLS, STEP_FAILED, r, REASON_PROTOCOL,
+	         "plaintext data after the 220 reply to STARTTLS "
+	         "(STARTTLS command injection)");
+	finish(s, "STARTTLS injection");
 }
 
 static void on_data(struct conn *c, const char *buf, size_t len, void *arg)
@@ -725,10 +1018,11 @@ static void on_data(struct conn *c, const char *buf, size_t len, void *arg)
 		struct reply *r = NULL;
 		size_t used;
 
-		if (!reply_due(s)) {
-			s->m->unsolicited = 1;
-			record(s, 'S', buf, len);
-			note(s, "%zu bytes arrived when the server had nothing to say", len);
+		/* A reply is due in every state with a handler (ST_MANUAL too:
+		 * by hand, the server may answer at any time). */
+		if (state_table[s->state].resp == NULL) {
+			record_out_of_turn(s, NULL, buf, len,
+			                   "bytes arrived when the server had nothing to say");
 			return;
 		}
 		used = reply_parser_feed(s->parser, buf, len, &r);
@@ -737,36 +1031,16 @@ static void on_data(struct conn *c, const char *buf, size_t len, void *arg)
 		if (r == NULL)
 			continue;
 		record_reply(s, r);
-		if (len > 0 && (s->state == ST_STARTTLS || s->state == ST_MANUAL_STARTTLS) &&
-		    r->code == 220) {
-			/* The STARTTLS injection: plaintext that would be read as if
-			 * it came over TLS. Never go on with such a server. */
-			s->m->tls_injection = 1;
-			r->flags |= REPLY_F_TRAILING_DATA;
-			s->m->reply_flags |= REPLY_F_TRAILING_DATA;
-			record(s, 'S', buf, len);
-			note(s, "%zu bytes of plaintext followed the STARTTLS 220: "
-			     "a command injection; the session stops here", len);
-			step_end(s, STEP_STARTTLS, STEP_FAILED, r, REASON_PROTOCOL,
-			         "plaintext data after the 220 reply to STARTTLS "
-			         "(STARTTLS command injection)");
+		if (len > 0 && s->state == ST_STARTTLS && r->code == 220) {
+			stop_injection(s, r, buf, len);
 			reply_free(r);
-			finish(s, "STARTTLS injection");
 			return;
 		}
-		if (len > 0 && s->manual && s->state != ST_MANUAL_STARTTLS) {
-			handle_reply(s, r);
-			reply_free(r);
-			continue;
-		}
-		if (len > 0) {
+		if (len > 0 && !(s->manual && s->state != ST_STARTTLS)) {
 			/* One command is in flight at a time: the server spoke
-			 * out of turn. Show it, do not parse it as the next reply. */
-			s->m->unsolicited = 1;
-			r->flags |= REPLY_F_TRAILING_DATA;
-			s->m->reply_flags |= REPLY_F_TRAILING_DATA;
-			record(s, 'S', buf, len);
-			note(s, "%zu more bytes came after the reply without a command", len);
+			 * out of turn. (By hand the user may pipeline.) */
+			record_out_of_turn(s, r, buf, len,
+			                   "more bytes came after the reply without a command");
 			len = 0;
 		}
 		handle_reply(s, r);
@@ -775,15 +1049,6 @@ static void on_data(struct conn *c, const char *buf, size_t len, void *arg)
 }
 
 /* ---- connection events --------------------------------------------------- */
-
-static void wait_banner(struct smtp_session *s)
-{
-	step_begin(s, STEP_BANNER);
-	s->step = STEP_BANNER;
-	state_set(s, ST_BANNER);
-	arm_timer(s, s->opt.banner_timeout_ms ? s->opt.banner_timeout_ms
-	                                      : s->opt.timeout_ms);
-}
 
 static void on_connected(struct conn *c, void *arg)
 {
@@ -796,7 +1061,7 @@ static void on_connected(struct conn *c, void *arg)
 		enter_manual(s, "connect");
 		return;
 	}
-	if (quit_after(s, SMTP_QUIT_CONNECT)) {
+	if (s->opt.quit_after == SMTP_QUIT_CONNECT) {
 		note(s, "--quit-after connect: closing without a word");
 		finish(s, NULL);
 		return;
@@ -805,14 +1070,7 @@ static void on_connected(struct conn *c, void *arg)
 		s->m->tls_implicit = 1;
 		step_begin(s, STEP_STARTTLS);
 		s->step = STEP_STARTTLS;
-		state_set(s, ST_TLS_CONNECT);
-		if (conn_start_tls(s->conn, s->opt.tls_ctx, s->m->host) < 0) {
-			step_end(s, STEP_STARTTLS, STEP_FAILED, NULL, REASON_TLS,
-			         "could not set up TLS");
-			finish(s, "TLS setup failed");
-			return;
-		}
-		arm_timer(s, s->opt.timeout_ms);
+		perform_tls_handshake(s, ST_TLS_CONNECT);
 		return;
 	}
 	wait_banner(s);
@@ -838,20 +1096,7 @@ static void on_tls(struct conn *c, int ok, const char *detail, void *arg)
 	     s->m->tls.cipher, s->m->tls.subject,
 	     s->m->tls.chain_ok ? "verified" : s->m->tls.verify_error,
 	     s->m->tls.name_ok ? "matches" : "does NOT match the host name");
-	if (s->state == ST_TLS_CONNECT) {
-		step_end(s, STEP_STARTTLS, STEP_OK, NULL, REASON_NONE,
-		         "implicit TLS established");
-		wait_banner(s);
-		return;
-	}
-	if (s->manual) {
-		/* By hand, the user sends the EHLO after TLS. */
-		reply_parser_reset(s->parser);
-		state_set(s, ST_MANUAL);
-		note(s, "TLS is up: send EHLO again, the server forgot the first one");
-		return;
-	}
-	send_cmd(s, ST_EHLO_TLS, STEP_STARTTLS, "EHLO %s", s->opt.helo);
+	tls_established(s);
 }
 
 static void on_conn_error(struct conn *c, enum conn_error err,
@@ -872,13 +1117,17 @@ static void on_conn_error(struct conn *c, enum conn_error err,
 		/* Gone after QUIT without its 221: nothing lost. */
 		step_end(s, STEP_QUIT, STEP_FAILED, NULL, REASON_CLOSED,
 		         "the server closed the connection without answering QUIT");
-	} else if (s->state != ST_DONE) {
+	} else if (s->state != ST_DONE && s->state != ST_MANUAL) {
+		/* (By hand between commands no step is waiting.) */
 		size_t partial = reply_parser_buffered(s->parser);
 
-		step_end(s, s->step, STEP_FAILED, NULL,
-		         err == CONN_TLS ? REASON_TLS : REASON_CLOSED,
-		         partial ? "%s after %zu bytes of an unfinished reply" : "%s",
-		         detail, partial);
+		if (partial)
+			step_end(s, s->step, STEP_FAILED, NULL,
+			         err == CONN_TLS ? REASON_TLS : REASON_CLOSED,
+			         "%s after %zu bytes of an unfinished reply", detail, partial);
+		else
+			step_end(s, s->step, STEP_FAILED, NULL,
+			         err == CONN_TLS ? REASON_TLS : REASON_CLOSED, "%s", detail);
 	}
 	finish(s, detail);
 }
@@ -892,6 +1141,8 @@ static void on_timeout(struct loop_timer *t, void *arg)
 
 	(void)t;
 	s->timer = NULL;
+	if (ms <= 0)
+		ms = DEFAULT_TIMEOUT_MS;
 	note(s, "no reply within %d ms%s", ms, partial ? " (a reply began, then stopped)" : "");
 	if (partial)
 		step_end(s, s->step, STEP_FAILED, NULL, REASON_TIMEOUT,
@@ -904,6 +1155,8 @@ static void on_timeout(struct loop_timer *t, void *arg)
 	finish(s, "timeout");
 }
 
+/* ---- the face ------------------------------------------------------------ */
+
 static void on_start_failed(struct loop_timer *t, void *arg)
 {
 	struct smtp_session *s = arg;
@@ -914,9 +1167,9 @@ static void on_start_failed(struct loop_timer *t, void *arg)
 		s->cb.on_done(s, s->arg);
 }
 
-/* ---- the face ------------------------------------------------------------ */
-
-struct smtp_session *smtp_session_start(struct loop *loop,
+/* The session, in ST_CONNECTING with the connect step running; NULL only
+ * if the reply parser cannot be had. */
+static struct smtp_session *session_new(struct loop *loop,
                                         struct model_session *m,
                                         const struct smtp_options *opt,
                                         const struct smtp_callbacks *cb,
@@ -925,12 +1178,8 @@ struct smtp_session *smtp_session_start(struct loop *loop,
 	static const struct conn_callbacks ccb = {
 		on_connected, on_data, on_tls, on_conn_error,
 	};
-	struct smtp_session *s = calloc(1, sizeof *s);
-	struct conn_options co;
-	char cause[256];
+	struct smtp_session *s = xcalloc(1, sizeof *s);
 
-	if (s == NULL)
-		return NULL;
 	s->loop = loop;
 	s->m = m;
 	s->opt = *opt;
@@ -938,30 +1187,71 @@ struct smtp_session *smtp_session_start(struct loop *loop,
 		s->cb = *cb;
 	s->arg = arg;
 	s->parser = reply_parser_new();
-	s->conn = conn_new(loop, &ccb, s);
-	if (s->parser == NULL || s->conn == NULL) {
-		conn_free(s->conn);
-		reply_parser_free(s->parser);
+	if (s->parser == NULL) {
 		free(s);
 		return NULL;
 	}
+	s->conn = conn_new(loop, &ccb, s);
 	m->running = 1;
 	m->started_ms = loop_clock_ms();
+	debug_log("smtp %s [%s]:%u session starts in %s", m->host, m->addr,
+	          (unsigned)m->port, state_table[ST_CONNECTING].name);
 	state_set(s, ST_CONNECTING);
 	step_begin(s, STEP_CONNECT);
 	s->step = STEP_CONNECT;
+	return s;
+}
+
+/* A local problem before any packet (cause is ours to free): the end is
+ * still reported from the loop, like every other end. */
+static void start_failed(struct smtp_session *s, char *cause)
+{
+	step_end(s, STEP_CONNECT, STEP_FAILED, NULL, REASON_CONNECT, "%s", cause);
+	snprintf(s->m->error, sizeof s->m->error, "%s", cause);
+	free(cause);
+	s->finished = true;
+	state_set(s, ST_DONE);
+	s->m->running = 0;
+	s->m->done = 1;
+	s->m->ended_ms = loop_clock_ms();
+	s->timer = loop_timer_add(s->loop, 0, 0, on_start_failed, s);
+}
+
+struct smtp_session *smtp_session_start(struct loop *loop,
+                                        struct model_session *m,
+                                        const struct smtp_options *opt,
+                                        const struct smtp_callbacks *cb,
+                                        void *arg)
+{
+	struct smtp_session *s = session_new(loop, m, opt, cb, arg);
+	struct conn_options co;
+	char *cause = NULL;
+
+	if (s == NULL)
+		return NULL;
 	co.bind_addr = opt->bind_addr;
 	co.connect_timeout_ms = opt->connect_timeout_ms ? opt->connect_timeout_ms
 	                                                : opt->timeout_ms;
-	if (conn_connect(s->conn, m->addr, m->port, &co, cause, sizeof cause) < 0) {
-		step_end(s, STEP_CONNECT, STEP_FAILED, NULL, REASON_CONNECT, "%s", cause);
-		s->finished = true;
-		m->running = 0;
-		m->done = 1;
-		snprintf(m->error, sizeof m->error, "%s", cause);
-		/* Report the end from the loop, like every other end. */
-		s->timer = loop_timer_add(loop, 0, 0, on_start_failed, s);
+	if (conn_connect(s->conn, m->addr, m->port, &co, &cause) < 0)
+		start_failed(s, cause);
+	return s;
+}
+
+struct smtp_session *smtp_session_start_fd(struct loop *loop,
+                                           struct model_session *m,
+                                           const struct smtp_options *opt,
+                                           const struct smtp_callbacks *cb,
+                                           void *arg, int fd)
+{
+	struct smtp_session *s = session_new(loop, m, opt, cb, arg);
+	char *cause = NULL;
+
+	if (s == NULL) {
+		close(fd);
+		return NULL;
 	}
+	if (conn_connect_fd(s->conn, fd, &cause) < 0)
+		start_failed(s, cause);
 	return s;
 }
 
@@ -972,12 +1262,8 @@ void smtp_session_free(struct smtp_session *s)
 	loop_timer_remove(s->timer);
 	conn_free(s->conn);
 	reply_parser_free(s->parser);
-	free(s->pending_message);
-	if (s->manual_pass != NULL) {
-		memset(s->manual_pass, 0, strlen(s->manual_pass));
-		free(s->manual_pass);
-	}
-	free(s->manual_user);
+	free(s->message);
+	forget_credentials(s);
 	free(s);
 }
 
@@ -988,7 +1274,7 @@ struct model_session *smtp_session_data(struct smtp_session *s)
 
 const char *smtp_session_state(const struct smtp_session *s)
 {
-	return state_names[s->state];
+	return state_table[s->state].name;
 }
 
 /* ---- manual mode --------------------------------------------------------- */
@@ -1029,48 +1315,44 @@ int smtp_manual_check_line(const char *line, char **cause)
 {
 	size_t i, n = strlen(line);
 
-	if (n > REPLY_LINE_MAX - 2) {
-		set_cause(cause, "the line is %zu bytes: SMTP allows %d (512 with "
-		         "CRLF); not sent", n, REPLY_LINE_MAX - 2);
-		return -1;
-	}
+	if (n > REPLY_LINE_MAX - 2)
+		return set_cause(cause, "the line is %zu bytes: SMTP allows %d (512 "
+		                 "with CRLF); not sent", n, REPLY_LINE_MAX - 2);
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)line[i];
 
-		if (c == '\r' || c == '\n') {
-			set_cause(cause, "a bare %s at byte %zu: a line ends only with "
-			         "CRLF, which mailflow adds; not sent", c == '\r' ? "CR" : "LF",
-			         i + 1);
-			return -1;
-		}
-		if (c >= 0x80) {
-			set_cause(cause, "a non-ASCII byte at position %zu: SMTP commands "
-			         "are ASCII (internationalised addresses need SMTPUTF8); not sent",
-			         i + 1);
-			return -1;
-		}
-		if (c < 0x20 && c != '\t') {
-			set_cause(cause, "a control character (0x%02x) at position %zu; "
-			         "not sent", c, i + 1);
-			return -1;
-		}
+		if (c == '\r' || c == '\n')
+			return set_cause(cause, "a bare %s at byte %zu: a line ends only "
+			                 "with CRLF, which mailflow adds; not sent",
+			                 c == '\r' ? "CR" : "LF", i + 1);
+		if (c >= 0x80)
+			return set_cause(cause, "a non-ASCII byte at position %zu: SMTP "
+			                 "commands are ASCII (internationalised addresses "
+			                 "need SMTPUTF8); not sent", i + 1);
+		if (c < 0x20 && c != '\t')
+			return set_cause(cause, "a control character (0x%02x) at position "
+			                 "%zu; not sent", c, i + 1);
 	}
 	return 0;
 }
 
-static int manual_write(struct smtp_session *s, const char *line, const char *masked,
-                        const char *why_masked, char **cause)
+/* A helper (STARTTLS, AUTH, DATA) runs one whole exchange through the
+ * routine's handlers; it may start only on the user's turn. */
+static int manual_ready(const struct smtp_session *s, char **cause)
 {
-	int rc;
+	if (!smtp_session_is_manual(s) || s->conn == NULL)
+		return set_cause(cause, "the connection is closed");
+	if (s->state != ST_MANUAL)
+		return set_cause(cause, "the last command (%s) is still waiting for "
+		                 "its reply", state_table[s->state].name);
+	return 0;
+}
 
-	if (!smtp_session_is_manual(s) || s->conn == NULL) {
-		set_cause(cause, "the connection is closed");
-		return -1;
-	}
-	rc = write_command(s, line, masked, why_masked);
-	if (rc < 0)
-		set_cause(cause, "%s", rc == -1 ? "out of memory" : "the connection is gone");
-	return rc < 0 ? -1 : 0;
+/* After a helper's perform_*(): the only way it fails is a lost
+ * connection, which has ended the session. */
+static int manual_sent(const struct smtp_session *s, char **cause)
+{
+	return s->finished ? set_cause(cause, "the connection is gone") : 0;
 }
 
 int smtp_manual_send(struct smtp_session *s, const char *line, char **cause)
@@ -1079,72 +1361,92 @@ int smtp_manual_send(struct smtp_session *s, const char *line, char **cause)
 		return -1;
 	if (strcasecmp(line, "STARTTLS") == 0)
 		return smtp_manual_starttls(s, cause);
-	return manual_write(s, line, NULL, NULL, cause);
+	if (!smtp_session_is_manual(s) || s->conn == NULL)
+		return set_cause(cause, "the connection is closed");
+	/* A typed line leaves the state alone: ST_MANUAL shows its reply. */
+	if (write_command(s, line, NULL, NULL) < 0) {
+		finish(s, "connection lost while sending");
+		return set_cause(cause, "the connection is gone");
+	}
+	return 0;
 }
 
 int smtp_manual_starttls(struct smtp_session *s, char **cause)
 {
-	if (s->m->tls_active) {
-		set_cause(cause, "TLS is already on");
+	if (s->m->tls_active)
+		return set_cause(cause, "TLS is already on");
+	if (s->opt.tls_ctx == NULL)
+		return set_cause(cause, "TLS is off for this run (--tls off)");
+	if (manual_ready(s, cause) < 0)
 		return -1;
-	}
-	if (s->opt.tls_ctx == NULL) {
-		set_cause(cause, "TLS is off for this run (--tls off)");
-		return -1;
-	}
-	if (manual_write(s, "STARTTLS", NULL, NULL, cause) < 0)
-		return -1;
-	state_set(s, ST_MANUAL_STARTTLS);
-	return 0;
+	perform_starttls(s);
+	return manual_sent(s, cause);
 }
 
 int smtp_manual_auth(struct smtp_session *s, int plain, const char *user,
                      const char *pass, char **cause)
 {
-	free(s->manual_user);
-	if (s->manual_pass != NULL) {
-		memset(s->manual_pass, 0, strlen(s->manual_pass));
-		free(s->manual_pass);
-	}
-	s->manual_user = strdup(user);
-	s->manual_pass = strdup(pass);
-	if (s->manual_user == NULL || s->manual_pass == NULL) {
-		set_cause(cause, "out of memory");
+	if (manual_ready(s, cause) < 0)
 		return -1;
-	}
-	if (plain) {
-		size_t ul = strlen(user), pl = strlen(pass);
-		unsigned char *raw = malloc(ul + pl + 2);
-		char *b64, *line;
-		int rc;
+	forget_credentials(s);
+	s->manual_user = xstrdup(user);
+	s->manual_pass = xstrdup(pass);
+	s->auth_user = s->manual_user;
+	s->auth_pass = s->manual_pass;
+	if (plain)
+		perform_auth_plain(s);
+	else
+		perform_auth_login(s);
+	return manual_sent(s, cause);
+}
 
-		if (raw == NULL)
-			return -1;
-		raw[0] = '\0';
-		memcpy(raw + 1, user, ul);
-		raw[ul + 1] = '\0';
-		memcpy(raw + ul + 2, pass, pl);
-		b64 = smtp_base64(raw, ul + pl + 2);
-		memset(raw, 0, ul + pl + 2);
-		free(raw);
-		line = b64 ? malloc(strlen(b64) + 16) : NULL;
-		if (line == NULL) {
-			free(b64);
-			return -1;
-		}
-		sprintf(line, "AUTH PLAIN %s", b64);
-		rc = manual_write(s, line, "AUTH PLAIN ********", "credentials hidden", cause);
-		memset(line, 0, strlen(line));
-		free(line);
-		free(b64);
-		if (rc == 0)
-			state_set(s, ST_AUTH_PLAIN);
-		return rc;
-	}
-	if (manual_write(s, "AUTH LOGIN", NULL, NULL, cause) < 0)
+int smtp_manual_data(struct smtp_session *s, const char *message, char **cause)
+{
+	if (manual_ready(s, cause) < 0)
 		return -1;
-	state_set(s, ST_AUTH_LOGIN);
-	return 0;
+	free(s->message);
+	s->message = message_with_headers(message, s->opt.helo);
+	perform_data(s);
+	return manual_sent(s, cause);
+}
+
+/* ---- messages ------------------------------------------------------------ */
+
+/* RFC 5322 date in UTC, with English names whatever the locale. */
+static void message_date(char *buf, size_t size)
+{
+	static const char days[7][4] = {
+		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat",
+	};
+	static const char months[12][4] = {
+		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+	};
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	snprintf(buf, size, "%s, %02d %s %04d %02d:%02d:%02d +0000",
+	         days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12],
+	         tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* "<mailflow.TIME.RANDOM@helo>", RANDOM 128 bits from OpenSSL's CSPRNG:
+ * two messages never share an id, even from one second and one host. */
+static char *message_id(const char *helo)
+{
+	unsigned char rnd[16];
+	char hex[2 * sizeof rnd + 1];
+	size_t i;
+
+	if (RAND_bytes(rnd, (int)sizeof rnd) != 1) {
+		/* TLS could not work either: like running out of memory. */
+		fputs("mailflow: no random bytes from OpenSSL (RAND_bytes)\n", stderr);
+		abort();
+	}
+	for (i = 0; i < sizeof rnd; i++)
+		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+	return xasprintf("<mailflow.%lld.%s@%s>", (long long)time(NULL), hex, helo);
 }
 
 /* Whether the header part of msg (up to the first empty line) has name. */
@@ -1163,107 +1465,43 @@ static bool has_header(const char *msg, const char *name)
 	return false;
 }
 
-int smtp_manual_data(struct smtp_session *s, const char *message, char **cause)
+/* A message typed by hand, with Date and Message-ID added when missing. */
+static char *message_with_headers(const char *message, const char *helo)
 {
-	char date[64], id[160], *full;
-	size_t n;
-	time_t now = time(NULL);
-	struct tm tm;
+	bool date = !has_header(message, "Date:");
+	bool id = !has_header(message, "Message-ID:");
+	char when[48], *msgid = id ? message_id(helo) : NULL, *full;
 
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	snprintf(id, sizeof id, "<mailflow.%ld.%lx@%.100s>", (long)now,
-	         (unsigned long)loop_clock_ms(), s->opt.helo);
-	n = strlen(message) + sizeof date + sizeof id + 32;
-	full = malloc(n);
-	if (full == NULL) {
-		set_cause(cause, "out of memory");
-		return -1;
-	}
-	snprintf(full, n, "%s%s%s%s%s%s%s",
-	         has_header(message, "Date:") ? "" : "Date: ",
-	         has_header(message, "Date:") ? "" : date,
-	         has_header(message, "Date:") ? "" : "\r\n",
-	         has_header(message, "Message-ID:") ? "" : "Message-ID: ",
-	         has_header(message, "Message-ID:") ? "" : id,
-	         has_header(message, "Message-ID:") ? "" : "\r\n", message);
-	if (manual_write(s, "DATA", NULL, NULL, cause) < 0) {
-		free(full);
-		return -1;
-	}
-	free(s->pending_message);
-	s->pending_message = full;
-	state_set(s, ST_MANUAL_DATA);
-	return 0;
+	message_date(when, sizeof when);
+	full = xasprintf("%s%s%s%s%s%s%s", date ? "Date: " : "", date ? when : "",
+	                 date ? "\r\n" : "", id ? "Message-ID: " : "",
+	                 id ? msgid : "", id ? "\r\n" : "", message);
+	free(msgid);
+	return full;
 }
 
-static void manual_reply(struct smtp_session *s, const struct reply *r)
+char *smtp_test_message(const char *from, const char *to, const char *helo)
 {
-	switch (s->state) {
-	case ST_MANUAL_STARTTLS:
-		if (r->code == 220) {
-			state_set(s, ST_TLS_HANDSHAKE);
-			reply_parser_reset(s->parser);
-			if (conn_start_tls(s->conn, s->opt.tls_ctx, s->m->host) < 0) {
-				note(s, "could not set up TLS");
-				state_set(s, ST_MANUAL);
-			}
-			return;
-		}
-		state_set(s, ST_MANUAL);
-		return;
-	case ST_MANUAL_DATA:
-		if (r->code == 354 && s->pending_message != NULL) {
-			size_t len, i, start = 0;
-			char *body = smtp_dot_stuff(s->pending_message, strlen(s->pending_message), &len);
+	char when[48], *id = message_id(helo), *msg;
 
-			free(s->pending_message);
-			s->pending_message = NULL;
-			state_set(s, ST_MANUAL);
-			if (body == NULL)
-				return;
-			for (i = 0; i + 1 < len; i++)
-				if (body[i] == '\r' && body[i + 1] == '\n') {
-					record(s, 'C', body + start, i - start);
-					start = i + 2;
-				}
-			if (conn_write(s->conn, body, len) < 0)
-				note(s, "the message could not be sent: the connection is gone");
-			free(body);
-			return;
-		}
-		free(s->pending_message);
-		s->pending_message = NULL;
-		state_set(s, ST_MANUAL);
-		return;
-	case ST_AUTH_PLAIN:
-	case ST_AUTH_PASS:
-		s->m->authenticated = r->code == 235;
-		state_set(s, ST_MANUAL);
-		return;
-	case ST_AUTH_LOGIN:
-	case ST_AUTH_USER:
-		if (r->code == 334) {
-			bool user = s->state == ST_AUTH_LOGIN;
-			const char *secret = user ? s->manual_user : s->manual_pass;
-			char *b64 = smtp_base64((const unsigned char *)secret, strlen(secret));
-			char *cause = NULL;
-
-			if (b64 == NULL)
-				return;
-			if (manual_write(s, b64, "********", user ? "user name hidden"
-			                 : "password hidden", &cause) == 0)
-				state_set(s, user ? ST_AUTH_USER : ST_AUTH_PASS);
-			memset(b64, 0, strlen(b64));
-			free(b64);
-			free(cause);
-			return;
-		}
-		state_set(s, ST_MANUAL);
-		return;
-	default:
-		return;
-	}
+	message_date(when, sizeof when);
+	msg = xasprintf("Date: %s\r\n"
+	                "From: <%s>\r\n"
+	                "To: <%s>\r\n"
+	                "Subject: mailflow test message\r\n"
+	                "Message-ID: %s\r\n"
+	                "MIME-Version: 1.0\r\n"
+	                "Content-Type: text/plain; charset=us-ascii\r\n"
+	                "X-Mailer: mailflow %s\r\n"
+	                "\r\n"
+	                "This is a test message from mailflow, a mail flow troubleshooter.\r\n"
+	                "It was sent to check that mail to <%s> is accepted.\r\n"
+	                "You can delete it.\r\n"
+	                ".\r\n"
+	                "(The line above is a lone dot, sent dot-stuffed.)\r\n",
+	                when, from, to, id, MAILFLOW_VERSION, to);
+	free(id);
+	return msg;
 }
 
 /* ---- pure helpers -------------------------------------------------------- */
@@ -1303,13 +1541,12 @@ int smtp_quit_after_parse(const char *name)
 
 char *smtp_dot_stuff(const char *body, size_t len, size_t *outlen)
 {
-	/* Worst case: every byte a bare LF → CRLF, every line a dot → "..". */
-	char *out = malloc(len * 3 + 8);
+	/* Worst case: every byte two (a bare LF → CRLF, a dot at the start of
+	 * a line → ".."), then CRLF, ".\r\n" and the NUL. */
+	char *out = xreallocarray(NULL, len + 3, 2);
 	size_t i, o = 0;
 	bool bol = true;
 
-	if (out == NULL)
-		return NULL;
 	for (i = 0; i < len; i++) {
 		char c = body[i];
 
@@ -1337,97 +1574,65 @@ char *smtp_dot_stuff(const char *body, size_t len, size_t *outlen)
 	return out;
 }
 
-char *smtp_test_message(const char *from, const char *to, const char *helo)
-{
-	char date[64], *msg;
-	time_t now = time(NULL);
-	struct tm tm;
-	unsigned long rnd;
-	int n;
-
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	rnd = (unsigned long)loop_clock_ms() ^ ((unsigned long)now << 16) ^
-	      (unsigned long)(uintptr_t)&tm;
-	n = snprintf(NULL, 0, "x") + 2048 + (int)(strlen(from) + strlen(to) * 2 +
-	                                          strlen(helo) * 2);
-	msg = malloc((size_t)n);
-	if (msg == NULL)
-		return NULL;
-	snprintf(msg, (size_t)n,
-	         "Date: %s\r\n"
-	         "From: <%s>\r\n"
-	         "To: <%s>\r\n"
-	         "Subject: mailflow test message\r\n"
-	         "Message-ID: <mailflow.%ld.%lx@%s>\r\n"
-	         "MIME-Version: 1.0\r\n"
-	         "Content-Type: text/plain; charset=us-ascii\r\n"
-	         "X-Mailer: mailflow %s\r\n"
-	         "\r\n"
-	         "This is a test message from mailflow, a mail flow troubleshooter.\r\n"
-	         "It was sent to check that mail to <%s> is accepted.\r\n"
-	         "You can delete it.\r\n"
-	         ".\r\n"
-	         "(The line above is a lone dot, sent dot-stuffed.)\r\n",
-	         date, from, to, (long)now, rnd, helo, MAILFLOW_VERSION, to);
-	return msg;
-}
-
-static const char b64chars[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/* ---- base64 (OpenSSL's codec) -------------------------------------------- */
 
 char *smtp_base64(const unsigned char *in, size_t len)
 {
-	char *out = malloc((len + 2) / 3 * 4 + 1);
-	size_t i, o = 0;
+	/* EVP_EncodeBlock takes an int: whole 3-byte groups a chunk at a
+	 * time, so that only the last chunk is padded. */
+	enum { CHUNK = 3 * 1024 * 1024 };
+	char *out = xreallocarray(NULL, len / 3 + 2, 4);
+	size_t o = 0;
 
-	if (out == NULL)
-		return NULL;
-	for (i = 0; i + 2 < len; i += 3) {
-		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
+	while (len > 0) {
+		size_t n = len > CHUNK ? CHUNK : len;
 
-		out[o++] = b64chars[v >> 18 & 63];
-		out[o++] = b64chars[v >> 12 & 63];
-		out[o++] = b64chars[v >> 6 & 63];
-		out[o++] = b64chars[v & 63];
-	}
-	if (i < len) {
-		unsigned v = (unsigned)in[i] << 16 | (i + 1 < len ? (unsigned)in[i + 1] << 8 : 0);
-
-		out[o++] = b64chars[v >> 18 & 63];
-		out[o++] = b64chars[v >> 12 & 63];
-		out[o++] = i + 1 < len ? b64chars[v >> 6 & 63] : '=';
-		out[o++] = '=';
+		o += (size_t)EVP_EncodeBlock((unsigned char *)out + o, in, (int)n);
+		in += n;
+		len -= n;
 	}
 	out[o] = '\0';
 	return out;
 }
 
+static bool base64_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
 int smtp_base64_decode(const char *in, size_t len, char *out, size_t outsz)
 {
-	unsigned v = 0;
-	int bits = 0;
-	size_t i, o = 0;
+	size_t pad = 0, n, i, want, padded;
+	unsigned char *quad, *plain;
+	int got;
 
-	if (outsz == 0)
-		return -1;
-	for (i = 0; i < len; i++) {
-		const char *p;
-
-		if (in[i] == '=')
-			break;
-		p = memchr(b64chars, in[i], 64);
-		if (p == NULL || in[i] == '\0')
+	/* Strictly the alphabet, with at most two '=' at the end: OpenSSL's
+	 * decoder would skip whitespace and stop early, and a 334 that is not
+	 * clean base64 must not be shown as if it were. */
+	while (pad < 2 && pad < len && in[len - 1 - pad] == '=')
+		pad++;
+	n = len - pad;
+	for (i = 0; i < n; i++)
+		if (!base64_char(in[i]))
 			return -1;
-		v = v << 6 | (unsigned)(p - b64chars);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o + 1 >= outsz)
-				return -1;
-			out[o++] = (char)(v >> bits & 0xff);
-		}
+	if (n % 4 == 1 || (pad > 0 && (n + pad) % 4 != 0))
+		return -1;
+	want = n / 4 * 3 + (n % 4 ? n % 4 - 1 : 0);
+	if (want >= outsz || n > (size_t)INT_MAX - 4)
+		return -1;              /* bounded: it must fit with its NUL */
+	padded = (n + 3) / 4 * 4;
+	quad = xmalloc(padded + 1);
+	plain = xmalloc(padded / 4 * 3 + 1);
+	memcpy(quad, in, n);
+	memset(quad + n, '=', padded - n);
+	got = EVP_DecodeBlock(plain, quad, (int)padded);
+	if (got >= 0 && (size_t)got >= want) {
+		memcpy(out, plain, want);
+		out[want] = '\0';
 	}
-	out[o] = '\0';
-	return (int)o;
+	secret_wipe(plain, padded / 4 * 3 + 1);
+	free(quad);
+	free(plain);
+	return got < 0 || (size_t)got < want ? -1 : (int)want;
 }

@@ -4,11 +4,15 @@
  * is plain or TLS, switchable to TLS in place (STARTTLS).
  *
  * Call protocol:
- *   conn_new() → conn_connect() → on_connected → conn_write() / on_data
- *   → conn_start_tls() → on_tls → ... → conn_free().
+ *   conn_new() → conn_connect() (or conn_connect_fd()) → on_connected
+ *   → conn_write() / on_data → conn_start_tls() → on_tls → ... → conn_free().
  * on_error ends the connection: nothing more arrives after it; free the
  * conn when convenient. Every callback may call conn_free() on its own
  * conn (the free is then deferred until the callback returns).
+ * Errors: a function that can fail returns -1 and sets *cause to a
+ * malloc'd message (the caller frees it; cause may be NULL). Memory
+ * cannot fail (xmalloc). Bytes queued for sending are wiped once sent, so
+ * credentials do not linger in the queue.
  * on_data hands over every byte read, as read: after STARTTLS those are
  * the decrypted bytes; plaintext bytes that arrived before the switch are
  * delivered before conn_start_tls() is called, so the caller sees them.
@@ -50,18 +54,30 @@ struct conn_options {
 	int connect_timeout_ms;
 };
 
+/* Never NULL. */
 struct conn *conn_new(struct loop *loop, const struct conn_callbacks *cb,
                       void *arg);
-/* 0, or -1 with a message in cause for a local problem (bad address,
- * no socket, cannot bind). Every network outcome, even an immediate
- * refusal, arrives later through on_connected or on_error. */
+/* 0, or -1 with *cause set for a local problem (bad address, no socket,
+ * cannot bind). Every network outcome, even an immediate refusal, arrives
+ * later through on_connected or on_error. */
 int conn_connect(struct conn *c, const char *addr, uint16_t port,
-                 const struct conn_options *opt, char *cause, size_t causesz);
+                 const struct conn_options *opt, char **cause);
+/* Instead of conn_connect(): adopts fd, a stream socket that is already
+ * connected (one end of a socketpair in the unit tests, or a socket made
+ * elsewhere). It is made non-blocking and on_connected arrives from the
+ * loop, as after a connect; conn_local_address() is then "a local socket"
+ * unless fd is a TCP socket. The conn owns fd from this call on, even when
+ * the call fails (-1, *cause set): conn_free() closes it. */
+int conn_connect_fd(struct conn *c, int fd, char **cause);
 /* Queues bytes for sending; -1 if the connection is gone or the queue
- * would pass its limit (1 MiB + 64 KiB). */
+ * would pass its limit (1 MiB + 64 KiB). on_error may be called from
+ * inside (a send that fails at once), before the -1. */
 int conn_write(struct conn *c, const void *buf, size_t len);
-/* Starts the TLS client handshake; on_tls reports the outcome. */
-int conn_start_tls(struct conn *c, struct tls_ctx *ctx, const char *host);
+/* Starts the TLS client handshake; on_tls reports the outcome (it may be
+ * called from inside, before the 0). -1 with *cause set when TLS cannot
+ * start: no ctx, not open, TLS already on, OpenSSL refused. */
+int conn_start_tls(struct conn *c, struct tls_ctx *ctx, const char *host,
+                   char **cause);
 SSL *conn_ssl(const struct conn *c);
 const char *conn_error_name(enum conn_error err);
 /* The local address after connect ("127.0.0.1:40123"). */

@@ -14,6 +14,11 @@
  * report each transcript line, each finished step and the end (on_done,
  * once). Do not free the session from its own callbacks except on_done.
  * The model_session belongs to the caller and outlives the session.
+ *
+ * Every step that ends carries its enum model_reason (why it was skipped
+ * or failed); the checklist decides on that, never on the detail text.
+ * With --debug FILE every state transition is traced ("smtp HOST [ADDR]:
+ * PORT EHLO -> STARTTLS"); command lines, and so credentials, never are.
  */
 #ifndef MAILFLOW_SMTP_H
 #define MAILFLOW_SMTP_H
@@ -74,12 +79,34 @@ struct smtp_session *smtp_session_start(struct loop *loop,
                                         const struct smtp_options *opt,
                                         const struct smtp_callbacks *cb,
                                         void *arg);
+/* As smtp_session_start(), on fd, a stream socket already connected to the
+ * server (for the unit tests, one end of a socketpair with a scripted
+ * peer; m->addr and m->port then only name it). The session owns fd from
+ * this call on and closes it; it goes on from "connected" exactly as
+ * after a TCP connect: banner (or TLS on connect), EHLO, ... */
+struct smtp_session *smtp_session_start_fd(struct loop *loop,
+                                           struct model_session *data,
+                                           const struct smtp_options *opt,
+                                           const struct smtp_callbacks *cb,
+                                           void *arg, int fd);
+/* Wipes whatever credentials it still holds. */
 void smtp_session_free(struct smtp_session *s);
 struct model_session *smtp_session_data(struct smtp_session *s);
-/* The state machine's current state, by name ("EHLO", "DONE"...). */
+/* The state machine's current state, by name: CONNECTING, TLS_CONNECT,
+ * BANNER, EHLO, HELO, STARTTLS, TLS_HANDSHAKE, EHLO_TLS, AUTH_PLAIN,
+ * AUTH_LOGIN, AUTH_USER, AUTH_PASS, MAIL, RCPT, DATA, DATA_BODY,
+ * RELAY_MAIL, RELAY, RSET, QUIT, MANUAL (the user's turn), DONE. */
 const char *smtp_session_state(const struct smtp_session *s);
 
-/* ---- manual mode (a better telnet) ---------------------------------------- */
+/* ---- manual mode (a better telnet) ---------------------------------------- *
+ *
+ * After the hand-over the session is in MANUAL: the user's turn. A typed
+ * line goes out as it is and leaves the state alone. The helpers
+ * (STARTTLS, AUTH, DATA) run the very exchanges of the routine, through
+ * its states (e.g. DATA → DATA_BODY → MANUAL), and may start only in
+ * MANUAL; when their exchange is complete the session is the user's
+ * again. A failure to send means the connection is gone: the session
+ * has ended (on_done) and the call returns -1 with *cause set. */
 
 int smtp_session_is_manual(const struct smtp_session *s);
 /* Sends one line typed by hand; -1 with *cause set (malloc'd, the caller
@@ -87,9 +114,12 @@ int smtp_session_is_manual(const struct smtp_session *s);
  * the connection is gone. "STARTTLS" typed by hand upgrades the
  * connection on the 220. */
 int smtp_manual_send(struct smtp_session *s, const char *line, char **cause);
-/* STARTTLS, then the handshake; the certificate summary is noted. */
+/* STARTTLS, then on the 220 the handshake; the certificate summary is
+ * noted. */
 int smtp_manual_starttls(struct smtp_session *s, char **cause);
-/* AUTH PLAIN or LOGIN with base64 done here and the secrets masked. */
+/* AUTH PLAIN or LOGIN with base64 done here and the secrets masked; the
+ * session keeps a copy of user and pass only until the exchange ends and
+ * wipes it. */
 int smtp_manual_auth(struct smtp_session *s, int plain, const char *user,
                      const char *pass, char **cause);
 /* DATA, then on 354 the message (Date and Message-ID added when missing),
@@ -107,11 +137,14 @@ int smtp_quit_after_parse(const char *s);
 /* Dot-stuffs body (RFC 5321 §4.5.2) with CRLF line ends and the final
  * ".\r\n"; returns a malloc'd buffer and its length in *outlen. */
 char *smtp_dot_stuff(const char *body, size_t len, size_t *outlen);
-/* A complete test message (Date, Message-ID, From, To, Subject). */
+/* A complete test message (Date, Message-ID with 128 random bits, From,
+ * To, Subject), malloc'd, exactly as long as it is. */
 char *smtp_test_message(const char *from, const char *to, const char *helo);
-/* Base64 (for AUTH); returns malloc'd, NUL-terminated. */
+/* Base64 (for AUTH); returns malloc'd, NUL-terminated, never NULL. */
 char *smtp_base64(const unsigned char *in, size_t len);
-/* Decodes base64 into out (bounded); -1 when it is not base64. */
+/* Decodes base64 (the alphabet only, '=' padding only at the end) into
+ * out and NUL-terminates it; the decoded length, or -1 when the input is
+ * not base64 or would not fit in outsz with its NUL. */
 int smtp_base64_decode(const char *in, size_t len, char *out, size_t outsz);
 
 #endif

@@ -1,0 +1,926 @@
+#define _GNU_SOURCE /* memmem */
+/*
+ * The SMTP state machine without the lab: each test runs a real session
+ * (smtp_session_start_fd) on the real loop against a scripted peer on the
+ * other end of a socketpair, so every state's handler meets replies that
+ * no real server sends on demand (EHLO 5xx, MAIL 451, a 421 banner, a
+ * reply split across reads, plaintext after the STARTTLS 220, silence, a
+ * close in the middle of a reply) and the routine's answer is checked in
+ * the model (step state, reason, code), the transcript and what the peer
+ * received.
+ *
+ * The peer's script is a list of { expected command prefix, reply, flags };
+ * a '|' in a reply splits it into separate writes 20 ms apart.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "mailflow/debug.h"
+#include "mailflow/loop.h"
+#include "mailflow/model.h"
+#include "mailflow/reply.h"
+#include "mailflow/smtp.h"
+#include "mailflow/tls.h"
+
+#define P_CLOSE  0x1u   /* close the connection after the reply */
+#define P_BODY   0x2u   /* after the reply, the lines up to "." are the body */
+
+struct peer_step {
+	const char *expect;     /* prefix of the client's line; NULL: the banner */
+	const char *reply;      /* NULL: say nothing */
+	unsigned flags;
+};
+
+struct peer {
+	struct loop *loop;
+	int fd;
+	struct loop_watch *watch;
+	struct loop_timer *timer;
+	const struct peer_step *script;
+	size_t nsteps, at;
+	const char *pending;    /* the rest of a split reply */
+	unsigned pending_flags;
+	char in[8192];
+	size_t inlen;
+	char received[16384];   /* every line the client sent, "\n" after each */
+	size_t rlen;
+	char body[8192];        /* the DATA body as received (dot-stuffed) */
+	size_t blen;
+	int in_body;
+	char mismatch[256];     /* the first line that did not fit the script */
+	int closed;
+};
+
+struct fx {
+	struct loop *loop;
+	struct peer peer;
+	struct model_session *m;
+	struct smtp_session *s;
+	struct smtp_options opt;
+	struct tls_ctx *tls;
+	int done, manual;
+};
+
+/* ---- the scripted peer ---------------------------------------------------- */
+
+static void peer_close(struct peer *p)
+{
+	if (p->closed)
+		return;
+	p->closed = 1;
+	loop_watch_remove(p->watch);
+	p->watch = NULL;
+	loop_timer_remove(p->timer);
+	p->timer = NULL;
+	close(p->fd);
+}
+
+static void peer_send(struct peer *p, const char *reply, unsigned flags);
+
+static void on_peer_timer(struct loop_timer *t, void *arg)
+{
+	struct peer *p = arg;
+
+	(void)t;
+	p->timer = NULL;
+	peer_send(p, p->pending, p->pending_flags);
+}
+
+/* Writes reply up to its next '|'; the rest follows 20 ms later. */
+static void peer_send(struct peer *p, const char *reply, unsigned flags)
+{
+	const char *bar = strchr(reply, '|');
+	size_t n = bar != NULL ? (size_t)(bar - reply) : strlen(reply);
+
+	if (p->closed)
+		return;
+	assert_int_equal(write(p->fd, reply, n), (ssize_t)n);
+	if (bar != NULL) {
+		p->pending = bar + 1;
+		p->pending_flags = flags;
+		p->timer = loop_timer_add(p->loop, 20, 0, on_peer_timer, p);
+		return;
+	}
+	if (flags & P_CLOSE)
+		peer_close(p);
+}
+
+static void peer_line(struct peer *p, const char *line)
+{
+	const struct peer_step *st;
+	size_t n = strlen(line);
+
+	if (p->rlen + n + 2 < sizeof p->received) {
+		memcpy(p->received + p->rlen, line, n);
+		p->received[p->rlen + n] = '\n';
+		p->rlen += n + 1;
+		p->received[p->rlen] = '\0';
+	}
+	if (p->in_body && strcmp(line, ".") != 0) {
+		if (p->blen + n + 3 < sizeof p->body) {
+			memcpy(p->body + p->blen, line, n);
+			memcpy(p->body + p->blen + n, "\r\n", 3);
+			p->blen += n + 2;
+		}
+		return;
+	}
+	p->in_body = 0;
+	if (p->at >= p->nsteps) {
+		if (p->mismatch[0] == '\0')
+			snprintf(p->mismatch, sizeof p->mismatch, "after the script: %.200s", line);
+		return;
+	}
+	st = &p->script[p->at++];
+	if (strncmp(line, st->expect, strlen(st->expect)) != 0 && p->mismatch[0] == '\0')
+		snprintf(p->mismatch, sizeof p->mismatch, "want %.100s, got %.100s", st->expect, line);
+	if (st->flags & P_BODY)
+		p->in_body = 1;
+	if (st->reply != NULL)
+		peer_send(p, st->reply, st->flags);
+	else if (st->flags & P_CLOSE)
+		peer_close(p);
+}
+
+static void on_peer(struct loop_watch *w, int fd, unsigned events, void *arg)
+{
+	struct peer *p = arg;
+	ssize_t n;
+	char *eol;
+
+	(void)w;
+	(void)events;
+	n = read(fd, p->in + p->inlen, sizeof p->in - p->inlen - 1);
+	if (n <= 0) {
+		if (n < 0 && errno == EAGAIN)
+			return;
+		peer_close(p);
+		return;
+	}
+	p->inlen += (size_t)n;
+	p->in[p->inlen] = '\0';
+	while (!p->closed && (eol = strstr(p->in, "\r\n")) != NULL) {
+		size_t used = (size_t)(eol - p->in) + 2;
+
+		*eol = '\0';
+		peer_line(p, p->in);
+		memmove(p->in, p->in + used, p->inlen - used + 1);
+		p->inlen -= used;
+	}
+}
+
+/* ---- the fixture ----------------------------------------------------------- */
+
+static void on_done(struct smtp_session *s, void *arg)
+{
+	struct fx *f = arg;
+
+	(void)s;
+	f->done = 1;
+}
+
+static void on_manual(struct smtp_session *s, void *arg)
+{
+	struct fx *f = arg;
+
+	(void)s;
+	f->manual = 1;
+}
+
+static int fx_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+
+	assert_non_null(f);
+	f->loop = loop_new();
+	f->opt.helo = "probe.test";
+	f->opt.mail_from = "probe@probe.test";
+	f->opt.rcpt_to = "postmaster@target.test";
+	f->opt.tls = SMTP_TLS_AUTO;
+	f->opt.timeout_ms = 2000;
+	*state = f;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+
+	smtp_session_free(f->s);
+	peer_close(&f->peer);
+	model_session_free(f->m);
+	loop_free(f->loop);
+	tls_ctx_free(f->tls);
+	free(f);
+	return 0;
+}
+
+static void fx_start(struct fx *f, const struct peer_step *script, size_t n)
+{
+	static const struct smtp_callbacks cb = { NULL, NULL, on_done, on_manual };
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	f->peer.loop = f->loop;
+	f->peer.fd = sv[1];
+	f->peer.script = script;
+	f->peer.nsteps = n;
+	f->peer.watch = loop_watch_add(f->loop, sv[1], LOOP_READ, on_peer, &f->peer);
+	f->m = calloc(1, sizeof *f->m);
+	assert_non_null(f->m);
+	snprintf(f->m->host, sizeof f->m->host, "mx.target.test");
+	snprintf(f->m->addr, sizeof f->m->addr, "192.0.2.25");
+	f->m->port = 25;
+	if (n > 0 && script[0].expect == NULL) {
+		f->peer.at = 1;
+		peer_send(&f->peer, script[0].reply, script[0].flags);
+	}
+	f->s = smtp_session_start_fd(f->loop, f->m, &f->opt, &cb, f, sv[0]);
+	assert_non_null(f->s);
+}
+
+/* Runs the loop until cond() holds (or fails the test after 5 s). */
+static void fx_run_until(struct fx *f, int (*cond)(struct fx *f))
+{
+	uint64_t deadline = loop_clock_ms() + 5000;
+
+	while (!cond(f)) {
+		if (loop_clock_ms() > deadline)
+			fail_msg("still in %s after 5 s", smtp_session_state(f->s));
+		loop_run_once(f->loop, 50);
+	}
+}
+
+static int is_done(struct fx *f)
+{
+	return f->done;
+}
+
+static int is_manual_turn(struct fx *f)
+{
+	return f->done || strcmp(smtp_session_state(f->s), "MANUAL") == 0;
+}
+
+/* Runs the session to its end; the peer must have followed its script. */
+static void fx_run(struct fx *f)
+{
+	fx_run_until(f, is_done);
+	/* Let the peer read what is still in flight (the QUIT, the close). */
+	loop_run_once(f->loop, 20);
+	if (f->peer.mismatch[0] != '\0')
+		fail_msg("peer: %s\nreceived:\n%s", f->peer.mismatch, f->peer.received);
+}
+
+static const struct model_step *step(struct fx *f, enum model_step_id id)
+{
+	return &f->m->steps[id];
+}
+
+static void assert_step(struct fx *f, enum model_step_id id,
+                        enum model_step_state st, enum model_reason reason)
+{
+	const struct model_step *x = step(f, id);
+
+	if (x->state != st || x->reason != reason)
+		fail_msg("%s: %s/%s (%s), want %s/%s", model_step_id(id),
+		         model_step_state_name(x->state), model_reason_name(x->reason),
+		         x->detail, model_step_state_name(st), model_reason_name(reason));
+}
+
+static int sent(struct fx *f, const char *line_prefix)
+{
+	const char *p = f->peer.received;
+	size_t n = strlen(line_prefix);
+
+	for (; *p != '\0'; p = strchr(p, '\n') + 1)
+		if (strncmp(p, line_prefix, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether any transcript line holds needle. */
+static int in_transcript(struct fx *f, const char *needle)
+{
+	size_t i;
+
+	for (i = 0; i < f->m->nlines; i++)
+		if (memmem(f->m->lines[i].bytes, f->m->lines[i].len, needle,
+		           strlen(needle)) != NULL)
+			return 1;
+	return 0;
+}
+
+#define START(f, script) fx_start((f), (script), sizeof (script) / sizeof (script)[0])
+
+static const struct peer_step banner = { NULL, "220 mx.target.test ESMTP\r\n", 0 };
+#define EHLO_PLAIN { "EHLO probe.test", "250-mx.target.test\r\n250 8BITMIME\r\n", 0 }
+#define QUIT_OK { "QUIT", "221 bye\r\n", P_CLOSE }
+
+/* ---- EHLO ------------------------------------------------------------------ */
+
+static void test_ehlo_5xx_helo(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		banner,
+		{ "EHLO probe.test", "502 5.5.2 what is EHLO\r\n", 0 },
+		{ "HELO probe.test", "250 mx.target.test\r\n", 0 },
+		{ "MAIL FROM:<probe@probe.test>", "250 ok\r\n", 0 },
+		{ "RCPT TO:<postmaster@target.test>", "250 ok\r\n", 0 },
+		{ "RSET", "250 ok\r\n", 0 },
+		QUIT_OK,
+	};
+
+	START(f, script);
+	fx_run(f);
+	assert_true(f->m->used_helo);
+	assert_step(f, STEP_EHLO, STEP_OK, REASON_NONE);
+	assert_int_equal(step(f, STEP_EHLO)->code, 250);
+	assert_int_equal(f->m->ehlo.exts, 0);
+	assert_step(f, STEP_RCPT, STEP_OK, REASON_NONE);
+	assert_step(f, STEP_QUIT, STEP_OK, REASON_NONE);
+}
+
+static void test_ehlo_4xx_quit(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		banner,
+		{ "EHLO probe.test", "451 4.3.0 try later\r\n", 0 },
+		QUIT_OK,
+	};
+
+	START(f, script);
+	fx_run(f);
+	assert_step(f, STEP_EHLO, STEP_REJECTED, REASON_REFUSED);
+	assert_int_equal(step(f, STEP_EHLO)->code, 451);
+	assert_false(sent(f, "HELO"));
+	assert_false(sent(f, "MAIL"));
+	assert_true(sent(f, "QUIT"));
+	assert_step(f, STEP_MAIL, STEP_NOT_RUN, REASON_NONE);
+}
+
+static void test_multiline_split(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		{ NULL, "220-mx.target.test ESMTP|\r\n220 second line\r\n", 0 },
+		{ "EHLO probe.test", "250-mx.target.test\r\n250-PIPE|LINING\r\n250-SI|"
+		  "ZE 1000\r\n|250 DSN\r\n", 0 },
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:<postmaster@target.test> NOTIFY=SUCCESS,FAILURE", "250 ok\r\n", 0 },
+		{ "RSET", "250 ok\r\n", 0 },
+		QUIT_OK,
+	};
+
+	START(f, script);
+	fx_run(f);
+	assert_step(f, STEP_BANNER, STEP_OK, REASON_NONE);
+	assert_step(f, STEP_EHLO, STEP_OK, REASON_NONE);
+	assert_true(f->m->ehlo.exts & EHLO_PIPELINING);
+	assert_true(f->m->ehlo.exts & EHLO_DSN);
+	assert_int_equal(f->m->ehlo.size, 1000);
+	assert_true(f->m->notify_sent);
+	assert_false(f->m->unsolicited);
+}
+
+/* ---- AUTH ------------------------------------------------------------------ */
+
+/* "jane" / "s3cret-pw" */
+#define USER_B64 "amFuZQ=="
+#define PASS_B64 "czNjcmV0LXB3"
+
+static const struct peer_step auth_login_script[] = {
+	banner,
+	{ "EHLO probe.test", "250-mx.target.test\r\n250 AUTH LOGIN\r\n", 0 },
+	{ "AUTH LOGIN", "334 VXNlcm5hbWU6\r\n", 0 },
+	{ USER_B64, "334 UGFzc3dvcmQ6\r\n", 0 },
+	{ PASS_B64, "235 2.7.0 ok\r\n", 0 },
+	{ "MAIL FROM:", "250 ok\r\n", 0 },
+	{ "RCPT TO:", "250 ok\r\n", 0 },
+	{ "RSET", "250 ok\r\n", 0 },
+	QUIT_OK,
+};
+
+static void assert_no_secret(struct fx *f)
+{
+	assert_false(in_transcript(f, "s3cret-pw"));
+	assert_false(in_transcript(f, PASS_B64));
+	assert_false(in_transcript(f, USER_B64));
+}
+
+static void test_auth_login(void **state)
+{
+	struct fx *f = *state;
+	size_t i, masked = 0, username_note = 0;
+
+	f->opt.auth_user = "jane";
+	f->opt.auth_pass = "s3cret-pw";
+	f->opt.allow_plaintext_auth = 1;
+	START(f, auth_login_script);
+	fx_run(f);
+	assert_step(f, STEP_AUTH, STEP_OK, REASON_NONE);
+	assert_int_equal(step(f, STEP_AUTH)->code, 235);
+	assert_true(f->m->authenticated);
+	assert_true(sent(f, USER_B64));
+	assert_true(sent(f, PASS_B64));
+	for (i = 0; i < f->m->nlines; i++) {
+		masked += f->m->lines[i].masked;
+		username_note += strcmp(f->m->lines[i].note, "(Username:)") == 0;
+	}
+	assert_int_equal(masked, 2);
+	assert_int_equal(username_note, 1);
+	assert_no_secret(f);
+}
+
+static void test_auth_plain_535(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		banner,
+		{ "EHLO probe.test", "250-mx.target.test\r\n250 AUTH PLAIN LOGIN\r\n", 0 },
+		/* base64 of "\0jane\0s3cret-pw" */
+		{ "AUTH PLAIN AGphbmUAczNjcmV0LXB3", "535 5.7.8 bad credentials\r\n", 0 },
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:", "250 ok\r\n", 0 },
+		{ "RSET", "250 ok\r\n", 0 },
+		QUIT_OK,
+	};
+
+	f->opt.auth_user = "jane";
+	f->opt.auth_pass = "s3cret-pw";
+	f->opt.allow_plaintext_auth = 1;
+	START(f, script);
+	fx_run(f);
+	assert_step(f, STEP_AUTH, STEP_REJECTED, REASON_REFUSED);
+	assert_int_equal(step(f, STEP_AUTH)->code, 535);
+	assert_false(f->m->authenticated);
+	assert_true(in_transcript(f, "AUTH PLAIN ********"));
+	assert_false(in_transcript(f, "AGphbmUAczNjcmV0LXB3"));
+	assert_step(f, STEP_MAIL, STEP_OK, REASON_NONE);
+}
+
+static void test_auth_without_tls_policy(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		banner,
+		{ "EHLO probe.test", "250-mx.target.test\r\n250 AUTH PLAIN\r\n", 0 },
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:", "250 ok\r\n", 0 },
+		{ "RSET", "250 ok\r\n", 0 },
+		QUIT_OK,
+	};
+
+	f->opt.auth_user = "jane";
+	f->opt.auth_pass = "s3cret-pw";
+	START(f, script);
+	fx_run(f);
+	assert_step(f, STEP_AUTH, STEP_SKIPPED, REASON_POLICY);
+	assert_false(sent(f, "AUTH"));
+}
+
+/* ---- the transaction ------------------------------------------------------- */
+
+static void test_mail_451_skips(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		banner, EHLO_PLAIN,
+		{ "MAIL FROM:", "451 4.3.0 local problem\r\n", 0 },
+		QUIT_OK,
+	};
+
+	f->opt.send = 1;
+	START(f, script);
+	fx_run(f);
+	assert_step(f, STEP_MAIL, STEP_REJECTED, REASON_REFUSED);
+	assert_step(f, STEP_RCPT, STEP_SKIPPED, REASON_EARLIER_STEP);
+	assert_step(f, STEP_DATA, STEP_SKIPPED, REASON_EARLIER_STEP);
+	assert_false(sent(f, "RCPT"));
+	assert_false(sent(f, "RSET"));
+	assert_step(f, STEP_QUIT, STEP_OK, REASON_NONE);
+}
+
+static void test_rcpt_550(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		banner, EHLO_PLAIN,
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:<postmaster@target.test>", "550 5.1.1 no such user\r\n", 0 },
+		{ "RSET", "250 ok\r\n", 0 },
+		QUIT_OK,
+	};
+
+	f->opt.send = 1;
+	START(f, script);
+	fx_run(f);
+	assert_step(f, STEP_RCPT, STEP_REJECTED, REASON_REFUSED);
+	assert_int_equal(step(f, STEP_RCPT)->code, 550);
+	assert_string_equal(step(f, STEP_RCPT)->enhanced, "5.1.1");
+	assert_step(f, STEP_DATA, STEP_SKIPPED, REASON_EARLIER_STEP);
+	assert_false(sent(f, "DATA"));
+	assert_step(f, STEP_RELAY, STEP_SKIPPED, REASON_BY_OPTION);
+	assert_step(f, STEP_RSET, STEP_OK, REASON_NONE);
+}
+
+static void test_send_data(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		banner, EHLO_PLAIN,
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:", "250 ok\r\n", 0 },
+		{ "DATA", "354 go ahead\r\n", P_BODY },
+		{ ".", "250 2.0.0 queued as X1\r\n", 0 },
+		/* the relay test in a transaction of its own */
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:<relay@elsewhere.test>", "554 5.7.1 relay denied\r\n", 0 },
+		{ "RSET", "250 ok\r\n", 0 },
+		QUIT_OK,
+	};
+
+	f->opt.send = 1;
+	f->opt.relay_to = "relay@elsewhere.test";
+	START(f, script);
+	fx_run(f);
+	assert_step(f, STEP_DATA, STEP_OK, REASON_NONE);
+	assert_int_equal(step(f, STEP_DATA)->code, 250);
+	/* The message's lone dot arrived dot-stuffed; the header is there. */
+	assert_non_null(strstr(f->peer.body, "\r\n..\r\n"));
+	assert_non_null(strstr(f->peer.body, "Message-ID: <mailflow."));
+	assert_non_null(strstr(f->peer.body, "\r\nTo: <postmaster@target.test>\r\n"));
+	assert_step(f, STEP_RELAY, STEP_REJECTED, REASON_REFUSED);
+	assert_int_equal(step(f, STEP_RELAY)->code, 554);
+}
+
+static void test_relay_open(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		banner, EHLO_PLAIN,
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:<postmaster@target.test>", "250 ok\r\n", 0 },
+		{ "RCPT TO:<relay@elsewhere.test>", "250 2.1.5 ok\r\n", 0 },
+		{ "RSET", "250 ok\r\n", 0 },
+		QUIT_OK,
+	};
+
+	f->opt.relay_to = "relay@elsewhere.test";
+	START(f, script);
+	fx_run(f);
+	assert_step(f, STEP_RELAY, STEP_OK, REASON_NONE);
+	assert_int_equal(step(f, STEP_RELAY)->code, 250);
+	assert_step(f, STEP_DATA, STEP_SKIPPED, REASON_BY_OPTION);
+	assert_step(f, STEP_RSET, STEP_OK, REASON_NONE);
+}
+
+/* ---- STARTTLS -------------------------------------------------------------- */
+
+static void with_tls(struct fx *f, enum smtp_tls_mode mode)
+{
+	char *cause = NULL;
+
+	f->tls = tls_ctx_new(NULL, &cause);
+	if (f->tls == NULL)
+		fail_msg("tls_ctx_new: %s", cause);
+	f->opt.tls_ctx = f->tls;
+	f->opt.tls = mode;
+}
+
+static void test_starttls_injection(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		banner,
+		{ "EHLO probe.test", "250-mx.target.test\r\n250 STARTTLS\r\n", 0 },
+		{ "STARTTLS", "220 go ahead\r\n250 injected\r\n", 0 },
+	};
+
+	with_tls(f, SMTP_TLS_AUTO);
+	START(f, script);
+	fx_run(f);
+	assert_step(f, STEP_STARTTLS, STEP_FAILED, REASON_PROTOCOL);
+	assert_true(f->m->tls_injection);
+	assert_false(f->m->tls_active);
+	assert_true(f->m->reply_flags & REPLY_F_TRAILING_DATA);
+	assert_false(sent(f, "QUIT"));
+	assert_false(sent(f, "MAIL"));
+	assert_string_equal(smtp_session_state(f->s), "DONE");
+}
+
+static void test_starttls_required_not_offered(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = { banner, EHLO_PLAIN, QUIT_OK };
+
+	with_tls(f, SMTP_TLS_REQUIRE);
+	START(f, script);
+	fx_run(f);
+	assert_step(f, STEP_STARTTLS, STEP_FAILED, REASON_POLICY);
+	assert_false(sent(f, "STARTTLS"));
+	assert_false(sent(f, "MAIL"));
+	assert_step(f, STEP_QUIT, STEP_OK, REASON_NONE);
+}
+
+static void test_tls_off(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		banner,
+		{ "EHLO probe.test", "250-mx.target.test\r\n250 STARTTLS\r\n", 0 },
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:", "250 ok\r\n", 0 },
+		{ "RSET", "250 ok\r\n", 0 },
+		QUIT_OK,
+	};
+
+	f->opt.tls = SMTP_TLS_OFF;
+	START(f, script);
+	fx_run(f);
+	assert_true(f->m->starttls_offered);
+	assert_step(f, STEP_STARTTLS, STEP_SKIPPED, REASON_BY_OPTION);
+	assert_false(sent(f, "STARTTLS"));
+	assert_step(f, STEP_AUTH, STEP_SKIPPED, REASON_BY_OPTION);
+	assert_step(f, STEP_RELAY, STEP_SKIPPED, REASON_BY_OPTION);
+}
+
+/* ---- the connection -------------------------------------------------------- */
+
+static void test_timeout(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		banner,
+		{ "EHLO probe.test", NULL, 0 },        /* silence */
+	};
+	uint64_t t0 = loop_clock_ms(), took;
+
+	f->opt.timeout_ms = 100;
+	START(f, script);
+	fx_run(f);
+	took = loop_clock_ms() - t0;
+	assert_step(f, STEP_EHLO, STEP_FAILED, REASON_TIMEOUT);
+	assert_true(took >= 100);
+	assert_true(took < 2000);
+	/* A silent server would not answer QUIT either. */
+	assert_false(sent(f, "QUIT"));
+}
+
+static void test_closed_mid_reply(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		banner,
+		{ "EHLO probe.test", "250-mx.target.test\r\n250-PIPEL", P_CLOSE },
+	};
+
+	START(f, script);
+	fx_run(f);
+	assert_step(f, STEP_EHLO, STEP_FAILED, REASON_CLOSED);
+	assert_non_null(strstr(step(f, STEP_EHLO)->detail, "unfinished reply"));
+	assert_false(f->m->ehlo_done);
+}
+
+static void test_banner_421(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		{ NULL, "421 4.3.2 too busy, go away\r\n", 0 },
+	};
+
+	START(f, script);
+	fx_run(f);
+	assert_step(f, STEP_BANNER, STEP_REJECTED, REASON_REFUSED);
+	assert_int_equal(step(f, STEP_BANNER)->code, 421);
+	assert_int_equal(f->peer.rlen, 0);      /* not even a QUIT */
+	assert_step(f, STEP_QUIT, STEP_NOT_RUN, REASON_NONE);
+}
+
+/* ---- manual mode through the same handlers ---------------------------------- */
+
+static size_t server_lines(struct fx *f)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < f->m->nlines; i++)
+		n += f->m->lines[i].dir == 'S';
+	return n;
+}
+
+static size_t awaited_lines;
+
+static int has_new_reply(struct fx *f)
+{
+	return f->done || server_lines(f) > awaited_lines;
+}
+
+/* A line typed by hand, and its reply waited for, as a user does. */
+static void manual_send(struct fx *f, const char *line)
+{
+	char *cause = NULL;
+
+	awaited_lines = server_lines(f);
+	if (smtp_manual_send(f->s, line, &cause) < 0)
+		fail_msg("%s: %s", line, cause);
+	fx_run_until(f, has_new_reply);
+	assert_string_equal(smtp_session_state(f->s), "MANUAL");
+}
+
+static void test_manual_auth_and_data(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		banner,
+		{ "AUTH LOGIN", "334 VXNlcm5hbWU6\r\n", 0 },
+		{ USER_B64, "334 UGFzc3dvcmQ6\r\n", 0 },
+		{ PASS_B64, "235 2.7.0 ok\r\n", 0 },
+		{ "MAIL FROM:<me@probe.test>", "250 ok\r\n", 0 },
+		{ "RCPT TO:<you@target.test>", "250 ok\r\n", 0 },
+		{ "DATA", "354 go ahead\r\n", P_BODY },
+		{ ".", "250 2.0.0 queued\r\n", 0 },
+		QUIT_OK,
+	};
+	char *cause = NULL;
+
+	f->opt.handover = SMTP_QUIT_BANNER;
+	START(f, script);
+	fx_run_until(f, is_manual_turn);
+	assert_true(f->manual);
+	assert_true(smtp_session_is_manual(f->s));
+	assert_step(f, STEP_BANNER, STEP_OK, REASON_NONE);
+
+	assert_int_equal(smtp_manual_auth(f->s, 0, "jane", "s3cret-pw", &cause), 0);
+	assert_string_equal(smtp_session_state(f->s), "AUTH_LOGIN");
+	/* One exchange at a time: a helper waits for the user's turn. */
+	assert_int_equal(smtp_manual_data(f->s, "x", &cause), -1);
+	assert_non_null(strstr(cause, "AUTH_LOGIN"));
+	free(cause);
+	cause = NULL;
+	fx_run_until(f, is_manual_turn);
+	assert_string_equal(smtp_session_state(f->s), "MANUAL");
+	assert_true(f->m->authenticated);
+	assert_step(f, STEP_AUTH, STEP_OK, REASON_NONE);
+	assert_no_secret(f);
+
+	manual_send(f, "MAIL FROM:<me@probe.test>");
+	manual_send(f, "RCPT TO:<you@target.test>");
+	assert_int_equal(smtp_manual_data(f->s, "Subject: hi\r\n\r\n.line\r\n", &cause), 0);
+	assert_string_equal(smtp_session_state(f->s), "DATA");
+	fx_run_until(f, is_manual_turn);
+	assert_false(f->done);
+	assert_string_equal(smtp_session_state(f->s), "MANUAL");
+	assert_step(f, STEP_DATA, STEP_OK, REASON_NONE);
+	assert_non_null(strstr(f->peer.body, "\r\nSubject: hi\r\n\r\n..line\r\n"));
+	assert_non_null(strstr(f->peer.body, "Message-ID: <mailflow."));
+	assert_true(strncmp(f->peer.body, "Date: ", 6) == 0);
+
+	manual_send(f, "QUIT");
+	fx_run(f);
+	assert_string_equal(smtp_session_state(f->s), "DONE");
+}
+
+/* ---- the --debug trace ------------------------------------------------------ */
+
+static void test_debug_trace(void **state)
+{
+	struct fx *f = *state;
+	char path[] = "/tmp/mailflow-test-trace-XXXXXX", buf[8192];
+	int fd = mkstemp(path);
+	ssize_t n;
+	char *cause = NULL;
+
+	assert_true(fd >= 0);
+	assert_int_equal(debug_open(path, &cause), 0);
+	f->opt.auth_user = "jane";
+	f->opt.auth_pass = "s3cret-pw";
+	f->opt.allow_plaintext_auth = 1;
+	START(f, auth_login_script);
+	fx_run(f);
+	debug_close();
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	unlink(path);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "smtp mx.target.test [192.0.2.25]:25 BANNER -> EHLO"));
+	assert_non_null(strstr(buf, "AUTH_LOGIN -> AUTH_USER"));
+	assert_non_null(strstr(buf, "AUTH_USER -> AUTH_PASS"));
+	assert_non_null(strstr(buf, "QUIT -> DONE"));
+	assert_null(strstr(buf, "s3cret-pw"));
+	assert_null(strstr(buf, PASS_B64));
+	assert_null(strstr(buf, USER_B64));
+	assert_null(strstr(buf, "MAIL FROM"));
+}
+
+/* ---- endings ---------------------------------------------------------------- */
+
+static void test_quit_answered_by_close(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		banner, EHLO_PLAIN,
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:", "250 ok\r\n", 0 },
+		{ "RSET", "250 ok\r\n", 0 },
+		{ "QUIT", NULL, P_CLOSE },              /* no 221: the door shuts */
+	};
+
+	START(f, script);
+	fx_run(f);
+	assert_step(f, STEP_RSET, STEP_OK, REASON_NONE);
+	assert_step(f, STEP_QUIT, STEP_FAILED, REASON_CLOSED);
+	assert_non_null(strstr(step(f, STEP_QUIT)->detail, "without answering QUIT"));
+	assert_string_equal(smtp_session_state(f->s), "DONE");
+}
+
+static void test_send_without_relay_test_no_rset(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		banner, EHLO_PLAIN,
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:", "250 ok\r\n", 0 },
+		{ "DATA", "354 go ahead\r\n", P_BODY },
+		{ ".", "250 2.0.0 queued\r\n", 0 },
+		QUIT_OK,                                /* no RSET before it */
+	};
+
+	f->opt.send = 1;
+	START(f, script);
+	fx_run(f);
+	assert_step(f, STEP_DATA, STEP_OK, REASON_NONE);
+	assert_step(f, STEP_RELAY, STEP_SKIPPED, REASON_BY_OPTION);
+	/* The message's final reply closed the transaction: nothing to reset. */
+	assert_step(f, STEP_RSET, STEP_SKIPPED, REASON_EARLIER_STEP);
+	assert_false(sent(f, "RSET"));
+	assert_step(f, STEP_QUIT, STEP_OK, REASON_NONE);
+}
+
+/* :starttls by hand runs the routine's STARTTLS handler: the injection
+ * defence holds there too. */
+static void test_manual_starttls_injection(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		banner,
+		{ "STARTTLS", "220 go ahead\r\n250 injected\r\n", 0 },
+	};
+	char *cause = NULL;
+
+	with_tls(f, SMTP_TLS_AUTO);
+	f->opt.handover = SMTP_QUIT_BANNER;
+	START(f, script);
+	fx_run_until(f, is_manual_turn);
+	assert_int_equal(smtp_manual_send(f->s, "starttls", &cause), 0);
+	assert_string_equal(smtp_session_state(f->s), "STARTTLS");
+	fx_run(f);
+	assert_step(f, STEP_STARTTLS, STEP_FAILED, REASON_PROTOCOL);
+	assert_true(f->m->tls_injection);
+	assert_false(f->m->tls_active);
+	assert_false(smtp_session_is_manual(f->s));
+	assert_int_equal(smtp_manual_send(f->s, "NOOP", &cause), -1);
+	assert_non_null(strstr(cause, "closed"));
+	free(cause);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_ehlo_5xx_helo),
+		T(test_ehlo_4xx_quit),
+		T(test_multiline_split),
+		T(test_auth_login),
+		T(test_auth_plain_535),
+		T(test_auth_without_tls_policy),
+		T(test_mail_451_skips),
+		T(test_rcpt_550),
+		T(test_send_data),
+		T(test_relay_open),
+		T(test_starttls_injection),
+		T(test_starttls_required_not_offered),
+		T(test_tls_off),
+		T(test_timeout),
+		T(test_closed_mid_reply),
+		T(test_banner_421),
+		T(test_quit_answered_by_close),
+		T(test_send_without_relay_test_no_rset),
+		T(test_manual_auth_and_data),
+		T(test_manual_starttls_injection),
+		T(test_debug_trace),
+	};
+
+	return cmocka_run_group_tests_name("smtp_states", tests, NULL, NULL);
+}
