@@ -317,10 +317,10 @@ static void read_tls(struct conn *c)
 			fail(c, errno == ECONNRESET ? CONN_RESET : CONN_CLOSED,
 			     "the server closed the connection");
 		} else {
-			char why[256];
+			char *why = tls_failure_cause(e);
 
-			tls_failure_text(c->ssl, e, why, sizeof why);
 			fail(c, CONN_TLS, why);
+			free(why);
 		}
 		return;
 	}
@@ -348,13 +348,14 @@ static void step_handshake(struct conn *c)
 		return;
 	}
 	{
-		char why[256];
+		char *why = tls_failure_cause(e);
 
-		tls_failure_text(c->ssl, e, why, sizeof why);
 		c->phase = PH_DEAD;
 		loop_watch_remove(c->watch);
 		c->watch = NULL;
+		/* on_tls may free c, not why. */
 		c->cb.on_tls(c, 0, why, c->arg);
+		free(why);
 	}
 }
 
@@ -367,9 +368,9 @@ int conn_start_tls(struct conn *c, struct tls_ctx *ctx, const char *host,
 		return set_cause(cause, "the connection is not open");
 	if (c->ssl != NULL)
 		return set_cause(cause, "TLS is already on");
-	c->ssl = tls_ssl_new(ctx, c->fd, host);
+	c->ssl = tls_ssl_start(ctx, c->fd, host, cause);
 	if (c->ssl == NULL)
-		return set_cause(cause, "OpenSSL could not create the TLS session");
+		return -1;
 	c->phase = PH_HANDSHAKE;
 	/* The first step may end the handshake at once (on_tls may free c). */
 	c->busy++;

@@ -113,10 +113,6 @@ SSL *tls_ssl_start(struct tls_ctx *ctx, int fd, const char *host, char **cause)
 	return ssl;
 }
 
-SSL *tls_ssl_new(struct tls_ctx *ctx, int fd, const char *host)
-{
-	return tls_ssl_start(ctx, fd, host, NULL);
-}
 
 static void hex(const unsigned char *in, size_t n, char *out)
 {
@@ -255,11 +251,3 @@ char *tls_failure_cause(int ssl_error)
 	return xasprintf("TLS handshake failed (SSL error %d)", ssl_error);
 }
 
-void tls_failure_text(SSL *ssl, int ssl_error, char *out, size_t outsz)
-{
-	char *cause = tls_failure_cause(ssl_error);
-
-	(void)ssl;
-	snprintf(out, outsz, "%s", cause);
-	free(cause);
-}

@@ -51,12 +51,4 @@ void tls_facts_collect(SSL *ssl, const char *host, struct tls_facts *facts);
  * and SSL_get_error()'s answer, as a malloc'd message the caller frees. */
 char *tls_failure_cause(int ssl_error);
 
-/*
- * Transitional, for conn.c until it moves to the two functions above
- * (then these go): tls_ssl_start() without a cause, and
- * tls_failure_cause() copied into a buffer.
- */
-SSL *tls_ssl_new(struct tls_ctx *ctx, int fd, const char *host);
-void tls_failure_text(SSL *ssl, int ssl_error, char *out, size_t outsz);
-
 #endif
