@@ -194,16 +194,24 @@ static void helper_back(struct ui *ui, const char *arg, char **cause)
 	ui_mode_pop(ui);
 }
 
+/* takes_arg: the rest of the line is its argument; live: it talks to the
+ * server, so only once the session is handed over (:save and :back also
+ * serve a closed one). */
 static const struct {
 	const char *name;
-	bool takes_arg;
+	bool takes_arg, live;
 	void (*run)(struct ui *ui, const char *arg, char **cause);
 } helpers[] = {
-	{ ":starttls", false, helper_starttls }, { ":auth", true, helper_auth },
-	{ ":data", false, helper_data }, { ":rset", false, helper_rset },
-	{ ":quit", false, helper_quit }, { ":save", true, helper_save },
-	{ ":back", false, helper_back },
+	{ ":starttls", false, true, helper_starttls }, { ":auth", true, true, helper_auth },
+	{ ":data", false, true, helper_data }, { ":rset", false, true, helper_rset },
+	{ ":quit", false, true, helper_quit }, { ":save", true, false, helper_save },
+	{ ":back", false, false, helper_back },
 };
+
+static void say_not_ready(struct ui *ui)
+{
+	say(ui, "Not connected (yet): wait for the handover, or Esc.");
+}
 
 static void run_helper(struct ui *ui, const char *cmd)
 {
@@ -216,6 +224,10 @@ static void run_helper(struct ui *ui, const char *cmd)
 	for (i = 0; i < sizeof helpers / sizeof helpers[0]; i++) {
 		if (strlen(helpers[i].name) == n && strncmp(cmd, helpers[i].name, n) == 0 &&
 		    (helpers[i].takes_arg || *arg == '\0')) {
+			if (helpers[i].live && !ui->man.ready) {
+				say_not_ready(ui);
+				return;
+			}
 			helpers[i].run(ui, arg, &cause);
 			free(cause);
 			return;
@@ -281,13 +293,13 @@ static void submit_command(struct ui *ui, const char *line)
 
 	if (line[0] == '\0')
 		return;
-	if (!mm->ready) {
-		say(ui, "Not connected (yet): wait for the handover, or Esc.");
-		return;
-	}
 	if (line[0] == ':') {
 		history_add(&mm->hist, line);
 		run_helper(ui, line);           /* may leave the mode */
+		return;
+	}
+	if (!mm->ready) {
+		say_not_ready(ui);
 		return;
 	}
 	if (smtp_manual_send(mm->ss, line, &cause) < 0) {
