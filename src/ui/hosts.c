@@ -1,17 +1,15 @@
 /*
- * hosts.c — the main screen, the bottom mode: header, hosts table,
- * transcript and checklist side by side, the explanation and the key bar
- * (drawn by table.c and panes.c); its keys and the mouse. Every other
- * mode is opened from here by pushing it.
+ * hosts.c — the main screen as a mode: the header and hosts table on top,
+ * transcript and checklist of the selected row side by side, the
+ * explanation, the key bar. Its keys move in the three panes and open the
+ * other modes (help, popup, search, manual) by pushing them.
  */
 #include "ui_internal.h"
 
 #include <string.h>
 
-#include "mailflow/loop.h"
-
 #define KEY_TAB 9
-#define EXPLAIN_ROWS 3          /* the explanation pane under the panes */
+#define PANES_BELOW 6           /* explanation (rule + 3 rows), key bar, rule */
 
 static void hosts_draw(struct ui *ui)
 {
@@ -27,14 +25,20 @@ static void hosts_draw(struct ui *ui)
 	ui_table_draw(ui, 1, table_rows);
 	y = 1 + 1 + table_rows;
 	ui->panes_y0 = y + 1;
-	ui->panes_h = LINES - y - 1 - (EXPLAIN_ROWS + 1) - 1;
+	ui->panes_h = LINES - y - PANES_BELOW;
 	ui->split_x = COLS * 55 / 100;
 	ui_panes_draw(ui, y, ui->panes_h);
-	ui_panes_draw_explanation(ui, y + 1 + ui->panes_h, EXPLAIN_ROWS + 1);
+	ui_panes_draw_explanation(ui, y + 1 + ui->panes_h, 4);
 	ui_panes_draw_keybar(ui);
 }
 
-/* ---- moving in the panes ---------------------------------------------- */
+/* After a resize the panes are scrolled afresh from the selection. */
+static void hosts_resize(struct ui *ui)
+{
+	ui->tbl_top = 0;
+	ui->ck_top = 0;
+	ui->tr.top = 0;
+}
 
 static size_t pane_count(const struct ui *ui)
 {
@@ -61,7 +65,7 @@ static size_t *pane_cursor(struct ui *ui)
 	}
 }
 
-/* Another row: its panes start from the top, the transcript following. */
+/* Another row: its panes start at the top, its transcript follows. */
 static void select_row(struct ui *ui, size_t row)
 {
 	if (row == ui->sel)
@@ -84,12 +88,13 @@ static void cursor_move(struct ui *ui, long delta)
 		v = 0;
 	if (v >= (long)n)
 		v = (long)n - 1;
+	if (ui->focus == FOCUS_HOSTS) {
+		select_row(ui, (size_t)v);
+		return;
+	}
 	if (ui->focus == FOCUS_TRANSCRIPT)
 		ui->tr.follow = v == (long)n - 1;
-	if (ui->focus == FOCUS_HOSTS)
-		select_row(ui, (size_t)v);
-	else
-		*cur = (size_t)v;
+	*cur = (size_t)v;
 }
 
 static void on_mouse(struct ui *ui)
@@ -116,8 +121,6 @@ static void on_mouse(struct ui *ui)
 	}
 }
 
-/* ---- manual mode from here ---------------------------------------------- */
-
 /* Manual mode on the selected address. From the checklist, the routine
  * runs up to the selected step and hands over there ("continue by hand
  * from here"); otherwise it hands over after the banner. */
@@ -132,6 +135,7 @@ static void open_manual(struct ui *ui)
 	};
 	const struct ui_row *r = &ui->rows[ui->sel];
 	enum smtp_quit_after at = SMTP_QUIT_BANNER;
+	size_t i;
 
 	if (r->hi < 0 || r->ai < 0) {
 		ui_set_status(ui, "m: select a host's address first");
@@ -139,7 +143,7 @@ static void open_manual(struct ui *ui)
 	}
 	if (ui->focus == FOCUS_CHECKLIST) {
 		const struct check_item *items[UI_ITEMS_MAX];
-		size_t n = ui_items_of_row(ui, ui->sel, items, UI_ITEMS_MAX), i;
+		size_t n = ui_items_of_row(ui, ui->sel, items, UI_ITEMS_MAX);
 
 		for (i = 0; ui->ck_sel < n && i < sizeof points / sizeof points[0]; i++)
 			if (strcmp(items[ui->ck_sel]->id, points[i].id) == 0)
@@ -148,28 +152,29 @@ static void open_manual(struct ui *ui)
 	ui_manual_open(ui, (size_t)r->hi, (size_t)r->ai, at);
 }
 
-/* ---- keys ------------------------------------------------------------------ */
-
-/* The keys that move: true when ch was one. */
+/* Keys that move in the focused pane; false if ch is not one. */
 static bool move_key(struct ui *ui, int ch)
 {
-	long page = ui->panes_h > 2 ? ui->panes_h - 1 : 5;
+	int page = ui->panes_h > 2 ? ui->panes_h - 1 : 5;
 
 	switch (ch) {
-	case KEY_TAB:
-		ui->focus = (enum ui_focus)((ui->focus + 1) % FOCUS__COUNT);
-		return true;
-	case KEY_BTAB:
-		ui->focus = (enum ui_focus)((ui->focus + FOCUS__COUNT - 1) % FOCUS__COUNT);
-		return true;
 	case KEY_UP: case 'k': cursor_move(ui, -1); return true;
 	case KEY_DOWN: case 'j': cursor_move(ui, 1); return true;
 	case KEY_PPAGE: cursor_move(ui, -page); return true;
 	case KEY_NPAGE: case ' ': cursor_move(ui, page); return true;
 	case KEY_HOME: case 'g': cursor_move(ui, -1000000); return true;
 	case KEY_END: case 'G': cursor_move(ui, 1000000); return true;
-	case KEY_MOUSE: on_mouse(ui); return true;
-	default: return false;
+	case KEY_TAB:
+		ui->focus = (enum ui_focus)((ui->focus + 1) % FOCUS__COUNT);
+		return true;
+	case KEY_BTAB:
+		ui->focus = (enum ui_focus)((ui->focus + FOCUS__COUNT - 1) % FOCUS__COUNT);
+		return true;
+	case KEY_MOUSE:
+		on_mouse(ui);
+		return true;
+	default:
+		return false;
 	}
 }
 
@@ -180,13 +185,13 @@ static int hosts_key(struct ui *ui, int ch)
 	switch (ch) {
 	case 'q': case 'Q': return UI_KEY_QUIT;
 	case '\n': case '\r': case KEY_ENTER: ui_mode_push(ui, &ui_mode_popup); break;
-	case 'r': ui_run_again(ui, ui->rows[ui->sel].hi < 0); break;
-	case 'R': ui_run_again(ui, true); break;
-	case 's': ui_run_save(ui); break;
+	case '?': case 'h': ui_mode_push(ui, &ui_mode_help); break;
 	case '/': ui_mode_push(ui, &ui_mode_search); break;
 	case 'n': ui_search_next(ui, false); break;
 	case 'm': open_manual(ui); break;
-	case '?': case 'h': ui_mode_push(ui, &ui_mode_help); break;
+	case 'r': ui_run_again(ui, ui->rows[ui->sel].hi < 0); break;
+	case 'R': ui_run_again(ui, true); break;
+	case 's': ui_run_save(ui); break;
 	default: return UI_KEY_IGNORED;
 	}
 	return UI_KEY_HANDLED;
@@ -197,4 +202,5 @@ const struct ui_mode ui_mode_hosts = {
 	.overlay = false,
 	.draw = hosts_draw,
 	.key = hosts_key,
+	.resize = hosts_resize,
 };

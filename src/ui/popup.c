@@ -1,7 +1,7 @@
 /*
- * popup.c — the big explanation window (Enter), a mode over the hosts
- * screen: the selection explained in full, and for a checklist item its
- * facts and the transcript lines that are its evidence. Any key closes it.
+ * popup.c — the big explanation window as a mode (Enter): the selection
+ * explained in full, and for a checklist item its facts and the transcript
+ * lines that are its evidence. Any key closes it.
  */
 #include "ui_internal.h"
 
@@ -9,27 +9,25 @@
 
 #include "mailflow/text.h"
 
-/* A checklist item's evidence from row y on: facts, then transcript
- * lines; returns the next row. */
-static int draw_evidence(struct ui *ui, const struct check_item *it, int y, int x0,
-                         int w, int ymax)
+/* A checklist item's facts and evidence lines from row *y on. */
+static void draw_evidence(struct ui *ui, const struct check_item *it, int *y, int x0,
+                          int w, int ymax)
 {
 	const struct paint *p = &ui->paint;
 	const struct model_session *s = ui_session_of_row(ui, ui->sel);
 	size_t k;
 
-	for (k = 0; k < it->nfacts && y < ymax; k++)
-		paint_put_raw(y++, x0, w, it->facts[k], strlen(it->facts[k]),
+	for (k = 0; k < it->nfacts && *y < ymax; k++)
+		paint_put_raw((*y)++, x0, w, it->facts[k], strlen(it->facts[k]),
 		              p->attr[THEME_TRANSCRIPT_INFO]);
 	if (s == NULL)
-		return y;
-	for (k = it->line_from; k < it->line_to && k < s->nlines && y < ymax; k++) {
+		return;
+	for (k = it->line_from; k < it->line_to && k < s->nlines && *y < ymax; k++) {
 		const struct model_line *l = &s->lines[k];
-		int x = paint_putf(y, x0, 4, p->attr[THEME_TRANSCRIPT_TIME], "%c: ", l->dir);
+		int x = paint_putf(*y, x0, 4, p->attr[THEME_TRANSCRIPT_TIME], "%c: ", l->dir);
 
-		paint_put_raw(y++, x0 + x, w - x, l->bytes, l->len, lines_attr(p, l));
+		paint_put_raw((*y)++, x0 + x, w - x, l->bytes, l->len, lines_attr(p, l));
 	}
-	return y;
 }
 
 static void popup_draw(struct ui *ui)
@@ -49,8 +47,10 @@ static void popup_draw(struct ui *ui)
 	paint_put(y++, x0 + 5, w - 7, safe, A_BOLD | p->attr[THEME_NORMAL]);
 	text_sanitize(body, strlen(body), safe, sizeof safe);
 	y += paint_put_wrapped(y, x0 + 2, w - 4, h / 2, safe, p->attr[THEME_NORMAL]);
-	if (ui->focus == FOCUS_CHECKLIST && ui->ck_sel < n)
-		draw_evidence(ui, items[ui->ck_sel], y + 1, x0 + 2, w - 4, y0 + h - 1);
+	if (ui->focus == FOCUS_CHECKLIST && ui->ck_sel < n) {
+		y++;
+		draw_evidence(ui, items[ui->ck_sel], &y, x0 + 2, w - 4, y0 + h - 1);
+	}
 }
 
 static int popup_key(struct ui *ui, int ch)

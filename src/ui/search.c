@@ -1,7 +1,7 @@
 /*
- * search.c — the transcript search: the "/" prompt, a mode over the hosts
- * screen that owns the key bar while the query is typed, and the search
- * itself (n finds the next match from the hosts screen).
+ * search.c — the transcript search: a mode for typing the query on the
+ * key bar (Enter finds, Esc cancels), and the search itself, which 'n'
+ * repeats from the hosts screen. Matches are marked while typing.
  */
 #include "ui_internal.h"
 
@@ -9,16 +9,18 @@
 
 void ui_search_next(struct ui *ui, bool from_current)
 {
-	size_t tries;
+	size_t r, start = ui->sel, tries;
 
 	if (ui->qlen == 0)
 		return;
 	/* This session first, from the line after the selection; then the
 	 * other sessions in table order. */
 	for (tries = 0; tries <= ui->nrows; tries++) {
-		size_t r = (ui->sel + tries) % ui->nrows, i;
-		const struct model_session *s = ui_session_of_row(ui, r);
+		const struct model_session *s;
+		size_t i;
 
+		r = (start + tries) % ui->nrows;
+		s = ui_session_of_row(ui, r);
 		if (s == NULL)
 			continue;
 		i = tries == 0 ? ui->tr.sel + (from_current ? 0 : 1) : 0;
@@ -45,10 +47,9 @@ static void search_enter(struct ui *ui)
 static void search_draw(struct ui *ui)
 {
 	attr_t a = ui->paint.attr[THEME_KEYBAR];
-	int y = LINES - 1;
 
-	paint_fill(y, 0, COLS, a);
-	paint_putf(y, 0, COLS, a, " /%s_   (Enter: find, Esc: cancel)", ui->query);
+	paint_fill(LINES - 1, 0, COLS, a);
+	paint_putf(LINES - 1, 0, COLS, a, " /%s_   (Enter: find, Esc: cancel)", ui->query);
 }
 
 static int search_key(struct ui *ui, int ch)
@@ -58,9 +59,8 @@ static int search_key(struct ui *ui, int ch)
 	} else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
 		ui_mode_pop(ui);
 		ui_search_next(ui, false);
-	} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-		if (ui->qlen > 0)
-			ui->query[--ui->qlen] = '\0';
+	} else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && ui->qlen > 0) {
+		ui->query[--ui->qlen] = '\0';
 	} else if (ch >= 0x20 && ch < 0x7f && ui->qlen + 1 < UI_SEARCH_MAX) {
 		ui->query[ui->qlen++] = (char)ch;
 		ui->query[ui->qlen] = '\0';
