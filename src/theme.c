@@ -8,6 +8,7 @@
  */
 #include "mailflow/theme.h"
 #include "mailflow/text.h"
+#include "mailflow/xmalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -56,20 +57,22 @@ static const struct {
 #define CD      { COLOUR_DEFAULT, -1, 0, 0, 0 }
 #define CI(n)   { COLOUR_INDEX, (n), 0, 0, 0 }
 #define ST(fg, bg, attrs) { fg, bg, attrs }
-#define A_BOLD  THEME_ATTR_BOLD
-#define A_DIM   THEME_ATTR_DIM
-#define A_UL    THEME_ATTR_UNDERLINE
-#define A_REV   THEME_ATTR_REVERSE
+/* The core's own attribute names, short for the tables below; the UI maps
+ * THEME_ATTR_* onto curses attributes (src/ui/style.c). */
+#define T_BOLD  THEME_ATTR_BOLD
+#define T_DIM   THEME_ATTR_DIM
+#define T_UL    THEME_ATTR_UNDERLINE
+#define T_REV   THEME_ATTR_REVERSE
 
 /* The built-in dark theme; themes/default.theme says the same. */
 static const struct theme_style default_styles[THEME__COUNT] = {
 	[THEME_NORMAL]            = ST(CD, CD, 0),
-	[THEME_HEADER]            = ST(CI(C_BRIGHT + C_WHITE), CI(C_BLUE), A_BOLD),
+	[THEME_HEADER]            = ST(CI(C_BRIGHT + C_WHITE), CI(C_BLUE), T_BOLD),
 	[THEME_KEYBAR]            = ST(CI(C_BLACK), CI(C_CYAN), 0),
 	[THEME_BORDER]            = ST(CI(C_BLUE), CD, 0),
-	[THEME_TITLE]             = ST(CI(C_BRIGHT + C_WHITE), CD, A_BOLD),
+	[THEME_TITLE]             = ST(CI(C_BRIGHT + C_WHITE), CD, T_BOLD),
 	[THEME_SELECTION]         = ST(CI(C_BLACK), CI(C_WHITE), 0),
-	[THEME_TABLE_HEADER]      = ST(CI(C_BRIGHT + C_WHITE), CD, A_BOLD | A_UL),
+	[THEME_TABLE_HEADER]      = ST(CI(C_BRIGHT + C_WHITE), CD, T_BOLD | T_UL),
 	[THEME_TRANSCRIPT_TIME]   = ST(CI(C_BRIGHT + C_BLACK), CD, 0),
 	[THEME_TRANSCRIPT_CLIENT] = ST(CI(C_CYAN), CD, 0),
 	[THEME_TRANSCRIPT_SERVER] = ST(CD, CD, 0),
@@ -78,45 +81,45 @@ static const struct theme_style default_styles[THEME__COUNT] = {
 	[THEME_REPLY_2XX]         = ST(CI(C_GREEN), CD, 0),
 	[THEME_REPLY_3XX]         = ST(CI(C_CYAN), CD, 0),
 	[THEME_REPLY_4XX]         = ST(CI(C_YELLOW), CD, 0),
-	[THEME_REPLY_5XX]         = ST(CI(C_BRIGHT + C_RED), CD, A_BOLD),
+	[THEME_REPLY_5XX]         = ST(CI(C_BRIGHT + C_RED), CD, T_BOLD),
 	[THEME_VERDICT_PASS]      = ST(CI(C_GREEN), CD, 0),
 	[THEME_VERDICT_WARN]      = ST(CI(C_YELLOW), CD, 0),
-	[THEME_VERDICT_FAIL]      = ST(CI(C_BRIGHT + C_RED), CD, A_BOLD),
+	[THEME_VERDICT_FAIL]      = ST(CI(C_BRIGHT + C_RED), CD, T_BOLD),
 	[THEME_VERDICT_INFO]      = ST(CI(C_BRIGHT + C_BLUE), CD, 0),
 	[THEME_VERDICT_SKIP]      = ST(CI(C_BRIGHT + C_BLACK), CD, 0),
 	[THEME_VERDICT_PENDING]   = ST(CI(C_MAGENTA), CD, 0),
 	[THEME_EXPLAIN]           = ST(CD, CD, 0),
 	[THEME_SEARCH_MATCH]      = ST(CI(C_BLACK), CI(C_YELLOW), 0),
-	[THEME_ERROR]             = ST(CI(C_BRIGHT + C_WHITE), CI(C_RED), A_BOLD),
+	[THEME_ERROR]             = ST(CI(C_BRIGHT + C_WHITE), CI(C_RED), T_BOLD),
 };
 
 /* The colourless theme: attributes only; themes/mono.theme says the same. */
 static const unsigned mono_attrs[THEME__COUNT] = {
 	[THEME_NORMAL]            = 0,
-	[THEME_HEADER]            = A_REV,
-	[THEME_KEYBAR]            = A_REV,
+	[THEME_HEADER]            = T_REV,
+	[THEME_KEYBAR]            = T_REV,
 	[THEME_BORDER]            = 0,
-	[THEME_TITLE]             = A_BOLD,
-	[THEME_SELECTION]         = A_REV,
-	[THEME_TABLE_HEADER]      = A_BOLD | A_UL,
-	[THEME_TRANSCRIPT_TIME]   = A_DIM,
-	[THEME_TRANSCRIPT_CLIENT] = A_BOLD,
+	[THEME_TITLE]             = T_BOLD,
+	[THEME_SELECTION]         = T_REV,
+	[THEME_TABLE_HEADER]      = T_BOLD | T_UL,
+	[THEME_TRANSCRIPT_TIME]   = T_DIM,
+	[THEME_TRANSCRIPT_CLIENT] = T_BOLD,
 	[THEME_TRANSCRIPT_SERVER] = 0,
-	[THEME_TRANSCRIPT_INFO]   = A_DIM,
-	[THEME_TRANSCRIPT_ESCAPE] = A_UL,
+	[THEME_TRANSCRIPT_INFO]   = T_DIM,
+	[THEME_TRANSCRIPT_ESCAPE] = T_UL,
 	[THEME_REPLY_2XX]         = 0,
 	[THEME_REPLY_3XX]         = 0,
-	[THEME_REPLY_4XX]         = A_UL,
-	[THEME_REPLY_5XX]         = A_BOLD,
+	[THEME_REPLY_4XX]         = T_UL,
+	[THEME_REPLY_5XX]         = T_BOLD,
 	[THEME_VERDICT_PASS]      = 0,
-	[THEME_VERDICT_WARN]      = A_UL,
-	[THEME_VERDICT_FAIL]      = A_BOLD,
+	[THEME_VERDICT_WARN]      = T_UL,
+	[THEME_VERDICT_FAIL]      = T_BOLD,
 	[THEME_VERDICT_INFO]      = 0,
-	[THEME_VERDICT_SKIP]      = A_DIM,
-	[THEME_VERDICT_PENDING]   = A_DIM,
+	[THEME_VERDICT_SKIP]      = T_DIM,
+	[THEME_VERDICT_PENDING]   = T_DIM,
 	[THEME_EXPLAIN]           = 0,
-	[THEME_SEARCH_MATCH]      = A_BOLD | A_UL,
-	[THEME_ERROR]             = A_BOLD | A_REV,
+	[THEME_SEARCH_MATCH]      = T_BOLD | T_UL,
+	[THEME_ERROR]             = T_BOLD | T_REV,
 };
 
 /* One theme being loaded, with the files above it (for loops). */
@@ -138,32 +141,9 @@ struct parse {
 	size_t line;
 };
 
-static int load_any(struct theme *, struct load_ctx *, const char *,
-                    char *, size_t);
+static int load_any(struct theme *, struct load_ctx *, const char *, char **);
 
 /* ---- small helpers ------------------------------------------------------ */
-
-static int lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-/* s[0..n) equals the NUL-terminated word w, ignoring ASCII case. */
-static int eq_ci(const char *s, size_t n, const char *w)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (w[i] == '\0' || lower((unsigned char)s[i]) != lower((unsigned char)w[i]))
-			return 0;
-	}
-	return w[n] == '\0';
-}
-
-static int is_space(int c)
-{
-	return c == ' ' || c == '\t';
-}
 
 /* A printable, bounded form of s[0..n) (in buf). */
 static const char *show(const char *s, size_t n, char *buf, size_t bufsz)
@@ -172,18 +152,20 @@ static const char *show(const char *s, size_t n, char *buf, size_t bufsz)
 	return buf;
 }
 
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void set_cause(char **cause, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
+/* The error convention of the whole program (tmux's): a function that
+ * fails returns -1 and sets *cause to a message the caller frees. A NULL
+ * cause means the caller does not want the message. */
+static void set_cause(char **cause, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (err == NULL || errsz == 0)
+	if (cause == NULL)
 		return;
 	va_start(ap, fmt);
-	if (vsnprintf(err, errsz, fmt, ap) < 0)
-		err[0] = '\0';
+	*cause = xvasprintf(fmt, ap);
 	va_end(ap);
 }
 
@@ -200,16 +182,16 @@ static void cause_add(struct theme *t, const char *fmt, ...)
 	if (t->ncauses >= THEME_CAUSES_MAX)
 		return;
 	if (t->ncauses == THEME_CAUSES_MAX - 1) {
-		s = strdup("... more problems");
+		s = xstrdup("... more problems");
 	} else {
+		/* Bounded: a cause is one line on a screen. */
 		va_start(ap, fmt);
 		if (vsnprintf(buf, sizeof buf, fmt, ap) < 0)
 			buf[0] = '\0';
 		va_end(ap);
-		s = strdup(buf);
+		s = xstrdup(buf);
 	}
-	if (s != NULL)
-		t->causes[t->ncauses++] = s;
+	t->causes[t->ncauses++] = s;
 }
 
 static void line_cause(struct parse *p, const char *fmt, ...)
@@ -233,7 +215,7 @@ static int hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
-	c = lower(c);
+	c = text_ascii_lower(c);
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
 	return -1;
@@ -247,7 +229,7 @@ static int colour_parse_n(const char *s, size_t n, struct theme_colour *out)
 
 	if (n == 0)
 		return -1;
-	if (eq_ci(s, n, "default")) {
+	if (text_equal_ci(s, n, "default")) {
 		c.kind = COLOUR_DEFAULT;
 		*out = c;
 		return 0;
@@ -268,9 +250,9 @@ static int colour_parse_n(const char *s, size_t n, struct theme_colour *out)
 		*out = c;
 		return 0;
 	}
-	if (n > 6 && eq_ci(s, 6, "colour"))
+	if (n > 6 && text_equal_ci(s, 6, "colour"))
 		skip = 6;
-	else if (n > 5 && eq_ci(s, 5, "color"))
+	else if (n > 5 && text_equal_ci(s, 5, "color"))
 		skip = 5;
 	if (skip != 0) {
 		if (n - skip > 3)
@@ -288,13 +270,13 @@ static int colour_parse_n(const char *s, size_t n, struct theme_colour *out)
 		return 0;
 	}
 	v = 0;
-	if (n > 6 && eq_ci(s, 6, "bright")) {
+	if (n > 6 && text_equal_ci(s, 6, "bright")) {
 		s += 6;
 		n -= 6;
 		v = C_BRIGHT;
 	}
 	for (i = 0; i < 8; i++) {
-		if (eq_ci(s, n, colour_names[i])) {
+		if (text_equal_ci(s, n, colour_names[i])) {
 			c.index = v + (int)i;
 			*out = c;
 			return 0;
@@ -315,13 +297,13 @@ int theme_colour_parse(const char *s, struct theme_colour *out)
 
 static int is_style_sep(int c)
 {
-	return c == ',' || is_space(c);
+	return c == ',' || text_is_blank(c);
 }
 
 /* Items of s[0..n) separated by commas or blanks: fg=C, bg=C, an attribute
  * or none. Unnamed parts stay default. */
 static int style_parse_n(const char *s, size_t n, struct theme_style *out,
-                         char *err, size_t errsz)
+                         char **cause)
 {
 	struct theme_style st = { { COLOUR_DEFAULT, -1, 0, 0, 0 },
 	                          { COLOUR_DEFAULT, -1, 0, 0, 0 }, 0 };
@@ -346,60 +328,59 @@ static int style_parse_n(const char *s, size_t n, struct theme_style *out,
 			size_t kl = (size_t)(eq - tok), vl = tl - kl - 1;
 			struct theme_colour *dst;
 
-			if (eq_ci(tok, kl, "fg"))
+			if (text_equal_ci(tok, kl, "fg"))
 				dst = &st.fg;
-			else if (eq_ci(tok, kl, "bg"))
+			else if (text_equal_ci(tok, kl, "bg"))
 				dst = &st.bg;
 			else {
-				set_err(err, errsz, "unknown key \"%s\"",
+				set_cause(cause, "unknown key \"%s\"",
 				        show(tok, kl, shown, sizeof shown));
 				return -1;
 			}
 			if (vl == 0) {
-				set_err(err, errsz, "missing colour after \"%s\"",
+				set_cause(cause, "missing colour after \"%s\"",
 				        show(tok, kl + 1, shown, sizeof shown));
 				return -1;
 			}
 			if (colour_parse_n(eq + 1, vl, dst) != 0) {
-				set_err(err, errsz, "bad colour \"%s\"",
+				set_cause(cause, "bad colour \"%s\"",
 				        show(eq + 1, vl, shown, sizeof shown));
 				return -1;
 			}
 			continue;
 		}
-		if (eq_ci(tok, tl, "none")) {
+		if (text_equal_ci(tok, tl, "none")) {
 			st.attrs = 0;
 			continue;
 		}
 		for (k = 0; k < sizeof attr_names / sizeof attr_names[0]; k++) {
-			if (eq_ci(tok, tl, attr_names[k].name))
+			if (text_equal_ci(tok, tl, attr_names[k].name))
 				break;
 		}
 		if (k == sizeof attr_names / sizeof attr_names[0]) {
-			set_err(err, errsz, "unknown attribute \"%s\"",
+			set_cause(cause, "unknown attribute \"%s\"",
 			        show(tok, tl, shown, sizeof shown));
 			return -1;
 		}
 		st.attrs |= attr_names[k].bit;
 	}
 	if (items == 0) {
-		set_err(err, errsz, "empty style");
+		set_cause(cause, "empty style");
 		return -1;
 	}
 	*out = st;
 	return 0;
 }
 
-int theme_style_parse(const char *spec, struct theme_style *out, char *err,
-                      size_t errsz)
+int theme_style_parse(const char *spec, struct theme_style *out, char **cause)
 {
 	struct theme_style st;
 
 	if (spec == NULL || out == NULL) {
-		set_err(err, errsz, "empty style");
+		set_cause(cause, "empty style");
 		return -1;
 	}
-	if (style_parse_n(spec, strlen(spec), &st, err, errsz) != 0)
+	if (style_parse_n(spec, strlen(spec), &st, cause) != 0)
 		return -1;
 	*out = st;
 	return 0;
@@ -417,7 +398,7 @@ static int element_lookup_n(const char *s, size_t n)
 	int i;
 
 	for (i = 0; i < THEME__COUNT; i++) {
-		if (eq_ci(s, n, element_names[i]))
+		if (text_equal_ci(s, n, element_names[i]))
 			return i;
 	}
 	return -1;
@@ -537,17 +518,56 @@ int theme_colour_nearest(uint8_t r, uint8_t g, uint8_t b, int ncolours)
 	return 16 + 36 * qr + 6 * qg + qb;
 }
 
+void theme_colour_index_rgb(int index, uint8_t *r, uint8_t *g, uint8_t *b)
+{
+	int i;
+
+	if (index < 0)
+		index = 0;
+	if (index > 255)
+		index = 255;
+	if (index < 16) {
+		*r = ansi_rgb[index][0];
+		*g = ansi_rgb[index][1];
+		*b = ansi_rgb[index][2];
+	} else if (index < 232) {
+		i = index - 16;
+		*r = (uint8_t)cube_level[i / 36];
+		*g = (uint8_t)cube_level[i / 6 % 6];
+		*b = (uint8_t)cube_level[i % 6];
+	} else {
+		*r = *g = *b = (uint8_t)(8 + 10 * (index - 232));
+	}
+}
+
+int theme_colour_index_nearest(int index, int ncolours)
+{
+	uint8_t r, g, b;
+
+	if (index < 0)
+		index = 0;
+	if (index > 255)
+		index = 255;
+	/* A system colour stays itself; on 8 colours a bright one gives its
+	 * base colour (the UI adds bold). */
+	if (index < 16)
+		return ncolours >= 16 ? index : index & 7;
+	if (ncolours >= 256)
+		return index;
+	theme_colour_index_rgb(index, &r, &g, &b);
+	return theme_colour_nearest(r, g, b, ncolours);
+}
+
 /* ---- the line parser ---------------------------------------------------- */
 
 /* The next argument of a command line: a bare word or a "quoted string".
  * Returns 1 with the argument in *arg and *len, 0 at the end of the line, -1
- * for a bad quote (message in err). */
-static int next_arg(char **cur, char **arg, size_t *len, char *err,
-                    size_t errsz)
+ * for a bad quote (with *cause). */
+static int next_arg(char **cur, char **arg, size_t *len, char **cause)
 {
 	char *s = *cur, *e;
 
-	while (is_space((unsigned char)*s))
+	while (text_is_blank((unsigned char)*s))
 		s++;
 	if (*s == '\0') {
 		*cur = s;
@@ -556,11 +576,11 @@ static int next_arg(char **cur, char **arg, size_t *len, char *err,
 	if (*s == '"') {
 		e = strchr(s + 1, '"');
 		if (e == NULL) {
-			set_err(err, errsz, "missing closing quote");
+			set_cause(cause, "missing closing quote");
 			return -1;
 		}
-		if (e[1] != '\0' && !is_space((unsigned char)e[1])) {
-			set_err(err, errsz, "text after closing quote");
+		if (e[1] != '\0' && !text_is_blank((unsigned char)e[1])) {
+			set_cause(cause, "text after closing quote");
 			return -1;
 		}
 		*arg = s + 1;
@@ -569,7 +589,7 @@ static int next_arg(char **cur, char **arg, size_t *len, char *err,
 		return 1;
 	}
 	e = s;
-	while (*e != '\0' && !is_space((unsigned char)*e))
+	while (*e != '\0' && !text_is_blank((unsigned char)*e))
 		e++;
 	*arg = s;
 	*len = (size_t)(e - s);
@@ -581,27 +601,29 @@ static int next_arg(char **cur, char **arg, size_t *len, char *err,
 static int one_arg(struct parse *p, const char *cmd, char **cur, char **arg,
                    size_t *len)
 {
-	char err[64], shown[THEME_SHOW_MAX], *extra;
+	char shown[THEME_SHOW_MAX], *extra, *why = NULL;
 	size_t extralen;
 	int rc;
 
-	rc = next_arg(cur, arg, len, err, sizeof err);
+	rc = next_arg(cur, arg, len, &why);
 	if (rc < 0) {
-		line_cause(p, "%s: %s", cmd, err);
+		line_cause(p, "%s: %s", cmd, why);
+		free(why);
 		return -1;
 	}
 	if (rc == 0 || *len == 0) {
 		line_cause(p, "%s: missing argument", cmd);
 		return -1;
 	}
-	rc = next_arg(cur, &extra, &extralen, err, sizeof err);
+	rc = next_arg(cur, &extra, &extralen, &why);
 	if (rc != 0) {
 		if (rc > 0)
 			line_cause(p, "%s: unexpected \"%s\" (quote a value "
 			           "with spaces)", cmd,
 			           show(extra, extralen, shown, sizeof shown));
 		else
-			line_cause(p, "%s: %s", cmd, err);
+			line_cause(p, "%s: %s", cmd, why);
+		free(why);
 		return -1;
 	}
 	return 0;
@@ -628,7 +650,7 @@ static void cmd_name(struct parse *p, char *cur)
 
 static void cmd_inherit(struct parse *p, char *cur)
 {
-	char shown[THEME_SHOW_MAX], err[768];
+	char shown[THEME_SHOW_MAX], *why = NULL;
 	char *arg;
 	size_t len;
 
@@ -651,27 +673,29 @@ static void cmd_inherit(struct parse *p, char *cur)
 		return;
 	}
 	p->ctx->depth++;
-	if (load_any(p->t, p->ctx, arg, err, sizeof err) != 0)
-		line_cause(p, "inherit: %s", err);
+	if (load_any(p->t, p->ctx, arg, &why) != 0) {
+		line_cause(p, "inherit: %s", why);
+		free(why);
+	}
 	p->ctx->depth--;
 }
 
 static void cmd_color(struct parse *p, char *cur)
 {
-	char shown[THEME_SHOW_MAX], err[160];
+	char shown[THEME_SHOW_MAX], *why = NULL;
 	struct theme_style st;
 	char *el, *e;
 	size_t ellen;
 	int which;
 
-	while (is_space((unsigned char)*cur))
+	while (text_is_blank((unsigned char)*cur))
 		cur++;
 	if (*cur == '\0') {
 		line_cause(p, "color: missing element");
 		return;
 	}
 	el = cur;
-	while (*cur != '\0' && !is_space((unsigned char)*cur))
+	while (*cur != '\0' && !text_is_blank((unsigned char)*cur))
 		cur++;
 	ellen = (size_t)(cur - el);
 	which = element_lookup_n(el, ellen);
@@ -680,17 +704,18 @@ static void cmd_color(struct parse *p, char *cur)
 		           show(el, ellen, shown, sizeof shown));
 		return;
 	}
-	while (is_space((unsigned char)*cur))
+	while (text_is_blank((unsigned char)*cur))
 		cur++;
 	e = cur + strlen(cur);
-	while (e > cur && is_space((unsigned char)e[-1]))
+	while (e > cur && text_is_blank((unsigned char)e[-1]))
 		e--;
 	if (e == cur) {
 		line_cause(p, "color %s: missing style", element_names[which]);
 		return;
 	}
-	if (style_parse_n(cur, (size_t)(e - cur), &st, err, sizeof err) != 0) {
-		line_cause(p, "color %s: %s", element_names[which], err);
+	if (style_parse_n(cur, (size_t)(e - cur), &st, &why) != 0) {
+		line_cause(p, "color %s: %s", element_names[which], why);
+		free(why);
 		return;
 	}
 	p->t->styles[which] = st;
@@ -738,7 +763,7 @@ static void parse_line(struct parse *p, const char *s, size_t n)
 		           THEME_LINE_MAX);
 		return;
 	}
-	for (i = 0; i < n && is_space((unsigned char)s[i]); i++)
+	for (i = 0; i < n && text_is_blank((unsigned char)s[i]); i++)
 		;
 	if (i == n || s[i] == '#')
 		return;
@@ -752,25 +777,25 @@ static void parse_line(struct parse *p, const char *s, size_t n)
 		if (buf[i] == '"')
 			inq = !inq;
 		else if (buf[i] == '#' && !inq && i > 0 &&
-		         is_space((unsigned char)buf[i - 1])) {
+		         text_is_blank((unsigned char)buf[i - 1])) {
 			buf[i] = '\0';
 			break;
 		}
 	}
 
 	cur = buf;
-	while (is_space((unsigned char)*cur))
+	while (text_is_blank((unsigned char)*cur))
 		cur++;
 	cmd = cur;
-	while (*cur != '\0' && !is_space((unsigned char)*cur))
+	while (*cur != '\0' && !text_is_blank((unsigned char)*cur))
 		cur++;
 	cmdlen = (size_t)(cur - cmd);
 
-	if (eq_ci(cmd, cmdlen, "color") || eq_ci(cmd, cmdlen, "colour"))
+	if (text_equal_ci(cmd, cmdlen, "color") || text_equal_ci(cmd, cmdlen, "colour"))
 		cmd_color(p, cur);
-	else if (eq_ci(cmd, cmdlen, "name"))
+	else if (text_equal_ci(cmd, cmdlen, "name"))
 		cmd_name(p, cur);
-	else if (eq_ci(cmd, cmdlen, "inherit"))
+	else if (text_equal_ci(cmd, cmdlen, "inherit"))
 		cmd_inherit(p, cur);
 	else
 		line_cause(p, "unknown command \"%s\"",
@@ -808,10 +833,9 @@ static void parse_text(struct theme *t, const char *text, size_t len,
 
 /* ---- files ------------------------------------------------------------- */
 
-/* Reads and parses an open theme file; closes fd. 0, or -1 with err. */
+/* Reads and parses an open theme file; closes fd. 0, or -1 with *cause. */
 static int load_fd(struct theme *t, struct load_ctx *ctx, int fd,
-                   const char *path, const char *name, char *err,
-                   size_t errsz)
+                   const char *path, const char *name, char **cause)
 {
 	char file[THEME_FILE_SHOW], shown[THEME_SHOW_MAX];
 	struct stat sb;
@@ -821,17 +845,17 @@ static int load_fd(struct theme *t, struct load_ctx *ctx, int fd,
 
 	show(path, strlen(path), file, sizeof file);
 	if (fstat(fd, &sb) != 0) {
-		set_err(err, errsz, "%s: %s", file, strerror(errno));
+		set_cause(cause, "%s: %s", file, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		set_err(err, errsz, "%s: not a regular file", file);
+		set_cause(cause, "%s: not a regular file", file);
 		close(fd);
 		return -1;
 	}
 	if (sb.st_size > THEME_FILE_MAX) {
-		set_err(err, errsz, "%s: too large (%lld bytes, at most %d)",
+		set_cause(cause, "%s: too large (%lld bytes, at most %d)",
 		        file, (long long)sb.st_size, THEME_FILE_MAX);
 		close(fd);
 		return -1;
@@ -839,7 +863,7 @@ static int load_fd(struct theme *t, struct load_ctx *ctx, int fd,
 	for (i = 0; i < ctx->nstack; i++) {
 		if (ctx->stack[i].dev == sb.st_dev &&
 		    ctx->stack[i].ino == sb.st_ino) {
-			set_err(err, errsz, "theme \"%s\" is already being "
+			set_cause(cause, "theme \"%s\" is already being "
 			        "loaded (inherit loop)",
 			        show(name, strlen(name), shown, sizeof shown));
 			close(fd);
@@ -847,21 +871,17 @@ static int load_fd(struct theme *t, struct load_ctx *ctx, int fd,
 		}
 	}
 	if (ctx->nstack >= sizeof ctx->stack / sizeof ctx->stack[0]) {
-		set_err(err, errsz, "%s: nested too deep", file);
+		set_cause(cause, "%s: nested too deep", file);
 		close(fd);
 		return -1;
 	}
-	if ((buf = malloc(THEME_FILE_MAX + 1)) == NULL) {
-		set_err(err, errsz, "%s: out of memory", file);
-		close(fd);
-		return -1;
-	}
+	buf = xmalloc(THEME_FILE_MAX + 1);
 	while (got < THEME_FILE_MAX + 1) {
 		r = read(fd, buf + got, THEME_FILE_MAX + 1 - got);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			set_err(err, errsz, "%s: %s", file, strerror(errno));
+			set_cause(cause, "%s: %s", file, strerror(errno));
 			free(buf);
 			close(fd);
 			return -1;
@@ -872,7 +892,7 @@ static int load_fd(struct theme *t, struct load_ctx *ctx, int fd,
 	}
 	close(fd);
 	if (got > THEME_FILE_MAX) {
-		set_err(err, errsz, "%s: too large (more than %d bytes)", file,
+		set_cause(cause, "%s: too large (more than %d bytes)", file,
 		        THEME_FILE_MAX);
 		free(buf);
 		return -1;
@@ -906,7 +926,7 @@ static void append(char *buf, size_t sz, size_t *at, const char *s)
 }
 
 static int load_any(struct theme *t, struct load_ctx *ctx,
-                    const char *name_or_path, char *err, size_t errsz)
+                    const char *name_or_path, char **cause)
 {
 	char path[4096], shown[THEME_SHOW_MAX], dshown[THEME_SHOW_MAX];
 	char list[512];
@@ -916,14 +936,13 @@ static int load_any(struct theme *t, struct load_ctx *ctx,
 	show(name_or_path, strlen(name_or_path), shown, sizeof shown);
 	if (strchr(name_or_path, '/') != NULL) {
 		if ((fd = open_theme(name_or_path)) < 0) {
-			set_err(err, errsz, "%s: %s", shown, strerror(errno));
+			set_cause(cause, "%s: %s", shown, strerror(errno));
 			return -1;
 		}
-		return load_fd(t, ctx, fd, name_or_path, name_or_path, err,
-		               errsz);
+		return load_fd(t, ctx, fd, name_or_path, name_or_path, cause);
 	}
 	if (*name_or_path == '\0') {
-		set_err(err, errsz, "no theme name given");
+		set_cause(cause, "no theme name given");
 		return -1;
 	}
 	list[0] = '\0';
@@ -938,21 +957,21 @@ static int load_any(struct theme *t, struct load_ctx *ctx,
 		if (n < 0 || (size_t)n >= sizeof path)
 			continue;
 		if ((fd = open_theme(path)) >= 0)
-			return load_fd(t, ctx, fd, path, name_or_path, err, errsz);
+			return load_fd(t, ctx, fd, path, name_or_path, cause);
 		if (errno != ENOENT && errno != ENOTDIR) {
 			char pshown[THEME_FILE_SHOW];
 
-			set_err(err, errsz, "%s: %s",
+			set_cause(cause, "%s: %s",
 			        show(path, strlen(path), pshown, sizeof pshown),
 			        strerror(errno));
 			return -1;
 		}
 	}
 	if (at == 0)
-		set_err(err, errsz, "theme \"%s\" not found (no theme "
+		set_cause(cause, "theme \"%s\" not found (no theme "
 		        "directories)", shown);
 	else
-		set_err(err, errsz, "theme \"%s\" not found in: %s", shown, list);
+		set_cause(cause, "theme \"%s\" not found in: %s", shown, list);
 	return -1;
 }
 
@@ -1021,7 +1040,6 @@ int theme_load(struct theme *t, const char *name_or_path,
                const char *const *dirs, char **cause)
 {
 	struct load_ctx ctx;
-	char err[768];
 	const char *base, *dot;
 	size_t len;
 
@@ -1030,8 +1048,7 @@ int theme_load(struct theme *t, const char *name_or_path,
 	theme_free(t);
 	theme_init_default(t);
 	if (name_or_path == NULL) {
-		if (cause != NULL)
-			*cause = strdup("no theme name given");
+		set_cause(cause, "no theme name given");
 		return -1;
 	}
 
@@ -1047,11 +1064,9 @@ int theme_load(struct theme *t, const char *name_or_path,
 
 	memset(&ctx, 0, sizeof ctx);
 	ctx.dirs = dirs;
-	if (load_any(t, &ctx, name_or_path, err, sizeof err) != 0) {
+	if (load_any(t, &ctx, name_or_path, cause) != 0) {
 		theme_free(t);
 		theme_init_default(t);
-		if (cause != NULL)
-			*cause = strdup(err);
 		return -1;
 	}
 	theme_set_mono_flag(t);

@@ -111,9 +111,9 @@ void theme_parse(struct theme *t, const char *text, size_t len,
                  const char *file, const char *const *dirs);
 void theme_free(struct theme *t);
 
-/* "fg=cyan,bg=#102030,bold" → style; 0, or -1 with a message in err. */
-int theme_style_parse(const char *spec, struct theme_style *out,
-                      char *err, size_t errsz);
+/* "fg=cyan,bg=#102030,bold" → style; 0, or -1 with *cause set to a
+ * message the caller frees (cause may be NULL). */
+int theme_style_parse(const char *spec, struct theme_style *out, char **cause);
 /* "brightred", "colour208", "#ff8800", "default" → colour; 0 or -1. */
 int theme_colour_parse(const char *s, struct theme_colour *out);
 const char *theme_element_name(enum theme_element e);
@@ -122,5 +122,15 @@ int theme_element_lookup(const char *name);
 /* The nearest of the 256 xterm colours (or of the first 8 / 16 when
  * ncolours is 8 or 16) to an RGB colour. */
 int theme_colour_nearest(uint8_t r, uint8_t g, uint8_t b, int ncolours);
+/* The RGB of an xterm 256-colour index: 0-15 the system colours (xterm's
+ * defaults), 16-231 the 6x6x6 cube, 232-255 the grey ramp. */
+void theme_colour_index_rgb(int index, uint8_t *r, uint8_t *g, uint8_t *b);
+/*
+ * A colourN index for a terminal of ncolours: itself when the terminal has
+ * it; a cube or grey colour becomes the nearest of the 16 (or 8) system
+ * colours by its RGB. On 8 colours a bright system colour (8-15) gives its
+ * base colour (index - 8): the caller shows brightness another way (bold).
+ */
+int theme_colour_index_nearest(int index, int ncolours);
 
 #endif

@@ -1,21 +1,71 @@
 /*
- * ui_internal — what the UI's files share: the state, and the functions
- * each file offers the others (ui.c: input and the loop; draw.c: the
- * screen; style.c: theme → curses).
+ * ui_internal — what the TUI's files share: the state, the mode table
+ * every screen implements, and each file's offer to the others.
+ *
+ * The TUI is a stack of modes, as tmux's window modes and ncdu's states:
+ * the hosts screen at the bottom, and over it the help, the explanation
+ * popup, the search prompt or manual mode. ui.c only dispatches to them
+ * (mode.c); a mode draws with paint.c and lines.c, never with another
+ * mode's code, and opens another mode only by pushing it.
+ *
+ *   ui.c        curses on the event loop, the run's life    (uses mode, run)
+ *   mode.c      the mode stack: push, pop, draw, keys, status line
+ *   run.c       the probe behind the screen: start, rebuild, re-run, save
+ *   rows.c      the hosts table's rows, their items and sessions
+ *   explain.c   the explanation of what is selected
+ *   hosts.c     mode: the main screen (layout, keys, mouse)
+ *   table.c       its header and hosts table
+ *   panes.c       its transcript, checklist, explanation and key bar
+ *   help.c      mode: the help window
+ *   popup.c     mode: the big explanation window
+ *   search.c    mode: typing a transcript search; the search itself
+ *   manual.c    mode: a session typed by hand (edit.c, history.c)
+ *   paint.c lines.c style.c edit.c history.c   leaves: no UI state
  */
 #ifndef MAILFLOW_UI_INTERNAL_H
 #define MAILFLOW_UI_INTERNAL_H
 
-#define _XOPEN_SOURCE_EXTENDED 1
-#include <curses.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "paint.h"              /* first: it sets up curses */
+#include "edit.h"
+#include "history.h"
+#include "lines.h"
 #include "mailflow/checklist.h"
 #include "mailflow/probe.h"
 #include "mailflow/theme.h"
 #include "ui.h"
+
+struct ui;
+
+/* ---- modes --------------------------------------------------------------- */
+
+/* What a key handler tells the dispatcher (htop's handler results). */
+#define UI_KEY_IGNORED  0x0     /* not this mode's key: nothing changed */
+#define UI_KEY_HANDLED  0x1     /* done: the screen is drawn again */
+#define UI_KEY_QUIT     0x2     /* leave the TUI */
+
+struct ui_mode {
+	const char *name;
+	bool overlay;                   /* drawn over the mode beneath it */
+	void (*enter)(struct ui *ui);   /* pushed (may be NULL) */
+	void (*leave)(struct ui *ui);   /* popped (may be NULL) */
+	void (*draw)(struct ui *ui);
+	int (*key)(struct ui *ui, int ch);      /* UI_KEY_* flags */
+	void (*resize)(struct ui *ui);  /* the terminal changed size (may be NULL) */
+};
+
+#define UI_MODES_MAX 4
+
+extern const struct ui_mode ui_mode_hosts;
+extern const struct ui_mode ui_mode_help;
+extern const struct ui_mode ui_mode_popup;
+extern const struct ui_mode ui_mode_search;
+extern const struct ui_mode ui_mode_manual;
+
+/* ---- state --------------------------------------------------------------- */
 
 enum ui_focus { FOCUS_HOSTS, FOCUS_TRANSCRIPT, FOCUS_CHECKLIST, FOCUS__COUNT };
 
@@ -25,30 +75,24 @@ struct ui_row {
 };
 
 #define UI_SEARCH_MAX 128
-#define UI_INPUT_MAX 1024
-#define UI_HISTORY_MAX 500
+#define UI_ITEMS_MAX 128        /* checklist items of one row */
 
-enum ui_input_mode { INPUT_COMMAND, INPUT_PASSWORD, INPUT_DATA };
+enum ui_input { INPUT_COMMAND, INPUT_PASSWORD, INPUT_DATA };
 
-/* Manual mode: one hand-driven session, its input line and history. */
+/* Manual mode: one hand-driven session (the probe's), its input line and
+ * history. */
 struct ui_manual {
-	bool active;
-	struct model_session *m;        /* owned */
-	struct smtp_session *ss;
+	struct smtp_session *ss;        /* owned by the probe */
+	const struct model_session *m;  /* its transcript */
 	bool ready;                     /* handed over: the user may type */
-	char line[UI_INPUT_MAX];
-	size_t len, cur;
-	char **hist;
-	size_t nhist, hist_pos;
-	bool browsing;                  /* walking the history with Up/Down */
-	char hist_path[1100];
-	enum ui_input_mode mode;
+	struct edit edit;
+	struct history hist;
+	enum ui_input input;
 	char auth_user[256];
 	int auth_plain;
 	char *data;                     /* the :data editor's text */
-	size_t data_len;
-	size_t data_lines;
-	size_t sel, top;
+	size_t data_len, data_lines;
+	struct lines_view view;
 	char msg[300];
 };
 
@@ -68,72 +112,91 @@ struct ui {
 	bool quit;
 	uint64_t started_ms;
 	uint64_t done_ms;               /* when the run ended, 0 while running */
-	unsigned spin;
 
+	const struct ui_mode *modes[UI_MODES_MAX];
+	size_t nmodes;
+
+	/* The hosts screen. */
 	struct ui_row *rows;
 	size_t nrows;
 	size_t sel;                     /* selected row */
 	size_t tbl_top;
 	enum ui_focus focus;
-	size_t tr_sel;                  /* selected transcript line */
-	size_t tr_top;
-	bool tr_follow;                 /* keep the newest line in view */
+	struct lines_view tr;           /* the selected row's transcript */
 	size_t ck_sel;
 	size_t ck_top;
-	bool explain_open;              /* Enter: the big explanation window */
-	bool help_open;
-	bool searching;                 /* typing a search */
-	char query[UI_SEARCH_MAX];
+	char query[UI_SEARCH_MAX];      /* the transcript search */
 	size_t qlen;
 	char status[256];
 	uint64_t status_until;
+	/* Geometry of the last draw, for the mouse. */
+	int tbl_y0, tbl_rows, panes_y0, panes_h, split_x;
 
 	struct ui_manual man;
 	bool manual_opened;             /* --manual: done once */
-	char rcpt[TARGET_LOCAL_MAX + DNS_NAME_MAX + 2];  /* RCPT TO the probe uses */
 
 	struct theme theme;
-	attr_t attr[THEME__COUNT];
-	bool utf8;
-	/* Geometry of the last draw, for the mouse. */
-	int tbl_y0, tbl_rows, panes_y0, panes_h, split_x;
+	struct paint paint;
 };
 
-/* draw.c */
-void ui_draw(struct ui *ui);
-/* The checklist items of the selected row, in order; n in *n. */
-size_t ui_items_of_row(const struct ui *ui, size_t row, const struct check_item **out,
-                       size_t max);
-const struct model_session *ui_session_of_row(const struct ui *ui, size_t row);
-void ui_rows_rebuild(struct ui *ui);
-/* The line holds q, ASCII case ignored (the transcript search). */
-bool ui_line_matches(const struct model_line *l, const char *q);
+/* ---- mode.c: the stack --------------------------------------------------- */
 
-/* Drawing helpers draw.c offers manual.c. */
-int ui_put(int y, int x, int width, const char *s, attr_t a);
-int ui_put_raw(int y, int x, int width, const char *bytes, size_t len, attr_t a);
-int ui_put_wrapped(int y, int x, int width, int maxrows, const char *s, attr_t a);
-void ui_fill(int y, int x, int width, attr_t a);
-void ui_hline(const struct ui *ui, int y, int x, int w, attr_t a);
-void ui_draw_lines(struct ui *ui, const struct model_session *s, int y0, int x0,
-                   int w, int h, size_t *sel, size_t *top, bool follow, bool show_sel);
-
-/* manual.c */
-/* Opens manual mode on an address: the routine runs up to handover, then
- * the user types. */
-int ui_manual_open(struct ui *ui, const char *host, const char *addr,
-                   uint16_t port, enum smtp_quit_after handover);
-void ui_manual_close(struct ui *ui);
-void ui_manual_key(struct ui *ui, int ch);
-void ui_manual_draw(struct ui *ui);
-
-/* style.c */
-void ui_style_setup(struct ui *ui);
-attr_t ui_verdict_attr(const struct ui *ui, enum verdict v);
-attr_t ui_reply_attr(const struct ui *ui, int code);
-
-/* ui.c */
+void ui_mode_push(struct ui *ui, const struct ui_mode *mode);
+/* Leaves the top mode (never the bottom one). */
+void ui_mode_pop(struct ui *ui);
+/* Leaves every mode, the bottom one too (the TUI ends). */
+void ui_mode_pop_all(struct ui *ui);
+const struct ui_mode *ui_mode_top(const struct ui *ui);
+/* The whole screen: the top mode over those it overlays. */
+void ui_mode_draw(struct ui *ui);
+/* A key to the top mode (a resize to every mode); UI_KEY_* flags. */
+int ui_mode_key(struct ui *ui, int ch);
+/* A message on the key bar for a few seconds. */
 void ui_set_status(struct ui *ui, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* ---- run.c: the probe behind the screen ---------------------------------- */
+
+/* 0, or -1 after saying why on stderr (curses is ended then). */
+int ui_run_start(struct ui *ui);
+/* The checklist and the rows again, from the model. */
+void ui_run_rebuild(struct ui *ui);
+/* The selected address again, or (all) the whole run. */
+void ui_run_again(struct ui *ui, bool all);
+/* The report as .txt and .json in the current directory. */
+void ui_run_save(struct ui *ui);
+
+/* ---- rows.c -------------------------------------------------------------- */
+
+void ui_rows_rebuild(struct ui *ui);
+/* The checklist items of a row, in order; returns how many. */
+size_t ui_items_of_row(const struct ui *ui, size_t row, const struct check_item **out,
+                       size_t max);
+/* The session of a row; NULL for the DNS row or an address not probed. */
+const struct model_session *ui_session_of_row(const struct ui *ui, size_t row);
+
+/* ---- explain.c ----------------------------------------------------------- */
+
+/* The explanation of what is selected (a checklist item, a transcript
+ * line, a host's worst item): title "" when there is nothing. */
+void ui_explain_selection(const struct ui *ui, char *title, size_t tsz,
+                          char *body, size_t bsz, enum verdict *v);
+
+/* ---- table.c, panes.c: the hosts screen's parts --------------------------- */
+
+void ui_table_draw_header(struct ui *ui);
+void ui_table_draw(struct ui *ui, int y0, int rows);
+/* Transcript and checklist side by side from row y (their title rule). */
+void ui_panes_draw(struct ui *ui, int y, int h);
+void ui_panes_draw_explanation(struct ui *ui, int y, int h);
+void ui_panes_draw_keybar(struct ui *ui);
+
+/* ---- search.c, manual.c: entries besides their modes ---------------------- */
+
+/* The next line that holds the query, from the selection on. */
+void ui_search_next(struct ui *ui, bool from_current);
+/* Manual mode on one address of the plan: the routine runs up to handover,
+ * then the user types. 0, or -1 with the reason on the status line. */
+int ui_manual_open(struct ui *ui, size_t hi, size_t ai, enum smtp_quit_after handover);
 
 #endif

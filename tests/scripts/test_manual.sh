@@ -109,6 +109,6 @@ type_line "QUIT"
 expect "typed QUIT after the hand-over" "S: 221 2.0.0 Bye"
 keys Escape
 keys q
-sleep 0.5
+wait_exit 5
 if [ "$(cat "$tmp/exit" 2>/dev/null)" = 0 ]; then ok "q quits cleanly (exit 0, no sanitizer report)"
 else nok "exit '$(cat "$tmp/exit" 2>/dev/null)': $(head -c 600 "$tmp/stderr")"; fi

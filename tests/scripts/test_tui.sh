@@ -8,11 +8,12 @@ set -u
 # shellcheck source=tests/scripts/tmux_lib.sh
 . "$(dirname "$0")/tmux_lib.sh"
 
+# Each waits up to 5 s for the screen to say it (or stop saying it).
 expect_screen() {  # DESCRIPTION TEXT
-	if cap | grep -qF -- "$2"; then ok "$1"; else nok "$1: no '$2' on: $(cap | head -40)"; fi
+	if wait_for "$2" 5; then ok "$1"; else nok "$1: no '$2' on: $(cap | head -40)"; fi
 }
 expect_not() {
-	if cap | grep -qF -- "$2"; then nok "$1: '$2' is on the screen"; else ok "$1"; fi
+	if wait_gone "$2" 5; then ok "$1"; else nok "$1: '$2' is on the screen"; fi
 }
 
 # --- the healthy domain at 100x30 -----------------------------------------
@@ -43,7 +44,7 @@ keys x
 keys / R e l a y Enter
 expect_screen "/ searches the transcript" "/Relay: line"
 keys s
-sleep 0.3
+wait_for "Saved mailflow-healthy.lab.test-" 5
 if ls "$tmp"/mailflow-healthy.lab.test-*.txt >/dev/null 2>&1 &&
    jq -e '.schema == 1' "$tmp"/mailflow-healthy.lab.test-*.json >/dev/null 2>&1; then
 	ok "s saves the report as .txt and .json"
@@ -55,16 +56,18 @@ if wait_for "again." 3 && cap | grep -q "Running 127.0.0.1[12] again" && wait_fo
 else nok "r: $(cap | tail -3)"; fi
 
 # --- resize ---------------------------------------------------------------
-tmux -L "$sock" resize-window -t main -x 80 -y 24; sleep 0.5
+# The explanation rule sits below row 24 at 100x30: once it shows, the
+# TUI has drawn itself at 80x24.
+tmux -L "$sock" resize-window -t main -x 80 -y 24; wait_for "─Explanation─" 5
 expect_screen "80x24: usable, the checklist is there" "Checklist"
 expect_not "80x24: not too small" "terminal too small"
 expect_screen "80x24: the explanation pane fits" "─Explanation─"
-tmux -L "$sock" resize-window -t main -x 60 -y 20; sleep 0.5
+tmux -L "$sock" resize-window -t main -x 60 -y 20
 expect_screen "60x20: a clear message" "terminal too small"
-tmux -L "$sock" resize-window -t main -x 100 -y 30; sleep 0.5
+tmux -L "$sock" resize-window -t main -x 100 -y 30
 expect_screen "back to 100x30: the screen returns" "mx2.healthy.lab.test"
 keys q
-sleep 0.5
+wait_exit 5
 if [ "$(cat "$tmp/exit" 2>/dev/null)" = 0 ]; then ok "q quits with status 0 (no failure)"
 else nok "q: exit '$(cat "$tmp/exit" 2>/dev/null)', stderr: $(cat "$tmp/stderr")"; fi
 
@@ -72,6 +75,7 @@ else nok "q: exit '$(cat "$tmp/exit" 2>/dev/null)', stderr: $(cat "$tmp/stderr")
 start 100 30 -- escape.lab.test
 wait_for " done" 15
 keys Down
+wait_for 'pwned\x07' 5
 screen=$(cap)
 if [ "$(sed -n 1p <<<"$screen" | cut -c1-9)" = " mailflow" ] &&
    sed -n 2p <<<"$screen" | grep -q "^ #  pref host" &&
@@ -101,11 +105,11 @@ start 100 30 -- --theme "$tmp/bad.theme" healthy.lab.test
 if wait_for "bad.theme:1:" 10; then ok "a bad theme line is reported with file and line, and the TUI runs"
 else nok "bad theme: $(cap | tail -2)"; fi
 keys q
-sleep 0.5
+wait_exit 5
 if grep -q "bad.theme:2:" "$tmp/stderr"; then ok "every theme problem is listed on exit"
 else nok "theme problems on exit: $(cat "$tmp/stderr")"; fi
 start 100 30 -- --theme no-such-theme healthy.lab.test
-sleep 1
+wait_exit 5
 if [ "$(cat "$tmp/exit" 2>/dev/null)" = 2 ] && grep -q "no-such-theme" "$tmp/stderr"; then
 	ok "a missing theme: exit 2, named"
 else nok "missing theme: exit '$(cat "$tmp/exit" 2>/dev/null)' $(cat "$tmp/stderr")"; fi

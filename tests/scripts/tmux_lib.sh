@@ -1,12 +1,13 @@
 # shellcheck shell=bash
 # Shared by the TUI tests (test_tui.sh, test_manual.sh); sourced, never run.
-# TAP helpers, a scratch directory, and the TUI in a private tmux server:
-# a new socket for each start, so killing one server never races the next,
-# and every server started is killed on exit (nothing else is touched).
-n=0
-ok()  { n=$((n+1)); echo "ok $n - $1"; }
-nok() { n=$((n+1)); echo "not ok $n - $1"; }
-CA=/tmp/mailflow-lab/tls/ca.crt
+# The TAP helpers and $CA come from lib.sh. Here: a scratch directory, the
+# TUI in a private tmux server (a new socket for each start, so killing one
+# server never races the next, and every server started is killed on exit:
+# nothing else is touched), and waits on what the screen shows, never a
+# fixed sleep: each wait polls capture-pane until its condition holds or
+# its deadline passes.
+# shellcheck source=tests/scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 tmp=$(mktemp -d)
 runs=0
 sock=
@@ -36,14 +37,40 @@ start() {
 		"cd '$tmp' && env LANG=C.UTF-8 ${envs[*]} '$bin' --dns 127.0.0.1:5353 --ca-file $CA $* 2>'$tmp/stderr'; echo \$? >'$tmp/exit'; sleep 600"
 }
 cap() { tmux -L "$sock" capture-pane -t main -p 2>/dev/null; }
-keys() { tmux -L "$sock" send-keys -t main "$@"; sleep 0.3; }
-type_line() { tmux -L "$sock" send-keys -t main -l -- "$1"; tmux -L "$sock" send-keys -t main Enter; sleep 0.3; }
-# wait_for TEXT [SECONDS]: until the screen shows TEXT.
-wait_for() {
-	local i
-	for ((i = 0; i < ${2:-15} * 10; i++)); do
-		cap | grep -qF -- "$1" && return 0
+
+# poll SECONDS CMD...: runs CMD every 0.1 s until it succeeds (0) or the
+# deadline passes (1). Every wait below is one of these.
+poll() {
+	local deadline=$((SECONDS + $1)); shift
+	while :; do
+		"$@" && return 0
+		[ "$SECONDS" -ge "$deadline" ] && return 1
 		sleep 0.1
 	done
-	return 1
 }
+on_screen() { cap | grep -qF -- "$1"; }
+off_screen() { ! on_screen "$1"; }
+# The screen has not changed for 0.3 s (four captures alike): the TUI
+# has taken the keys sent and drawn what follows from them.
+screen_still() {
+	local now
+	now=$(cap)
+	if [ "$now" = "$_last_screen" ]; then
+		_still=$((_still + 1))
+	else
+		_still=0
+		_last_screen=$now
+	fi
+	[ "$_still" -ge 3 ]
+}
+settle() { _last_screen=$(cap); _still=0; poll 3 screen_still; }
+
+# wait_for TEXT [SECONDS]: until the screen shows TEXT.
+wait_for() { poll "${2:-15}" on_screen "$1"; }
+# wait_gone TEXT [SECONDS]: until the screen no longer shows TEXT.
+wait_gone() { poll "${2:-5}" off_screen "$1"; }
+# wait_exit [SECONDS]: until the TUI has exited (its status in $tmp/exit).
+wait_exit() { poll "${1:-5}" test -s "$tmp/exit"; }
+
+keys() { tmux -L "$sock" send-keys -t main "$@"; settle; }
+type_line() { tmux -L "$sock" send-keys -t main -l -- "$1"; tmux -L "$sock" send-keys -t main Enter; settle; }

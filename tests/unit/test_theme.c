@@ -287,61 +287,60 @@ static void test_style_parse(void **state)
 		{ "nobold", "unknown attribute \"nobold\"" },
 	};
 	struct theme_style s, before;
-	char err[128], longspec[400];
+	char longspec[400], *cause = NULL;
 	size_t i;
 
 	(void)state;
-	assert_int_equal(theme_style_parse("fg=cyan,bg=#102030,bold", &s,
-	                                   err, sizeof err), 0);
+	assert_int_equal(theme_style_parse("fg=cyan,bg=#102030,bold", &s, &cause), 0);
 	assert_true(style_eq(&s, &(struct theme_style){ idx(6),
 	            rgb(0x10, 0x20, 0x30), THEME_ATTR_BOLD }));
 
 	assert_int_equal(theme_style_parse("bold,dim,underline,reverse,blink,"
-	                                   "italic", &s, err, sizeof err), 0);
+	                                   "italic", &s, &cause), 0);
 	assert_true(style_eq(&s, &(struct theme_style){ dflt(), dflt(),
 	            THEME_ATTR_BOLD | THEME_ATTR_DIM | THEME_ATTR_UNDERLINE |
 	            THEME_ATTR_REVERSE | THEME_ATTR_BLINK | THEME_ATTR_ITALIC }));
 
 	/* none clears the attributes named before it. */
-	assert_int_equal(theme_style_parse("bold,none,underline", &s, err,
-	                                   sizeof err), 0);
+	assert_int_equal(theme_style_parse("bold,none,underline", &s, &cause), 0);
 	assert_int_equal(s.attrs, THEME_ATTR_UNDERLINE);
-	assert_int_equal(theme_style_parse("none", &s, err, sizeof err), 0);
+	assert_int_equal(theme_style_parse("none", &s, &cause), 0);
 	assert_true(style_eq(&s, &(struct theme_style){ dflt(), dflt(), 0 }));
 
 	/* Blanks separate items too; case does not matter; last one wins. */
-	assert_int_equal(theme_style_parse("  fg=red  bg=blue, bold ", &s, err,
-	                                   sizeof err), 0);
+	assert_int_equal(theme_style_parse("  fg=red  bg=blue, bold ", &s, &cause), 0);
 	assert_true(style_eq(&s, &(struct theme_style){ idx(1), idx(4),
 	            THEME_ATTR_BOLD }));
-	assert_int_equal(theme_style_parse("FG=BrightRed,BG=Colour17,BOLD", &s,
-	                                   err, sizeof err), 0);
+	assert_int_equal(theme_style_parse("FG=BrightRed,BG=Colour17,BOLD", &s, &cause), 0);
 	assert_true(style_eq(&s, &(struct theme_style){ idx(9), idx(17),
 	            THEME_ATTR_BOLD }));
-	assert_int_equal(theme_style_parse("fg=red,fg=green,bg=default", &s,
-	                                   err, sizeof err), 0);
+	assert_int_equal(theme_style_parse("fg=red,fg=green,bg=default", &s, &cause), 0);
 	assert_true(style_eq(&s, &(struct theme_style){ idx(2), dflt(), 0 }));
 
 	before = style(idx(3), idx(4), THEME_ATTR_DIM);
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		s = before;
-		err[0] = '\0';
-		if (theme_style_parse(bad[i].spec, &s, err, sizeof err) != -1)
+		cause = NULL;
+		if (theme_style_parse(bad[i].spec, &s, &cause) != -1)
 			fail_msg("style \"%s\" accepted", bad[i].spec);
-		assert_string_equal(err, bad[i].err);
+		assert_non_null(cause);
+		assert_string_equal(cause, bad[i].err);
+		free(cause);
 		assert_true(style_eq(&s, &before));
 	}
 
-	/* A long bad token is shown bounded; tiny or absent buffers are safe. */
+	/* A long bad token is shown bounded; a NULL cause is safe. */
 	memset(longspec, 'x', sizeof longspec - 1);
 	longspec[sizeof longspec - 1] = '\0';
-	assert_int_equal(theme_style_parse(longspec, &s, err, sizeof err), -1);
-	assert_true(strncmp(err, "unknown attribute \"xxx", 22) == 0);
-	assert_true(strlen(err) < 100);
-	assert_int_equal(theme_style_parse("fg=nope", &s, err, 5), -1);
-	assert_string_equal(err, "bad ");
-	assert_int_equal(theme_style_parse("fg=nope", &s, NULL, 0), -1);
-	assert_int_equal(theme_style_parse(NULL, &s, err, sizeof err), -1);
+	assert_int_equal(theme_style_parse(longspec, &s, &cause), -1);
+	assert_true(strncmp(cause, "unknown attribute \"xxx", 22) == 0);
+	assert_true(strlen(cause) < 100);
+	free(cause);
+	assert_int_equal(theme_style_parse("fg=nope", &s, NULL), -1);
+	cause = NULL;
+	assert_int_equal(theme_style_parse(NULL, &s, &cause), -1);
+	assert_string_equal(cause, "empty style");
+	free(cause);
 }
 
 static void test_element_lookup(void **state)
@@ -1077,6 +1076,61 @@ static void test_nearest(void **state)
 	}
 }
 
+/* colourN on a terminal with fewer colours: the index's own RGB (system
+ * colour, cube or grey ramp) brought to the nearest the terminal has. */
+static void test_colour_index(void **state)
+{
+	uint8_t r, g, b;
+	int i;
+
+	(void)state;
+	theme_colour_index_rgb(196, &r, &g, &b);
+	assert_true(r == 0xff && g == 0 && b == 0);
+	theme_colour_index_rgb(16, &r, &g, &b);
+	assert_true(r == 0 && g == 0 && b == 0);
+	theme_colour_index_rgb(110, &r, &g, &b);        /* 16 + 36*2 + 6*3 + 4 */
+	assert_true(r == 0x87 && g == 0xaf && b == 0xd7);
+	theme_colour_index_rgb(244, &r, &g, &b);
+	assert_true(r == 128 && g == 128 && b == 128);
+	theme_colour_index_rgb(9, &r, &g, &b);
+	assert_true(r == 0xff && g == 0 && b == 0);
+
+	/* The cube's pure red: bright red on 16 colours, red on 8. */
+	assert_int_equal(theme_colour_index_nearest(196, 16), 9);
+	assert_int_equal(theme_colour_index_nearest(196, 8), 1);
+	assert_int_equal(theme_colour_index_nearest(196, 256), 196);
+	/* The cube's black and white. */
+	assert_int_equal(theme_colour_index_nearest(16, 16), 0);
+	assert_int_equal(theme_colour_index_nearest(16, 8), 0);
+	assert_int_equal(theme_colour_index_nearest(231, 16), 15);
+	assert_int_equal(theme_colour_index_nearest(231, 8), 7);
+	/* Mid grey of the ramp: a grey, never a hue. */
+	assert_int_equal(theme_colour_index_nearest(244, 16), 8);
+	assert_int_equal(theme_colour_index_nearest(244, 8), 7);
+	assert_int_equal(theme_colour_index_nearest(232, 16), 0);
+	assert_int_equal(theme_colour_index_nearest(255, 16), 7);     /* eeeeee: e5e5e5 */
+	/* Hues of the cube keep their hue. */
+	assert_int_equal(theme_colour_index_nearest(46, 16), 10);      /* 00ff00 */
+	assert_int_equal(theme_colour_index_nearest(21, 8), 4);        /* 0000ff */
+	assert_int_equal(theme_colour_index_nearest(208, 8), 3);       /* orange */
+	assert_int_equal(theme_colour_index_nearest(51, 16), 14);      /* 00ffff */
+	/* System colours stay; bright ones lose the bright on 8. */
+	for (i = 0; i < 16; i++) {
+		assert_int_equal(theme_colour_index_nearest(i, 16), i);
+		assert_int_equal(theme_colour_index_nearest(i, 256), i);
+		assert_int_equal(theme_colour_index_nearest(i, 8), i % 8);
+	}
+	/* Every index lands inside the palette asked for. */
+	for (i = 0; i < 256; i++) {
+		assert_in_range(theme_colour_index_nearest(i, 16), 0, 15);
+		assert_in_range(theme_colour_index_nearest(i, 8), 0, 7);
+		assert_int_equal(theme_colour_index_nearest(i, 256), i);
+	}
+	/* Out of range is clamped, never read out of a table. */
+	assert_int_equal(theme_colour_index_nearest(-3, 16), 0);
+	assert_int_equal(theme_colour_index_nearest(999, 16), theme_colour_index_nearest(255, 16));
+}
+
 /* ---- fuzz --------------------------------------------------------------- */
 
 static const char *const corpus[] = {
@@ -1129,7 +1183,7 @@ static void test_fuzz(void **state)
 {
 	static const char *const dirs[] = { "themes", NULL };
 	unsigned seed = 0x7e4e;
-	char buf[2048], spec[64];
+	char buf[2048], spec[64], *cause;
 	struct theme_style st;
 	struct theme_colour c;
 	struct theme t;
@@ -1185,8 +1239,14 @@ static void test_fuzz(void **state)
 		l = len < sizeof spec - 1 ? len : sizeof spec - 1;
 		memcpy(spec, buf, l);
 		spec[l] = '\0';
-		if (theme_style_parse(spec, &st, buf, sizeof buf) != 0)
-			assert_true(strlen(buf) < 200);
+		cause = NULL;
+		if (theme_style_parse(spec, &st, &cause) != 0) {
+			assert_non_null(cause);
+			assert_true(strlen(cause) < 200);
+			free(cause);
+		} else {
+			assert_null(cause);
+		}
 		if (theme_colour_parse(spec, &c) == 0)
 			assert_true(c.kind != COLOUR_INDEX ||
 			            (c.index >= 0 && c.index <= 255));
@@ -1211,6 +1271,7 @@ int main(void)
 		                                tmp_teardown),
 		cmocka_unit_test(test_shipped_themes),
 		cmocka_unit_test(test_nearest),
+		cmocka_unit_test(test_colour_index),
 		cmocka_unit_test(test_fuzz),
 	};
 

@@ -1,0 +1,149 @@
+/*
+ * lines.c — a transcript as the TUI shows it (lines.h).
+ */
+#include "lines.h"
+
+#include <string.h>
+
+#include "mailflow/text.h"
+
+#define TIME_W 11                       /* "+12.345 S:" and a space */
+#define LINE_ROWS_MAX 8                 /* rows one wrapped line may take */
+
+attr_t lines_attr(const struct paint *p, const struct model_line *l)
+{
+	if (l->dir == 'C')
+		return p->attr[THEME_TRANSCRIPT_CLIENT];
+	if (l->dir == 'I')
+		return p->attr[THEME_TRANSCRIPT_INFO];
+	return paint_reply_attr(p, l->code);
+}
+
+bool lines_match(const struct model_line *l, const char *q)
+{
+	size_t n = q != NULL ? strlen(q) : 0, i, j;
+
+	if (n == 0 || n > l->len)
+		return false;
+	for (i = 0; i + n <= l->len; i++) {
+		for (j = 0; j < n; j++)
+			if (text_ascii_lower((unsigned char)l->bytes[i + j]) !=
+			    text_ascii_lower((unsigned char)q[j]))
+				break;
+		if (j == n)
+			return true;
+	}
+	return false;
+}
+
+const struct code_info *lines_reply_info(const struct model_line *l,
+                                         struct code_explanation *ex)
+{
+	char text[600];
+
+	memset(ex, 0, sizeof *ex);
+	if (l->dir != 'S' || l->code == 0)
+		return NULL;
+	text_sanitize(l->bytes, l->len, text, sizeof text);
+	codes_explain(l->code, NULL, text, ex);
+	return ex->text ? ex->text : ex->enhanced ? ex->enhanced : ex->basic ? ex->basic
+	       : ex->cls;
+}
+
+/* A transcript line as shown: its bytes made safe, then its note. */
+static size_t line_text(const struct model_line *l, char *buf, size_t sz)
+{
+	size_t n = text_sanitize(l->bytes, l->len, buf, sz);
+
+	if (l->note[0] != '\0' && n + 3 < sz) {
+		memcpy(buf + n, "  ", 2);
+		n += 2 + text_sanitize(l->note, strlen(l->note), buf + n + 2, sz - n - 2);
+	}
+	return n;
+}
+
+/* Rows a transcript line takes when wrapped to width. */
+static int line_rows(const struct model_line *l, int width)
+{
+	char buf[2048];
+	size_t n = line_text(l, buf, sizeof buf);
+	int text_w = width - TIME_W, rows;
+
+	if (text_w < 10)
+		return 1;
+	rows = (int)((n + (size_t)text_w - 1) / (size_t)text_w);
+	if (rows < 1)
+		rows = 1;
+	return rows > LINE_ROWS_MAX ? LINE_ROWS_MAX : rows;
+}
+
+/* Scrolls so the selected line is in view. */
+static void scroll_to_selection(const struct model_session *s, struct lines_view *v,
+                                int w, int h)
+{
+	size_t i;
+	int rows;
+
+	if (v->follow || v->sel >= s->nlines)
+		v->sel = s->nlines - 1;
+	if (v->sel < v->top)
+		v->top = v->sel;
+	for (;;) {
+		rows = 0;
+		for (i = v->top; i <= v->sel; i++)
+			rows += line_rows(&s->lines[i], w);
+		if (rows <= h || v->top == v->sel)
+			break;
+		v->top++;
+	}
+}
+
+/* One line from row *y on, wrapped; advances *y. */
+static void draw_line(const struct paint *p, const struct model_line *l, attr_t a,
+                      bool sel, int y0, int *y, int x0, int w, int h)
+{
+	char buf[2048], part[2048];
+	size_t n = line_text(l, buf, sizeof buf), off = 0, take;
+	int rows = line_rows(l, w), r, text_w = w - TIME_W;
+
+	if (sel)
+		paint_fill(y0 + *y, x0, w, a);
+	paint_putf(y0 + *y, x0, TIME_W, sel ? a : p->attr[THEME_TRANSCRIPT_TIME], "%+7.3f %c:",
+	           (double)l->at_ms / 1000.0, l->dir);
+	for (r = 0; r < rows && *y < h; r++, (*y)++) {
+		take = n - off;
+		if (text_w >= 10 && take > (size_t)text_w)
+			take = (size_t)text_w;
+		/* Do not split a UTF-8 sequence. */
+		while (take > 0 && off + take < n && ((unsigned char)buf[off + take] & 0xc0) == 0x80)
+			take--;
+		memcpy(part, buf + off, take);
+		part[take] = '\0';
+		if (sel && r > 0)
+			paint_fill(y0 + *y, x0, w, a);
+		paint_put(y0 + *y, x0 + TIME_W, w - TIME_W, part, a);
+		off += take;
+	}
+}
+
+void lines_draw(const struct paint *p, const struct model_session *s,
+                struct lines_view *v, const char *query, int y0, int x0, int w, int h)
+{
+	size_t i;
+	int y = 0;
+
+	if (s->nlines == 0) {
+		paint_put(y0, x0, w, s->done ? "(nothing was said)" : "connecting…",
+		          p->attr[THEME_TRANSCRIPT_INFO]);
+		return;
+	}
+	scroll_to_selection(s, v, w, h);
+	for (i = v->top; i < s->nlines && y < h; i++) {
+		const struct model_line *l = &s->lines[i];
+		bool sel = v->show_sel && i == v->sel;
+		attr_t a = sel ? p->attr[THEME_SELECTION]
+		           : lines_match(l, query) ? p->attr[THEME_SEARCH_MATCH] : lines_attr(p, l);
+
+		draw_line(p, l, a, sel, y0, &y, x0, w, h);
+	}
+}

@@ -1,0 +1,38 @@
+/*
+ * lines — a session's transcript as the TUI shows it: time, direction,
+ * the line made safe and wrapped, its note; scrolling that keeps the
+ * selected line in view; search matches; the explanation of a reply.
+ * Used by the hosts screen and by manual mode alike.
+ */
+#ifndef MAILFLOW_UI_LINES_H
+#define MAILFLOW_UI_LINES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mailflow/codes.h"
+#include "mailflow/model.h"
+#include "paint.h"
+
+/* Where a transcript view is. */
+struct lines_view {
+	size_t sel;                     /* the selected line */
+	size_t top;                     /* the first line shown */
+	bool follow;                    /* keep the newest line selected */
+	bool show_sel;                  /* draw the selection */
+};
+
+/* Draws s into the h rows of w columns at y0,x0; lines that hold query
+ * (may be NULL or "") are marked. Adjusts v so the selection shows. */
+void lines_draw(const struct paint *p, const struct model_session *s,
+                struct lines_view *v, const char *query, int y0, int x0, int w, int h);
+/* The line holds q, ASCII case ignored (the transcript search). */
+bool lines_match(const struct model_line *l, const char *q);
+/* A line's colour: client, mailflow's own, or by its reply code. */
+attr_t lines_attr(const struct paint *p, const struct model_line *l);
+/* The best explanation of a server reply line (NULL if none); ex is
+ * filled for the enhanced code. */
+const struct code_info *lines_reply_info(const struct model_line *l,
+                                         struct code_explanation *ex);
+
+#endif

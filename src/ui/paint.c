@@ -1,0 +1,192 @@
+/*
+ * paint.c — the drawing primitives of every mode (see paint.h).
+ *
+ * Every string from the network passes text_sanitize() before it is put,
+ * and text is cut by display width (wcwidth), so no server byte reaches
+ * the terminal raw and wide characters never break the layout.
+ */
+#include "paint.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "mailflow/text.h"
+
+int paint_put(int y, int x, int width, const char *s, attr_t a)
+{
+	wchar_t w[512];
+	int used = 0;
+	size_t n = 0;
+	mbstate_t st;
+
+	if (width <= 0)
+		return 0;
+	memset(&st, 0, sizeof st);
+	while (*s != '\0' && n < sizeof w / sizeof w[0] - 1) {
+		wchar_t wc;
+		size_t l = mbrtowc(&wc, s, strlen(s), &st);
+		int cw;
+
+		if (l == (size_t)-1 || l == (size_t)-2 || l == 0) {
+			wc = L'?';
+			l = 1;
+			memset(&st, 0, sizeof st);
+		}
+		cw = wcwidth(wc);
+		if (cw < 0) {
+			wc = L'?';
+			cw = 1;
+		}
+		if (used + cw > width)
+			break;
+		w[n++] = wc;
+		used += cw;
+		s += l;
+	}
+	w[n] = L'\0';
+	attron(a);
+	mvaddnwstr(y, x, w, (int)n);
+	attroff(a);
+	return used;
+}
+
+int paint_put_raw(int y, int x, int width, const char *bytes, size_t len, attr_t a)
+{
+	char buf[2048];
+
+	text_sanitize(bytes, len, buf, sizeof buf);
+	return paint_put(y, x, width, buf, a);
+}
+
+int paint_putf(int y, int x, int width, attr_t a, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return paint_put(y, x, width, buf, a);
+}
+
+void paint_fill(int y, int x, int width, attr_t a)
+{
+	attron(a);
+	mvhline(y, x, ' ', width);
+	attroff(a);
+}
+
+int paint_put_wrapped(int y, int x, int width, int maxrows, const char *s, attr_t a)
+{
+	int row = 0;
+	char line[1024];
+
+	while (*s != '\0' && row < maxrows) {
+		size_t n = strlen(s), cut = n, i;
+
+		/* A rough cut by bytes, then back to a space; paint_put()
+		 * trims by display width anyway. */
+		if (n > (size_t)width) {
+			cut = (size_t)width;
+			for (i = cut; i > (size_t)width / 2; i--)
+				if (s[i] == ' ') {
+					cut = i;
+					break;
+				}
+		}
+		if (cut >= sizeof line)
+			cut = sizeof line - 1;
+		memcpy(line, s, cut);
+		line[cut] = '\0';
+		if (row == maxrows - 1 && cut < n && width > 1) {
+			paint_put(y + row, x, width - 1, line, a);
+			paint_put(y + row, x + width - 1, 1, "…", a);
+			return row + 1;
+		}
+		paint_put(y + row, x, width, line, a);
+		row++;
+		s += cut;
+		while (*s == ' ')
+			s++;
+	}
+	return row;
+}
+
+const char *paint_pick(const struct paint *p, const char *utf8, const char *ascii)
+{
+	return p->utf8 ? utf8 : ascii;
+}
+
+void paint_hline(const struct paint *p, int y, int x, int w, attr_t a)
+{
+	int i;
+
+	for (i = 0; i < w; i++)
+		paint_put(y, x + i, 1, paint_pick(p, "─", "-"), a);
+}
+
+void paint_vline(const struct paint *p, int y, int x, int h, attr_t a)
+{
+	int i;
+
+	for (i = 0; i < h; i++)
+		paint_put(y + i, x, 1, paint_pick(p, "│", "|"), a);
+}
+
+void paint_box(const struct paint *p, int y, int x, int h, int w, const char *title)
+{
+	attr_t border = p->attr[THEME_BORDER];
+	int i;
+
+	for (i = 0; i < h; i++)
+		paint_fill(y + i, x, w, p->attr[THEME_NORMAL]);
+	paint_hline(p, y, x, w, border);
+	paint_hline(p, y + h - 1, x, w, border);
+	paint_vline(p, y, x, h, border);
+	paint_vline(p, y, x + w - 1, h, border);
+	paint_put(y, x, 1, paint_pick(p, "┌", "+"), border);
+	paint_put(y, x + w - 1, 1, paint_pick(p, "┐", "+"), border);
+	paint_put(y + h - 1, x, 1, paint_pick(p, "└", "+"), border);
+	paint_put(y + h - 1, x + w - 1, 1, paint_pick(p, "┘", "+"), border);
+	paint_put(y, x + 2, w - 4, title, p->attr[THEME_TITLE] | A_BOLD);
+}
+
+const char *paint_mark(const struct paint *p, enum verdict v)
+{
+	static const char *const u[VERDICT__COUNT] = { "✓", "!", "✗", "i", "–", "…" };
+	static const char *const a[VERDICT__COUNT] = { "+", "!", "x", "i", "-", "*" };
+	static const char *const spin_u[] = { "◐", "◓", "◑", "◒" };
+	static const char *const spin_a[] = { "|", "/", "-", "\\" };
+
+	if (v == V_PENDING)
+		return paint_pick(p, spin_u[p->spin % 4], spin_a[p->spin % 4]);
+	if ((unsigned)v >= VERDICT__COUNT)
+		return "?";
+	return paint_pick(p, u[v], a[v]);
+}
+
+attr_t paint_verdict_attr(const struct paint *p, enum verdict v)
+{
+	static const enum theme_element map[VERDICT__COUNT] = {
+		[V_PASS] = THEME_VERDICT_PASS, [V_WARN] = THEME_VERDICT_WARN,
+		[V_FAIL] = THEME_VERDICT_FAIL, [V_INFO] = THEME_VERDICT_INFO,
+		[V_SKIP] = THEME_VERDICT_SKIP, [V_PENDING] = THEME_VERDICT_PENDING,
+	};
+
+	if ((unsigned)v >= VERDICT__COUNT)
+		return p->attr[THEME_NORMAL];
+	return p->attr[map[v]];
+}
+
+attr_t paint_reply_attr(const struct paint *p, int code)
+{
+	switch (code / 100) {
+	case 2: return p->attr[THEME_REPLY_2XX];
+	case 3: return p->attr[THEME_REPLY_3XX];
+	case 4: return p->attr[THEME_REPLY_4XX];
+	case 5: return p->attr[THEME_REPLY_5XX];
+	default: return p->attr[THEME_TRANSCRIPT_SERVER];
+	}
+}

@@ -1,0 +1,143 @@
+/*
+ * panes.c — the hosts screen below the table: the selected row's
+ * transcript and checklist side by side, the explanation of the
+ * selection, and the key bar (or the status line).
+ */
+#include "ui_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "mailflow/loop.h"
+#include "mailflow/text.h"
+
+static void pane_title(struct ui *ui, int y, int x, int w, const char *title,
+                       const char *sub, bool focused)
+{
+	const struct paint *p = &ui->paint;
+	int used;
+
+	paint_hline(p, y, x, w, p->attr[THEME_BORDER]);
+	used = paint_put(y, x + 1, w - 2, title,
+	                 (focused ? A_REVERSE : 0) | p->attr[THEME_TITLE]);
+	if (sub != NULL)
+		paint_put_raw(y, x + used + 2, w - used - 3, sub, strlen(sub), p->attr[THEME_TITLE]);
+}
+
+/* The DNS row has no session: its transcript pane shows the plan's facts. */
+static void draw_dns_facts(struct ui *ui, int y0, int x0, int w, int h)
+{
+	const struct model_domain *d = probe_model(ui->probe);
+	const struct check_item *items[UI_ITEMS_MAX];
+	size_t n = ui_items_of_row(ui, ui->sel, items, UI_ITEMS_MAX), i, k;
+	attr_t a = ui->paint.attr[THEME_TRANSCRIPT_INFO];
+	int y = 0;
+
+	if (ui->rows[ui->sel].hi >= 0) {
+		paint_put(y0, x0, w, "(no session: no address)", a);
+		return;
+	}
+	for (i = 0; i < n && y < h; i++)
+		for (k = 0; k < items[i]->nfacts && y < h; k++)
+			paint_put_raw(y0 + y++, x0, w, items[i]->facts[k], strlen(items[i]->facts[k]), a);
+	if (y < h)
+		paint_putf(y0 + y, x0, w, a, "DNS plan %s in %llu ms",
+		           d->complete ? "complete" : "running", (unsigned long long)d->dns_ms);
+}
+
+static void draw_transcript(struct ui *ui, int y0, int x0, int w, int h)
+{
+	const struct model_session *s = ui_session_of_row(ui, ui->sel);
+
+	if (s == NULL) {
+		draw_dns_facts(ui, y0, x0, w, h);
+		return;
+	}
+	ui->tr.show_sel = ui->focus == FOCUS_TRANSCRIPT;
+	lines_draw(&ui->paint, s, &ui->tr, ui->query, y0, x0, w, h);
+}
+
+static void draw_checklist(struct ui *ui, int y0, int x0, int w, int h)
+{
+	const struct paint *p = &ui->paint;
+	const struct check_item *items[UI_ITEMS_MAX];
+	size_t n = ui_items_of_row(ui, ui->sel, items, UI_ITEMS_MAX), i;
+	int y;
+
+	if (n == 0) {
+		paint_put(y0, x0, w, "(waiting for results)", p->attr[THEME_VERDICT_PENDING]);
+		return;
+	}
+	if (ui->ck_sel >= n)
+		ui->ck_sel = n - 1;
+	if (ui->ck_sel < ui->ck_top)
+		ui->ck_top = ui->ck_sel;
+	if (ui->ck_sel >= ui->ck_top + (size_t)h)
+		ui->ck_top = ui->ck_sel - (size_t)h + 1;
+	for (y = 0, i = ui->ck_top; i < n && y < h; i++, y++) {
+		bool sel = ui->focus == FOCUS_CHECKLIST && i == ui->ck_sel;
+		attr_t base = sel ? p->attr[THEME_SELECTION] : p->attr[THEME_NORMAL];
+		int x;
+
+		if (sel)
+			paint_fill(y0 + y, x0, w, base);
+		x = paint_put(y0 + y, x0, 2, paint_mark(p, items[i]->verdict),
+		              sel ? base : paint_verdict_attr(p, items[i]->verdict) | A_BOLD);
+		paint_put_raw(y0 + y, x0 + x + 1, w - x - 1, items[i]->title,
+		              strlen(items[i]->title), base);
+	}
+}
+
+void ui_panes_draw(struct ui *ui, int y, int h)
+{
+	const struct model_session *s = ui_session_of_row(ui, ui->sel);
+	int split = ui->split_x;
+	char sub[320] = "";
+
+	if (s != NULL)
+		snprintf(sub, sizeof sub, "%.200s [%.46s]", s->host, s->addr);
+	else if (ui->rows[ui->sel].hi < 0)
+		snprintf(sub, sizeof sub, "DNS plan");
+	pane_title(ui, y, 0, split, "Transcript", sub, ui->focus == FOCUS_TRANSCRIPT);
+	pane_title(ui, y, split, COLS - split, "Checklist", NULL, ui->focus == FOCUS_CHECKLIST);
+	paint_vline(&ui->paint, y + 1, split, h, ui->paint.attr[THEME_BORDER]);
+	draw_transcript(ui, y + 1, 0, split - 1, h);
+	draw_checklist(ui, y + 1, split + 2, COLS - split - 2, h);
+}
+
+void ui_panes_draw_explanation(struct ui *ui, int y, int h)
+{
+	const struct paint *p = &ui->paint;
+	char title[512], body[2048], safe[2048];
+	enum verdict v;
+	int x;
+
+	pane_title(ui, y, 0, COLS, "Explanation", NULL, false);
+	ui_explain_selection(ui, title, sizeof title, body, sizeof body, &v);
+	if (title[0] == '\0') {
+		paint_put(y + 1, 1, COLS - 2, "Select a host, a transcript line or a checklist item.",
+		          p->attr[THEME_EXPLAIN]);
+		return;
+	}
+	x = paint_put(y + 1, 1, 4, paint_mark(p, v), paint_verdict_attr(p, v) | A_BOLD);
+	text_sanitize(title, strlen(title), safe, sizeof safe);
+	paint_put(y + 1, 1 + x + 1, COLS - 4, safe, p->attr[THEME_EXPLAIN] | A_BOLD);
+	text_sanitize(body, strlen(body), safe, sizeof safe);
+	paint_put_wrapped(y + 2, 1, COLS - 2, h - 2, safe, p->attr[THEME_EXPLAIN]);
+}
+
+void ui_panes_draw_keybar(struct ui *ui)
+{
+	attr_t a = ui->paint.attr[THEME_KEYBAR];
+	int y = LINES - 1;
+
+	paint_fill(y, 0, COLS, a);
+	if (ui->status[0] != '\0' && loop_clock_ms() < ui->status_until) {
+		paint_put(y, 1, COLS - 2, ui->status, a | A_BOLD);
+		return;
+	}
+	paint_put(y, 1, COLS - 2, paint_pick(&ui->paint,
+	          "q quit  Tab pane  ↑↓ select  Enter explain  m manual  r rerun  s save  / search  ? help",
+	          "q quit  Tab pane  up/down select  Enter explain  m manual  r rerun  s save  / search  ? help"),
+	          a);
+}

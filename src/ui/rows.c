@@ -1,0 +1,63 @@
+/*
+ * rows.c — the hosts table's rows: the DNS row, then one per address of
+ * each MX host (or one for a host without an address), and what belongs
+ * to a row: its checklist items and its session.
+ */
+#include "ui_internal.h"
+
+#include <stdlib.h>
+
+#include "mailflow/xmalloc.h"
+
+void ui_rows_rebuild(struct ui *ui)
+{
+	const struct model_domain *d = probe_model(ui->probe);
+	size_t i, j, n = 1;
+
+	for (i = 0; i < d->nhosts; i++)
+		n += d->hosts[i].naddrs ? d->hosts[i].naddrs : 1;
+	free(ui->rows);
+	ui->rows = xcalloc(n, sizeof *ui->rows);
+	ui->nrows = 0;
+	ui->rows[ui->nrows++] = (struct ui_row){ -1, -1 };
+	for (i = 0; i < d->nhosts; i++) {
+		if (d->hosts[i].naddrs == 0)
+			ui->rows[ui->nrows++] = (struct ui_row){ (long)i, -1 };
+		for (j = 0; j < d->hosts[i].naddrs; j++)
+			ui->rows[ui->nrows++] = (struct ui_row){ (long)i, (long)j };
+	}
+	if (ui->sel >= ui->nrows)
+		ui->sel = ui->nrows - 1;
+}
+
+size_t ui_items_of_row(const struct ui *ui, size_t row, const struct check_item **out,
+                       size_t max)
+{
+	const struct ui_row *r;
+	size_t i, n = 0;
+
+	if (row >= ui->nrows)
+		return 0;
+	r = &ui->rows[row];
+	for (i = 0; i < ui->list.n && n < max; i++) {
+		const struct check_item *it = &ui->list.items[i];
+
+		if (r->hi == -1 ? it->host == -1
+		    : (it->host == r->hi && it->addr == r->ai && r->ai != -1))
+			out[n++] = it;
+	}
+	return n;
+}
+
+const struct model_session *ui_session_of_row(const struct ui *ui, size_t row)
+{
+	const struct model_domain *d = probe_model(ui->probe);
+	const struct ui_row *r;
+
+	if (row >= ui->nrows)
+		return NULL;
+	r = &ui->rows[row];
+	if (r->hi < 0 || r->ai < 0)
+		return NULL;
+	return d->hosts[r->hi].addrs[r->ai].session;
+}
