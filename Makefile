@@ -3,6 +3,7 @@
 #   make            build ./mailflow
 #   make deps       install the Debian packages needed to build and test
 #   make check      deps, then every test: once normally, once under ASan+UBSan
+#   make check-unit the tests that need neither root nor the lab (seconds)
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
 #
 # Objects go to build/<variant>/ so the normal and the sanitizer builds never
@@ -46,8 +47,8 @@ CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: demo all deps check check-normal check-asan build-normal build-asan tests \
-	layering install uninstall clean
+.PHONY: demo all deps check check-normal check-asan check-unit build-normal build-asan \
+	tests layering install uninstall clean
 
 all: layering mailflow
 
@@ -104,6 +105,13 @@ check-normal: build-normal
 
 check-asan: build-asan
 	@bash tests/run build/asan:asan
+
+# What a developer runs after each change: the suites that need neither root
+# nor the test lab (tests/run --unit), on both builds, built side by side.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+check-unit:
+	@$(MAKE) --no-print-directory -j$(JOBS) build-normal build-asan
+	@bash tests/run --unit build/normal:normal build/asan:asan
 
 build-normal:
 	@$(MAKE) --no-print-directory BUILD=build/normal all tests
