@@ -32,7 +32,7 @@ WARN    := -Wall -Wextra -Werror -Wpedantic -Wformat=2 -Wshadow -Wstrict-prototy
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) \
 	-Iinclude -DMAILFLOW_VERSION='"$(VERSION)"' \
-	-DMAILFLOW_DATADIR='"$(DATADIR)"' -DMAILFLOW_SRCDIR='"$(CURDIR)"' $(PKG_CFLAGS)
+	-DMAILFLOW_DATADIR='"$(DATADIR)"' $(PKG_CFLAGS)
 
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined

@@ -8,6 +8,8 @@
  */
 #include "mailflow/checklist.h"
 #include "mailflow/codes.h"
+#include "mailflow/text.h"
+#include "mailflow/xmalloc.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -31,26 +33,18 @@ const char *verdict_name(enum verdict v)
 struct builder {
 	struct checklist *c;
 	size_t cap;
-	bool oom;
 };
 
+/* A new item at the end of the list; memory comes from xmalloc, so this
+ * cannot fail and no check needs an error path. */
 static struct check_item *item_new(struct builder *b, const char *id,
                                    long host, long addr)
 {
 	struct check_item *it;
 
-	if (b->oom)
-		return NULL;
 	if (b->c->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 32;
-		struct check_item *p = realloc(b->c->items, cap * sizeof *p);
-
-		if (p == NULL) {
-			b->oom = true;
-			return NULL;
-		}
-		b->c->items = p;
-		b->cap = cap;
+		b->cap = b->cap ? b->cap * 2 : 32;
+		b->c->items = xreallocarray(b->c->items, b->cap, sizeof *b->c->items);
 	}
 	it = &b->c->items[b->c->n++];
 	memset(it, 0, sizeof *it);
@@ -153,8 +147,6 @@ static void check_mx(struct builder *b, const struct model_domain *d)
 	char t[160], e[512];
 	size_t i;
 
-	if (it == NULL)
-		return;
 	if (!d->mx.done) {
 		set(it, V_PENDING, "MX records: waiting for DNS", NULL, NULL);
 		return;
@@ -215,8 +207,6 @@ static void check_mx_targets(struct builder *b, const struct model_domain *d)
 	size_t i, bad = 0, noaddr = 0, warn = 0;
 	char e[768] = "";
 
-	if (it == NULL)
-		return;
 	if (d->nhosts == 0) {
 		set(it, V_SKIP, "MX targets: none to check", NULL, NULL);
 		return;
@@ -255,20 +245,21 @@ static void check_mx_targets(struct builder *b, const struct model_domain *d)
 		    "not an address), with an A/AAAA record.");
 }
 
-static void check_policy(struct builder *b, const char *id, const char *name,
-                         const struct model_policy *p, enum verdict if_missing,
-                         const char *missing_expl, const char *missing_next)
+/* A policy TXT record set: missing (if_missing), failed, several, or one
+ * published; the one-record case is the caller's to refine. */
+static struct check_item *check_policy(struct builder *b, const char *id,
+                                       const char *name, const struct model_policy *p,
+                                       enum verdict if_missing, const char *missing_expl,
+                                       const char *missing_next)
 {
 	struct check_item *it = item_new(b, id, -1, -1);
 	char t[160];
 	size_t i;
 
-	if (it == NULL)
-		return;
 	if (!p->lookup.done) {
 		fmt(t, sizeof t, "%s: waiting for DNS", name);
 		set(it, V_PENDING, t, NULL, NULL);
-		return;
+		return it;
 	}
 	fact(it, "TXT %s: %s", p->lookup.qname, dns_status_name(p->lookup.status));
 	for (i = 0; i < p->nrecords; i++)
@@ -278,58 +269,131 @@ static void check_policy(struct builder *b, const char *id, const char *name,
 		fmt(t, sizeof t, "%s: lookup failed (%s)", name, dns_status_name(p->lookup.status));
 		set(it, V_WARN, t, dns_failure_words(p->lookup.status),
 		    "Try again, or with another resolver (--dns).");
-		return;
+		return it;
 	}
 	if (p->nrecords == 0) {
 		fmt(t, sizeof t, "%s: none", name);
 		set(it, if_missing, t, missing_expl, missing_next);
-		return;
+		return it;
 	}
 	if (p->nrecords > 1) {
 		fmt(t, sizeof t, "%s: %zu records, only one is allowed", name, p->nrecords);
 		set(it, V_FAIL, t, "With more than one record receivers cannot tell which "
 		    "applies and treat it as an error (SPF: permerror).",
 		    "Merge the records into one.");
-		return;
+		return it;
 	}
 	fmt(t, sizeof t, "%s: published", name);
 	set(it, V_PASS, t, NULL, NULL);
+	return it;
+}
+
+/* How an SPF record ends (RFC 7208 sections 5.1 and 6.1). */
+enum spf_final {
+	SPF_FINAL_NONE,         /* neither "all" nor redirect=: neutral */
+	SPF_FINAL_PASS_ALL,     /* "all" or "+all": every server passes */
+	SPF_FINAL_OTHER,        /* "-all", "~all", "?all" or redirect= */
+};
+
+/* Reads the record's terms, not its substrings: "include:allmail.example"
+ * is no "all" rule. The first "all" ends the evaluation, as it does for a
+ * receiver; a redirect= only counts without one. */
+static enum spf_final spf_final_of(const char *rec)
+{
+	enum spf_final final = SPF_FINAL_NONE;
+	const char *p = rec;
+	size_t n;
+
+	for (;;) {
+		while (text_is_blank((unsigned char)*p))
+			p++;
+		for (n = 0; p[n] != '\0' && !text_is_blank((unsigned char)p[n]); n++)
+			;
+		if (n == 0)
+			return final;
+		if (text_equal_ci(p, n, "all") || text_equal_ci(p, n, "+all"))
+			return SPF_FINAL_PASS_ALL;
+		if (text_equal_ci(p, n, "-all") || text_equal_ci(p, n, "~all") ||
+		    text_equal_ci(p, n, "?all"))
+			return SPF_FINAL_OTHER;
+		if (n > 9 && text_equal_ci(p, 9, "redirect="))
+			final = SPF_FINAL_OTHER;
+		p += n;
+	}
 }
 
 static void check_spf(struct builder *b, const struct model_domain *d)
 {
 	struct check_item *it;
+	enum spf_final final;
 
-	check_policy(b, "dns.spf", "SPF", &d->spf, V_WARN,
-	             "Without SPF, receivers cannot tell which servers may send mail "
-	             "for this domain; its mail is more likely to be marked as spam.",
-	             "Publish a TXT record \"v=spf1 mx -all\" (adjusted to the servers "
-	             "that really send for the domain).");
-	it = &b->c->items[b->c->n - 1];
-	if (b->oom || it->verdict != V_PASS)
+	it = check_policy(b, "dns.spf", "SPF", &d->spf, V_WARN,
+	                  "Without SPF, receivers cannot tell which servers may send mail "
+	                  "for this domain; its mail is more likely to be marked as spam.",
+	                  "Publish a TXT record \"v=spf1 mx -all\" (adjusted to the servers "
+	                  "that really send for the domain).");
+	if (it->verdict != V_PASS)
 		return;
-	if (strstr(d->spf.records[0], "+all") != NULL) {
+	final = spf_final_of(d->spf.records[0]);
+	if (final == SPF_FINAL_PASS_ALL) {
 		set(it, V_WARN, "SPF: allows every server (+all)",
 		    "\"+all\" says any server on the internet may send as this domain: "
 		    "the record protects nothing.", "Replace +all with -all or ~all.");
-	} else if (strstr(d->spf.records[0], "all") == NULL) {
+	} else if (final == SPF_FINAL_NONE) {
 		set(it, V_INFO, "SPF: published, without an \"all\" rule",
 		    "Without a final all rule, mail from unlisted servers gets a "
 		    "neutral result.", "End the record with -all or ~all.");
 	}
 }
 
+/* Does the DMARC record (RFC 7489 section 6.3: "tag=value" pairs split by
+ * ';') give tag the value? By tag, so "sp=none" is not "p=none". */
+static bool dmarc_tag_is(const char *rec, const char *tag, const char *value)
+{
+	const char *p = rec;
+
+	while (*p != '\0') {
+		const char *end = strchr(p, ';'), *eq;
+		size_t n = end != NULL ? (size_t)(end - p) : strlen(p), vn;
+
+		while (n > 0 && text_is_blank((unsigned char)*p)) {
+			p++;
+			n--;
+		}
+		eq = memchr(p, '=', n);
+		if (eq != NULL) {
+			size_t tn = (size_t)(eq - p);
+			const char *v = eq + 1;
+
+			while (tn > 0 && text_is_blank((unsigned char)p[tn - 1]))
+				tn--;
+			vn = n - (size_t)(v - p);
+			while (vn > 0 && text_is_blank((unsigned char)*v)) {
+				v++;
+				vn--;
+			}
+			while (vn > 0 && text_is_blank((unsigned char)v[vn - 1]))
+				vn--;
+			if (text_equal_ci(p, tn, tag))
+				return text_equal_ci(v, vn, value);
+		}
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	return false;
+}
+
 static void check_dmarc(struct builder *b, const struct model_domain *d)
 {
 	struct check_item *it;
 
-	check_policy(b, "dns.dmarc", "DMARC", &d->dmarc, V_WARN,
-	             "Without DMARC, receivers have no policy for mail that fails "
-	             "SPF and DKIM, and big providers increasingly reject such mail.",
-	             "Publish _dmarc TXT \"v=DMARC1; p=none; rua=mailto:...\" to start "
-	             "with reports, then tighten the policy.");
-	it = &b->c->items[b->c->n - 1];
-	if (!b->oom && it->verdict == V_PASS && strstr(d->dmarc.records[0], "p=none") != NULL)
+	it = check_policy(b, "dns.dmarc", "DMARC", &d->dmarc, V_WARN,
+	                  "Without DMARC, receivers have no policy for mail that fails "
+	                  "SPF and DKIM, and big providers increasingly reject such mail.",
+	                  "Publish _dmarc TXT \"v=DMARC1; p=none; rua=mailto:...\" to start "
+	                  "with reports, then tighten the policy.");
+	if (it->verdict == V_PASS && dmarc_tag_is(d->dmarc.records[0], "p", "none"))
 		set(it, V_INFO, "DMARC: published, monitoring only (p=none)",
 		    "The policy asks receivers to deliver failing mail anyway and only "
 		    "report it.", "When the reports look clean, move to p=quarantine.");
@@ -340,8 +404,6 @@ static void check_tlsa(struct builder *b, const struct model_domain *d)
 	struct check_item *it = item_new(b, "dns.tlsa", -1, -1);
 	size_t i, j, k, with = 0, matched = 0, mismatched = 0;
 
-	if (it == NULL)
-		return;
 	for (i = 0; i < d->nhosts; i++) {
 		const struct model_host *h = &d->hosts[i];
 
@@ -421,8 +483,6 @@ static void check_ptr(struct builder *b, long hi, long ai, const struct model_ad
 	struct check_item *it = item_new(b, "host.ptr", hi, ai);
 	char t[160];
 
-	if (it == NULL)
-		return;
 	if (!a->ptr.done || a->fcrdns == -1) {
 		set(it, V_PENDING, "Reverse DNS: looking up", NULL, NULL);
 		return;
@@ -454,8 +514,6 @@ static void check_connect(struct builder *b, long hi, long ai, const struct mode
 	const struct model_step *st = &s->steps[STEP_CONNECT];
 	char t[160];
 
-	if (it == NULL)
-		return;
 	evidence(it, st);
 	if (st->state == STEP_RUNNING || st->state == STEP_NOT_RUN) {
 		set(it, V_PENDING, "Connecting", NULL, NULL);
@@ -497,49 +555,15 @@ static void check_connect(struct builder *b, long hi, long ai, const struct mode
 	}
 }
 
-static void check_banner(struct builder *b, long hi, long ai,
-                         const struct model_address *a, const struct model_session *s)
+/* A greeting that came: its delay, and its name against PTR and against
+ * internal naming. */
+static void banner_greeting(struct check_item *it, const struct model_address *a,
+                            const struct model_session *s)
 {
-	struct check_item *it = item_new(b, "host.banner", hi, ai);
-	const struct model_step *st = &s->steps[STEP_BANNER];
-	char t[160];
+	const char *p = s->steps[STEP_BANNER].text;
+	char t[160], name[256];
+	size_t n = 0;
 
-	if (it == NULL)
-		return;
-	evidence(it, st);
-	switch (st->state) {
-	case STEP_NOT_RUN:
-		set(it, s->done ? V_SKIP : V_PENDING, s->done ? "Banner: not reached"
-		    : "Waiting for the banner", NULL, NULL);
-		return;
-	case STEP_RUNNING:
-		set(it, V_PENDING, "Waiting for the banner", NULL, NULL);
-		return;
-	case STEP_FAILED:
-		if (st->fail == FAIL_TIMEOUT) {
-			set(it, V_FAIL, "No banner: the server accepted the connection "
-			    "but said nothing",
-			    "A server that answers TCP but never greets is usually a tarpit "
-			    "(anti-spam delay), an overloaded server, or a proxy/firewall "
-			    "that holds the connection. Greeting delays of 15-60 s are real.",
-			    "Retry with a longer wait (--banner-timeout 90); if still silent, "
-			    "the receiving admin must check the mail service and any SMTP "
-			    "proxy or firewall inspection in front of it.");
-		} else {
-			set(it, V_FAIL, "The connection ended before the banner", st->detail,
-			    "The receiving server drops connections: check its logs, its "
-			    "connection limits and any blocklist of your address.");
-		}
-		return;
-	case STEP_REJECTED:
-		fmt(t, sizeof t, "Banner refuses the session: %d%s%s", st->code,
-		    st->enhanced[0] ? " " : "", st->enhanced);
-		set(it, V_FAIL, t, NULL, NULL);
-		explain_reply(it, st, true);
-		return;
-	default:
-		break;
-	}
 	fmt(t, sizeof t, "Banner 220 in %llu ms", (unsigned long long)s->banner_ms);
 	set(it, V_PASS, t, NULL, NULL);
 	if (s->banner_ms >= 10000) {
@@ -550,36 +574,73 @@ static void check_banner(struct builder *b, long hi, long ai,
 		    "Nothing to fix if mail arrives; if senders report timeouts, "
 		    "shorten the greeting delay.");
 	}
-	{
-		/* The banner's name: compare with PTR, flag internal names. */
-		char name[256];
-		size_t n = 0;
-		const char *p = st->text;
+	while (p[n] != '\0' && p[n] != ' ' && n < sizeof name - 1) {
+		name[n] = p[n];
+		n++;
+	}
+	name[n] = '\0';
+	fact(it, "banner name: %s", name);
+	if (n > 0 && internal_name(name)) {
+		fmt(t, sizeof t, "Banner names an internal host: %s", name);
+		set(it, V_WARN, t, "The greeting shows an internal or unqualified "
+		    "name; it leaks internal naming and some receivers' checks "
+		    "compare it with DNS.", "Set the server's public FQDN as its "
+		    "banner/host name (Exchange: the receive connector's FQDN).");
+	} else if (n > 0 && a->nptr > 0 && strcasecmp(name, a->ptr_names[0]) != 0) {
+		fact(it, "PTR: %s", a->ptr_names[0]);
+		if (it->verdict == V_PASS) {
+			it->verdict = V_INFO;
+			fmt(it->title, sizeof it->title, "Banner 220 as %s (PTR says %s)",
+			    name, a->ptr_names[0]);
+			snprintf(it->explanation, sizeof it->explanation, "%s",
+			         "The name in the greeting differs from the address's "
+			         "PTR name. Harmless for receiving; for a sending server "
+			         "keep HELO name, PTR and A record in agreement.");
+		}
+	}
+}
 
-		while (p[n] != '\0' && p[n] != ' ' && n < sizeof name - 1) {
-			name[n] = p[n];
-			n++;
-		}
-		name[n] = '\0';
-		fact(it, "banner name: %s", name);
-		if (n > 0 && internal_name(name)) {
-			fmt(t, sizeof t, "Banner names an internal host: %s", name);
-			set(it, V_WARN, t, "The greeting shows an internal or unqualified "
-			    "name; it leaks internal naming and some receivers' checks "
-			    "compare it with DNS.", "Set the server's public FQDN as its "
-			    "banner/host name (Exchange: the receive connector's FQDN).");
-		} else if (n > 0 && a->nptr > 0 && strcasecmp(name, a->ptr_names[0]) != 0) {
-			fact(it, "PTR: %s", a->ptr_names[0]);
-			if (it->verdict == V_PASS) {
-				it->verdict = V_INFO;
-				fmt(it->title, sizeof it->title, "Banner 220 as %s (PTR says %s)",
-				    name, a->ptr_names[0]);
-				snprintf(it->explanation, sizeof it->explanation, "%s",
-				         "The name in the greeting differs from the address's "
-				         "PTR name. Harmless for receiving; for a sending server "
-				         "keep HELO name, PTR and A record in agreement.");
-			}
-		}
+static void check_banner(struct builder *b, long hi, long ai,
+                         const struct model_address *a, const struct model_session *s)
+{
+	struct check_item *it = item_new(b, "host.banner", hi, ai);
+	const struct model_step *st = &s->steps[STEP_BANNER];
+	char t[160];
+
+	evidence(it, st);
+	switch (st->state) {
+	case STEP_NOT_RUN:
+	case STEP_SKIPPED:
+		set(it, s->done ? V_SKIP : V_PENDING, s->done ? "Banner: not reached"
+		    : "Waiting for the banner", NULL, NULL);
+		return;
+	case STEP_RUNNING:
+		set(it, V_PENDING, "Waiting for the banner", NULL, NULL);
+		return;
+	case STEP_FAILED:
+		if (st->fail == FAIL_TIMEOUT)
+			set(it, V_FAIL, "No banner: the server accepted the connection "
+			    "but said nothing",
+			    "A server that answers TCP but never greets is usually a tarpit "
+			    "(anti-spam delay), an overloaded server, or a proxy/firewall "
+			    "that holds the connection. Greeting delays of 15-60 s are real.",
+			    "Retry with a longer wait (--banner-timeout 90); if still silent, "
+			    "the receiving admin must check the mail service and any SMTP "
+			    "proxy or firewall inspection in front of it.");
+		else
+			set(it, V_FAIL, "The connection ended before the banner", st->detail,
+			    "The receiving server drops connections: check its logs, its "
+			    "connection limits and any blocklist of your address.");
+		return;
+	case STEP_REJECTED:
+		fmt(t, sizeof t, "Banner refuses the session: %d%s%s", st->code,
+		    st->enhanced[0] ? " " : "", st->enhanced);
+		set(it, V_FAIL, t, NULL, NULL);
+		explain_reply(it, st, true);
+		return;
+	case STEP_OK:
+		banner_greeting(it, a, s);
+		return;
 	}
 }
 
@@ -589,8 +650,6 @@ static void check_ehlo(struct builder *b, long hi, long ai, const struct model_s
 	const struct model_step *st = &s->steps[STEP_EHLO];
 	char t[160];
 
-	if (it == NULL)
-		return;
 	evidence(it, st);
 	if (st->state == STEP_NOT_RUN || st->state == STEP_RUNNING) {
 		set(it, s->done ? V_SKIP : V_PENDING, "EHLO: not reached", NULL, NULL);
@@ -615,6 +674,69 @@ static void check_ehlo(struct builder *b, long hi, long ai, const struct model_s
 		fact(it, "SIZE %llu bytes", (unsigned long long)s->ehlo.size);
 }
 
+/*
+ * A step left out on purpose by the user: an option (--tls off, no
+ * --auth-user, no --send...) or the session stopped before it
+ * (--quit-after, the hand-over to manual mode). Such a step is skip, never
+ * a finding about the server. Decided on the reason smtp.c gave, never on
+ * the step's detail, which is for people only.
+ */
+static bool skipped_by_user(const struct model_step *st)
+{
+	return st->state == STEP_SKIPPED &&
+	       (st->reason == REASON_BY_OPTION || st->reason == REASON_QUIT_AFTER);
+}
+
+/* The server offers no STARTTLS: skipped for that (TLS optional), or
+ * failed for it (--tls require). Not a step the user left out. */
+static bool starttls_missing(const struct model_step *st)
+{
+	return (st->state == STEP_SKIPPED && !skipped_by_user(st)) ||
+	       (st->state == STEP_FAILED && st->reason == REASON_POLICY);
+}
+
+/* STARTTLS skipped: by the user, or because the server does not offer it. */
+static void starttls_skipped(struct check_item *it, const struct model_step *st,
+                             bool mta_sts)
+{
+	if (st->reason == REASON_BY_OPTION) {
+		set(it, V_SKIP, "STARTTLS not tried (--tls off)", NULL, NULL);
+	} else if (st->reason == REASON_QUIT_AFTER) {
+		set(it, V_SKIP, "STARTTLS not tried: the session stopped before it", NULL, NULL);
+	} else {
+		set(it, mta_sts ? V_FAIL : V_WARN, "STARTTLS not offered",
+		    "The server does not offer encryption: mail to it crosses the "
+		    "internet in plain text, and senders that require TLS "
+		    "(MTA-STS, DANE, many banks and providers) will not deliver.",
+		    "Enable STARTTLS on the server with a valid certificate for its "
+		    "MX name.");
+	}
+}
+
+/* STARTTLS refused or failed: injection, handshake, our TLS requirement,
+ * or the server's refusal. */
+static void starttls_failed(struct check_item *it, const struct model_session *s,
+                            const struct model_step *st)
+{
+	if (s->tls_injection) {
+		set(it, V_FAIL, "STARTTLS: plaintext injected after the 220",
+		    "The server (or something in between) sent more data after "
+		    "\"220 ready to start TLS\". Such bytes would be taken as if they "
+		    "came encrypted: a command-injection flaw (CVE-2011-0411 class).",
+		    "Update the mail server or the middlebox in front of it.");
+	} else if (st->fail == FAIL_TLS) {
+		set(it, V_FAIL, "TLS handshake failed", st->detail,
+		    "Check the server's TLS configuration: certificate, key, enabled "
+		    "protocols and ciphers (openssl s_client -starttls smtp).");
+	} else if (st->reason == REASON_POLICY) {
+		set(it, V_FAIL, "STARTTLS not offered, and TLS is required", st->detail,
+		    "Enable STARTTLS on the server.");
+	} else {
+		set(it, V_FAIL, "STARTTLS refused", st->detail[0] ? st->detail : NULL, NULL);
+		explain_reply(it, st, true);
+	}
+}
+
 static void check_starttls(struct builder *b, long hi, long ai, const struct model_session *s,
                            bool mta_sts)
 {
@@ -622,8 +744,6 @@ static void check_starttls(struct builder *b, long hi, long ai, const struct mod
 	const struct model_step *st = &s->steps[STEP_STARTTLS];
 	char t[160];
 
-	if (it == NULL)
-		return;
 	evidence(it, st);
 	switch (st->state) {
 	case STEP_NOT_RUN:
@@ -631,16 +751,7 @@ static void check_starttls(struct builder *b, long hi, long ai, const struct mod
 		set(it, s->done ? V_SKIP : V_PENDING, "STARTTLS: not reached", NULL, NULL);
 		return;
 	case STEP_SKIPPED:
-		if (strstr(st->detail, "--tls off") != NULL) {
-			set(it, V_SKIP, "STARTTLS not tried (--tls off)", NULL, NULL);
-		} else {
-			set(it, mta_sts ? V_FAIL : V_WARN, "STARTTLS not offered",
-			    "The server does not offer encryption: mail to it crosses the "
-			    "internet in plain text, and senders that require TLS "
-			    "(MTA-STS, DANE, many banks and providers) will not deliver.",
-			    "Enable STARTTLS on the server with a valid certificate for its "
-			    "MX name.");
-		}
+		starttls_skipped(it, st, mta_sts);
 		return;
 	case STEP_OK:
 		fmt(t, sizeof t, "%s: %s %s", s->tls_implicit ? "Implicit TLS" : "STARTTLS",
@@ -652,30 +763,11 @@ static void check_starttls(struct builder *b, long hi, long ai, const struct mod
 			    "may refuse them.", "Enable TLS 1.2 and 1.3 on the server.");
 		}
 		return;
-	default:
-		break;
-	}
-	if (s->tls_injection) {
-		set(it, V_FAIL, "STARTTLS: plaintext injected after the 220",
-		    "The server (or something in between) sent more data after "
-		    "\"220 ready to start TLS\". Such bytes would be taken as if they "
-		    "came encrypted: a command-injection flaw (CVE-2011-0411 class).",
-		    "Update the mail server or the middlebox in front of it.");
+	case STEP_REJECTED:
+	case STEP_FAILED:
+		starttls_failed(it, s, st);
 		return;
 	}
-	if (st->fail == FAIL_TLS) {
-		set(it, V_FAIL, "TLS handshake failed", st->detail,
-		    "Check the server's TLS configuration: certificate, key, enabled "
-		    "protocols and ciphers (openssl s_client -starttls smtp).");
-		return;
-	}
-	if (st->fail == FAIL_POLICY) {
-		set(it, V_FAIL, "STARTTLS not offered, and TLS is required", st->detail,
-		    "Enable STARTTLS on the server.");
-		return;
-	}
-	set(it, V_FAIL, "STARTTLS refused", st->detail[0] ? st->detail : NULL, NULL);
-	explain_reply(it, st, true);
 }
 
 static void check_cert(struct builder *b, long hi, long ai, const struct model_session *s,
@@ -685,8 +777,6 @@ static void check_cert(struct builder *b, long hi, long ai, const struct model_s
 	const struct tls_facts *f = &s->tls;
 	char t[160];
 
-	if (it == NULL)
-		return;
 	evidence(it, &s->steps[STEP_STARTTLS]);
 	if (!f->handshake_done) {
 		set(it, s->done ? V_SKIP : V_PENDING, "Certificate: no TLS session", NULL, NULL);
@@ -730,8 +820,6 @@ static void check_auth(struct builder *b, long hi, long ai, const struct model_s
 	struct check_item *it = item_new(b, "host.auth", hi, ai);
 	const struct model_step *st = &s->steps[STEP_AUTH];
 
-	if (it == NULL)
-		return;
 	evidence(it, st);
 	switch (st->state) {
 	case STEP_OK:
@@ -744,14 +832,22 @@ static void check_auth(struct builder *b, long hi, long ai, const struct model_s
 		explain_reply(it, st, true);
 		return;
 	case STEP_SKIPPED:
-		if (st->fail == FAIL_POLICY)
+		switch (st->reason) {
+		case REASON_BY_OPTION:
+			set(it, V_SKIP, "AUTH not asked", NULL, NULL);
+			break;
+		case REASON_QUIT_AFTER:
+			set(it, V_SKIP, "AUTH not tried: the session stopped before it", NULL, NULL);
+			break;
+		case REASON_POLICY:
 			set(it, V_WARN, "AUTH not tried: no TLS", st->detail,
 			    "Use --tls require, or --allow-plaintext-auth on a test server only.");
-		else if (strstr(st->detail, "--auth-user") != NULL)
-			set(it, V_SKIP, "AUTH not asked", NULL, NULL);
-		else
+			break;
+		default:        /* not offered, or no mechanism mailflow speaks */
 			set(it, V_WARN, "AUTH not possible", st->detail,
 			    "Submission usually needs port 587 with STARTTLS (or 465).");
+			break;
+		}
 		return;
 	default:
 		set(it, s->done ? V_SKIP : V_PENDING, "AUTH: not reached", NULL, NULL);
@@ -759,42 +855,76 @@ static void check_auth(struct builder *b, long hi, long ai, const struct model_s
 	}
 }
 
-/* MAIL, RCPT, DATA: pass on 2xx, warn on 4xx (temporary), fail on 5xx. */
-static void check_reply_step(struct builder *b, const char *id, long hi, long ai,
-                             const struct model_session *s, enum model_step_id sid,
-                             const char *what)
+/* The steps judged on their reply alone, and how each is worded when it
+ * did not run: left out by an option, or made pointless by an earlier
+ * refusal (the reason smtp.c gave tells which, never the detail). */
+struct reply_step {
+	const char *id;
+	enum model_step_id step;
+	const char *what;
+	const char *by_option;          /* its title's end when an option left it out */
+	const char *after_refusal;      /* ... when an earlier step was refused */
+};
+
+static const struct reply_step reply_steps[] = {
+	{ "host.mail", STEP_MAIL, "MAIL FROM", "not asked for",
+	  "not tried: an earlier step was refused" },
+	{ "host.rcpt", STEP_RCPT, "RCPT TO", "not asked for",
+	  "not tried: MAIL FROM was not accepted" },
+	{ "host.data", STEP_DATA, "Message (DATA)", "no message sent (--send sends one)",
+	  "not sent: the recipient was not accepted" },
+};
+
+/* The title of a reply step that was skipped, from its reason. */
+static void reply_step_skipped(struct check_item *it, const struct reply_step *rs,
+                               const struct model_step *st)
 {
-	struct check_item *it = item_new(b, id, hi, ai);
-	const struct model_step *st = &s->steps[sid];
+	char t[160];
+	const char *why;
+
+	switch (st->reason) {
+	case REASON_BY_OPTION: why = rs->by_option; break;
+	case REASON_EARLIER_STEP: why = rs->after_refusal; break;
+	case REASON_QUIT_AFTER: why = "not tried: the session stopped before it"; break;
+	default: why = "not tried"; break;
+	}
+	fmt(t, sizeof t, "%s: %s", rs->what, why);
+	set(it, V_SKIP, t, NULL, NULL);
+}
+
+/* MAIL, RCPT, DATA: pass on 2xx, warn on 4xx (temporary), fail on 5xx. */
+static void check_reply_step(struct builder *b, long hi, long ai,
+                             const struct model_session *s, const struct reply_step *rs)
+{
+	struct check_item *it = item_new(b, rs->id, hi, ai);
+	const struct model_step *st = &s->steps[rs->step];
 	char t[160];
 
-	if (it == NULL)
-		return;
 	evidence(it, st);
 	switch (st->state) {
 	case STEP_OK:
-		fmt(t, sizeof t, "%s accepted: %d%s%s", what, st->code,
+		fmt(t, sizeof t, "%s accepted: %d%s%s", rs->what, st->code,
 		    st->enhanced[0] ? " " : "", st->enhanced);
 		set(it, V_PASS, t, NULL, NULL);
 		return;
 	case STEP_REJECTED:
-		fmt(t, sizeof t, "%s %s: %d%s%s", what,
+		fmt(t, sizeof t, "%s %s: %d%s%s", rs->what,
 		    st->code / 100 == 4 ? "deferred" : "refused", st->code,
 		    st->enhanced[0] ? " " : "", st->enhanced);
 		set(it, st->code / 100 == 4 ? V_WARN : V_FAIL, t, NULL, NULL);
 		explain_reply(it, st, true);
 		return;
 	case STEP_FAILED:
-		fmt(t, sizeof t, "%s: no usable reply", what);
+		fmt(t, sizeof t, "%s: no usable reply", rs->what);
 		set(it, V_FAIL, t, st->detail, "See the transcript; the server "
 		    "stopped answering or answered garbage.");
 		return;
 	case STEP_SKIPPED:
-		fmt(t, sizeof t, "%s: %s", what, st->detail);
-		set(it, V_SKIP, t, NULL, NULL);
+		reply_step_skipped(it, rs, st);
 		return;
-	default:
-		fmt(t, sizeof t, "%s: not reached", what);
+	case STEP_NOT_RUN:
+	case STEP_RUNNING:
+		fmt(t, sizeof t, "%s: not reached", rs->what);
 		set(it, s->done ? V_SKIP : V_PENDING, t, NULL, NULL);
 		return;
 	}
@@ -806,8 +936,6 @@ static void check_relay(struct builder *b, long hi, long ai, const struct model_
 	const struct model_step *st = &s->steps[STEP_RELAY];
 	char t[160];
 
-	if (it == NULL)
-		return;
 	evidence(it, st);
 	switch (st->state) {
 	case STEP_OK:
@@ -850,8 +978,6 @@ static void check_quit(struct builder *b, long hi, long ai, const struct model_s
 	struct check_item *it = item_new(b, "host.quit", hi, ai);
 	const struct model_step *st = &s->steps[STEP_QUIT];
 
-	if (it == NULL)
-		return;
 	evidence(it, st);
 	if (st->state == STEP_OK)
 		set(it, V_PASS, "Session closed politely (QUIT)", NULL, NULL);
@@ -881,8 +1007,6 @@ static void check_protocol(struct builder *b, long hi, long ai, const struct mod
 	char e[400] = "";
 	size_t i;
 
-	if (it == NULL)
-		return;
 	if (!s->done) {
 		set(it, V_PENDING, "SMTP syntax: session running", NULL, NULL);
 		return;
@@ -929,77 +1053,87 @@ static void check_address(struct builder *b, const struct model_domain *d,
 	check_starttls(b, hi, ai, s, mta_sts);
 	check_cert(b, hi, ai, s, mta_sts);
 	check_auth(b, hi, ai, s);
-	check_reply_step(b, "host.mail", hi, ai, s, STEP_MAIL, "MAIL FROM");
-	check_reply_step(b, "host.rcpt", hi, ai, s, STEP_RCPT, "RCPT TO");
+	check_reply_step(b, hi, ai, s, &reply_steps[0]);
+	check_reply_step(b, hi, ai, s, &reply_steps[1]);
 	check_relay(b, hi, ai, s);
-	check_reply_step(b, "host.data", hi, ai, s, STEP_DATA, "Message (DATA)");
+	check_reply_step(b, hi, ai, s, &reply_steps[2]);
 	check_quit(b, hi, ai, s);
 	check_protocol(b, hi, ai, s);
 }
 
 /* ---- across hosts ------------------------------------------------------- */
 
+/* What the finished sessions of a domain say, side by side. */
+struct compare_tally {
+	size_t sessions;        /* finished */
+	size_t tls, notls;      /* greeted, with TLS / the server offers none */
+	size_t relays;          /* open relays */
+	int rcpt_code;          /* the first RCPT answer, -1 none yet */
+	bool rcpt_differs;      /* another RCPT answer of another class */
+	bool pending;           /* a session still runs */
+};
+
+static void compare_session(struct check_item *it, struct compare_tally *ct,
+                            const struct model_session *s)
+{
+	const struct model_step *r = &s->steps[STEP_RCPT];
+
+	if (!s->done) {
+		ct->pending = true;
+		return;
+	}
+	ct->sessions++;
+	if (s->steps[STEP_CONNECT].state != STEP_OK ||
+	    s->steps[STEP_BANNER].state != STEP_OK)
+		return;
+	if (s->tls_active)
+		ct->tls++;
+	else if (starttls_missing(&s->steps[STEP_STARTTLS]))
+		ct->notls++;            /* --tls off says nothing of the server */
+	if (s->steps[STEP_RELAY].state == STEP_OK && !s->authenticated)
+		ct->relays++;
+	if (r->state == STEP_OK || r->state == STEP_REJECTED) {
+		if (ct->rcpt_code == -1)
+			ct->rcpt_code = r->code;
+		else if (r->code / 100 != ct->rcpt_code / 100)
+			ct->rcpt_differs = true;
+		fact(it, "%s [%s]: RCPT %d", s->host, s->addr, r->code);
+	}
+}
+
 static void check_compare(struct builder *b, const struct model_domain *d)
 {
 	struct check_item *it = item_new(b, "compare", -1, -1);
-	size_t i, j, sessions = 0, tls = 0, notls = 0, relays = 0;
-	int rcpt_code = -1;
-	bool rcpt_differs = false, pending = false;
+	struct compare_tally ct = { .rcpt_code = -1 };
+	bool relay_differs;
 	char e[768] = "";
+	size_t i, j;
 
-	if (it == NULL)
-		return;
 	for (i = 0; i < d->nhosts; i++)
-		for (j = 0; j < d->hosts[i].naddrs; j++) {
-			const struct model_session *s = d->hosts[i].addrs[j].session;
-			const struct model_step *r;
-
-			if (s == NULL)
-				continue;
-			if (!s->done) {
-				pending = true;
-				continue;
-			}
-			sessions++;
-			if (s->steps[STEP_CONNECT].state != STEP_OK ||
-			    s->steps[STEP_BANNER].state != STEP_OK)
-				continue;
-			if (s->tls_active)
-				tls++;
-			else if (s->steps[STEP_STARTTLS].state == STEP_SKIPPED &&
-			         strstr(s->steps[STEP_STARTTLS].detail, "--tls off") == NULL)
-				notls++;
-			if (s->steps[STEP_RELAY].state == STEP_OK && !s->authenticated)
-				relays++;
-			r = &s->steps[STEP_RCPT];
-			if (r->state == STEP_OK || r->state == STEP_REJECTED) {
-				if (rcpt_code == -1)
-					rcpt_code = r->code;
-				else if (r->code / 100 != rcpt_code / 100)
-					rcpt_differs = true;
-				fact(it, "%s [%s]: RCPT %d", s->host, s->addr, r->code);
-			}
-		}
-	if (pending) {
+		for (j = 0; j < d->hosts[i].naddrs; j++)
+			if (d->hosts[i].addrs[j].session != NULL)
+				compare_session(it, &ct, d->hosts[i].addrs[j].session);
+	if (ct.pending) {
 		set(it, V_PENDING, "Comparing the hosts: sessions still running", NULL, NULL);
 		return;
 	}
-	if (sessions < 2) {
+	if (ct.sessions < 2) {
 		set(it, V_SKIP, "Comparing the hosts: fewer than two sessions", NULL, NULL);
 		return;
 	}
-	if (tls > 0 && notls > 0)
+	relay_differs = ct.relays > 0 && ct.relays < ct.sessions;
+	if (ct.tls > 0 && ct.notls > 0)
 		snprintf(e + strlen(e), sizeof e - strlen(e), "%zu host(s) offer TLS and "
 		         "%zu do not: mail that falls back to those travels unencrypted. ",
-		         tls, notls);
-	if (rcpt_differs)
+		         ct.tls, ct.notls);
+	if (ct.rcpt_differs)
 		snprintf(e + strlen(e), sizeof e - strlen(e), "The hosts answer the same "
 		         "recipient differently, so delivery depends on which MX a sender "
 		         "reaches. ");
-	if (relays > 0 && relays < sessions)
+	if (relay_differs)
 		snprintf(e + strlen(e), sizeof e - strlen(e), "%zu host(s) relay for anyone "
-		         "while others do not. ", relays);
-	if (relays > 0 && relays < sessions)
+		         "while others do not. ", ct.relays);
+	if (relay_differs)
 		set(it, V_FAIL, "The hosts disagree: one is an open relay", e,
 		    "Give every MX host the same relay restrictions.");
 	else if (e[0] != '\0')
@@ -1010,34 +1144,35 @@ static void check_compare(struct builder *b, const struct model_domain *d)
 		set(it, V_PASS, "The hosts agree (TLS, recipient, relay)", NULL, NULL);
 }
 
-int checklist_build(const struct model_domain *d, struct checklist *out)
+static void check_domain(struct builder *b, const struct model_domain *d)
 {
-	struct builder b = { out, 0, false };
-	size_t i, j;
-
-	memset(out, 0, sizeof *out);
-	check_mx(&b, d);
-	check_mx_targets(&b, d);
-	check_spf(&b, d);
-	check_dmarc(&b, d);
-	check_policy(&b, "dns.mta-sts", "MTA-STS", &d->mta_sts, V_INFO,
+	check_mx(b, d);
+	check_mx_targets(b, d);
+	check_spf(b, d);
+	check_dmarc(b, d);
+	check_policy(b, "dns.mta-sts", "MTA-STS", &d->mta_sts, V_INFO,
 	             "Without MTA-STS, senders cannot learn that this domain always "
 	             "uses verified TLS, so a network attacker could strip STARTTLS.",
 	             "Optional hardening: publish _mta-sts TXT and a policy at "
 	             "https://mta-sts.<domain>/.well-known/mta-sts.txt.");
-	check_policy(&b, "dns.tls-rpt", "TLS-RPT", &d->tls_rpt, V_INFO,
+	check_policy(b, "dns.tls-rpt", "TLS-RPT", &d->tls_rpt, V_INFO,
 	             "Without TLS-RPT, senders have nowhere to report TLS problems "
 	             "with this domain's servers.",
 	             "Optional: publish _smtp._tls TXT \"v=TLSRPTv1; rua=mailto:...\".");
-	check_tlsa(&b, d);
-	check_compare(&b, d);
+	check_tlsa(b, d);
+	check_compare(b, d);
+}
+
+int checklist_build(const struct model_domain *d, struct checklist *out)
+{
+	struct builder b = { out, 0 };
+	size_t i, j;
+
+	memset(out, 0, sizeof *out);
+	check_domain(&b, d);
 	for (i = 0; i < d->nhosts; i++)
 		for (j = 0; j < d->hosts[i].naddrs; j++)
 			check_address(&b, d, (long)i, (long)j);
-	if (b.oom) {
-		checklist_free(out);
-		return -1;
-	}
 	return 0;
 }
 

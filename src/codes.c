@@ -28,8 +28,9 @@
  * copied.
  */
 #include "mailflow/codes.h"
+#include "mailflow/reply.h"
+#include "mailflow/text.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -1367,50 +1368,17 @@ const struct code_info *codes_text_at(size_t i)
 	return i < COUNT(text_table) ? &text_table[i] : NULL;
 }
 
-/*
- * Parses an enhanced status code "C.S.D" at s (at most n bytes): class 2,
- * 4 or 5 (or X when allow_x), subject and detail of 1-3 digits without
- * leading zeros (RFC 3463). Returns the bytes used, or 0.
- */
-static size_t enhanced_parse(const char *s, size_t n, int allow_x, char *cls)
-{
-	size_t i = 0;
-	int part;
-
-	if (n < 5)
-		return 0;
-	if (s[0] == '2' || s[0] == '4' || s[0] == '5' ||
-	    (allow_x && s[0] == 'X'))
-		*cls = s[0];
-	else
-		return 0;
-	i = 1;
-	for (part = 0; part < 2; part++) {
-		size_t start;
-
-		if (i >= n || s[i] != '.')
-			return 0;
-		start = ++i;
-		while (i < n && i - start < 4 && isdigit((unsigned char)s[i]))
-			i++;
-		if (i == start || i - start > 3 ||
-		    (s[start] == '0' && i - start > 1))
-			return 0;
-	}
-	return i;
-}
-
 const struct code_info *codes_enhanced(const char *enhanced)
 {
-	char cls, key[16];
+	char key[16];
 	size_t len, i;
 
 	if (enhanced == NULL)
 		return NULL;
 	len = strlen(enhanced);
-	/* enhanced_parse() says 0 for "no code": "" must not pass as len 0. */
+	/* The whole string is the code: "5.7.1 " or "" are not. */
 	if (len == 0 || len >= sizeof key ||
-	    enhanced_parse(enhanced, len, 0, &cls) != len)
+	    reply_enhanced_parse(enhanced, len, 0) != len)
 		return NULL;
 	memcpy(key, enhanced, len + 1);
 	key[0] = 'X';
@@ -1453,7 +1421,6 @@ static void reply_key_fill(struct reply_key *k, int code, const char *enhanced,
                            const char *text)
 {
 	const char *t = text;
-	char cls;
 	size_t n;
 
 	k->code = code;
@@ -1461,8 +1428,9 @@ static void reply_key_fill(struct reply_key *k, int code, const char *enhanced,
 	if (t != NULL) {
 		while (*t == ' ')
 			t++;
-		if (t[0] >= '2' && t[0] <= '5' && isdigit((unsigned char)t[1]) &&
-		    isdigit((unsigned char)t[2]) &&
+		if (t[0] >= '2' && t[0] <= '5' &&
+		    text_ascii_isdigit((unsigned char)t[1]) &&
+		    text_ascii_isdigit((unsigned char)t[2]) &&
 		    (t[3] == ' ' || t[3] == '-' || t[3] == '\0')) {
 			if (k->code == 0)
 				k->code = (t[0] - '0') * 100 +
@@ -1478,19 +1446,11 @@ static void reply_key_fill(struct reply_key *k, int code, const char *enhanced,
 	}
 	if (t == NULL)
 		return;
-	n = strnlen(t, sizeof k->enhanced);
-	n = enhanced_parse(t, n, 0, &cls);
-	if (n == 0 || (t[n] != ' ' && t[n] != '\0'))
-		return;
-	if (k->code != 0 && cls - '0' != k->code / 100)
+	n = reply_enhanced_parse(t, strlen(t), 0);
+	if (n == 0 || (k->code != 0 && t[0] - '0' != k->code / 100))
 		return;
 	memcpy(k->enhanced, t, n);
 	k->enhanced[n] = '\0';
-}
-
-static int lower(char c)
-{
-	return tolower((unsigned char)c);
 }
 
 /* Does words[0..n) occur in text, case-insensitively, starting a word? */
@@ -1502,11 +1462,12 @@ static int text_has(const char *text, const char *words, size_t n)
 	if (n == 0)
 		return 0;
 	for (t = text; *t != '\0'; t++) {
-		if (t > text && isalnum((unsigned char)words[0]) &&
-		    isalnum((unsigned char)t[-1]))
+		if (t > text && text_ascii_isalnum((unsigned char)words[0]) &&
+		    text_ascii_isalnum((unsigned char)t[-1]))
 			continue;
 		for (i = 0; i < n && t[i] != '\0'; i++)
-			if (lower(t[i]) != lower(words[i]))
+			if (text_ascii_lower((unsigned char)t[i]) !=
+			    text_ascii_lower((unsigned char)words[i]))
 				break;
 		if (i == n)
 			return 1;
@@ -1519,13 +1480,12 @@ static int alt_matches(const char *alt, size_t n, const struct reply_key *k,
                        const char *text)
 {
 	size_t used;
-	char cls;
 	int i;
 
 	/* basic: "550", "45x", "5xx" */
 	if (n > 4 && alt[0] >= '2' && alt[0] <= '5' && alt[3] == ' ' &&
-	    (isdigit((unsigned char)alt[1]) || alt[1] == 'x') &&
-	    (isdigit((unsigned char)alt[2]) || alt[2] == 'x')) {
+	    (text_ascii_isdigit((unsigned char)alt[1]) || alt[1] == 'x') &&
+	    (text_ascii_isdigit((unsigned char)alt[2]) || alt[2] == 'x')) {
 		char have[4];
 
 		if (k->code < 200 || k->code > 599)
@@ -1540,11 +1500,11 @@ static int alt_matches(const char *alt, size_t n, const struct reply_key *k,
 		return 0;
 	}
 	/* enhanced: "5.7.1", "X.7.1" */
-	used = enhanced_parse(alt, n, 1, &cls);
-	if (used > 0 && used < n && alt[used] == ' ') {
+	used = reply_enhanced_parse(alt, n, REPLY_ENHANCED_ANY_CLASS);
+	if (used > 0 && used < n) {
 		size_t elen = strlen(k->enhanced);
 
-		if (elen != used || (cls != 'X' && cls != k->enhanced[0]) ||
+		if (elen != used || (alt[0] != 'X' && alt[0] != k->enhanced[0]) ||
 		    memcmp(alt + 1, k->enhanced + 1, used - 1) != 0)
 			return 0;
 		alt += used + 1;

@@ -8,11 +8,11 @@
  */
 #include "mailflow/dns.h"
 #include "mailflow/loop.h"
+#include "mailflow/xmalloc.h"
 
 #include <ares.h>
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
-#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -60,27 +60,19 @@ static int lib_refs;
 static void deliver(struct dns_query_ctx *ctx, int status,
                     const unsigned char *abuf, int alen);
 
-static char *str_printf(const char *fmt, ...)
+/* The error convention: *cause gets a malloc'd message for the caller to
+ * print and free (a NULL cause is allowed: the caller only wants -1). */
+static void set_cause(char **cause, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void set_cause(char **cause, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
-	int n;
 
+	if (cause == NULL)
+		return;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	*cause = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (n < 0 || (s = malloc((size_t)n + 1)) == NULL)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
-
-static void set_cause(char **cause, const char *fmt, const char *a)
-{
-	if (cause != NULL)
-		*cause = str_printf(fmt, a);
 }
 
 /* ---- names and tables --------------------------------------------------- */
@@ -205,7 +197,7 @@ int dns_servers_check(const char *servers, char **cause)
 	const char *p = servers, *comma;
 
 	if (servers == NULL || *servers == '\0') {
-		set_cause(cause, "%sno DNS server given", "");
+		set_cause(cause, "no DNS server given");
 		return -1;
 	}
 	for (;;) {
@@ -361,9 +353,7 @@ static int parse_rdata(const unsigned char *msg, size_t len, const struct rr *r,
 
 		if (r->rdlen == 0 || r->rdlen > DNS_TXT_MAX)
 			return -1;
-		rec->text = malloc(r->rdlen + 1u);
-		if (rec->text == NULL)
-			return -1;
+		rec->text = xmalloc(r->rdlen + 1u);
 		while (p < e) {
 			size_t l = *p++;
 
@@ -387,9 +377,7 @@ static int parse_rdata(const unsigned char *msg, size_t len, const struct rr *r,
 		rec->selector = r->rdata[1];
 		rec->mtype = r->rdata[2];
 		rec->data_len = r->rdlen - 3u;
-		rec->data = malloc(rec->data_len);
-		if (rec->data == NULL)
-			return -1;
+		rec->data = xmalloc(rec->data_len);
 		memcpy(rec->data, r->rdata + 3, rec->data_len);
 		return 0;
 	}
@@ -443,12 +431,7 @@ int dns_answer_parse(const unsigned char *msg, size_t len, const char *qname,
 		}
 	}
 
-	res->records = calloc(DNS_MAX_RECORDS, sizeof *res->records);
-	if (res->records == NULL) {
-		res->status = DNS_ERROR;
-		res->detail = "out of memory";
-		return -1;
-	}
+	res->records = xcalloc(DNS_MAX_RECORDS, sizeof *res->records);
 	for (i = 0; i < n; i++) {
 		if (rrs[i].type != type || rrs[i].class != 1 ||
 		    strcasecmp(rrs[i].owner, owner))
@@ -510,14 +493,12 @@ static void on_sock_state(void *data, ares_socket_t fd, int readable,
 		return;
 	}
 	if (s == NULL) {
-		s = calloc(1, sizeof *s);
-		if (s == NULL)
-			return;         /* the query then times out, reported */
+		s = xcalloc(1, sizeof *s);
 		s->fd = fd;
 		s->watch = loop_watch_add(dns->loop, fd, 0, on_sock_ready, dns);
 		if (s->watch == NULL) {
 			free(s);
-			return;
+			return;         /* a bad fd: the query then times out, reported */
 		}
 		s->next = dns->socks;
 		dns->socks = s;
@@ -565,7 +546,7 @@ struct dns *dns_new(struct loop *loop, const struct dns_options *opt,
 	if (opt->servers != NULL && dns_servers_check(opt->servers, cause) < 0)
 		return NULL;
 	if (opt->timeout_ms < 0 || opt->tries < 0) {
-		set_cause(cause, "%sDNS timeout and tries must not be negative", "");
+		set_cause(cause, "DNS timeout and tries must not be negative");
 		return NULL;
 	}
 	if (lib_refs == 0 && (rc = ares_library_init(ARES_LIB_INIT_ALL)) != 0) {
@@ -573,11 +554,7 @@ struct dns *dns_new(struct loop *loop, const struct dns_options *opt,
 		return NULL;
 	}
 	lib_refs++;
-	dns = calloc(1, sizeof *dns);
-	if (dns == NULL) {
-		set_cause(cause, "%sout of memory", "");
-		goto fail;
-	}
+	dns = xcalloc(1, sizeof *dns);
 	dns->loop = loop;
 	memset(&ao, 0, sizeof ao);
 	/* NOCHECKRESP: a SERVFAIL or REFUSED is an answer to report as it
@@ -602,12 +579,8 @@ struct dns *dns_new(struct loop *loop, const struct dns_options *opt,
 		ares_destroy(dns->channel);
 		goto fail;
 	}
+	/* With a callback given, adding a hook cannot fail (xmalloc). */
 	dns->hook = loop_hook_add(loop, on_before_sleep, dns);
-	if (dns->hook == NULL) {
-		set_cause(cause, "%sout of memory", "");
-		ares_destroy(dns->channel);
-		goto fail;
-	}
 	return dns;
 fail:
 	free(dns);
@@ -715,11 +688,7 @@ int dns_query(struct dns *dns, const char *name, enum dns_type type,
 		set_cause(cause, "bad DNS name \"%s\"", name);
 		return -1;
 	}
-	ctx = calloc(1, sizeof *ctx);
-	if (ctx == NULL) {
-		set_cause(cause, "%sout of memory", "");
-		return -1;
-	}
+	ctx = xcalloc(1, sizeof *ctx);
 	ctx->dns = dns;
 	ctx->cb = cb;
 	ctx->arg = arg;
@@ -732,13 +701,8 @@ int dns_query(struct dns *dns, const char *name, enum dns_type type,
 	ctx->in_call = false;
 	if (!ctx->answered_in_call)
 		return 0;
+	/* With a callback given, adding a timer cannot fail (xmalloc). */
 	ctx->defer_timer = loop_timer_add(dns->loop, 0, 0, on_deferred, ctx);
-	if (ctx->defer_timer == NULL) {
-		dns->pending--;
-		free(ctx);
-		set_cause(cause, "%sout of memory", "");
-		return -1;
-	}
 	ctx->next_deferred = dns->deferred;
 	dns->deferred = ctx;
 	return 0;

@@ -9,6 +9,7 @@
  * O(log n) add and remove for the thousands of timeouts a big run holds.
  */
 #include "mailflow/loop.h"
+#include "mailflow/xmalloc.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -80,31 +81,26 @@ uint64_t loop_now_ms(const struct loop *loop)
 	return loop->now;
 }
 
-/* Grows *array (of pointer-sized or larger elements) to hold one more. */
-static int grow_array(void **array, size_t *cap, size_t need, size_t elem)
+/* Grows *array (of elem-sized elements) to hold need; memory comes from
+ * xmalloc, so this cannot fail. */
+static void grow_array(void **array, size_t *cap, size_t need, size_t elem)
 {
 	size_t ncap;
-	void *p;
 
 	if (need <= *cap)
-		return 0;
+		return;
 	ncap = *cap ? *cap * 2 : 16;
 	while (ncap < need)
 		ncap *= 2;
-	p = realloc(*array, ncap * elem);
-	if (p == NULL)
-		return -1;
-	*array = p;
+	*array = xreallocarray(*array, ncap, elem);
 	*cap = ncap;
-	return 0;
 }
 
 struct loop *loop_new(void)
 {
-	struct loop *loop = calloc(1, sizeof *loop);
+	struct loop *loop = xcalloc(1, sizeof *loop);
 
-	if (loop != NULL)
-		loop->now = loop_clock_ms();
+	loop->now = loop_clock_ms();
 	return loop;
 }
 
@@ -136,12 +132,9 @@ struct loop_watch *loop_watch_add(struct loop *loop, int fd, unsigned interest,
 
 	if (fd < 0 || cb == NULL)
 		return NULL;
-	if (grow_array((void **)&loop->watches, &loop->capwatches,
-	               loop->nwatches + 1, sizeof *loop->watches) < 0)
-		return NULL;
-	w = calloc(1, sizeof *w);
-	if (w == NULL)
-		return NULL;
+	grow_array((void **)&loop->watches, &loop->capwatches,
+	           loop->nwatches + 1, sizeof *loop->watches);
+	w = xcalloc(1, sizeof *w);
 	w->loop = loop;
 	w->fd = fd;
 	w->interest = interest & (LOOP_READ | LOOP_WRITE);
@@ -236,15 +229,13 @@ static void heap_sift_down(struct loop *loop, size_t i)
 	heap_place(loop, i, t);
 }
 
-static int heap_push(struct loop *loop, struct loop_timer *t)
+static void heap_push(struct loop *loop, struct loop_timer *t)
 {
-	if (grow_array((void **)&loop->heap, &loop->capheap, loop->nheap + 1,
-	               sizeof *loop->heap) < 0)
-		return -1;
+	grow_array((void **)&loop->heap, &loop->capheap, loop->nheap + 1,
+	           sizeof *loop->heap);
 	loop->heap[loop->nheap] = t;
 	t->heap_index = loop->nheap++;
 	heap_sift_up(loop, t->heap_index);
-	return 0;
 }
 
 static void heap_delete(struct loop *loop, struct loop_timer *t)
@@ -270,9 +261,7 @@ struct loop_timer *loop_timer_add(struct loop *loop, uint64_t delay_ms,
 
 	if (cb == NULL)
 		return NULL;
-	t = calloc(1, sizeof *t);
-	if (t == NULL)
-		return NULL;
+	t = xcalloc(1, sizeof *t);
 	t->loop = loop;
 	/* From now, not from the start of this iteration: a timeout armed
 	 * late in a slow iteration must not fire early. */
@@ -282,10 +271,7 @@ struct loop_timer *loop_timer_add(struct loop *loop, uint64_t delay_ms,
 	t->seq = loop->next_seq++;
 	t->cb = cb;
 	t->arg = arg;
-	if (heap_push(loop, t) < 0) {
-		free(t);
-		return NULL;
-	}
+	heap_push(loop, t);
 	return t;
 }
 
@@ -335,8 +321,9 @@ static int run_due_timers(struct loop *loop)
 		if (t->deadline <= loop->now)
 			t->deadline = loop->now + t->interval;
 		t->seq = loop->next_seq++;
-		if (heap_push(loop, t) < 0)
-			free(t);
+		/* Cannot fail: a repeating timer is never freed behind its
+		 * owner's back. */
+		heap_push(loop, t);
 	}
 	return ran;
 }
@@ -349,12 +336,9 @@ struct loop_hook *loop_hook_add(struct loop *loop, loop_hook_cb cb, void *arg)
 
 	if (cb == NULL)
 		return NULL;
-	if (grow_array((void **)&loop->hooks, &loop->caphooks, loop->nhooks + 1,
-	               sizeof *loop->hooks) < 0)
-		return NULL;
-	h = calloc(1, sizeof *h);
-	if (h == NULL)
-		return NULL;
+	grow_array((void **)&loop->hooks, &loop->caphooks, loop->nhooks + 1,
+	           sizeof *loop->hooks);
+	h = xcalloc(1, sizeof *h);
 	h->cb = cb;
 	h->arg = arg;
 	loop->hooks[loop->nhooks++] = h;
@@ -427,9 +411,8 @@ int loop_run_once(struct loop *loop, int max_wait_ms)
 	compact_watches(loop);
 
 	npoll = loop->nwatches;
-	if (grow_array((void **)&loop->pfds, &loop->cappfds, npoll ? npoll : 1,
-	               sizeof *loop->pfds) < 0)
-		return -1;
+	grow_array((void **)&loop->pfds, &loop->cappfds, npoll ? npoll : 1,
+	           sizeof *loop->pfds);
 	for (i = 0; i < npoll; i++) {
 		struct loop_watch *w = loop->watches[i];
 

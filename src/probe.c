@@ -577,6 +577,8 @@ struct probe *probe_new(struct loop *loop, const struct target *target,
 
 	p->loop = loop;
 	p->opt = *opt;
+	/* Idempotent: a caller that settled already loses nothing. */
+	probe_options_settle(&p->opt);
 	if (cb != NULL)
 		p->cb = *cb;
 	model_domain_init(&p->model, target);

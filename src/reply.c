@@ -12,6 +12,8 @@
  * waiting for a final line that will not come.
  */
 #include "mailflow/reply.h"
+#include "mailflow/text.h"
+#include "mailflow/xmalloc.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -42,11 +44,6 @@ struct reply_parser {
 	size_t raw;             /* every byte of this reply so far */
 };
 
-static bool is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
 /*
  * The code of a line, or -1 when it is not "DDD", "DDD " or "DDD-";
  * *more says whether the reply goes on after it.
@@ -55,7 +52,8 @@ static int line_code(const char *s, size_t len, bool *more)
 {
 	const unsigned char *u = (const unsigned char *)s;
 
-	if (len < 3 || !is_digit(u[0]) || !is_digit(u[1]) || !is_digit(u[2]))
+	if (len < 3 || !text_ascii_isdigit(u[0]) || !text_ascii_isdigit(u[1]) ||
+	    !text_ascii_isdigit(u[2]))
 		return -1;
 	if (len > 3 && u[3] != ' ' && u[3] != '-')
 		return -1;
@@ -73,39 +71,54 @@ static size_t text_offset(const char *s, size_t len)
 	return len > 3 ? 4 : 3;
 }
 
-/*
- * RFC 3463 at the start of the text: class "." subject "." detail, with
- * 1-3 digits each for subject and detail, then a space or the end. The
- * class is checked against the reply's code only when the reply is
- * complete, since the final line's code is the one that counts.
- */
-static void enhanced_parse(const char *s, size_t len, char out[16])
+/* One numeric sub-code: 1-3 digits, no leading zero (RFC 3463 section 2:
+ * "expressed without leading zero digits"). Its length, or 0. */
+static size_t subcode_len(const unsigned char *u, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && n < 4 && text_ascii_isdigit(u[n]))
+		n++;
+	if (n == 0 || n > 3 || (u[0] == '0' && n > 1))
+		return 0;
+	return n;
+}
+
+size_t reply_enhanced_parse(const char *s, size_t len, unsigned flags)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i, n, part;
+	size_t i = 2, n, part;
 
-	out[0] = '\0';
-	if (len < 5 || (u[0] != '2' && u[0] != '4' && u[0] != '5') ||
-	    u[1] != '.')
-		return;
-	i = 2;
+	if (s == NULL || len < 5 || u[1] != '.')
+		return 0;
+	if (u[0] != '2' && u[0] != '4' && u[0] != '5' &&
+	    !((flags & REPLY_ENHANCED_ANY_CLASS) && u[0] == 'X'))
+		return 0;
 	for (part = 0; part < 2; part++) {
-		for (n = 0; i < len && is_digit(u[i]); i++)
-			if (++n > 3)
-				return;
-		if (n == 0)
-			return;
+		if ((n = subcode_len(u + i, len - i)) == 0)
+			return 0;
+		i += n;
 		if (part == 0) {
 			if (i >= len || u[i] != '.')
-				return;
+				return 0;
 			i++;
 		}
 	}
-	if (i < len && u[i] != ' ')
-		return;
+	return i == len || u[i] == ' ' ? i : 0;
+}
+
+/*
+ * The enhanced code at the start of a reply's text. The class is checked
+ * against the reply's code only when the reply is complete, since the
+ * final line's code is the one that counts.
+ */
+static void enhanced_take(const char *s, size_t len, char out[16])
+{
+	size_t n = reply_enhanced_parse(s, len, 0);
+
 	/* At most "5.999.999": always fits. */
-	memcpy(out, s, i);
-	out[i] = '\0';
+	memcpy(out, s, n);
+	out[n] = '\0';
 }
 
 static void lines_free(struct reply_line *lines, size_t n)
@@ -134,7 +147,7 @@ static void reply_state_clear(struct reply_parser *p)
 
 struct reply_parser *reply_parser_new(void)
 {
-	return calloc(1, sizeof(struct reply_parser));
+	return xcalloc(1, sizeof(struct reply_parser));
 }
 
 void reply_parser_free(struct reply_parser *p)
@@ -179,38 +192,22 @@ static void line_put(struct reply_parser *p, unsigned char c)
 		p->line_total++;
 }
 
-/*
- * Keeps the current line in the reply. Out of memory, the line is lost
- * and reported as cut: the reply still completes, which matters more
- * than its text.
- */
+/* Keeps the current line in the reply (the caller keeps the count under
+ * REPLY_LINES_MAX, so the array stays bounded). */
 static void line_store(struct reply_parser *p, size_t ending)
 {
 	struct reply_line *l;
-	char *text;
 
 	if (p->nlines == p->caplines) {
-		size_t ncap = p->caplines ? p->caplines * 2 : 4;
-
-		if (ncap > REPLY_LINES_MAX)
-			ncap = REPLY_LINES_MAX;
-		l = realloc(p->lines, ncap * sizeof *l);
-		if (l == NULL) {
-			p->flags |= REPLY_F_CUT_LINE;
-			return;
-		}
-		p->lines = l;
-		p->caplines = ncap;
+		p->caplines = p->caplines ? p->caplines * 2 : 4;
+		if (p->caplines > REPLY_LINES_MAX)
+			p->caplines = REPLY_LINES_MAX;
+		p->lines = xreallocarray(p->lines, p->caplines, sizeof *p->lines);
 	}
-	text = malloc(p->line_len + 1);
-	if (text == NULL) {
-		p->flags |= REPLY_F_CUT_LINE;
-		return;
-	}
-	memcpy(text, p->line, p->line_len);
-	text[p->line_len] = '\0';
 	l = &p->lines[p->nlines++];
-	l->text = text;
+	l->text = xmalloc(p->line_len + 1);
+	memcpy(l->text, p->line, p->line_len);
+	l->text[p->line_len] = '\0';
 	l->len = p->line_len;
 	p->held += p->line_len + ending;
 }
@@ -247,8 +244,8 @@ static bool line_end(struct reply_parser *p, size_t ending)
 			size_t off = text_offset(p->line, p->line_len);
 
 			p->first_code = code;
-			enhanced_parse(p->line + off, p->line_len - off,
-			               p->enhanced);
+			enhanced_take(p->line + off, p->line_len - off,
+			              p->enhanced);
 		} else if (code != p->first_code) {
 			p->flags |= REPLY_F_CODE_MISMATCH;
 		}
@@ -259,16 +256,11 @@ static bool line_end(struct reply_parser *p, size_t ending)
 	return !more;
 }
 
-/* Hands the assembled reply over; NULL only when out of memory. */
+/* Hands the assembled reply over. */
 static struct reply *reply_take(struct reply_parser *p)
 {
-	struct reply *r = calloc(1, sizeof *r);
+	struct reply *r = xcalloc(1, sizeof *r);
 
-	if (r == NULL) {
-		lines_free(p->lines, p->nlines);
-		reply_state_clear(p);
-		return NULL;
-	}
 	r->code = p->code;
 	r->lines = p->lines;
 	r->nlines = p->nlines;
@@ -370,40 +362,18 @@ static const struct {
 	{ "XOAUTH2", AUTH_XOAUTH2 },
 };
 
-/* Locale-free on purpose: a Turkish locale must not turn "i" into "İ". */
-static unsigned char ascii_upper(unsigned char c)
-{
-	return c >= 'a' && c <= 'z' ? (unsigned char)(c - 'a' + 'A') : c;
-}
-
-static bool word_equal(const char *s, size_t len, const char *upper)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (upper[i] == '\0' ||
-		    ascii_upper((unsigned char)s[i]) != (unsigned char)upper[i])
-			return false;
-	return upper[i] == '\0';
-}
-
-static bool is_space(unsigned char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 /* The next space-separated word of s[*pos..len), or false at the end. */
 static bool next_word(const char *s, size_t len, size_t *pos,
                       const char **word, size_t *wlen)
 {
 	size_t i = *pos, start;
 
-	while (i < len && is_space((unsigned char)s[i]))
+	while (i < len && text_is_blank((unsigned char)s[i]))
 		i++;
 	if (i == len)
 		return false;
 	start = i;
-	while (i < len && !is_space((unsigned char)s[i]))
+	while (i < len && !text_is_blank((unsigned char)s[i]))
 		i++;
 	*word = s + start;
 	*wlen = i - start;
@@ -416,7 +386,7 @@ static unsigned auth_mechanism(const char *s, size_t len)
 	size_t i;
 
 	for (i = 0; i < sizeof auth_table / sizeof auth_table[0]; i++)
-		if (word_equal(s, len, auth_table[i].name))
+		if (text_equal_ci(s, len, auth_table[i].name))
 			return auth_table[i].bit;
 	return AUTH_OTHER;
 }
@@ -443,7 +413,7 @@ static uint64_t size_parse(const char *s, size_t len, size_t pos)
 	if (!next_word(s, len, &pos, &w, &wl) || wl >= sizeof digits)
 		return 0;
 	for (i = 0; i < wl; i++)
-		if (!is_digit((unsigned char)w[i]))
+		if (!text_ascii_isdigit((unsigned char)w[i]))
 			return 0;
 	memcpy(digits, w, wl);
 	digits[wl] = '\0';
@@ -472,22 +442,22 @@ static void ehlo_line(struct ehlo *e, const char *s, size_t len)
 	if (!next_word(s, len, &pos, &kw, &kwlen))
 		return;
 	rest = pos;
-	while (rest < len && is_space((unsigned char)s[rest]))
+	while (rest < len && text_is_blank((unsigned char)s[rest]))
 		rest++;
 
 	for (i = 0; i < sizeof ehlo_table / sizeof ehlo_table[0]; i++) {
-		if (word_equal(kw, kwlen, ehlo_table[i].keyword)) {
+		if (text_equal_ci(kw, kwlen, ehlo_table[i].keyword)) {
 			e->exts |= ehlo_table[i].bit;
 			break;
 		}
 	}
-	if (word_equal(kw, kwlen, "SIZE"))
+	if (text_equal_ci(kw, kwlen, "SIZE"))
 		e->size = size_parse(s, len, pos);
-	if (word_equal(kw, kwlen, "AUTH"))
+	if (text_equal_ci(kw, kwlen, "AUTH"))
 		auth_parse(s, len, pos, &e->auth);
 	/* The pre-RFC 2554 form that old Outlook clients look for:
 	 * "AUTH=PLAIN LOGIN", the first mechanism glued to the keyword. */
-	if (kwlen > 5 && word_equal(kw, 5, "AUTH=")) {
+	if (kwlen > 5 && text_equal_ci(kw, 5, "AUTH=")) {
 		e->exts |= EHLO_AUTH;
 		e->auth |= auth_mechanism(kw + 5, kwlen - 5);
 		auth_parse(s, len, pos, &e->auth);
@@ -498,7 +468,7 @@ static void ehlo_line(struct ehlo *e, const char *s, size_t len)
 	item = &e->items[e->nitems++];
 	copy_bounded(item->keyword, sizeof item->keyword, kw, kwlen);
 	for (i = 0; item->keyword[i] != '\0'; i++)
-		item->keyword[i] = (char)ascii_upper(
+		item->keyword[i] = (char)text_ascii_upper(
 			(unsigned char)item->keyword[i]);
 	copy_bounded(item->params, sizeof item->params, s + rest, len - rest);
 }

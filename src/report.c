@@ -230,6 +230,28 @@ void report_json_string(FILE *out, const char *s, size_t len)
 	fputc('"', out);
 }
 
+void report_json_invalid(FILE *out, const char *input, const char *where,
+                         const char *error, int exit_status)
+{
+	fputs("{\"schema\":1,\"input\":", out);
+	report_json_string(out, input, strlen(input));
+	fputs(",\"where\":", out);
+	report_json_string(out, where, strlen(where));
+	fputs(",\"error\":", out);
+	report_json_string(out, error, strlen(error));
+	fprintf(out, ",\"exit\":%d}\n", exit_status);
+}
+
+void report_json_array_item(FILE *out, size_t index)
+{
+	fputs(index == 0 ? "[\n" : ",\n", out);
+}
+
+void report_json_array_end(FILE *out, size_t count)
+{
+	fputs(count > 0 ? "\n]\n" : "[]\n", out);
+}
+
 static void js(FILE *out, const char *s)
 {
 	report_json_string(out, s, strlen(s));
@@ -317,17 +339,11 @@ static void json_items(FILE *out, const struct checklist *c, long host, long add
 	fputc(']', out);
 }
 
-static void json_session(FILE *out, const struct model_session *s)
+static void json_steps(FILE *out, const struct model_session *s)
 {
-	size_t i;
 	int st;
 
-	fprintf(out, "{\"port\":%u,\"local\":", s->port);
-	js(out, s->local_addr);
-	fprintf(out, ",\"done\":%s,\"banner_ms\":%llu,\"error\":", s->done ? "true" : "false",
-	        (unsigned long long)s->banner_ms);
-	js(out, s->error);
-	fputs(",\"steps\":[", out);
+	fputc('[', out);
 	for (st = 0; st < STEP__COUNT; st++) {
 		const struct model_step *p = &s->steps[st];
 
@@ -344,52 +360,52 @@ static void json_session(FILE *out, const struct model_session *s)
 		fprintf(out, ",\"ms\":%llu,\"at_ms\":%llu,\"fail\":", (unsigned long long)p->ms,
 		        (unsigned long long)p->at_ms);
 		js(out, model_fail_name(p->fail));
+		fputs(",\"reason\":", out);
+		js(out, model_reason_name(p->reason));
 		fputs(",\"detail\":", out);
 		js(out, p->detail);
 		fputc('}', out);
 	}
-	fputs("],\"ehlo\":[", out);
-	for (i = 0; i < s->ehlo.nitems; i++) {
-		if (i)
-			fputc(',', out);
-		fputs("{\"keyword\":", out);
-		js(out, s->ehlo.items[i].keyword);
-		fputs(",\"params\":", out);
-		js(out, s->ehlo.items[i].params);
-		fputc('}', out);
-	}
-	fputs("],\"tls\":", out);
-	if (s->tls.handshake_done || s->tls.failure[0]) {
-		const struct tls_facts *f = &s->tls;
+	fputc(']', out);
+}
 
-		fprintf(out, "{\"handshake\":%s,\"version\":", f->handshake_done ? "true" : "false");
-		js(out, f->version);
-		fputs(",\"cipher\":", out);
-		js(out, f->cipher);
-		fprintf(out, ",\"bits\":%d,\"subject\":", f->cipher_bits);
-		js(out, f->subject);
-		fputs(",\"issuer\":", out);
-		js(out, f->issuer);
-		fputs(",\"sans\":", out);
-		js(out, f->sans);
-		fputs(",\"not_before\":", out);
-		js(out, f->not_before);
-		fputs(",\"not_after\":", out);
-		js(out, f->not_after);
-		fprintf(out, ",\"days_left\":%ld,\"sha256\":", f->days_left);
-		js(out, f->sha256_cert);
-		fputs(",\"spki_sha256\":", out);
-		js(out, f->sha256_spki);
-		fprintf(out, ",\"chain_ok\":%s,\"name_ok\":%s,\"verify_error\":",
-		        f->chain_ok ? "true" : "false", f->name_ok ? "true" : "false");
-		js(out, f->verify_error);
-		fputs(",\"failure\":", out);
-		js(out, f->failure);
-		fputc('}', out);
-	} else {
+static void json_tls(FILE *out, const struct tls_facts *f)
+{
+	if (!f->handshake_done && !f->failure[0]) {
 		fputs("null", out);
+		return;
 	}
-	fputs(",\"transcript\":[", out);
+	fprintf(out, "{\"handshake\":%s,\"version\":", f->handshake_done ? "true" : "false");
+	js(out, f->version);
+	fputs(",\"cipher\":", out);
+	js(out, f->cipher);
+	fprintf(out, ",\"bits\":%d,\"subject\":", f->cipher_bits);
+	js(out, f->subject);
+	fputs(",\"issuer\":", out);
+	js(out, f->issuer);
+	fputs(",\"sans\":", out);
+	js(out, f->sans);
+	fputs(",\"not_before\":", out);
+	js(out, f->not_before);
+	fputs(",\"not_after\":", out);
+	js(out, f->not_after);
+	fprintf(out, ",\"days_left\":%ld,\"sha256\":", f->days_left);
+	js(out, f->sha256_cert);
+	fputs(",\"spki_sha256\":", out);
+	js(out, f->sha256_spki);
+	fprintf(out, ",\"chain_ok\":%s,\"name_ok\":%s,\"verify_error\":",
+	        f->chain_ok ? "true" : "false", f->name_ok ? "true" : "false");
+	js(out, f->verify_error);
+	fputs(",\"failure\":", out);
+	js(out, f->failure);
+	fputc('}', out);
+}
+
+static void json_transcript(FILE *out, const struct model_session *s)
+{
+	size_t i;
+
+	fputc('[', out);
 	for (i = 0; i < s->nlines; i++) {
 		const struct model_line *l = &s->lines[i];
 
@@ -406,50 +422,68 @@ static void json_session(FILE *out, const struct model_session *s)
 			fputs(",\"masked\":true", out);
 		fputc('}', out);
 	}
-	fprintf(out, "],\"transcript_cut\":%s}", s->transcript_cut ? "true" : "false");
+	fputc(']', out);
 }
 
-void report_json(FILE *out, const struct model_domain *d, const struct checklist *c,
-                 const struct report_options *o)
+static void json_session(FILE *out, const struct model_session *s)
 {
-	size_t counts[6], i, j;
-	int v;
+	size_t i;
 
-	checklist_count(c, counts);
-	fprintf(out, "{\"schema\":1,\"tool\":\"mailflow\",\"version\":\"%s\",\"input\":",
-	        MAILFLOW_VERSION);
-	js(out, o->input ? o->input : "");
-	fputs(",\"summary\":{", out);
-	for (v = 0; v < 6; v++)
-		fprintf(out, "%s\"%s\":%zu", v ? "," : "", verdict_name((enum verdict)v), counts[v]);
-	fprintf(out, "},\"exit\":%d,", o->exit_status);
-	if (o->options != NULL) {
-		const struct probe_options *po = o->options;
-		const struct smtp_options *so = &po->session;
-		static const char *const tls_modes[] = { "auto", "require", "off" };
-
-		fputs("\"options\":{\"dns\":", out);
-		js(out, po->dns.servers ? po->dns.servers : "system");
-		fprintf(out, ",\"dns_timeout_ms\":%d,\"dns_tries\":%d,\"smtp\":%s,\"server\":",
-		        po->dns.timeout_ms, po->dns.tries, po->smtp ? "true" : "false");
-		js(out, po->server ? po->server : "");
-		fprintf(out, ",\"port\":%u,\"family\":%d,\"helo\":", po->port ? po->port : 25,
-		        po->family);
-		js(out, so->helo ? so->helo : "");
-		fputs(",\"from\":", out);
-		js(out, so->mail_from ? so->mail_from : "");
-		fputs(",\"to\":", out);
-		js(out, so->rcpt_to ? so->rcpt_to : "");
-		fputs(",\"relay_to\":", out);
-		js(out, so->relay_to ? so->relay_to : "");
-		fprintf(out, ",\"tls\":\"%s\",\"tls_on_connect\":%s,\"auth_user\":",
-		        tls_modes[so->tls], so->tls_on_connect ? "true" : "false");
-		js(out, so->auth_user ? so->auth_user : "");
-		fprintf(out, ",\"send\":%s,\"quit_after\":\"%s\",\"timeout_ms\":%d,"
-		        "\"banner_timeout_ms\":%d},", so->send ? "true" : "false",
-		        smtp_quit_after_name(so->quit_after), so->timeout_ms,
-		        so->banner_timeout_ms ? so->banner_timeout_ms : so->timeout_ms);
+	fprintf(out, "{\"port\":%u,\"local\":", s->port);
+	js(out, s->local_addr);
+	fprintf(out, ",\"done\":%s,\"banner_ms\":%llu,\"error\":", s->done ? "true" : "false",
+	        (unsigned long long)s->banner_ms);
+	js(out, s->error);
+	fputs(",\"steps\":", out);
+	json_steps(out, s);
+	fputs(",\"ehlo\":[", out);
+	for (i = 0; i < s->ehlo.nitems; i++) {
+		if (i)
+			fputc(',', out);
+		fputs("{\"keyword\":", out);
+		js(out, s->ehlo.items[i].keyword);
+		fputs(",\"params\":", out);
+		js(out, s->ehlo.items[i].params);
+		fputc('}', out);
 	}
+	fputs("],\"tls\":", out);
+	json_tls(out, &s->tls);
+	fputs(",\"transcript\":", out);
+	json_transcript(out, s);
+	fprintf(out, ",\"transcript_cut\":%s}", s->transcript_cut ? "true" : "false");
+}
+
+static void json_options(FILE *out, const struct probe_options *po)
+{
+	const struct smtp_options *so = &po->session;
+	static const char *const tls_modes[] = { "auto", "require", "off" };
+
+	fputs("\"options\":{\"dns\":", out);
+	js(out, po->dns.servers ? po->dns.servers : "system");
+	fprintf(out, ",\"dns_timeout_ms\":%d,\"dns_tries\":%d,\"smtp\":%s,\"server\":",
+	        po->dns.timeout_ms, po->dns.tries, po->smtp ? "true" : "false");
+	js(out, po->server ? po->server : "");
+	fprintf(out, ",\"port\":%u,\"family\":%d,\"helo\":", po->port, po->family);
+	js(out, so->helo ? so->helo : "");
+	fputs(",\"from\":", out);
+	js(out, so->mail_from ? so->mail_from : "");
+	fputs(",\"to\":", out);
+	js(out, so->rcpt_to ? so->rcpt_to : "");
+	fputs(",\"relay_to\":", out);
+	js(out, so->relay_to ? so->relay_to : "");
+	fprintf(out, ",\"tls\":\"%s\",\"tls_on_connect\":%s,\"auth_user\":",
+	        tls_modes[so->tls], so->tls_on_connect ? "true" : "false");
+	js(out, so->auth_user ? so->auth_user : "");
+	fprintf(out, ",\"send\":%s,\"quit_after\":\"%s\",\"timeout_ms\":%d,"
+	        "\"banner_timeout_ms\":%d},", so->send ? "true" : "false",
+	        smtp_quit_after_name(so->quit_after), so->timeout_ms,
+	        so->banner_timeout_ms ? so->banner_timeout_ms : so->timeout_ms);
+}
+
+static void json_domain(FILE *out, const struct model_domain *d, const struct checklist *c)
+{
+	size_t i;
+
 	fputs("\"domain\":{\"name\":", out);
 	js(out, d->target.domain);
 	fputs(",\"unicode\":", out);
@@ -482,53 +516,84 @@ void report_json(FILE *out, const struct model_domain *d, const struct checklist
 	}
 	fputs("],\"checklist\":", out);
 	json_items(out, c, -1, -1, NULL);
-	fputs("},\"hosts\":[", out);
-	for (i = 0; i < d->nhosts; i++) {
-		const struct model_host *h = &d->hosts[i];
+	fputc('}', out);
+}
 
+static void json_address(FILE *out, const struct model_address *a,
+                         const struct checklist *c, long hi, long ai)
+{
+	size_t k;
+
+	fputs("{\"address\":", out);
+	js(out, a->addr);
+	fprintf(out, ",\"family\":%d,\"ptr\":[", a->family);
+	for (k = 0; k < a->nptr; k++) {
+		if (k)
+			fputc(',', out);
+		js(out, a->ptr_names[k]);
+	}
+	fprintf(out, "],\"fcrdns\":%s,\"session\":",
+	        a->fcrdns == 1 ? "true" : a->fcrdns == 0 ? "false" : "null");
+	if (a->session != NULL)
+		json_session(out, a->session);
+	else
+		fputs("null", out);
+	fputs(",\"checklist\":", out);
+	json_items(out, c, hi, ai, a->session);
+	fputc('}', out);
+}
+
+static void json_host(FILE *out, const struct model_host *h, const struct checklist *c,
+                      long hi)
+{
+	size_t j;
+
+	fputs("{\"name\":", out);
+	js(out, h->name);
+	fprintf(out, ",\"pref\":%u,\"pref_shared\":%s,\"implicit\":%s,\"ip_literal\":%s,"
+	        "\"cname\":", h->pref, h->pref_shared ? "true" : "false",
+	        h->implicit ? "true" : "false", h->ip_literal ? "true" : "false");
+	js(out, h->cname);
+	fputs(",\"a\":", out);
+	json_lookup(out, &h->a);
+	fputs(",\"aaaa\":", out);
+	json_lookup(out, &h->aaaa);
+	fputs(",\"tlsa\":[", out);
+	for (j = 0; j < h->ntlsa; j++)
+		fprintf(out, "%s{\"usage\":%u,\"selector\":%u,\"mtype\":%u,\"data\":\"%s\"}",
+		        j ? "," : "", h->tlsa_records[j].usage, h->tlsa_records[j].selector,
+		        h->tlsa_records[j].mtype, h->tlsa_records[j].data_hex);
+	fputs("],\"addresses\":[", out);
+	for (j = 0; j < h->naddrs; j++) {
+		if (j)
+			fputc(',', out);
+		json_address(out, &h->addrs[j], c, hi, (long)j);
+	}
+	fputs("]}", out);
+}
+
+void report_json(FILE *out, const struct model_domain *d, const struct checklist *c,
+                 const struct report_options *o)
+{
+	size_t counts[VERDICT__COUNT], i;
+	int v;
+
+	checklist_count(c, counts);
+	fprintf(out, "{\"schema\":1,\"tool\":\"mailflow\",\"version\":\"%s\",\"input\":",
+	        MAILFLOW_VERSION);
+	js(out, o->input ? o->input : "");
+	fputs(",\"summary\":{", out);
+	for (v = 0; v < VERDICT__COUNT; v++)
+		fprintf(out, "%s\"%s\":%zu", v ? "," : "", verdict_name((enum verdict)v), counts[v]);
+	fprintf(out, "},\"exit\":%d,", o->exit_status);
+	if (o->options != NULL)
+		json_options(out, o->options);
+	json_domain(out, d, c);
+	fputs(",\"hosts\":[", out);
+	for (i = 0; i < d->nhosts; i++) {
 		if (i)
 			fputc(',', out);
-		fputs("{\"name\":", out);
-		js(out, h->name);
-		fprintf(out, ",\"pref\":%u,\"pref_shared\":%s,\"implicit\":%s,\"ip_literal\":%s,"
-		        "\"cname\":", h->pref, h->pref_shared ? "true" : "false",
-		        h->implicit ? "true" : "false", h->ip_literal ? "true" : "false");
-		js(out, h->cname);
-		fputs(",\"a\":", out);
-		json_lookup(out, &h->a);
-		fputs(",\"aaaa\":", out);
-		json_lookup(out, &h->aaaa);
-		fputs(",\"tlsa\":[", out);
-		for (j = 0; j < h->ntlsa; j++)
-			fprintf(out, "%s{\"usage\":%u,\"selector\":%u,\"mtype\":%u,\"data\":\"%s\"}",
-			        j ? "," : "", h->tlsa_records[j].usage, h->tlsa_records[j].selector,
-			        h->tlsa_records[j].mtype, h->tlsa_records[j].data_hex);
-		fputs("],\"addresses\":[", out);
-		for (j = 0; j < h->naddrs; j++) {
-			const struct model_address *a = &h->addrs[j];
-			size_t k;
-
-			if (j)
-				fputc(',', out);
-			fputs("{\"address\":", out);
-			js(out, a->addr);
-			fprintf(out, ",\"family\":%d,\"ptr\":[", a->family);
-			for (k = 0; k < a->nptr; k++) {
-				if (k)
-					fputc(',', out);
-				js(out, a->ptr_names[k]);
-			}
-			fprintf(out, "],\"fcrdns\":%s,\"session\":",
-			        a->fcrdns == 1 ? "true" : a->fcrdns == 0 ? "false" : "null");
-			if (a->session != NULL)
-				json_session(out, a->session);
-			else
-				fputs("null", out);
-			fputs(",\"checklist\":", out);
-			json_items(out, c, (long)i, (long)j, a->session);
-			fputc('}', out);
-		}
-		fputs("]}", out);
+		json_host(out, &d->hosts[i], c, (long)i);
 	}
 	fputs("]}\n", out);
 }
@@ -580,31 +645,10 @@ static void text_item(FILE *out, const struct check_item *it,
 		}
 }
 
-static const char *step_cell(const struct model_session *s, enum model_step_id id,
-                             char *buf, size_t sz)
-{
-	const struct model_step *st = &s->steps[id];
-
-	switch (st->state) {
-	case STEP_NOT_RUN: return "-";
-	case STEP_RUNNING: return "...";
-	case STEP_SKIPPED: return "skip";
-	case STEP_FAILED:
-		return st->fail == FAIL_TIMEOUT ? "timeout" : st->fail == FAIL_CONNECT
-		       ? conn_error_name(s->conn_error) : "failed";
-	default:
-		if (id == STEP_CONNECT)
-			snprintf(buf, sz, "%llu ms", (unsigned long long)st->ms);
-		else
-			snprintf(buf, sz, "%d", st->code);
-		return buf;
-	}
-}
-
 void report_batch_text(FILE *out, const struct model_domain *d, const struct checklist *c,
                        const struct report_options *o)
 {
-	size_t counts[6], i, j, k;
+	size_t counts[VERDICT__COUNT], i, j, k;
 
 	checklist_count(c, counts);
 	fputs("mailflow ", out);
@@ -631,12 +675,12 @@ void report_batch_text(FILE *out, const struct model_domain *d, const struct che
 				continue;
 			}
 			fprintf(out, "%-8s %-7s %-8s %-5s %s\n",
-			        step_cell(s, STEP_CONNECT, b1, sizeof b1),
-			        step_cell(s, STEP_BANNER, b2, sizeof b2),
+			        checklist_step_cell(s, STEP_CONNECT, 0, 0, b1, sizeof b1),
+			        checklist_step_cell(s, STEP_BANNER, 0, 0, b2, sizeof b2),
 			        s->tls_active ? s->tls.version
 			        : s->steps[STEP_STARTTLS].state == STEP_NOT_RUN ? "-" : "none",
-			        step_cell(s, STEP_RCPT, b3, sizeof b3),
-			        step_cell(s, STEP_RELAY, b4, sizeof b4));
+			        checklist_step_cell(s, STEP_RCPT, 0, 0, b3, sizeof b3),
+			        checklist_step_cell(s, STEP_RELAY, 0, 0, b4, sizeof b4));
 		}
 
 	for (i = 0; i < d->nhosts; i++)

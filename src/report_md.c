@@ -173,7 +173,7 @@ static const struct check_item *first_of(const struct checklist *c, enum verdict
 
 /* "**1 failure, 3 warnings**: TITLE (WHERE)" */
 static void put_headline(FILE *out, const struct model_domain *d,
-                         const struct checklist *c, const size_t counts[6])
+                         const struct checklist *c, const size_t counts[VERDICT__COUNT])
 {
 	const struct check_item *worst = first_of(c, V_FAIL);
 	size_t more;
@@ -214,7 +214,7 @@ static void put_headline(FILE *out, const struct model_domain *d,
 }
 
 static void put_summary(FILE *out, const struct model_domain *d,
-                        const size_t counts[6], const struct report_options *o)
+                        const size_t counts[VERDICT__COUNT], const struct report_options *o)
 {
 	size_t naddr = model_address_count(d);
 	char when[64] = "";
@@ -237,32 +237,13 @@ static void put_summary(FILE *out, const struct model_domain *d,
 	fprintf(out, "- Report: mailflow %s, %s\n", MAILFLOW_VERSION, when[0] ? when : "unknown time");
 }
 
-/* A hosts-table cell of a step, as report.c's step_cell (with the
- * enhanced code where there is one). */
+/* A hosts-table cell of a step: the core's cell text, with the enhanced
+ * code where there is one. */
 static void put_step_cell(FILE *out, const struct model_session *s, enum model_step_id id)
 {
-	const struct model_step *st = &s->steps[id];
+	char buf[64];
 
-	switch (st->state) {
-	case STEP_NOT_RUN: fputs("—", out); break;
-	case STEP_RUNNING: fputs("…", out); break;
-	case STEP_SKIPPED: fputs("skip", out); break;
-	case STEP_FAILED:
-		fputs(st->fail == FAIL_TIMEOUT ? "timeout" : st->fail == FAIL_CONNECT
-		      ? conn_error_name(s->conn_error) : "failed", out);
-		break;
-	default:
-		if (id == STEP_CONNECT) {
-			fprintf(out, "%llu ms", (unsigned long long)st->ms);
-		} else {
-			fprintf(out, "%d", st->code);
-			if (id != STEP_BANNER && st->enhanced[0]) {
-				fputc(' ', out);
-				md_text(out, st->enhanced);
-			}
-		}
-		break;
-	}
+	md_text(out, checklist_step_cell(s, id, CELL_UTF8 | CELL_ENHANCED, 0, buf, sizeof buf));
 }
 
 static void put_hosts_table(FILE *out, const struct model_domain *d)
@@ -389,9 +370,9 @@ static void put_item_short(FILE *out, const char *indent, const struct check_ite
 	fputc('\n', out);
 }
 
-/* The items whose verdict is in want[] (V_PENDING + 1 entries): the
+/* The items whose verdict is in want[] (VERDICT__COUNT entries): the
  * domain's first, then one bullet per address with its items below. */
-static void put_short_section(FILE *out, const char *heading, const int want[V_PENDING + 1],
+static void put_short_section(FILE *out, const char *heading, const int want[VERDICT__COUNT],
                               int with_verdict, const struct model_domain *d,
                               const struct checklist *c)
 {
@@ -498,9 +479,9 @@ static void put_transcript(FILE *out, const struct model_host *h,
 void report_markdown(FILE *out, const struct model_domain *d, const struct checklist *c,
                      const struct report_options *o)
 {
-	static const int passed[V_PENDING + 1] = { [V_PASS] = 1 };
-	static const int other[V_PENDING + 1] = { [V_INFO] = 1, [V_SKIP] = 1, [V_PENDING] = 1 };
-	size_t counts[6], i, j, nsessions = 0;
+	static const int passed[VERDICT__COUNT] = { [V_PASS] = 1 };
+	static const int other[VERDICT__COUNT] = { [V_INFO] = 1, [V_SKIP] = 1, [V_PENDING] = 1 };
+	size_t counts[VERDICT__COUNT], i, j, nsessions = 0;
 
 	checklist_count(c, counts);
 	fputs("# mailflow: ", out);

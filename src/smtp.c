@@ -116,7 +116,7 @@ static void step_begin(struct smtp_session *s, enum model_step_id id)
 
 static void step_end(struct smtp_session *s, enum model_step_id id,
                      enum model_step_state state, const struct reply *r,
-                     enum model_fail fail, const char *fmt, ...)
+                     enum model_reason reason, const char *fmt, ...)
 {
 	struct model_step *st = &s->m->steps[id];
 	va_list ap;
@@ -128,7 +128,8 @@ static void step_end(struct smtp_session *s, enum model_step_id id,
 	}
 	st->line_to = s->m->nlines;
 	st->state = state;
-	st->fail = fail;
+	st->reason = reason;
+	st->fail = model_reason_fail(reason);
 	st->ms = since_start(s) - st->at_ms;
 	if (r != NULL) {
 		size_t len;
@@ -153,13 +154,14 @@ static void step_end(struct smtp_session *s, enum model_step_id id,
 }
 
 static void skip_steps(struct smtp_session *s, enum model_step_id from,
-                       enum model_step_id to, const char *why)
+                       enum model_step_id to, enum model_reason reason,
+                       const char *why)
 {
 	int i;
 
 	for (i = (int)from; i <= (int)to; i++)
 		if (s->m->steps[i].state == STEP_NOT_RUN)
-			step_end(s, (enum model_step_id)i, STEP_SKIPPED, NULL, FAIL_NONE,
+			step_end(s, (enum model_step_id)i, STEP_SKIPPED, NULL, reason,
 			         "%s", why);
 }
 
@@ -241,12 +243,12 @@ static void send_line(struct smtp_session *s, enum smtp_state next,
 	state_set(s, next);
 	rc = write_command(s, line, masked_as, why_masked);
 	if (rc == -1) {
-		step_end(s, step, STEP_FAILED, NULL, FAIL_PROTOCOL, "out of memory");
+		step_end(s, step, STEP_FAILED, NULL, REASON_RESOURCE, "out of memory");
 		finish(s, "out of memory");
 		return;
 	}
 	if (rc == -2) {
-		step_end(s, step, STEP_FAILED, NULL, FAIL_CLOSED,
+		step_end(s, step, STEP_FAILED, NULL, REASON_CLOSED,
 		         "the connection is gone; the command could not be sent");
 		finish(s, "connection lost while sending");
 		return;
@@ -324,7 +326,7 @@ static void perform_rset_or_quit(struct smtp_session *s)
 static void perform_relay_or_rset(struct smtp_session *s)
 {
 	if (s->opt.relay_to == NULL) {
-		skip_steps(s, STEP_RELAY, STEP_RELAY, "relay test off (--no-relay-test)");
+		skip_steps(s, STEP_RELAY, STEP_RELAY, REASON_BY_OPTION, "relay test off (--no-relay-test)");
 		perform_rset_or_quit(s);
 	} else if (s->data_done) {
 		/* The message went out in its own transaction; the relay test
@@ -348,19 +350,19 @@ static void perform_auth(struct smtp_session *s)
 	const char *user = s->opt.auth_user, *pass = s->opt.auth_pass ? s->opt.auth_pass : "";
 
 	if (user == NULL) {
-		skip_steps(s, STEP_AUTH, STEP_AUTH, "no AUTH asked (--auth-user)");
+		skip_steps(s, STEP_AUTH, STEP_AUTH, REASON_BY_OPTION, "no AUTH asked (--auth-user)");
 		after_auth(s);
 		return;
 	}
 	if (!s->m->tls_active && !s->opt.allow_plaintext_auth) {
-		step_end(s, STEP_AUTH, STEP_SKIPPED, NULL, FAIL_POLICY,
+		step_end(s, STEP_AUTH, STEP_SKIPPED, NULL, REASON_POLICY,
 		         "refused to send credentials without TLS "
 		         "(--allow-plaintext-auth to do it anyway)");
 		after_auth(s);
 		return;
 	}
 	if (!(e->exts & EHLO_AUTH)) {
-		step_end(s, STEP_AUTH, STEP_SKIPPED, NULL, FAIL_NONE,
+		step_end(s, STEP_AUTH, STEP_SKIPPED, NULL, REASON_NOT_OFFERED,
 		         "the server does not offer AUTH here");
 		after_auth(s);
 		return;
@@ -395,7 +397,7 @@ static void perform_auth(struct smtp_session *s)
 		send_cmd(s, ST_AUTH_LOGIN, STEP_AUTH, "AUTH LOGIN");
 		return;
 	}
-	step_end(s, STEP_AUTH, STEP_SKIPPED, NULL, FAIL_NONE,
+	step_end(s, STEP_AUTH, STEP_SKIPPED, NULL, REASON_NOT_OFFERED,
 	         "the server offers no mechanism mailflow speaks (PLAIN, LOGIN)");
 	after_auth(s);
 }
@@ -416,18 +418,18 @@ static void after_ehlo(struct smtp_session *s)
 		/* Implicit TLS: the STARTTLS step already holds the handshake. */
 		after_tls(s);
 	} else if (s->opt.tls == SMTP_TLS_OFF) {
-		step_end(s, STEP_STARTTLS, STEP_SKIPPED, NULL, FAIL_NONE,
+		step_end(s, STEP_STARTTLS, STEP_SKIPPED, NULL, REASON_BY_OPTION,
 		         "not tried (--tls off)");
 		after_tls(s);
 	} else if (s->m->starttls_offered && s->opt.tls_ctx != NULL) {
 		send_cmd(s, ST_STARTTLS, STEP_STARTTLS, "STARTTLS");
 	} else if (s->opt.tls == SMTP_TLS_REQUIRE) {
-		step_end(s, STEP_STARTTLS, STEP_FAILED, NULL, FAIL_POLICY,
+		step_end(s, STEP_STARTTLS, STEP_FAILED, NULL, REASON_POLICY,
 		         "the server does not offer STARTTLS, and TLS is required "
 		         "(--tls require)");
 		perform_quit(s);
 	} else {
-		step_end(s, STEP_STARTTLS, STEP_SKIPPED, NULL, FAIL_NONE,
+		step_end(s, STEP_STARTTLS, STEP_SKIPPED, NULL, REASON_NOT_OFFERED,
 		         "the server does not offer STARTTLS: mail to it travels "
 		         "unencrypted");
 		after_tls(s);
@@ -449,7 +451,8 @@ static void after_rcpt(struct smtp_session *s)
 		send_cmd(s, ST_DATA, STEP_DATA, "DATA");
 		return;
 	}
-	skip_steps(s, STEP_DATA, STEP_DATA, s->opt.send
+	skip_steps(s, STEP_DATA, STEP_DATA,
+	           s->opt.send ? REASON_EARLIER_STEP : REASON_BY_OPTION, s->opt.send
 	           ? "not sent: the recipient was not accepted"
 	           : "no message sent (--send sends one)");
 	perform_relay_or_rset(s);
@@ -477,7 +480,7 @@ static void perform_data_body(struct smtp_session *s)
 	state_set(s, ST_DATA_BODY);
 	if (conn_write(s->conn, body, len) < 0) {
 		free(body);
-		step_end(s, STEP_DATA, STEP_FAILED, NULL, FAIL_CLOSED,
+		step_end(s, STEP_DATA, STEP_FAILED, NULL, REASON_CLOSED,
 		         "the connection is gone; the message could not be sent");
 		return finish(s, "connection lost while sending the message");
 	}
@@ -502,7 +505,8 @@ static void end_by_reply(struct smtp_session *s, const struct reply *r)
 {
 	enum model_step_state v = verdict_of(r);
 
-	step_end(s, s->step, v, r, v == STEP_FAILED ? FAIL_PROTOCOL : FAIL_NONE,
+	step_end(s, s->step, v, r, v == STEP_FAILED ? REASON_PROTOCOL
+	         : v == STEP_REJECTED ? REASON_REFUSED : REASON_NONE,
 	         v == STEP_FAILED ? "the reply has no valid reply code" : NULL);
 }
 
@@ -562,7 +566,7 @@ static void handle_reply(struct smtp_session *s, const struct reply *r)
 			state_set(s, ST_TLS_HANDSHAKE);
 			reply_parser_reset(s->parser);
 			if (conn_start_tls(s->conn, s->opt.tls_ctx, s->m->host) < 0) {
-				step_end(s, STEP_STARTTLS, STEP_FAILED, NULL, FAIL_TLS,
+				step_end(s, STEP_STARTTLS, STEP_FAILED, NULL, REASON_TLS,
 				         "could not set up TLS");
 				finish(s, "TLS setup failed");
 				return;
@@ -622,7 +626,8 @@ static void handle_reply(struct smtp_session *s, const struct reply *r)
 			send_cmd(s, ST_RCPT, STEP_RCPT, "RCPT TO:<%s>%s", s->opt.rcpt_to,
 			         notify);
 		} else {
-			skip_steps(s, STEP_RCPT, STEP_DATA, "not tried: MAIL FROM was not accepted");
+			skip_steps(s, STEP_RCPT, STEP_DATA, REASON_EARLIER_STEP,
+			           "not tried: MAIL FROM was not accepted");
 			perform_quit(s);
 		}
 		break;
@@ -742,7 +747,7 @@ static void on_data(struct conn *c, const char *buf, size_t len, void *arg)
 			record(s, 'S', buf, len);
 			note(s, "%zu bytes of plaintext followed the STARTTLS 220: "
 			     "a command injection; the session stops here", len);
-			step_end(s, STEP_STARTTLS, STEP_FAILED, r, FAIL_PROTOCOL,
+			step_end(s, STEP_STARTTLS, STEP_FAILED, r, REASON_PROTOCOL,
 			         "plaintext data after the 220 reply to STARTTLS "
 			         "(STARTTLS command injection)");
 			reply_free(r);
@@ -785,7 +790,7 @@ static void on_connected(struct conn *c, void *arg)
 	struct smtp_session *s = arg;
 
 	snprintf(s->m->local_addr, sizeof s->m->local_addr, "%s", conn_local_address(c));
-	step_end(s, STEP_CONNECT, STEP_OK, NULL, FAIL_NONE, "connected from %s",
+	step_end(s, STEP_CONNECT, STEP_OK, NULL, REASON_NONE, "connected from %s",
 	         s->m->local_addr);
 	if (s->opt.handover == SMTP_QUIT_CONNECT) {
 		enter_manual(s, "connect");
@@ -802,7 +807,7 @@ static void on_connected(struct conn *c, void *arg)
 		s->step = STEP_STARTTLS;
 		state_set(s, ST_TLS_CONNECT);
 		if (conn_start_tls(s->conn, s->opt.tls_ctx, s->m->host) < 0) {
-			step_end(s, STEP_STARTTLS, STEP_FAILED, NULL, FAIL_TLS,
+			step_end(s, STEP_STARTTLS, STEP_FAILED, NULL, REASON_TLS,
 			         "could not set up TLS");
 			finish(s, "TLS setup failed");
 			return;
@@ -822,7 +827,7 @@ static void on_tls(struct conn *c, int ok, const char *detail, void *arg)
 	if (!ok) {
 		snprintf(s->m->tls.failure, sizeof s->m->tls.failure, "%s", detail);
 		note(s, "TLS handshake failed: %s", detail);
-		step_end(s, STEP_STARTTLS, STEP_FAILED, NULL, FAIL_TLS,
+		step_end(s, STEP_STARTTLS, STEP_FAILED, NULL, REASON_TLS,
 		         "TLS handshake failed: %s", detail);
 		finish(s, "TLS handshake failed");
 		return;
@@ -834,7 +839,7 @@ static void on_tls(struct conn *c, int ok, const char *detail, void *arg)
 	     s->m->tls.chain_ok ? "verified" : s->m->tls.verify_error,
 	     s->m->tls.name_ok ? "matches" : "does NOT match the host name");
 	if (s->state == ST_TLS_CONNECT) {
-		step_end(s, STEP_STARTTLS, STEP_OK, NULL, FAIL_NONE,
+		step_end(s, STEP_STARTTLS, STEP_OK, NULL, REASON_NONE,
 		         "implicit TLS established");
 		wait_banner(s);
 		return;
@@ -857,7 +862,7 @@ static void on_conn_error(struct conn *c, enum conn_error err,
 	(void)c;
 	s->m->conn_error = err;
 	if (s->state == ST_CONNECTING) {
-		step_end(s, STEP_CONNECT, STEP_FAILED, NULL, FAIL_CONNECT,
+		step_end(s, STEP_CONNECT, STEP_FAILED, NULL, REASON_CONNECT,
 		         "%s: %s", conn_error_name(err), detail);
 		finish(s, detail);
 		return;
@@ -865,13 +870,13 @@ static void on_conn_error(struct conn *c, enum conn_error err,
 	note(s, "connection ended: %s", detail);
 	if (s->state == ST_QUIT) {
 		/* Gone after QUIT without its 221: nothing lost. */
-		step_end(s, STEP_QUIT, STEP_FAILED, NULL, FAIL_CLOSED,
+		step_end(s, STEP_QUIT, STEP_FAILED, NULL, REASON_CLOSED,
 		         "the server closed the connection without answering QUIT");
 	} else if (s->state != ST_DONE) {
 		size_t partial = reply_parser_buffered(s->parser);
 
 		step_end(s, s->step, STEP_FAILED, NULL,
-		         err == CONN_TLS ? FAIL_TLS : FAIL_CLOSED,
+		         err == CONN_TLS ? REASON_TLS : REASON_CLOSED,
 		         partial ? "%s after %zu bytes of an unfinished reply" : "%s",
 		         detail, partial);
 	}
@@ -889,11 +894,11 @@ static void on_timeout(struct loop_timer *t, void *arg)
 	s->timer = NULL;
 	note(s, "no reply within %d ms%s", ms, partial ? " (a reply began, then stopped)" : "");
 	if (partial)
-		step_end(s, s->step, STEP_FAILED, NULL, FAIL_TIMEOUT,
+		step_end(s, s->step, STEP_FAILED, NULL, REASON_TIMEOUT,
 		         "the reply stopped after %zu bytes and nothing came for %d ms",
 		         partial, ms);
 	else
-		step_end(s, s->step, STEP_FAILED, NULL, FAIL_TIMEOUT,
+		step_end(s, s->step, STEP_FAILED, NULL, REASON_TIMEOUT,
 		         "no reply within %d ms", ms);
 	/* A silent server would not answer QUIT either. */
 	finish(s, "timeout");
@@ -949,7 +954,7 @@ struct smtp_session *smtp_session_start(struct loop *loop,
 	co.connect_timeout_ms = opt->connect_timeout_ms ? opt->connect_timeout_ms
 	                                                : opt->timeout_ms;
 	if (conn_connect(s->conn, m->addr, m->port, &co, cause, sizeof cause) < 0) {
-		step_end(s, STEP_CONNECT, STEP_FAILED, NULL, FAIL_CONNECT, "%s", cause);
+		step_end(s, STEP_CONNECT, STEP_FAILED, NULL, REASON_CONNECT, "%s", cause);
 		s->finished = true;
 		m->running = 0;
 		m->done = 1;

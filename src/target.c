@@ -2,26 +2,31 @@
  * target.c — the user's input → a checked A-label domain (and local part).
  */
 #include "mailflow/target.h"
+#include "mailflow/text.h"
+#include "mailflow/xmalloc.h"
 
-#include <ctype.h>
 #include <idn2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* The error convention: -1, and *cause a malloc'd message (when the
+ * caller asked for one) for the caller to print and free. */
+static int fail(char **cause, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static int fail(char **cause, const char *fmt, ...)
 {
 	va_list ap;
-	char buf[512];
 
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (cause != NULL)
-		*cause = strdup(buf);
+	if (cause != NULL) {
+		va_start(ap, fmt);
+		*cause = xvasprintf(fmt, ap);
+		va_end(ap);
+	}
 	return -1;
 }
+
 
 /* Copies s for a message, with anything unprintable shown as \xHH. */
 static void show(const char *s, char *out, size_t outsz)
@@ -70,7 +75,7 @@ int target_check_hostname(const char *name, char **cause)
 			all_digits = 1;
 			continue;
 		}
-		if (!isalnum((unsigned char)c) && c != '-') {
+		if (!text_ascii_isalnum((unsigned char)c) && c != '-') {
 			char shown[64];
 			char one[2] = { c, '\0' };
 
@@ -78,13 +83,34 @@ int target_check_hostname(const char *name, char **cause)
 			return fail(cause, "\"%s\" contains '%s': a host name has only "
 			            "letters, digits, hyphens and dots", name, shown);
 		}
-		if (!isdigit((unsigned char)c))
+		if (!text_ascii_isdigit((unsigned char)c))
 			all_digits = 0;
 		label++;
 	}
 	if (all_digits)
 		return fail(cause, "\"%s\" ends in an all-numeric label: that is an "
 		            "IP address or a typo, not a domain", name);
+	return 0;
+}
+
+/* The local part input[0..llen) of "user@domain", unquoted only. */
+static int target_local(const char *input, size_t llen, const char *shown,
+                        struct target *t, char **cause)
+{
+	size_t i;
+
+	if (llen == 0)
+		return fail(cause, "\"%s\" has nothing before the @", shown);
+	if (llen >= TARGET_LOCAL_MAX)
+		return fail(cause, "the local part of \"%s\" is %zu characters; "
+		            "at most 64 are allowed", shown, llen);
+	for (i = 0; i < llen; i++)
+		if (strchr("<>()[]\\,;:\"", input[i]) != NULL)
+			return fail(cause, "the local part of \"%s\" contains '%c', "
+			            "which needs quoting; give the plain address", shown,
+			            input[i]);
+	memcpy(t->local, input, llen);
+	t->local[llen] = '\0';
 	return 0;
 }
 
@@ -110,25 +136,9 @@ int target_parse(const char *input, struct target *t, char **cause)
 			            shown);
 
 	at = strrchr(input, '@');
-	if (at != NULL) {
-		size_t llen = (size_t)(at - input);
-
-		if (llen == 0)
-			return fail(cause, "\"%s\" has nothing before the @", shown);
-		if (llen >= TARGET_LOCAL_MAX)
-			return fail(cause, "the local part of \"%s\" is %zu characters; "
-			            "at most 64 are allowed", shown, llen);
-		for (i = 0; i < llen; i++)
-			if (strchr("<>()[]\\,;:\"", input[i]) != NULL)
-				return fail(cause, "the local part of \"%s\" contains '%c', "
-				            "which needs quoting; give the plain address", shown,
-				            input[i]);
-		memcpy(t->local, input, llen);
-		t->local[llen] = '\0';
-		domain = at + 1;
-	} else {
-		domain = input;
-	}
+	if (at != NULL && target_local(input, (size_t)(at - input), shown, t, cause) < 0)
+		return -1;
+	domain = at != NULL ? at + 1 : input;
 	if (*domain == '[')
 		return fail(cause, "\"%s\" is an address literal; give a domain, or "
 		            "use -s HOST to test one server", shown);
@@ -155,7 +165,7 @@ int target_parse(const char *input, struct target *t, char **cause)
 		idn2_free(ascii);
 	}
 	for (i = 0; work[i] != '\0'; i++)
-		work[i] = (char)tolower((unsigned char)work[i]);
+		work[i] = (char)text_ascii_lower((unsigned char)work[i]);
 	if (target_check_hostname(work, cause) < 0)
 		return -1;
 	if (strchr(work, '.') == NULL)

@@ -87,6 +87,21 @@ int text_ascii_lower(int c)
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
+int text_ascii_upper(int c)
+{
+	return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c;
+}
+
+int text_ascii_isdigit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+int text_ascii_isalnum(int c)
+{
+	return text_ascii_isdigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 int text_is_blank(int c)
 {
 	return c == ' ' || c == '\t';
@@ -101,4 +116,16 @@ int text_equal_ci(const char *s, size_t n, const char *w)
 		    text_ascii_lower((unsigned char)s[i]) != text_ascii_lower((unsigned char)w[i]))
 			return 0;
 	return w[n] == '\0';
+}
+
+void text_trim(char *s)
+{
+	size_t n = strlen(s), i = 0;
+
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' ||
+	                 s[n - 1] == '\n'))
+		s[--n] = '\0';
+	while (s[i] == ' ' || s[i] == '\t')
+		i++;
+	memmove(s, s + i, n - i + 1);
 }

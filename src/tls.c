@@ -9,6 +9,7 @@
  * error does not hide a name error or the reverse.
  */
 #include "mailflow/tls.h"
+#include "mailflow/xmalloc.h"
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -23,40 +24,48 @@ struct tls_ctx {
 	SSL_CTX *ssl_ctx;
 };
 
-static char *dup_printf(const char *a, const char *b)
-{
-	size_t n = strlen(a) + strlen(b) + 1;
-	char *s = malloc(n);
-
-	if (s != NULL)
-		snprintf(s, n, "%s%s", a, b);
-	return s;
-}
-
-static void last_error(char *out, size_t outsz)
+/* *cause = what, then OpenSSL's last error (the error convention). */
+static void cause_ssl(char **cause, const char *what)
 {
 	unsigned long e = ERR_peek_last_error();
+	char err[256];
 
+	if (cause == NULL)
+		return;
 	if (e == 0)
-		snprintf(out, outsz, "unknown error");
+		snprintf(err, sizeof err, "unknown error");
 	else
-		ERR_error_string_n(e, out, outsz);
+		ERR_error_string_n(e, err, sizeof err);
+	*cause = xasprintf("%s%s", what, err);
+}
+
+/* The trust store: --ca-file, or the system's. */
+static int ctx_load_trust(SSL_CTX *ssl_ctx, const char *ca_file, char **cause)
+{
+	char *what;
+
+	if (ca_file == NULL) {
+		if (SSL_CTX_set_default_verify_paths(ssl_ctx) == 1)
+			return 0;
+		cause_ssl(cause, "cannot load the system trust store: ");
+		return -1;
+	}
+	if (SSL_CTX_load_verify_locations(ssl_ctx, ca_file, NULL) == 1)
+		return 0;
+	what = xasprintf("cannot load the CA file %s: ", ca_file);
+	cause_ssl(cause, what);
+	free(what);
+	return -1;
 }
 
 struct tls_ctx *tls_ctx_new(const char *ca_file, char **cause)
 {
-	struct tls_ctx *ctx = calloc(1, sizeof *ctx);
-	char err[256];
+	struct tls_ctx *ctx = xcalloc(1, sizeof *ctx);
 
-	if (ctx == NULL) {
-		*cause = dup_printf("out of memory", "");
-		return NULL;
-	}
 	ERR_clear_error();
 	ctx->ssl_ctx = SSL_CTX_new(TLS_client_method());
 	if (ctx->ssl_ctx == NULL) {
-		last_error(err, sizeof err);
-		*cause = dup_printf("TLS: ", err);
+		cause_ssl(cause, "TLS: ");
 		free(ctx);
 		return NULL;
 	}
@@ -64,20 +73,7 @@ struct tls_ctx *tls_ctx_new(const char *ca_file, char **cause)
 	SSL_CTX_set_min_proto_version(ctx->ssl_ctx, TLS1_VERSION);
 	SSL_CTX_set_security_level(ctx->ssl_ctx, 0);
 	SSL_CTX_set_verify(ctx->ssl_ctx, SSL_VERIFY_NONE, NULL);
-	if (ca_file != NULL) {
-		if (SSL_CTX_load_verify_locations(ctx->ssl_ctx, ca_file, NULL) != 1) {
-			char msg[512];
-
-			last_error(err, sizeof err);
-			snprintf(msg, sizeof msg, "%s: %s", ca_file, err);
-			*cause = dup_printf("cannot load the CA file ", msg);
-			SSL_CTX_free(ctx->ssl_ctx);
-			free(ctx);
-			return NULL;
-		}
-	} else if (SSL_CTX_set_default_verify_paths(ctx->ssl_ctx) != 1) {
-		last_error(err, sizeof err);
-		*cause = dup_printf("cannot load the system trust store: ", err);
+	if (ctx_load_trust(ctx->ssl_ctx, ca_file, cause) < 0) {
 		SSL_CTX_free(ctx->ssl_ctx);
 		free(ctx);
 		return NULL;
@@ -93,22 +89,33 @@ void tls_ctx_free(struct tls_ctx *ctx)
 	free(ctx);
 }
 
-SSL *tls_ssl_new(struct tls_ctx *ctx, int fd, const char *host)
+SSL *tls_ssl_start(struct tls_ctx *ctx, int fd, const char *host, char **cause)
 {
 	SSL *ssl;
 
 	ERR_clear_error();
 	ssl = SSL_new(ctx->ssl_ctx);
-	if (ssl == NULL)
+	if (ssl == NULL) {
+		cause_ssl(cause, "TLS: cannot create a session: ");
 		return NULL;
-	if (SSL_set_fd(ssl, fd) != 1 ||
-	    (host != NULL && host[0] != '\0' &&
-	     SSL_set_tlsext_host_name(ssl, host) != 1)) {
+	}
+	if (SSL_set_fd(ssl, fd) != 1) {
+		cause_ssl(cause, "TLS: cannot attach the socket: ");
+		SSL_free(ssl);
+		return NULL;
+	}
+	if (host != NULL && host[0] != '\0' && SSL_set_tlsext_host_name(ssl, host) != 1) {
+		cause_ssl(cause, "TLS: cannot set the server name (SNI): ");
 		SSL_free(ssl);
 		return NULL;
 	}
 	SSL_set_connect_state(ssl);
 	return ssl;
+}
+
+SSL *tls_ssl_new(struct tls_ctx *ctx, int fd, const char *host)
+{
+	return tls_ssl_start(ctx, fd, host, NULL);
 }
 
 static void hex(const unsigned char *in, size_t n, char *out)
@@ -234,18 +241,25 @@ void tls_facts_collect(SSL *ssl, const char *host, struct tls_facts *f)
 	X509_free(cert);
 }
 
-void tls_failure_text(SSL *ssl, int ssl_error, char *out, size_t outsz)
+char *tls_failure_cause(int ssl_error)
 {
 	unsigned long e = ERR_peek_last_error();
 
-	(void)ssl;
 	if (e != 0) {
 		const char *reason = ERR_reason_error_string(e);
 
-		snprintf(out, outsz, "%s", reason ? reason : "TLS error");
-	} else if (ssl_error == SSL_ERROR_SYSCALL || ssl_error == SSL_ERROR_ZERO_RETURN) {
-		snprintf(out, outsz, "the server closed the connection during the handshake");
-	} else {
-		snprintf(out, outsz, "TLS handshake failed (SSL error %d)", ssl_error);
+		return xstrdup(reason ? reason : "TLS error");
 	}
+	if (ssl_error == SSL_ERROR_SYSCALL || ssl_error == SSL_ERROR_ZERO_RETURN)
+		return xstrdup("the server closed the connection during the handshake");
+	return xasprintf("TLS handshake failed (SSL error %d)", ssl_error);
+}
+
+void tls_failure_text(SSL *ssl, int ssl_error, char *out, size_t outsz)
+{
+	char *cause = tls_failure_cause(ssl_error);
+
+	(void)ssl;
+	snprintf(out, outsz, "%s", cause);
+	free(cause);
 }

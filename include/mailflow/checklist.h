@@ -40,7 +40,9 @@ struct checklist {
 	size_t n;
 };
 
-/* Builds the checklist of d; 0, or -1 when out of memory. */
+/* Builds the checklist of d (free it with checklist_free). Its memory
+ * comes from xmalloc, so it cannot fail: it returns 0, always. (The int
+ * stays while callers still test it.) */
 int checklist_build(const struct model_domain *d, struct checklist *out);
 void checklist_free(struct checklist *c);
 

@@ -105,7 +105,7 @@ struct dns *dns_new(struct loop *loop, const struct dns_options *options,
                     char **cause);
 void dns_free(struct dns *dns);
 
-/* 0, or -1 with *cause set (bad name, out of memory). */
+/* 0, or -1 with *cause set (a name too long or empty). */
 int dns_query(struct dns *dns, const char *name, enum dns_type type,
               dns_result_cb cb, void *arg, char **cause);
 /* PTR of an IPv4 or IPv6 address given in presentation form. */

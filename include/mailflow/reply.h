@@ -93,6 +93,23 @@ const char *reply_line_text(const struct reply *r, size_t i, size_t *len);
 /* 2, 3, 4 or 5; 0 when malformed. */
 int reply_class(const struct reply *r);
 
+/* ---- enhanced status codes --------------------------------------------- */
+
+/* reply_enhanced_parse() flags. */
+#define REPLY_ENHANCED_ANY_CLASS 0x1u   /* "X" as the class: any class (the
+                                           knowledge base's keys, patterns) */
+
+/*
+ * The one parser of RFC 3463 enhanced status codes, for the reply parser
+ * and the knowledge base alike: class "." subject "." detail at the start
+ * of s[0..len), the class 2, 4 or 5 (or "X" with REPLY_ENHANCED_ANY_CLASS),
+ * subject and detail 1-3 digits without leading zeros, followed by the
+ * end of s or a space. Returns its length (5 to 9), or 0 when s does not
+ * start with one. Whether the class agrees with a reply code is the
+ * caller's question.
+ */
+size_t reply_enhanced_parse(const char *s, size_t len, unsigned flags);
+
 /* ---- EHLO ---------------------------------------------------------------- */
 
 #define EHLO_SIZE                0x0001u

@@ -41,5 +41,13 @@ void report_markdown(FILE *out, const struct model_domain *d,
 /* A JSON string literal of any bytes: escapes, and U+FFFD for invalid
  * UTF-8. */
 void report_json_string(FILE *out, const char *s, size_t len);
+/* An input of a list that could not be run, as a JSON Lines object of its
+ * own: {"schema":1,"input":...,"where":...,"error":...,"exit":N}. */
+void report_json_invalid(FILE *out, const char *input, const char *where,
+                         const char *error, int exit_status);
+/* Several documents as one JSON array: call item before each document
+ * (index from 0), end after the last (an empty array when count is 0). */
+void report_json_array_item(FILE *out, size_t index);
+void report_json_array_end(FILE *out, size_t count);
 
 #endif

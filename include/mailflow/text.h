@@ -19,10 +19,18 @@ size_t text_sanitize(const char *in, size_t len, char *out, size_t outsz);
  * surrogates and C1 controls count as invalid). */
 size_t text_utf8_len(const char *s, size_t n);
 
-/* ASCII-only helpers, independent of the locale (protocol text is ASCII). */
+/* ASCII-only helpers, independent of the locale (protocol text is ASCII,
+ * and a Turkish locale must not turn "i" into a dotted capital). */
 int text_ascii_lower(int c);
+int text_ascii_upper(int c);
+int text_ascii_isdigit(int c);
+int text_ascii_isalnum(int c);
 int text_is_blank(int c);               /* space or tab */
 /* s[0..n) equals the NUL-terminated word w, ignoring ASCII case. */
 int text_equal_ci(const char *s, size_t n, const char *w);
+
+/* Cuts blanks, CR and LF off the end of s, and blanks off its start, in
+ * place (a line of a list or of the config file). */
+void text_trim(char *s);
 
 #endif

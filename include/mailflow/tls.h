@@ -41,12 +41,22 @@ struct tls_facts {
 struct tls_ctx *tls_ctx_new(const char *ca_file, char **cause);
 void tls_ctx_free(struct tls_ctx *ctx);
 
-/* A client SSL on fd with SNI and the name to check set; NULL on error. */
-SSL *tls_ssl_new(struct tls_ctx *ctx, int fd, const char *host);
+/* A client SSL on fd with SNI and the name to check set; NULL with *cause
+ * set (cause may be NULL). */
+SSL *tls_ssl_start(struct tls_ctx *ctx, int fd, const char *host, char **cause);
 
 /* After the handshake: fill facts (chain and name checked against host). */
 void tls_facts_collect(SSL *ssl, const char *host, struct tls_facts *facts);
-/* After a failed handshake: the reason, from the OpenSSL error queue. */
+/* After a failed handshake or TLS read: why, from the OpenSSL error queue
+ * and SSL_get_error()'s answer, as a malloc'd message the caller frees. */
+char *tls_failure_cause(int ssl_error);
+
+/*
+ * Transitional, for conn.c until it moves to the two functions above
+ * (then these go): tls_ssl_start() without a cause, and
+ * tls_failure_cause() copied into a buffer.
+ */
+SSL *tls_ssl_new(struct tls_ctx *ctx, int fd, const char *host);
 void tls_failure_text(SSL *ssl, int ssl_error, char *out, size_t outsz);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,18 @@
 #include "mailflow/checklist.h"
 
 static struct model_domain dom;
+
+/* Ends a step as smtp.c does: state, reason and the failure class that
+ * goes with it. The detail is for people; tests give misleading ones to
+ * show that no verdict reads it. */
+static void step_set(struct model_step *st, enum model_step_state state,
+                     enum model_reason reason, const char *detail)
+{
+	st->state = state;
+	st->reason = reason;
+	st->fail = model_reason_fail(reason);
+	snprintf(st->detail, sizeof st->detail, "%s", detail);
+}
 
 static void domain_with_host(const char *domain)
 {
@@ -64,7 +77,7 @@ static struct model_session *add_session(size_t host, const char *addr)
 	s->steps[STEP_RELAY].code = 550;
 	snprintf(s->steps[STEP_RELAY].enhanced, 16, "5.7.1");
 	s->steps[STEP_AUTH].state = STEP_SKIPPED;
-	snprintf(s->steps[STEP_AUTH].detail, 256, "no AUTH asked (--auth-user)");
+	s->steps[STEP_AUTH].reason = REASON_BY_OPTION;         /* no --auth-user */
 	s->steps[STEP_QUIT].code = 221;
 	s->tls_active = 1;
 	s->tls.handshake_done = 1;
@@ -243,8 +256,8 @@ static void test_tls_and_cert(void **state)
 
 	s->tls.handshake_done = 0;
 	s->tls_active = 0;
-	s->steps[STEP_STARTTLS].state = STEP_SKIPPED;
-	snprintf(s->steps[STEP_STARTTLS].detail, 256, "the server does not offer STARTTLS");
+	step_set(&s->steps[STEP_STARTTLS], STEP_SKIPPED, REASON_NOT_OFFERED,
+	         "the server does not offer STARTTLS");
 	expect(&c, "host.starttls", 0, 0, V_FAIL);          /* MTA-STS published */
 	expect(&c, "host.cert", 0, 0, V_SKIP);
 	checklist_free(&c);
@@ -349,6 +362,207 @@ static void test_compare_and_tlsa(void **state)
 	model_domain_free(&dom);
 }
 
+/* The title of an item must (or must not) contain words. */
+static void title_has(struct checklist *c, const char *id, const char *words, bool want)
+{
+	const struct check_item *it = item(c, id, 0, 0);
+
+	if ((strstr(it->title, words) != NULL) != want)
+		fail_msg("%s: title \"%s\" %s \"%s\"", id, it->title,
+		         want ? "lacks" : "has", words);
+}
+
+/*
+ * STARTTLS: left out by --tls off, not offered, or not offered while TLS
+ * is required. Each detail says the opposite of the reason: only a
+ * checklist that decides on the reason gets these right.
+ */
+static void test_starttls_reasons(void **state)
+{
+	struct checklist c = { 0 };
+	struct model_session *s;
+	struct model_step *st;
+
+	(void)state;
+	domain_with_host("example.test");
+	s = add_session(0, "192.0.2.1");
+	s->tls_active = 0;
+	s->tls.handshake_done = 0;
+	st = &s->steps[STEP_STARTTLS];
+	step_set(st, STEP_SKIPPED, REASON_BY_OPTION,
+	         "the server does not offer STARTTLS: mail to it travels unencrypted");
+	expect(&c, "host.starttls", 0, 0, V_SKIP);
+	title_has(&c, "host.starttls", "--tls off", true);
+
+	step_set(st, STEP_SKIPPED, REASON_NOT_OFFERED, "not tried (--tls off)");
+	expect(&c, "host.starttls", 0, 0, V_WARN);
+	title_has(&c, "host.starttls", "not offered", true);
+
+	step_set(st, STEP_SKIPPED, REASON_QUIT_AFTER, "the server does not offer STARTTLS");
+	expect(&c, "host.starttls", 0, 0, V_SKIP);
+
+	step_set(st, STEP_FAILED, REASON_POLICY, "not tried (--tls off)");
+	expect(&c, "host.starttls", 0, 0, V_FAIL);
+	title_has(&c, "host.starttls", "TLS is required", true);
+
+	/* With MTA-STS published, a server without STARTTLS fails; one
+	 * probed with --tls off is still only skipped. */
+	dom.mta_sts.lookup.status = DNS_OK;
+	model_policy_add(&dom.mta_sts, "v=STSv1; id=1");
+	step_set(st, STEP_SKIPPED, REASON_NOT_OFFERED, "not tried (--tls off)");
+	expect(&c, "host.starttls", 0, 0, V_FAIL);
+	step_set(st, STEP_SKIPPED, REASON_BY_OPTION, "the server does not offer STARTTLS");
+	expect(&c, "host.starttls", 0, 0, V_SKIP);
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
+/* AUTH: not asked (no --auth-user), refused by our no-plaintext rule, or
+ * not offered by the server. */
+static void test_auth_reasons(void **state)
+{
+	struct checklist c = { 0 };
+	struct model_session *s;
+	struct model_step *st;
+
+	(void)state;
+	domain_with_host("example.test");
+	s = add_session(0, "192.0.2.1");
+	st = &s->steps[STEP_AUTH];
+	step_set(st, STEP_SKIPPED, REASON_BY_OPTION,
+	         "refused to send credentials without TLS");
+	expect(&c, "host.auth", 0, 0, V_SKIP);
+	title_has(&c, "host.auth", "not asked", true);
+
+	step_set(st, STEP_SKIPPED, REASON_POLICY, "no AUTH asked (--auth-user)");
+	expect(&c, "host.auth", 0, 0, V_WARN);
+	title_has(&c, "host.auth", "no TLS", true);
+	assert_non_null(strstr(item(&c, "host.auth", 0, 0)->next, "--tls require"));
+
+	step_set(st, STEP_SKIPPED, REASON_NOT_OFFERED, "no AUTH asked (--auth-user)");
+	expect(&c, "host.auth", 0, 0, V_WARN);
+	title_has(&c, "host.auth", "not possible", true);
+
+	step_set(st, STEP_SKIPPED, REASON_QUIT_AFTER, "the server does not offer AUTH here");
+	expect(&c, "host.auth", 0, 0, V_SKIP);
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
+/* DATA: not sent because --send was not given, or because the recipient
+ * was refused; RCPT: not tried because MAIL FROM was refused. */
+static void test_data_reasons(void **state)
+{
+	struct checklist c = { 0 };
+	struct model_session *s;
+
+	(void)state;
+	domain_with_host("example.test");
+	s = add_session(0, "192.0.2.1");
+	step_set(&s->steps[STEP_DATA], STEP_SKIPPED, REASON_BY_OPTION,
+	         "not sent: the recipient was not accepted");
+	expect(&c, "host.data", 0, 0, V_SKIP);
+	title_has(&c, "host.data", "--send", true);
+	title_has(&c, "host.data", "recipient", false);
+
+	step_set(&s->steps[STEP_DATA], STEP_SKIPPED, REASON_EARLIER_STEP,
+	         "no message sent (--send sends one)");
+	s->steps[STEP_RCPT].state = STEP_REJECTED;
+	s->steps[STEP_RCPT].code = 550;
+	expect(&c, "host.data", 0, 0, V_SKIP);
+	title_has(&c, "host.data", "recipient was not accepted", true);
+	title_has(&c, "host.data", "--send", false);
+
+	s->steps[STEP_MAIL].state = STEP_REJECTED;
+	s->steps[STEP_MAIL].code = 553;
+	step_set(&s->steps[STEP_RCPT], STEP_SKIPPED, REASON_EARLIER_STEP,
+	         "no message sent (--send sends one)");
+	expect(&c, "host.mail", 0, 0, V_FAIL);
+	expect(&c, "host.rcpt", 0, 0, V_SKIP);
+	title_has(&c, "host.rcpt", "MAIL FROM was not accepted", true);
+	title_has(&c, "host.rcpt", "--send", false);
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
+/* compare: a host probed with --tls off says nothing about its TLS; one
+ * that does not offer STARTTLS (optional or required) is a backup without
+ * encryption. */
+static void test_compare_tls_off(void **state)
+{
+	struct checklist c = { 0 };
+	struct model_session *b;
+
+	(void)state;
+	domain_with_host("example.test");
+	model_host_add(&dom, "mx2.example.test", 20);
+	dom.hosts[1].a.done = dom.hosts[1].aaaa.done = 1;
+	add_session(0, "192.0.2.1");
+	b = add_session(1, "192.0.2.2");
+	b->tls_active = 0;
+	b->tls.handshake_done = 0;
+	step_set(&b->steps[STEP_STARTTLS], STEP_SKIPPED, REASON_BY_OPTION,
+	         "the server does not offer STARTTLS: mail to it travels unencrypted");
+	expect(&c, "compare", -1, -1, V_PASS);
+	step_set(&b->steps[STEP_STARTTLS], STEP_SKIPPED, REASON_NOT_OFFERED,
+	         "not tried (--tls off)");
+	expect(&c, "compare", -1, -1, V_WARN);
+	assert_non_null(strstr(item(&c, "compare", -1, -1)->explanation, "unencrypted"));
+	step_set(&b->steps[STEP_STARTTLS], STEP_FAILED, REASON_POLICY,
+	         "not tried (--tls off)");
+	expect(&c, "compare", -1, -1, V_WARN);
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
+/* SPF and DMARC are read term by term and tag by tag, not as substrings. */
+static void test_policy_terms(void **state)
+{
+	static const struct { const char *rec; enum verdict v; } spf[] = {
+		{ "v=spf1 mx -all", V_PASS },
+		{ "v=spf1 mx ~ALL", V_PASS },
+		{ "v=spf1 mx ?all", V_PASS },
+		{ "v=spf1 +all", V_WARN },
+		{ "v=spf1 mx all", V_WARN },            /* no qualifier is + */
+		{ "v=spf1 include:_spf.allmail.example", V_INFO },
+		{ "v=spf1 mx", V_INFO },
+		{ "v=spf1 redirect=_spf.example.test", V_PASS },
+		{ "v=spf1 -all +all", V_PASS },         /* the first all counts */
+	};
+	static const struct { const char *rec; enum verdict v; } dmarc[] = {
+		{ "v=DMARC1; p=none", V_INFO },
+		{ "v=DMARC1;p = None ;rua=mailto:d@example.test", V_INFO },
+		{ "v=DMARC1; p=reject; sp=none", V_PASS },
+		{ "v=DMARC1; p=quarantine; rua=mailto:p=none@example.test", V_PASS },
+	};
+	struct checklist c = { 0 };
+	size_t i;
+
+	(void)state;
+	domain_with_host("example.test");
+	dom.spf.lookup.status = dom.dmarc.lookup.status = DNS_OK;
+	model_policy_add(&dom.spf, "x");
+	model_policy_add(&dom.dmarc, "x");
+	for (i = 0; i < sizeof spf / sizeof spf[0]; i++) {
+		free(dom.spf.records[0]);
+		dom.spf.records[0] = strdup(spf[i].rec);
+		if (item(&c, "dns.spf", -1, -1)->verdict != spf[i].v)
+			fail_msg("SPF \"%s\": %s, wanted %s", spf[i].rec,
+			         verdict_name(item(&c, "dns.spf", -1, -1)->verdict),
+			         verdict_name(spf[i].v));
+	}
+	for (i = 0; i < sizeof dmarc / sizeof dmarc[0]; i++) {
+		free(dom.dmarc.records[0]);
+		dom.dmarc.records[0] = strdup(dmarc[i].rec);
+		if (item(&c, "dns.dmarc", -1, -1)->verdict != dmarc[i].v)
+			fail_msg("DMARC \"%s\": %s, wanted %s", dmarc[i].rec,
+			         verdict_name(item(&c, "dns.dmarc", -1, -1)->verdict),
+			         verdict_name(dmarc[i].v));
+	}
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
 static void test_evidence_lines(void **state)
 {
 	struct checklist c = { 0 };
@@ -378,6 +592,11 @@ int main(void)
 		cmocka_unit_test(test_tls_and_cert),
 		cmocka_unit_test(test_recipient_and_relay),
 		cmocka_unit_test(test_compare_and_tlsa),
+		cmocka_unit_test(test_starttls_reasons),
+		cmocka_unit_test(test_auth_reasons),
+		cmocka_unit_test(test_data_reasons),
+		cmocka_unit_test(test_compare_tls_off),
+		cmocka_unit_test(test_policy_terms),
 		cmocka_unit_test(test_evidence_lines),
 	};
 

@@ -324,6 +324,18 @@ static void test_servers_check(void **state)
 		assert_true(strlen(cause) > 10);
 		free(cause);
 	}
+	/* The cause names what was wrong, for the caller to print. */
+	cause = NULL;
+	assert_int_equal(dns_servers_check("127.0.0.1,localhost", &cause), -1);
+	assert_non_null(strstr(cause, "\"localhost\""));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(dns_servers_check("127.0.0.1:99999", &cause), -1);
+	assert_non_null(strstr(cause, "99999"));
+	free(cause);
+	/* A caller that only wants the answer passes no cause. */
+	assert_int_equal(dns_servers_check("localhost", NULL), -1);
+	assert_int_equal(dns_servers_check("", NULL), -1);
 }
 
 static void test_ptr_name(void **state)

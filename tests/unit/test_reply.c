@@ -277,6 +277,51 @@ static void test_enhanced(void **state)
 	check_enhanced("550-denied\r\n550 5.7.1 x\r\n", "");
 	/* Without text there is nothing to take. */
 	check_enhanced("550\r\n", "");
+	/* Leading zeros are not RFC 3463 (the knowledge base never took
+	 * them; now the reply parser agrees); a lone 0 is fine. */
+	check_enhanced("550 5.01.1 x\r\n", "");
+	check_enhanced("550 5.1.01 x\r\n", "");
+	check_enhanced("550 5.0.0 x\r\n", "5.0.0");
+	check_enhanced("550 5.10.100 x\r\n", "5.10.100");
+	/* "X" is the knowledge base's wildcard, never a server's class. */
+	check_enhanced("550 X.7.1 x\r\n", "");
+}
+
+/* The one enhanced-code parser, as the reply parser (flags 0) and the
+ * knowledge base (REPLY_ENHANCED_ANY_CLASS for its keys) both call it. */
+static void test_enhanced_parse(void **state)
+{
+	static const struct { const char *s; unsigned flags; size_t want; } cases[] = {
+		{ "5.7.1", 0, 5 }, { "2.1.5 Ok", 0, 5 }, { "4.2.0", 0, 5 },
+		{ "5.123.456", 0, 9 }, { "5.123.456 x", 0, 9 }, { "5.0.0", 0, 5 },
+		{ "5.10.100", 0, 8 },
+		/* class: 2, 4, 5 only; X only when asked */
+		{ "3.0.0", 0, 0 }, { "1.1.1", 0, 0 }, { "9.1.1", 0, 0 },
+		{ "X.7.1", 0, 0 }, { "X.7.1", REPLY_ENHANCED_ANY_CLASS, 5 },
+		{ "X.7.30 text", REPLY_ENHANCED_ANY_CLASS, 6 },
+		{ "x.7.1", REPLY_ENHANCED_ANY_CLASS, 0 },
+		{ "5.7.1", REPLY_ENHANCED_ANY_CLASS, 5 },
+		/* subject and detail: 1-3 digits, no leading zero */
+		{ "5.1234.1", 0, 0 }, { "5.7.1234", 0, 0 }, { "5..1", 0, 0 },
+		{ "5.7.", 0, 0 }, { "5.7", 0, 0 }, { "5.07.1", 0, 0 },
+		{ "5.7.01", 0, 0 }, { "5.7.-1", 0, 0 }, { ".7.1", 0, 0 },
+		/* followed by the end or a space only */
+		{ "5.7.1:", 0, 0 }, { "5.7.1x", 0, 0 }, { "5.7.1.2", 0, 0 },
+		{ "5.7.1\t", 0, 0 }, { " 5.7.1", 0, 0 }, { "", 0, 0 },
+	};
+	size_t i, got;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		got = reply_enhanced_parse(cases[i].s, strlen(cases[i].s), cases[i].flags);
+		if (got != cases[i].want)
+			fail_msg("reply_enhanced_parse(\"%s\", %u) = %zu, want %zu",
+			         cases[i].s, cases[i].flags, got, cases[i].want);
+	}
+	/* The length bounds the parse: "5.7.12" cut to 5 bytes is "5.7.1". */
+	assert_int_equal(reply_enhanced_parse("5.7.12", 5, 0), 5);
+	assert_int_equal(reply_enhanced_parse("5.7.1", 4, 0), 0);
+	assert_int_equal(reply_enhanced_parse(NULL, 0, 0), 0);
 }
 
 static void test_code_mismatch(void **state)
@@ -1179,6 +1224,7 @@ int main(void)
 		cmocka_unit_test(test_multiline),
 		cmocka_unit_test(test_code_alone),
 		cmocka_unit_test(test_enhanced),
+		cmocka_unit_test(test_enhanced_parse),
 		cmocka_unit_test(test_code_mismatch),
 		cmocka_unit_test(test_line_ends),
 		cmocka_unit_test(test_long_line),

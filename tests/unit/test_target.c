@@ -106,6 +106,26 @@ static void test_check_hostname(void **state)
 	assert_int_equal(target_check_hostname("xn--bcher-kva.example", &cause), 0);
 	assert_int_equal(target_check_hostname("mx1..test", &cause), -1);
 	free(cause);
+	/* ASCII whatever the locale: a Latin-1 letter is not a host name's. */
+	cause = NULL;
+	assert_int_equal(target_check_hostname("mx1.b\xe9" "cher.test", &cause), -1);
+	assert_non_null(strstr(cause, "letters, digits"));
+	free(cause);
+	/* A caller that only wants the answer passes no cause. */
+	assert_int_equal(target_check_hostname("-bad.test", NULL), -1);
+	assert_int_equal(target_parse("", &(struct target){ 0 }, NULL), -1);
+}
+
+/* The cause is the whole message, however long the input it quotes. */
+static void test_long_cause(void **state)
+{
+	char input[501];
+
+	(void)state;
+	memset(input, 'a', sizeof input - 1);
+	input[sizeof input - 1] = '\0';
+	input[250] = ' ';
+	expect_refused(input, "a space or a control character");
 }
 
 int main(void)
@@ -115,6 +135,7 @@ int main(void)
 		cmocka_unit_test(test_idn),
 		cmocka_unit_test(test_invalid_names),
 		cmocka_unit_test(test_check_hostname),
+		cmocka_unit_test(test_long_cause),
 	};
 
 	return cmocka_run_group_tests_name("target", tests, NULL, NULL);

@@ -1,0 +1,375 @@
+/*
+ * batch.c — many domains: the scheduler (see include/mailflow/batch.h).
+ *
+ * Inputs are jobs in one array, started in order while fewer than
+ * `concurrency` run. A probe says it has ended from its own callback,
+ * where it cannot be freed, so the end is handled by a zero-delay timer
+ * (the reaper) that prints each ended job, frees its probe and starts the
+ * next ones. The exit status of a domain is checklist_exit_status()'s;
+ * the list's is decided in batch_status() alone.
+ */
+#include "mailflow/batch.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mailflow/checklist.h"
+#include "mailflow/debug.h"
+#include "mailflow/loop.h"
+#include "mailflow/report.h"
+#include "mailflow/text.h"
+#include "mailflow/xmalloc.h"
+
+#define LINE_MAX_BYTES 2048
+
+enum job_state {
+	JOB_WAITING,    /* not started yet */
+	JOB_RUNNING,    /* its probe is running */
+	JOB_ENDED,      /* the probe said it ended; the reaper prints it */
+	JOB_DONE,       /* printed (or invalid, or could not start) */
+};
+
+struct job {
+	struct batch *batch;
+	char *input;            /* as typed */
+	char *where;            /* "list.txt:12", "argument 2" */
+	struct target target;
+	char *error;            /* the input is invalid: why */
+	struct probe *probe;
+	enum job_state state;
+	int status;             /* exit status, once JOB_DONE */
+};
+
+struct batch {
+	struct job *v;
+	size_t n;
+	int from_file;          /* an input came from a list file */
+	/* While running. */
+	struct loop *loop;
+	const struct batch_options *o;
+	struct probe_limiter *lim;
+	size_t next, active, done, printed;
+	FILE *md;
+	int report_failed;
+	struct loop_timer *reap;
+};
+
+struct batch *batch_new(void)
+{
+	return xcalloc(1, sizeof(struct batch));
+}
+
+void batch_free(struct batch *b)
+{
+	size_t i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++) {
+		probe_free(b->v[i].probe);
+		free(b->v[i].input);
+		free(b->v[i].where);
+		free(b->v[i].error);
+	}
+	free(b->v);
+	free(b);
+}
+
+/* ---- inputs --------------------------------------------------------------- */
+
+static struct job *job_add(struct batch *b, const char *input, const char *where)
+{
+	struct job *j;
+
+	b->v = xreallocarray(b->v, b->n + 1, sizeof *b->v);
+	j = &b->v[b->n++];
+	memset(j, 0, sizeof *j);
+	j->batch = b;
+	j->input = xstrdup(input);
+	j->where = xstrdup(where);
+	if (target_parse(input, &j->target, &j->error) < 0 && j->error == NULL)
+		j->error = xstrdup("invalid");
+	return j;
+}
+
+void batch_add_input(struct batch *b, const char *input, const char *where)
+{
+	job_add(b, input, where);
+}
+
+void batch_add_server(struct batch *b, const char *host)
+{
+	struct job *j = job_add(b, host, "--server");
+
+	if (j->error != NULL) {
+		/* Not a domain name: an address literal, probed without DNS. */
+		free(j->error);
+		j->error = NULL;
+		memset(&j->target, 0, sizeof j->target);
+		snprintf(j->target.domain, sizeof j->target.domain, "[%.200s]", host);
+	}
+}
+
+
+int batch_read_file(struct batch *b, const char *path, char **cause)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char line[LINE_MAX_BYTES], where[300];
+	int lineno = 0, rc = 0;
+
+	if (f == NULL) {
+		*cause = xasprintf("-f %s: %s", path, strerror(errno));
+		return -1;
+	}
+	b->from_file = 1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		lineno++;
+		snprintf(where, sizeof where, "%.280s:%d", path, lineno);
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			struct job *j;
+			int ch;
+
+			while ((ch = fgetc(f)) != EOF && ch != '\n')
+				;
+			j = job_add(b, "(line too long)", where);
+			free(j->error);
+			j->error = xasprintf("the line is longer than %d bytes", LINE_MAX_BYTES - 1);
+			continue;
+		}
+		line[strcspn(line, "#")] = '\0';
+		text_trim(line);
+		if (line[0] != '\0')
+			job_add(b, line, where);
+	}
+	if (ferror(f)) {
+		*cause = xasprintf("-f %s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+size_t batch_count(const struct batch *b)
+{
+	return b->n;
+}
+
+const struct target *batch_target(const struct batch *b, size_t i, const char **input)
+{
+	if (i >= b->n || b->v[i].error != NULL)
+		return NULL;
+	if (input != NULL)
+		*input = b->v[i].input;
+	return &b->v[i].target;
+}
+
+size_t batch_print_invalid(const struct batch *b, FILE *log)
+{
+	int where = b->n > 1 || b->from_file;
+	size_t i, bad = 0;
+
+	for (i = 0; i < b->n; i++) {
+		if (b->v[i].error == NULL)
+			continue;
+		fprintf(log, "mailflow: %s%s%s\n", where ? b->v[i].where : "", where ? ": " : "",
+		        b->v[i].error);
+		bad++;
+	}
+	return bad;
+}
+
+/* ---- JSON helpers report.c does not have yet ---------------------------------- */
+
+/* ---- running ---------------------------------------------------------------- */
+
+static void batch_fill(struct batch *b);
+
+/* A domain that has ended: its documents, in the format asked. */
+static void job_print(struct batch *b, struct job *j)
+{
+	const struct batch_options *o = b->o;
+	const struct model_domain *d = probe_model(j->probe);
+	struct report_options ro;
+	struct checklist list;
+
+	if (checklist_build(d, &list) < 0) {
+		fprintf(o->log, "mailflow: %s: out of memory\n", j->input);
+		j->status = 2;
+		return;
+	}
+	j->status = checklist_exit_status(d, &list);
+	memset(&ro, 0, sizeof ro);
+	ro.input = j->input;
+	ro.exit_status = j->status;
+	ro.transcripts = o->transcripts;
+	ro.options = o->probe;
+	ro.colour = o->colour;
+	if (o->format == BATCH_JSONL) {
+		report_json(o->out, d, &list, &ro);
+	} else if (o->format == BATCH_JSON) {
+		if (b->n > 1)
+			report_json_array_item(o->out, b->printed);
+		report_json(o->out, d, &list, &ro);
+	} else if (!o->probe->smtp) {
+		report_plan_text(o->out, d);
+	} else {
+		if (b->printed)
+			fputs("\n\n", o->out);
+		report_batch_text(o->out, d, &list, &ro);
+	}
+	if (b->md != NULL) {
+		if (b->printed)
+			fputs("\n---\n\n", b->md);
+		report_markdown(b->md, d, &list, &ro);
+	}
+	b->printed++;
+	fflush(o->out);
+	checklist_free(&list);
+}
+
+static void job_finish(struct batch *b, struct job *j, int status)
+{
+	j->state = JOB_DONE;
+	j->status = status;
+	b->done++;
+	debug_log("batch: %s (%s) done, exit %d; %zu/%zu done", j->input, j->where,
+	          j->status, b->done, b->n);
+}
+
+static void batch_reap(struct loop_timer *t, void *arg)
+{
+	struct batch *b = arg;
+	size_t i;
+
+	(void)t;
+	b->reap = NULL;
+	for (i = 0; i < b->n; i++) {
+		struct job *j = &b->v[i];
+
+		if (j->state != JOB_ENDED || !probe_model(j->probe)->complete ||
+		    probe_plan_pending(j->probe) > 0 || probe_sessions_running(j->probe) > 0)
+			continue;
+		job_print(b, j);
+		probe_free(j->probe);
+		j->probe = NULL;
+		b->active--;
+		job_finish(b, j, j->status);
+		if (b->o->progress)
+			fprintf(b->o->log, "\rmailflow: %zu/%zu done, %zu running   ", b->done,
+			        b->n, b->active);
+	}
+	batch_fill(b);
+}
+
+/* The probe's on_done: it cannot be freed here, so the reaper does it. */
+static void job_ended(struct probe *p, void *arg)
+{
+	struct job *j = arg;
+	struct batch *b = j->batch;
+
+	(void)p;
+	j->state = JOB_ENDED;
+	if (b->reap == NULL)
+		b->reap = loop_timer_add(b->loop, 0, 0, batch_reap, b);
+}
+
+static void job_start(struct batch *b, struct job *j)
+{
+	struct probe_callbacks cb = { NULL, NULL, job_ended, j };
+	struct probe_options po = *b->o->probe;
+	char *cause = NULL;
+
+	if (j->error != NULL) {
+		/* Said when read; in JSON Lines also an object of its own. */
+		if (b->o->format == BATCH_JSONL)
+			report_json_invalid(b->o->out, j->input, j->where, j->error, 1);
+		job_finish(b, j, 1);
+		return;
+	}
+	po.limiter = b->lim;
+	j->probe = probe_new(b->loop, &j->target, &po, &cb, &cause);
+	if (j->probe == NULL) {
+		fprintf(b->o->log, "mailflow: %s: %s\n", j->input, cause ? cause : "cannot start");
+		free(cause);
+		job_finish(b, j, 2);
+		return;
+	}
+	debug_log("batch: %s (%s) started", j->input, j->where);
+	j->state = JOB_RUNNING;
+	b->active++;
+}
+
+static void batch_fill(struct batch *b)
+{
+	while (b->active < b->o->concurrency && b->next < b->n)
+		job_start(b, &b->v[b->next++]);
+	if (b->active == 0 && b->next >= b->n)
+		loop_stop(b->loop);
+}
+
+/* The exit status of the whole list: the worst of its inputs, and 2 when
+ * the Markdown report was not written. The one place it is decided. */
+static int batch_status(const struct batch *b)
+{
+	int worst = b->report_failed ? 2 : 0;
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->v[i].state == JOB_DONE && b->v[i].status > worst)
+			worst = b->v[i].status;
+	return worst;
+}
+
+static void batch_summary(const struct batch *b)
+{
+	size_t i, ok = 0, failed = 0, invalid = 0;
+
+	for (i = 0; i < b->n; i++) {
+		if (b->v[i].error != NULL)
+			invalid++;
+		else if (b->v[i].status == 0)
+			ok++;
+		else
+			failed++;
+	}
+	if (b->o->progress)
+		fputc('\n', b->o->log);
+	fprintf(b->o->log, "mailflow: %zu domains: %zu without failures, %zu with failures, "
+	        "%zu invalid; at most %zu sessions at once (limit %zu)\n", b->n, ok, failed,
+	        invalid, probe_limiter_peak(b->lim), b->o->concurrency);
+}
+
+int batch_run(struct batch *b, struct loop *loop, const struct batch_options *o,
+              char **cause)
+{
+	int status;
+
+	if (o->report != NULL && (b->md = fopen(o->report, "w")) == NULL) {
+		*cause = xasprintf("--report %s: %s", o->report, strerror(errno));
+		return -1;
+	}
+	b->loop = loop;
+	b->o = o;
+	b->lim = probe_limiter_new(o->concurrency);
+	debug_log("batch: %zu inputs, %zu at once", b->n, o->concurrency);
+	batch_fill(b);
+	if (b->active > 0)
+		loop_run(loop);
+	if (o->format == BATCH_JSON && b->n > 1)
+		report_json_array_end(o->out, b->printed);
+	if (b->md != NULL && fclose(b->md) != 0) {
+		fprintf(o->log, "mailflow: --report %s: %s\n", o->report, strerror(errno));
+		b->report_failed = 1;
+	}
+	b->md = NULL;
+	if (b->n > 1)
+		batch_summary(b);
+	status = batch_status(b);
+	debug_log("batch: exit %d", status);
+	probe_limiter_free(b->lim);
+	b->lim = NULL;
+	b->loop = NULL;
+	return status;
+}

@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# The options table (src/options.c) and what comes from it, without the lab:
+# --help lists every option of the table exactly once, with the defaults of
+# include/mailflow/defaults.h (also after they change); the config file
+# refuses command-line-only options and names file:line for any bad line;
+# --debug FILE writes a trace that never holds the AUTH password; a binary
+# outside the source tree never looks into it for themes.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/scripts/lib.sh
+. "$here/lib.sh"
+tree=$(cd "$here/../.." && pwd -P)
+tmp=$(mktemp -d /tmp/mailflow-options.XXXXXX)
+fake_pid=
+cleanup() {
+	[ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+export XDG_CONFIG_HOME=$tmp/config      # no user config unless a test writes one
+mkdir -p "$XDG_CONFIG_HOME/mailflow"
+cfg=$XDG_CONFIG_HOME/mailflow/config
+unset MAILFLOW_PASSWORD
+
+# ---- --help and the table -------------------------------------------------
+
+help=$("$MAILFLOW" --help 2>&1)
+# The option names of the table's rows, and their short letters.
+names=$(grep -oE '\.(name|alias) = "[a-z0-9-]+"' "$tree/src/options.c" | sed 's/.*"\(.*\)"/--\1/' | sort)
+letters=$(sed -n "s/.*\\.letter = '\\(.\\)'.*/-\\1/p" "$tree/src/options.c" | sort)
+# What --help shows in its option column: the text before the help column.
+shown=$(awk '/^  -/ || /^      --/ { sub(/^ +/, ""); split($0, a, /  /); print a[1] }' <<<"$help" |
+	grep -oE -- '(^|[ ,])--?[a-zA-Z0-9][a-z0-9-]*' | sed 's/^[ ,]//' | sort)
+count=$(wc -l <<<"$names")
+if [ "$count" -ge 30 ] && [ "$(sort -u <<<"$names")" = "$names" ]; then
+	ok "the table has $count long names, each once"
+else nok "the table's names ($count): $(tr '\n' ' ' <<<"$names")"; fi
+missing=$(comm -23 <(sort -u <<<"$names"$'\n'"$letters") <(sort -u <<<"$shown"))
+extra=$(comm -13 <(sort -u <<<"$names"$'\n'"$letters") <(sort -u <<<"$shown"))
+dups=$(uniq -d <<<"$shown")
+if [ -z "$missing" ] && [ -z "$extra" ] && [ -z "$dups" ]; then
+	ok "--help lists every option of the table exactly once"
+else nok "$(echo "--help: missing '$missing', not in the table '$extra', twice '$dups'" | tr '\n' ' ')"; fi
+
+# The defaults of defaults.h on the lines of their options.
+def() { sed -n "s/^#define $1 *\\(\"[^\"]*\"\\|[0-9]*\\).*/\\1/p" "$2" | tr -d '"'; }
+line_of() { grep -E -- "^ +(-., )?--$1[ ,]" <<<"$3" | grep -qF -- "$2"; }
+check_defaults() {  # check_defaults HEADER HELP: the failures, one a line
+	local h=$1 text=$2
+	line_of port "default $(def DEFAULT_PORT "$h");" "$text" || echo "port"
+	line_of port "$(def DEFAULT_PORT_SMTPS "$h") means TLS" "$text" || echo "port 465"
+	line_of timeout "default $(( $(def DEFAULT_TIMEOUT_MS "$h") / 1000 )))" "$text" || echo "timeout"
+	line_of dns-timeout "default $(def DEFAULT_DNS_TIMEOUT_MS "$h"))" "$text" || echo "dns-timeout"
+	line_of dns-tries "default $(def DEFAULT_DNS_TRIES "$h"))" "$text" || echo "dns-tries"
+	line_of concurrency "default $(def DEFAULT_CONCURRENCY "$h"))" "$text" || echo "concurrency"
+	line_of from "default $(def DEFAULT_LOCAL_PART "$h")@HELO" "$text" || echo "from"
+	grep -A1 -E -- '--relay-to' <<<"$text" | grep -qF "(default $(def DEFAULT_RELAY_TO "$h"))" ||
+		echo "relay-to"
+}
+bad=$(check_defaults "$tree/include/mailflow/defaults.h" "$help" | tr '\n' ' ')
+if [ -z "$bad" ]; then ok "--help shows the defaults of defaults.h"
+else nok "defaults not shown: $bad"; fi
+
+# Other defaults in defaults.h, the same program built: --help follows.
+# (One build is enough: only on the normal variant.)
+if [ "${BUILD:-build/normal}" = build/normal ] || [[ ${BUILD:-} == */normal ]]; then
+	mkdir -p "$tmp/src" && cp -r "$tree/Makefile" "$tree/src" "$tree/include" "$tree/themes" "$tmp/src/"
+	h=$tmp/src/include/mailflow/defaults.h
+	sed -i -e 's/^\(#define DEFAULT_CONCURRENCY  *\)[0-9][0-9]*/\137/' \
+	       -e 's/^\(#define DEFAULT_TIMEOUT_MS  *\)[0-9][0-9]*/\145000/' \
+	       -e 's/^\(#define DEFAULT_DNS_TRIES  *\)[0-9][0-9]*/\13/' \
+	       -e 's/^\(#define DEFAULT_DNS_TIMEOUT_MS  *\)[0-9][0-9]*/\12500/' \
+	       -e 's/^\(#define DEFAULT_PORT  *\)[0-9][0-9]*/\12525/' \
+	       -e 's/^\(#define DEFAULT_LOCAL_PART  *\)"[^"]*"/\1"hostmaster"/' \
+	       -e 's/^\(#define DEFAULT_RELAY_TO  *\)"[^"]*"/\1"relay-check@example.net"/' "$h"
+	if [ "$(def DEFAULT_CONCURRENCY "$h")$(def DEFAULT_LOCAL_PART "$h")" != 37hostmaster ]; then
+		nok "the test could not change defaults.h: $(grep '^#define' "$h" | tr '\n' ' ')"
+	elif make -s -C "$tmp/src" -j4 BUILD=b b/mailflow >"$tmp/build.log" 2>&1; then
+		h2=$("$tmp/src/b/mailflow" --help 2>&1)
+		bad=$(check_defaults "$h" "$h2" | tr '\n' ' ')
+		if [ -z "$bad" ] && ! grep -qE 'default (20|30|2000)\)' <<<"$h2"; then
+			ok "defaults changed in defaults.h: --help shows the new ones"
+		else nok "defaults changed in defaults.h, --help did not follow: $bad"; fi
+	else nok "a build with other defaults failed: $(tail -3 "$tmp/build.log")"; fi
+fi
+
+# ---- the config file ---------------------------------------------------------
+
+for opt in "debug $tmp/from-config.trace" help version; do
+	rm -f "$tmp/from-config.trace"
+	printf '# only the command line\nfrom a@b.test\n%s\n' "$opt" >"$cfg"
+	out=$("$MAILFLOW" --no-smtp -s 127.0.0.1 2>&1); rc=$?
+	if [ $rc -eq 2 ] && grep -qxF "mailflow: $cfg:3: ${opt%% *} is for the command line only" <<<"$out" &&
+	   [ ! -e "$tmp/from-config.trace" ] && ! grep -q "Verdict\|usage:" <<<"$out"; then
+		ok "config file: '${opt%% *}' refused with file:line, exit 2"
+	else nok "config file '${opt%% *}': exit $rc: $out"; fi
+done
+printf 'timeout 0\n' >"$cfg"
+out=$("$MAILFLOW" --no-smtp -s 127.0.0.1 2>&1); rc=$?
+if [ $rc -eq 2 ] && [ "$out" = "mailflow: $cfg:1: --timeout wants a number from 1 to 3600, not \"0\"" ]; then
+	ok "config file: a bad value is named with file:line"
+else nok "config file, bad value: exit $rc: $out"; fi
+printf 'from cfg@x.test\nehlo cfg.x.test\n' >"$cfg"
+out=$("$MAILFLOW" --json --no-smtp -s 127.0.0.1 --from cli@x.test 2>&1)
+if jq -e '.options.from == "cli@x.test" and .options.helo == "cfg.x.test"' >/dev/null 2>&1 <<<"$out"; then
+	ok "config file: applied, and the command line overrides it"
+else nok "config file override: $(head -c 300 <<<"$out")"; fi
+rm -f "$cfg"
+
+# ---- --debug FILE ---------------------------------------------------------------
+
+pw='Pa55-w0rd-never-logged'
+b64=$(printf '\0jane\0%s' "$pw" | base64 -w0)
+trace=$tmp/run.trace
+MAILFLOW_PASSWORD=$pw "$MAILFLOW" -s 127.0.0.1:9 --auth-user jane --timeout 2 \
+	--debug "$trace" >"$tmp/out" 2>&1; rc=$?
+if [ -s "$trace" ] && grep -q 'option auth-user: "jane"' "$trace" && grep -q "exit $rc" "$trace"; then
+	ok "--debug FILE writes a trace of the run ($(wc -l <"$trace") lines, exit $rc)"
+else nok "--debug: exit $rc, trace: $(head -c 300 "$trace" 2>&1)"; fi
+if [ -s "$trace" ] && ! grep -qF -e "$pw" -e "$b64" "$trace" "$tmp/out"; then
+	ok "--debug: the password is not in the trace"
+else nok "--debug: the password is in the trace or the output"; fi
+"$MAILFLOW" --no-smtp -s 127.0.0.1 --debug "$tmp/no/such/dir/t" >"$tmp/out" 2>&1; rc=$?
+if [ $rc -eq 2 ] && grep -qxF "mailflow: --debug $tmp/no/such/dir/t: No such file or directory" "$tmp/out"; then
+	ok "--debug with a file that cannot be written: exit 2, said"
+else nok "--debug unwritable: exit $rc: $(cat "$tmp/out")"; fi
+
+# The same with a session that gets as far as AUTH (fakesmtp on loopback).
+fake=${BUILD:-build/normal}/tests/fakesmtp
+if [ -x "$fake" ]; then
+	port=$((20000 + RANDOM % 20000))
+	cat >"$tmp/auth.script" <<-'EOF'
+	send 220 fake.test ESMTP
+	expect EHLO
+	send 250-fake.test
+	send 250 AUTH PLAIN LOGIN
+	expect AUTH
+	send 235 2.7.0 Authentication successful
+	expect QUIT
+	send 221 2.0.0 Bye
+	close
+	EOF
+	"$fake" -l "127.0.0.1:$port" -s "$tmp/auth.script" -o "$tmp/fake.log" 2>"$tmp/fake.err" &
+	fake_pid=$!
+	for _ in $(seq 50); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+		sleep 0.1
+	done
+	MAILFLOW_PASSWORD=$pw "$MAILFLOW" -s "127.0.0.1:$port" --auth-user jane --tls off \
+		--allow-plaintext-auth --quit-after auth --timeout 5 --debug "$trace" \
+		>"$tmp/out" 2>&1; rc=$?
+	if grep -qF "C: AUTH PLAIN $b64" "$tmp/fake.log" 2>/dev/null || grep -q "C: AUTH" "$tmp/fake.log" 2>/dev/null; then
+		if [ -s "$trace" ] && ! grep -qF -e "$pw" -e "$b64" "$trace"; then
+			ok "--debug: a session that sent AUTH leaves no password in the trace"
+		else nok "--debug after AUTH: the password is in the trace"; fi
+	else nok "fakesmtp saw no AUTH (exit $rc): $(head -c 300 "$tmp/out") $(cat "$tmp/fake.err")"; fi
+	kill "$fake_pid" 2>/dev/null; wait "$fake_pid" 2>/dev/null; fake_pid=
+else
+	skip "--debug after AUTH" "no $fake (make tests builds it)"
+fi
+
+# ---- a binary outside the source tree ----------------------------------------------
+
+mkdir -p "$tmp/elsewhere/bin"
+cp "$MAILFLOW" "$tmp/elsewhere/bin/mailflow"
+# Debug information names the build directory; the program itself must not.
+objcopy --strip-debug "$tmp/elsewhere/bin/mailflow" "$tmp/elsewhere/stripped"
+if ! strings "$tmp/elsewhere/stripped" | grep -qF "$tree"; then
+	ok "the program has no path of the source tree in it"
+else nok "the program names the source tree: $(strings "$tmp/elsewhere/stripped" | grep -F "$tree" | head -3)"; fi
+"$tmp/elsewhere/bin/mailflow" --no-smtp -s 127.0.0.1 --debug "$tmp/copied.trace" >/dev/null 2>&1
+if grep -q "themes: looked up in" "$tmp/copied.trace" && ! grep -qF "$tree" "$tmp/copied.trace"; then
+	ok "a copied binary does not look for themes in the source tree"
+else nok "copied binary: $(grep themes "$tmp/copied.trace" | tr '\n' ' ')"; fi
+"$MAILFLOW" --no-smtp -s 127.0.0.1 --debug "$tmp/tree.trace" >/dev/null 2>&1
+if grep -qxE " *[0-9.]+ themes: looked up in $tree/themes" "$tmp/tree.trace"; then
+	ok "the binary in the tree finds $tree/themes"
+else nok "in-tree binary: $(grep themes "$tmp/tree.trace" | tr '\n' ' ')"; fi
