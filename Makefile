@@ -3,6 +3,8 @@
 #   make            build ./mailflow
 #   make deps       install the Debian packages needed to build and test
 #   make check      deps, then every test: once normally, once under ASan+UBSan
+#   make check-unit the tests that need neither root nor the lab (seconds)
+#   make lint       cppcheck, clang-tidy and shellcheck, all clean
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
 #
 # Objects go to build/<variant>/ so the normal and the sanitizer builds never
@@ -25,7 +27,8 @@ PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS))
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
 
-WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+WARN    := -Wall -Wextra -Werror -Wpedantic -Wformat=2 -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) \
 	-Iinclude -DMAILFLOW_VERSION='"$(VERSION)"' \
@@ -46,8 +49,8 @@ CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: demo all deps check check-normal check-asan build-normal build-asan tests \
-	layering install uninstall clean
+.PHONY: demo all deps check check-normal check-asan check-unit build-normal build-asan \
+	tests layering lint lint-cppcheck lint-tidy lint-shell install uninstall clean FORCE
 
 all: layering mailflow
 
@@ -104,6 +107,58 @@ check-normal: build-normal
 
 check-asan: build-asan
 	@bash tests/run build/asan:asan
+
+# What a developer runs after each change: the suites that need neither root
+# nor the test lab (tests/run --unit), on both builds, built side by side.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+check-unit:
+	@$(MAKE) --no-print-directory -j$(JOBS) build-normal build-asan
+	@bash tests/run --unit build/normal:normal build/asan:asan
+
+# make lint: three analysers, each must exit 0.  Suppressions, each with its
+# reason, live in .clang-tidy, tests/lint/cppcheck.supp and (shellcheck) in
+# a directive on the line concerned.  tests/lint/ is first on the analysers'
+# include path: its cmocka.h tells them that a failed assertion ends a test.
+# clang-tidy (the slow one: the analyzer) runs one job per file, JOBS at once.
+CPPCHECK   ?= cppcheck
+CLANG_TIDY ?= clang-tidy
+SHELLCHECK ?= shellcheck
+HASH := \#
+LINT_C  := src/main.c $(CORE_SRC) $(UI_SRC) $(TEST_SRC) tests/fakesmtp/fakesmtp.c
+# Every shell script: the *.sh files and whatever starts with a sh/bash #!.
+LINT_SH  = $(sort $(wildcard tests/*/*.sh) \
+	$(shell grep -rlE '^$(HASH)!.*\<(ba)?sh\>' .ci tests 2>/dev/null))
+LINT_CFLAGS = $(ALL_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) -isystem tests/lint
+
+lint: layering
+	@for t in $(CPPCHECK) $(CLANG_TIDY) $(SHELLCHECK); do \
+		command -v $$t >/dev/null || { echo "lint: $$t is missing (make deps installs it)" >&2; exit 1; }; \
+	done
+	@$(MAKE) --no-print-directory -k -j$(JOBS) --output-sync=target \
+		lint-cppcheck lint-tidy lint-shell
+
+lint-cppcheck:
+	@echo "  CPPCHECK $(words $(LINT_C)) files"
+	$(Q)$(CPPCHECK) -q --std=c11 --enable=warning,style,performance,portability \
+		--error-exitcode=1 --inline-suppr --suppressions-list=tests/lint/cppcheck.supp \
+		--template='{file}:{line}: {severity}: {message} [{id}]' \
+		-Itests/lint $(filter -D% -U% -Iinclude,$(ALL_CFLAGS)) $(LINT_C)
+
+lint-tidy: $(LINT_C:%=build/lint/%.tidy)
+
+# Always run (FORCE): the result depends on every header; nothing is kept.
+# clang's "N warnings generated." counts what the header filter hid: dropped.
+build/lint/%.tidy: % FORCE
+	@echo "  TIDY    $<"
+	$(Q)rc=0; out=$$($(CLANG_TIDY) --quiet $< -- $(LINT_CFLAGS) 2>&1) || rc=$$?; \
+	[ -z "$$out" ] || printf '%s\n' "$$out" | grep -v '^[0-9]* warnings\? generated\.$$' || true; \
+	exit $$rc
+
+lint-shell:
+	@echo "  SHCHECK $(words $(LINT_SH)) scripts"
+	$(Q)$(SHELLCHECK) -x -f gcc $(LINT_SH)
+
+FORCE:
 
 build-normal:
 	@$(MAKE) --no-print-directory BUILD=build/normal all tests

@@ -50,7 +50,7 @@
 #include <unistd.h>
 
 #define LINE_MAX_BYTES (64 * 1024)       /* longest line read from a client */
-#define SCRIPT_MAX_BYTES (1024 * 1024)
+#define SCRIPT_MAX_BYTES ((size_t)1024 * 1024)
 #define BIG_MAX_BYTES (64L * 1024 * 1024) /* sendbig */
 #define DATA_MAX_BYTES (64L * 1024 * 1024)
 #define LOG_MAX_SHOWN 4096               /* bytes of one line shown in the log */
@@ -243,7 +243,7 @@ static void load_script(const char *path)
 		die(2, "%s: %s", path, strerror(errno));
 	size_t len = fread(text, 1, sizeof text, f);
 	if (ferror(f) || len > SCRIPT_MAX_BYTES)
-		die(2, "%s: cannot read it, or larger than %d bytes", path, SCRIPT_MAX_BYTES);
+		die(2, "%s: cannot read it, or larger than %zu bytes", path, SCRIPT_MAX_BYTES);
 	fclose(f);
 	text[len] = '\0';
 	script = calloc(len / 2 + 1, sizeof *script); /* >= one per line */
@@ -417,7 +417,7 @@ static void run_script(struct conn *c)
 		case OP_READ:
 			if ((n = conn_line(c, line)) < 0)
 				conn_end(c, 0);
-			if (a->op == OP_EXPECT && ((size_t)n < a->len || strncasecmp(line, a->text, a->len))) {
+			if (a->op == OP_EXPECT && ((size_t)n < a->len || strncasecmp(line, a->text, a->len) != 0)) {
 				char shown[4 * 200 + 1];
 				escape(shown, line, (size_t)n > 200 ? 200 : (size_t)n);
 				fprintf(stderr, "fakesmtp: %s:%d: expected %s, got '%s'\n",

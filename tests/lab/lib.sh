@@ -159,7 +159,7 @@ lab_recorded_pids() {
             echo "$pid"
         fi
         while read -r member mpgid; do
-            [ "$mpgid" = "$pgid" ] && [ "$member" != "$pid" ] || continue
+            { [ "$mpgid" = "$pgid" ] && [ "$member" != "$pid" ]; } || continue
             lab_is_ours "$member" && echo "$member"
         done <<<"$table"
     done <"$LAB_PIDS" | sort -un
@@ -215,6 +215,7 @@ lab_dig() {
 
 # lab_tcp_open ADDR PORT: true if a TCP connect succeeds within 2 s.
 lab_tcp_open() {
+    # shellcheck disable=SC2016  # a script for a child bash: its $ expand there
     timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>/dev/null
 }
 
@@ -222,6 +223,7 @@ lab_tcp_open() {
 # sends (without CR) within SECONDS, send nothing.  Fails on connect error or
 # when no line comes.
 lab_first_line() {
+    # shellcheck disable=SC2016  # a script for a child bash: its $ expand there
     local script='exec 3<>"/dev/tcp/$1/$2" || exit 1
         IFS= read -r -t "$3" line <&3 || exit 1
         printf "%s\n" "$line"'

@@ -4,13 +4,11 @@
 # tests/lab/README.md documents them), the exit status, valid JSON whatever
 # the server sent, and the text report's shape.
 set -u
-n=0
-ok()  { n=$((n+1)); echo "ok $n - $1"; }
-nok() { n=$((n+1)); echo "not ok $n - $1"; }
-CA=/tmp/mailflow-lab/tls/ca.crt
+# shellcheck source=tests/scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 run() {  # run INPUT [options]: sets json, rc
 	local input=$1; shift
-	json=$(timeout 60 "$MAILFLOW" --json --dns 127.0.0.1:5353 --ca-file $CA \
+	json=$(timeout 60 "$MAILFLOW" --json --dns 127.0.0.1:5353 --ca-file "$CA" \
 		--banner-timeout 2 --timeout 5 "$@" "$input" 2>/tmp/mailflow-batch-err.$$)
 	rc=$?
 	scenario=$input
@@ -161,7 +159,7 @@ status 2
 
 # The text report: checklist first, then hosts, then transcripts; no colour
 # when not on a terminal.
-out=$(timeout 60 "$MAILFLOW" --dns 127.0.0.1:5353 --ca-file $CA nobody@nouser.lab.test 2>&1); rc=$?
+out=$(timeout 60 "$MAILFLOW" --dns 127.0.0.1:5353 --ca-file "$CA" nobody@nouser.lab.test 2>&1); rc=$?
 scenario="text report"
 status 1
 for want in "Verdict: " "FAIL  host.rcpt" "why:" "next:" "Hosts" "Transcripts" "550 5.1.1"; do

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The built program and `make install` do what the README says.
+# check() (lib.sh) evaluates its second argument: the single quotes are on
+# purpose.
+# shellcheck disable=SC2016
 set -u
-n=0
-ok()  { n=$((n+1)); echo "ok $n - $1"; }
-nok() { n=$((n+1)); echo "not ok $n - $1"; }
-check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
+# shellcheck source=tests/scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 v=$("$MAILFLOW" --version 2>&1); rc=$?
 check "--version prints 'mailflow X.Y.Z' and exits 0 (got '$v', $rc)" \
 	'[ $rc -eq 0 ] && [[ $v =~ ^mailflow\ [0-9]+\.[0-9]+\.[0-9]+$ ]]'
+# shellcheck disable=SC2034  # h is read by check's expression
 h=$("$MAILFLOW" --help 2>&1); rc=$?
 check "--help shows usage and exits 0" '[ $rc -eq 0 ] && [[ $h == usage:* ]]'
 "$MAILFLOW" --no-such-option >/dev/null 2>&1; rc=$?

@@ -5,11 +5,10 @@
 # and refused, a crashed lab restarts, the watchdog stops the lab after its
 # TTL, stop leaves nothing behind. Runs before the runner starts the lab.
 set -u
-n=0
-ok()  { n=$((n+1)); echo "ok $n - $1"; }
-nok() { n=$((n+1)); echo "not ok $n - $1"; }
+# shellcheck source=tests/scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 lab=tests/lab
-state=${MAILFLOW_LAB_DIR:-/tmp/mailflow-lab}
+state=$LAB_DIR
 
 listening() { ss -Hltn "src 127.0.0.11:25" | grep -q .; }
 pids_alive() {  # any recorded PID still running?

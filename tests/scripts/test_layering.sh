@@ -6,12 +6,11 @@ set -u
 top=$(pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-ok()  { n=$((n+1)); echo "ok $n - $1"; }
-nok() { n=$((n+1)); echo "not ok $n - $1"; }
+# shellcheck source=tests/scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 cp -r "$top/Makefile" "$top/src" "$top/include" "$tmp/"
-cd "$tmp"
+cd "$tmp" || exit 1
 
 if make -s layering >out 2>&1; then ok "the tree as committed passes the layering check"
 else nok "the tree fails the layering check: $(cat out)"; fi

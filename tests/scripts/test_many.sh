@@ -5,10 +5,8 @@
 # results; --json/--jsonl documents checked against the schema of README.md
 # with jq for every lab scenario (the escape-sequence server included).
 set -u
-n=0
-ok()  { n=$((n+1)); echo "ok $n - $1"; }
-nok() { n=$((n+1)); echo "not ok $n - $1"; }
-CA=/tmp/mailflow-lab/tls/ca.crt
+# shellcheck source=tests/scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export XDG_CONFIG_HOME=$tmp/config      # no user config unless a test writes one
 M=("$MAILFLOW" --dns 127.0.0.1:5353 --ca-file "$CA" --banner-timeout 2 --timeout 5)
@@ -70,17 +68,17 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 lines=$(wc -l <"$tmp/out.jsonl")
 docs=$(jq -c 'select(.domain != null)' "$tmp/out.jsonl" | wc -l)
 errs=$(jq -c 'select(.error != null)' "$tmp/out.jsonl" | wc -l)
-[ "$lines" -eq 201 ] && ok "200 domains + 1 invalid line: 201 JSON lines" || nok "jsonl lines: $lines"
-[ "$docs" -eq 200 ] && ok "200 domain documents" || nok "domain documents: $docs"
+if [ "$lines" -eq 201 ]; then ok "200 domains + 1 invalid line: 201 JSON lines"; else nok "jsonl lines: $lines"; fi
+if [ "$docs" -eq 200 ]; then ok "200 domain documents"; else nok "domain documents: $docs"; fi
 if [ "$errs" -eq 1 ] && jq -e -s 'map(select(.error != null)) | .[0].where | endswith("domains.txt:203")' "$tmp/out.jsonl" >/dev/null; then
 	ok "the invalid line is reported with its line number"
 else nok "invalid line: $(jq -c 'select(.error != null)' "$tmp/out.jsonl")"; fi
-grep -q "domains.txt:203: " "$tmp/err" && ok "... and on stderr" || nok "stderr: $(cat "$tmp/err")"
+if grep -q "domains.txt:203: " "$tmp/err"; then ok "... and on stderr"; else nok "stderr: $(cat "$tmp/err")"; fi
 peak=$(sed -n 's/.*at most \([0-9]*\) sessions at once (limit 10).*/\1/p' "$tmp/err")
 if [ -n "$peak" ] && [ "$peak" -le 10 ] && [ "$peak" -ge 2 ]; then
 	ok "concurrency bounded: at most $peak sessions at once (limit 10)"
 else nok "concurrency: '$peak' from $(tail -1 "$tmp/err")"; fi
-[ $rc -eq 1 ] && ok "exit 1: failures and an invalid line" || nok "exit $rc"
+if [ $rc -eq 1 ]; then ok "exit 1: failures and an invalid line"; else nok "exit $rc"; fi
 if jq -e -s 'map(select(.domain != null)) | all(.schema == 1)' "$tmp/out.jsonl" >/dev/null; then
 	ok "every line is a whole schema 1 document"
 else nok "jsonl documents"; fi
@@ -94,8 +92,8 @@ if jq -e '.options.from == "cfg@lab.test" and .options.dns == "127.0.0.1:5353" a
    grep -qF 'MAIL FROM:<cfg@lab.test>' <<<"$out"; then ok "config file: from, dns and no-relay-test applied"
 else nok "config file: $(head -c 300 <<<"$out")"; fi
 out=$("$MAILFLOW" --json --ca-file "$CA" --from cli@lab.test healthy.lab.test 2>&1)
-jq -e '.options.from == "cli@lab.test"' >/dev/null <<<"$out" && ok "config file: the command line overrides it" \
-	|| nok "override: $(head -c 200 <<<"$out")"
+if jq -e '.options.from == "cli@lab.test"' >/dev/null <<<"$out"; then ok "config file: the command line overrides it"
+else nok "override: $(head -c 200 <<<"$out")"; fi
 printf 'from cfg@lab.test\nfrobnicate yes\n' >"$XDG_CONFIG_HOME/mailflow/config"
 out=$("$MAILFLOW" --json healthy.lab.test 2>&1); rc=$?
 if [ $rc -eq 2 ] && grep -q "mailflow/config:2: unknown option \"frobnicate\"" <<<"$out"; then

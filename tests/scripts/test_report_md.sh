@@ -8,10 +8,8 @@
 #
 # MAILFLOW_UPDATE_GOLDEN=1 rewrites the golden file from this run.
 set -u
-n=0
-ok()  { n=$((n+1)); echo "ok $n - $1"; }
-nok() { n=$((n+1)); echo "not ok $n - $1"; }
-CA=/tmp/mailflow-lab/tls/ca.crt
+# shellcheck source=tests/scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 golden=$here/golden/nouser.md
 tmp=$(mktemp -d /tmp/mailflow-report-md.XXXXXX)

@@ -4,9 +4,8 @@
 # valgrind finds no leak and no error in a full DNS plan of the healthy lab
 # domain, through the program and through the library's own test.
 set -u
-n=0
-ok()  { n=$((n+1)); echo "ok $n - $1"; }
-nok() { n=$((n+1)); echo "not ok $n - $1"; }
+# shellcheck source=tests/scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 vg=(valgrind --quiet --leak-check=full --show-leak-kinds=all
     --errors-for-leak-kinds=all --error-exitcode=99)
 
