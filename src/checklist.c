@@ -1130,18 +1130,18 @@ static void check_compare(struct builder *b, const struct model_domain *d)
 		snprintf(e + strlen(e), sizeof e - strlen(e), "The hosts answer the same "
 		         "recipient differently, so delivery depends on which MX a sender "
 		         "reaches. ");
-	if (relay_differs)
+	if (relay_differs) {
 		snprintf(e + strlen(e), sizeof e - strlen(e), "%zu host(s) relay for anyone "
 		         "while others do not. ", ct.relays);
-	if (relay_differs)
 		set(it, V_FAIL, "The hosts disagree: one is an open relay", e,
 		    "Give every MX host the same relay restrictions.");
-	else if (e[0] != '\0')
+	} else if (e[0] != '\0') {
 		set(it, V_WARN, "The hosts disagree in a way that matters", e,
 		    "Give every MX host (backups included) the same TLS, recipient and "
 		    "relay configuration.");
-	else
+	} else {
 		set(it, V_PASS, "The hosts agree (TLS, recipient, relay)", NULL, NULL);
+	}
 }
 
 static void check_domain(struct builder *b, const struct model_domain *d)

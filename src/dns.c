@@ -274,11 +274,11 @@ static long expand_name(const unsigned char *p, const unsigned char *msg,
 }
 
 struct rr {
-	char owner[DNS_NAME_MAX];
-	uint16_t type, class;
-	uint32_t ttl;
 	const unsigned char *rdata;
+	uint32_t ttl;
+	uint16_t type, class;
 	uint16_t rdlen;
+	char owner[DNS_NAME_MAX];
 };
 
 /* Walks the answer section; fills rrs (at most max), returns the count or
@@ -420,7 +420,7 @@ int dns_answer_parse(const unsigned char *msg, size_t len, const char *qname,
 		for (i = 0; i < n; i++) {
 			struct dns_record rec;
 
-			if (rrs[i].type != DNS_CNAME || strcasecmp(rrs[i].owner, owner))
+			if (rrs[i].type != DNS_CNAME || strcasecmp(rrs[i].owner, owner) != 0)
 				continue;
 			if (parse_rdata(msg, len, &rrs[i], &rec) < 0)
 				continue;
@@ -434,7 +434,7 @@ int dns_answer_parse(const unsigned char *msg, size_t len, const char *qname,
 	res->records = xcalloc(DNS_MAX_RECORDS, sizeof *res->records);
 	for (i = 0; i < n; i++) {
 		if (rrs[i].type != type || rrs[i].class != 1 ||
-		    strcasecmp(rrs[i].owner, owner))
+		    strcasecmp(rrs[i].owner, owner) != 0)
 			continue;
 		if (res->nrecords == DNS_MAX_RECORDS ||
 		    parse_rdata(msg, len, &rrs[i], &res->records[res->nrecords]) < 0) {
@@ -469,8 +469,8 @@ static void on_sock_ready(struct loop_watch *w, int fd, unsigned events,
 
 	(void)w;
 	ares_process_fd(dns->channel,
-	                events & (LOOP_READ | LOOP_ERROR) ? fd : ARES_SOCKET_BAD,
-	                events & LOOP_WRITE ? fd : ARES_SOCKET_BAD);
+	                (events & (LOOP_READ | LOOP_ERROR)) ? fd : ARES_SOCKET_BAD,
+	                (events & LOOP_WRITE) ? fd : ARES_SOCKET_BAD);
 }
 
 static void on_sock_state(void *data, ares_socket_t fd, int readable,

@@ -10,7 +10,7 @@
 #include <string.h>
 
 static const char *const finding_ids[] = {
-#define MODEL_FINDING_ID(name, id) [FINDING_##name] = id,
+#define MODEL_FINDING_ID(name, id) [FINDING_##name] = (id),
 	MODEL_FINDINGS(MODEL_FINDING_ID)
 #undef MODEL_FINDING_ID
 };
@@ -26,7 +26,7 @@ static void *array_push(void **array, size_t *n, size_t elem)
 }
 
 static const char *const step_ids[] = {
-#define MODEL_STEP_ID(name, id) [STEP_##name] = id,
+#define MODEL_STEP_ID(name, id) [STEP_##name] = (id),
 	MODEL_STEPS(MODEL_STEP_ID)
 #undef MODEL_STEP_ID
 };

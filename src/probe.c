@@ -44,7 +44,6 @@ struct probe {
 	/* Manual mode's one session (probe_manual_open). */
 	struct smtp_session *manual;
 	struct model_session *manual_data;
-	char helo[256];         /* probe_options_settle's default EHLO name */
 };
 
 struct limiter_wait {

@@ -21,13 +21,13 @@
 #include <unistd.h>
 
 #define THEME_LINE_MAX  1024            /* bytes of a line, without CR LF */
-#define THEME_FILE_MAX  (64 * 1024)     /* bytes of a theme file */
+#define THEME_FILE_MAX  65536           /* bytes of a theme file */
 #define THEME_DEPTH_MAX 8               /* inherit levels below the theme */
 #define THEME_SHOW_MAX  64              /* shown bytes of a bad token */
 #define THEME_FILE_SHOW 160             /* shown bytes of a file name */
 
 static const char *const element_names[THEME__COUNT] = {
-#define THEME_ELEMENT_NAME(name, str) [THEME_##name] = str,
+#define THEME_ELEMENT_NAME(name, str) [THEME_##name] = (str),
 	THEME_ELEMENTS(THEME_ELEMENT_NAME)
 #undef THEME_ELEMENT_NAME
 };

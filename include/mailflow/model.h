@@ -128,7 +128,7 @@ struct model_line {
 	char note[96];          /* e.g. a 334 prompt decoded */
 };
 
-#define MODEL_TRANSCRIPT_MAX (256 * 1024)
+#define MODEL_TRANSCRIPT_MAX ((size_t)256 * 1024)
 
 struct model_session {
 	char host[DNS_NAME_MAX];        /* the MX host name (SNI, cert name) */

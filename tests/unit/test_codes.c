@@ -632,7 +632,7 @@ static void test_explain(void **state)
 static void test_hostile_text(void **state)
 {
 	char *big;
-	size_t n = 100 * 4096;        /* REPLY_LINES_MAX x REPLY_LINE_HARD */
+	size_t n = (size_t)100 * 4096;        /* REPLY_LINES_MAX x REPLY_LINE_HARD */
 
 	(void)state;
 	/* The longest reply the parser keeps, joined: found at its very end,

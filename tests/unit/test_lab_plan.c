@@ -377,7 +377,7 @@ static void on_client(struct loop_watch *w, int fd, unsigned ev, void *arg)
 	rl->queries++;
 	up.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	q->up = socket(AF_INET, SOCK_DGRAM, 0);
-	connect(q->up, (struct sockaddr *)&up, sizeof up);
+	(void)connect(q->up, (struct sockaddr *)&up, sizeof up);
 	send(q->up, q->buf, (size_t)q->n, 0);
 	q->watch = loop_watch_add(rl->loop, q->up, LOOP_READ, on_upstream, q);
 }

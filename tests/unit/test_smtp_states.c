@@ -321,7 +321,8 @@ static int in_transcript(struct fx *f, const char *needle)
 
 #define START(f, script) fx_start((f), (script), sizeof (script) / sizeof (script)[0])
 
-static const struct peer_step banner = { NULL, "220 mx.target.test ESMTP\r\n", 0 };
+/* A macro, not a const object: C allows only constants in an initializer. */
+#define BANNER { NULL, "220 mx.target.test ESMTP\r\n", 0 }
 #define EHLO_PLAIN { "EHLO probe.test", "250-mx.target.test\r\n250 8BITMIME\r\n", 0 }
 #define QUIT_OK { "QUIT", "221 bye\r\n", P_CLOSE }
 
@@ -331,7 +332,7 @@ static void test_ehlo_5xx_helo(void **state)
 {
 	struct fx *f = *state;
 	static const struct peer_step script[] = {
-		banner,
+		BANNER,
 		{ "EHLO probe.test", "502 5.5.2 what is EHLO\r\n", 0 },
 		{ "HELO probe.test", "250 mx.target.test\r\n", 0 },
 		{ "MAIL FROM:<probe@probe.test>", "250 ok\r\n", 0 },
@@ -354,7 +355,7 @@ static void test_ehlo_4xx_quit(void **state)
 {
 	struct fx *f = *state;
 	static const struct peer_step script[] = {
-		banner,
+		BANNER,
 		{ "EHLO probe.test", "451 4.3.0 try later\r\n", 0 },
 		QUIT_OK,
 	};
@@ -400,7 +401,7 @@ static void test_multiline_split(void **state)
 #define PASS_B64 "czNjcmV0LXB3"
 
 static const struct peer_step auth_login_script[] = {
-	banner,
+	BANNER,
 	{ "EHLO probe.test", "250-mx.target.test\r\n250 AUTH LOGIN\r\n", 0 },
 	{ "AUTH LOGIN", "334 VXNlcm5hbWU6\r\n", 0 },
 	{ USER_B64, "334 UGFzc3dvcmQ6\r\n", 0 },
@@ -446,7 +447,7 @@ static void test_auth_plain_535(void **state)
 {
 	struct fx *f = *state;
 	static const struct peer_step script[] = {
-		banner,
+		BANNER,
 		{ "EHLO probe.test", "250-mx.target.test\r\n250 AUTH PLAIN LOGIN\r\n", 0 },
 		/* base64 of "\0jane\0s3cret-pw" */
 		{ "AUTH PLAIN AGphbmUAczNjcmV0LXB3", "535 5.7.8 bad credentials\r\n", 0 },
@@ -473,7 +474,7 @@ static void test_auth_without_tls_policy(void **state)
 {
 	struct fx *f = *state;
 	static const struct peer_step script[] = {
-		banner,
+		BANNER,
 		{ "EHLO probe.test", "250-mx.target.test\r\n250 AUTH PLAIN\r\n", 0 },
 		{ "MAIL FROM:", "250 ok\r\n", 0 },
 		{ "RCPT TO:", "250 ok\r\n", 0 },
@@ -495,7 +496,7 @@ static void test_mail_451_skips(void **state)
 {
 	struct fx *f = *state;
 	static const struct peer_step script[] = {
-		banner, EHLO_PLAIN,
+		BANNER, EHLO_PLAIN,
 		{ "MAIL FROM:", "451 4.3.0 local problem\r\n", 0 },
 		QUIT_OK,
 	};
@@ -515,7 +516,7 @@ static void test_rcpt_550(void **state)
 {
 	struct fx *f = *state;
 	static const struct peer_step script[] = {
-		banner, EHLO_PLAIN,
+		BANNER, EHLO_PLAIN,
 		{ "MAIL FROM:", "250 ok\r\n", 0 },
 		{ "RCPT TO:<postmaster@target.test>", "550 5.1.1 no such user\r\n", 0 },
 		{ "RSET", "250 ok\r\n", 0 },
@@ -538,7 +539,7 @@ static void test_send_data(void **state)
 {
 	struct fx *f = *state;
 	static const struct peer_step script[] = {
-		banner, EHLO_PLAIN,
+		BANNER, EHLO_PLAIN,
 		{ "MAIL FROM:", "250 ok\r\n", 0 },
 		{ "RCPT TO:", "250 ok\r\n", 0 },
 		{ "DATA", "354 go ahead\r\n", P_BODY },
@@ -568,7 +569,7 @@ static void test_relay_open(void **state)
 {
 	struct fx *f = *state;
 	static const struct peer_step script[] = {
-		banner, EHLO_PLAIN,
+		BANNER, EHLO_PLAIN,
 		{ "MAIL FROM:", "250 ok\r\n", 0 },
 		{ "RCPT TO:<postmaster@target.test>", "250 ok\r\n", 0 },
 		{ "RCPT TO:<relay@elsewhere.test>", "250 2.1.5 ok\r\n", 0 },
@@ -602,7 +603,7 @@ static void test_starttls_injection(void **state)
 {
 	struct fx *f = *state;
 	static const struct peer_step script[] = {
-		banner,
+		BANNER,
 		{ "EHLO probe.test", "250-mx.target.test\r\n250 STARTTLS\r\n", 0 },
 		{ "STARTTLS", "220 go ahead\r\n250 injected\r\n", 0 },
 	};
@@ -622,7 +623,7 @@ static void test_starttls_injection(void **state)
 static void test_starttls_required_not_offered(void **state)
 {
 	struct fx *f = *state;
-	static const struct peer_step script[] = { banner, EHLO_PLAIN, QUIT_OK };
+	static const struct peer_step script[] = { BANNER, EHLO_PLAIN, QUIT_OK };
 
 	with_tls(f, SMTP_TLS_REQUIRE);
 	START(f, script);
@@ -637,7 +638,7 @@ static void test_tls_off(void **state)
 {
 	struct fx *f = *state;
 	static const struct peer_step script[] = {
-		banner,
+		BANNER,
 		{ "EHLO probe.test", "250-mx.target.test\r\n250 STARTTLS\r\n", 0 },
 		{ "MAIL FROM:", "250 ok\r\n", 0 },
 		{ "RCPT TO:", "250 ok\r\n", 0 },
@@ -661,7 +662,7 @@ static void test_timeout(void **state)
 {
 	struct fx *f = *state;
 	static const struct peer_step script[] = {
-		banner,
+		BANNER,
 		{ "EHLO probe.test", NULL, 0 },        /* silence */
 	};
 	uint64_t t0 = loop_clock_ms(), took;
@@ -681,7 +682,7 @@ static void test_closed_mid_reply(void **state)
 {
 	struct fx *f = *state;
 	static const struct peer_step script[] = {
-		banner,
+		BANNER,
 		{ "EHLO probe.test", "250-mx.target.test\r\n250-PIPEL", P_CLOSE },
 	};
 
@@ -741,7 +742,7 @@ static void test_manual_auth_and_data(void **state)
 {
 	struct fx *f = *state;
 	static const struct peer_step script[] = {
-		banner,
+		BANNER,
 		{ "AUTH LOGIN", "334 VXNlcm5hbWU6\r\n", 0 },
 		{ USER_B64, "334 UGFzc3dvcmQ6\r\n", 0 },
 		{ PASS_B64, "235 2.7.0 ok\r\n", 0 },
@@ -829,7 +830,7 @@ static void test_quit_answered_by_close(void **state)
 {
 	struct fx *f = *state;
 	static const struct peer_step script[] = {
-		banner, EHLO_PLAIN,
+		BANNER, EHLO_PLAIN,
 		{ "MAIL FROM:", "250 ok\r\n", 0 },
 		{ "RCPT TO:", "250 ok\r\n", 0 },
 		{ "RSET", "250 ok\r\n", 0 },
@@ -848,7 +849,7 @@ static void test_send_without_relay_test_no_rset(void **state)
 {
 	struct fx *f = *state;
 	static const struct peer_step script[] = {
-		banner, EHLO_PLAIN,
+		BANNER, EHLO_PLAIN,
 		{ "MAIL FROM:", "250 ok\r\n", 0 },
 		{ "RCPT TO:", "250 ok\r\n", 0 },
 		{ "DATA", "354 go ahead\r\n", P_BODY },
@@ -873,7 +874,7 @@ static void test_manual_starttls_injection(void **state)
 {
 	struct fx *f = *state;
 	static const struct peer_step script[] = {
-		banner,
+		BANNER,
 		{ "STARTTLS", "220 go ahead\r\n250 injected\r\n", 0 },
 	};
 	char *cause = NULL;

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mailflow/target.h"
@@ -65,11 +66,10 @@ static void test_invalid_names(void **state)
 
 	(void)state;
 	memset(label64, 'a', 64);
-	strcpy(label64 + 64, ".test");
-	long_name[0] = '\0';
-	for (i = 0; i < 26; i++)
-		strcat(long_name, "abcdefghi.");     /* 260 characters */
-	strcat(long_name, "test");
+	snprintf(label64 + 64, sizeof label64 - 64, ".test");
+	for (i = 0; i < 26; i++)                /* 260 characters */
+		memcpy(long_name + 10 * i, "abcdefghi.", 10);
+	snprintf(long_name + 260, sizeof long_name - 260, "test");
 
 	expect_refused("", "no domain");
 	expect_refused("a..example", "empty label");
@@ -92,7 +92,7 @@ static void test_invalid_names(void **state)
 		char local[100];
 
 		memset(local, 'x', 70);
-		strcpy(local + 70, "@example.com");
+		snprintf(local + 70, sizeof local - 70, "@example.com");
 		expect_refused(local, "at most 64");
 	}
 }

@@ -477,7 +477,7 @@ static void test_parse_good_and_bad_lines(void **state)
 		"t.theme:15: color keybar: missing colour after \"fg=\"",
 		"t.theme:16: color title: bad colour \"#12345\"",
 		"t.theme:17: name: missing closing quote",
-		"t.theme:18: name: unexpected \"words\" (quote a value with "
+		"t.theme:18: name: unexpected \"words\" (quote a value with " /* NOLINT(bugprone-suspicious-missing-comma): one message on two lines */
 		"spaces)",
 		"t.theme:19: control character \\e in line",
 		"t.theme:20: invalid UTF-8 in line",
@@ -616,11 +616,11 @@ static void test_parse_limits(void **state)
 	theme_free(&t);
 
 	/* At most THEME_CAUSES_MAX causes, the last one saying there is more. */
-	big = malloc(100 * 16);
+	big = malloc((size_t)100 * 16);
 	assert_non_null(big);
-	big[0] = '\0';
 	for (i = 0; i < 100; i++)
-		strcat(big, "bogus line\n");
+		memcpy(big + 11 * i, "bogus line\n", 11);
+	big[11 * 100] = '\0';
 	theme_init_default(&t);
 	parse_str(&t, big, "many", NULL);
 	assert_int_equal(t.ncauses, THEME_CAUSES_MAX);
@@ -1201,8 +1201,9 @@ static void test_fuzz(void **state)
 			for (k = 0; k < len; k++) {
 				unsigned r = fuzz_rand(&seed);
 
-				buf[k] = r % 4 == 0 ? alphabet[r / 4 % (sizeof alphabet - 1)]
-				                    : (char)(r & 0xff);
+				buf[k] = (char)(r % 4 == 0
+				                ? (unsigned char)alphabet[r / 4 % (sizeof alphabet - 1)]
+				                : (r & 0xff));
 			}
 		} else {
 			/* Theme lines, mutated. */
