@@ -3,7 +3,7 @@
 #   make            build ./mailflow
 #   make deps       install the Debian packages needed to build and test
 #   make check      deps, then every test: once normally, once under ASan+UBSan
-#   make check-unit the tests that need neither root nor the lab (seconds)
+#   make check-unit the tests that need neither root nor the lab (< 1 min)
 #   make lint       cppcheck, clang-tidy and shellcheck, all clean
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
 #
