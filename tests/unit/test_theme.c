@@ -619,8 +619,8 @@ static void test_parse_limits(void **state)
 	big = malloc((size_t)100 * 16);
 	assert_non_null(big);
 	for (i = 0; i < 100; i++)
-		memcpy(big + 11 * i, "bogus line\n", 11);
-	big[11 * 100] = '\0';
+		memcpy(big + (size_t)11 * i, "bogus line\n", 11);
+	big[(size_t)11 * 100] = '\0';
 	theme_init_default(&t);
 	parse_str(&t, big, "many", NULL);
 	assert_int_equal(t.ncauses, THEME_CAUSES_MAX);
