@@ -194,11 +194,7 @@ static void job_print(struct batch *b, struct job *j)
 	struct report_options ro;
 	struct checklist list;
 
-	if (checklist_build(d, &list) < 0) {
-		fprintf(o->log, "mailflow: %s: out of memory\n", j->input);
-		j->status = 2;
-		return;
-	}
+	checklist_build(d, &list);
 	j->status = checklist_exit_status(d, &list);
 	memset(&ro, 0, sizeof ro);
 	ro.input = j->input;

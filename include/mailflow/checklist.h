@@ -41,9 +41,8 @@ struct checklist {
 };
 
 /* Builds the checklist of d (free it with checklist_free). Its memory
- * comes from xmalloc, so it cannot fail: it returns 0, always. (The int
- * stays while callers still test it.) */
-int checklist_build(const struct model_domain *d, struct checklist *out);
+ * comes from xmalloc, so it cannot fail. */
+void checklist_build(const struct model_domain *d, struct checklist *out);
 void checklist_free(struct checklist *c);
 
 const char *verdict_name(enum verdict v);
