@@ -88,10 +88,77 @@ static void fact(struct check_item *it, const char *f, ...)
 	va_end(ap);
 }
 
-/* Appends the knowledge base's words about a reply to the item. */
-static void explain_reply(struct check_item *it, const struct model_step *st,
-                          bool use_next)
+/*
+ * The one rule for a reply's verdict, used by every item judged on a
+ * reply (README "Verdicts"): 2xx and 3xx pass; 4xx is temporary, a warn
+ * wherever it comes (a sender keeps the message and retries later); 5xx
+ * is permanent, a fail. The relay test alone reads a refusal as the good
+ * answer, and says so where it is judged.
+ */
+static enum verdict reply_verdict(int code)
 {
+	switch (code / 100) {
+	case 2:
+	case 3:
+		return V_PASS;
+	case 4:
+		return V_WARN;
+	default:
+		return V_FAIL;
+	}
+}
+
+/* The words of the class, added where the knowledge base's own words do
+ * not already say it. */
+static void class_words(char *dst, size_t size, int code, const char *said)
+{
+	size_t n = strlen(dst);
+
+	if (code / 100 == 4 && strstr(said, "emporar") == NULL)
+		snprintf(dst + n, size - n, "%sTemporary (4xx): retry later; a "
+		         "sending server keeps the message and retries by itself.",
+		         n ? " " : "");
+	else if (code / 100 == 5 && strstr(said, "ermanent") == NULL &&
+	         strstr(said, "for good") == NULL)
+		snprintf(dst + n, size - n, "%sPermanent (5xx): retrying the same "
+		         "will not help until something changes.", n ? " " : "");
+}
+
+enum codes_cmd checklist_step_command(const struct model_session *s,
+                                      enum model_step_id step)
+{
+	const struct model_step *st = &s->steps[step];
+	size_t i;
+
+	switch (step) {
+	case STEP_BANNER: return CODES_CMD_GREETING;
+	case STEP_EHLO: return s->used_helo ? CODES_CMD_HELO : CODES_CMD_EHLO;
+	case STEP_STARTTLS: return CODES_CMD_STARTTLS;
+	case STEP_AUTH: return CODES_CMD_AUTH;
+	case STEP_MAIL: return CODES_CMD_MAIL;
+	case STEP_RCPT:
+	case STEP_RELAY: return CODES_CMD_RCPT;
+	case STEP_RSET: return CODES_CMD_RSET;
+	case STEP_QUIT: return CODES_CMD_QUIT;
+	case STEP_DATA:
+		/* The final reply answers the lone "." once the message went:
+		 * what was sent, not what the server said, tells which. */
+		for (i = st->line_from; i < st->line_to && i < s->nlines; i++)
+			if (s->lines[i].dir == 'C' && s->lines[i].len == 1 &&
+			    s->lines[i].bytes[0] == '.')
+				return CODES_CMD_END_OF_DATA;
+		return CODES_CMD_DATA;
+	default:
+		return CODES_CMD_ANY;
+	}
+}
+
+/* Appends the knowledge base's words about a step's reply to the item:
+ * read in the context of the command that step sent. */
+static void explain_reply(struct check_item *it, const struct model_session *s,
+                          enum model_step_id step, bool use_next)
+{
+	const struct model_step *st = &s->steps[step];
 	struct code_explanation ex;
 	const struct code_info *best;
 	size_t n = strlen(it->explanation);
@@ -100,20 +167,77 @@ static void explain_reply(struct check_item *it, const struct model_step *st,
 	memcpy(it->enhanced, st->enhanced, sizeof it->enhanced);
 	if (st->code == 0)
 		return;
-	codes_explain(st->code, st->enhanced, st->text, &ex);
-	best = ex.text ? ex.text : ex.enhanced ? ex.enhanced : ex.basic ? ex.basic : ex.cls;
+	codes_explain_cmd(checklist_step_command(s, step), st->code, st->enhanced,
+	                  st->text, &ex);
+	best = ex.best;
 	if (best == NULL)
 		return;
 	snprintf(it->explanation + n, sizeof it->explanation - n, "%s%d%s%s: %s",
 	         n ? " " : "", st->code, st->enhanced[0] ? " " : "", st->enhanced,
 	         best->explanation);
-	if (ex.enhanced != NULL && ex.enhanced != best) {
+	if (ex.enhanced != NULL && ex.enhanced != best && st->code / 100 >= 4 &&
+	    st->enhanced[0] - '0' == st->code / 100 &&
+	    strcmp(ex.enhanced->code, "X.0.0") != 0) {
 		n = strlen(it->explanation);
 		snprintf(it->explanation + n, sizeof it->explanation - n, " (%s: %s)",
 		         st->enhanced, ex.enhanced->meaning);
 	}
+	class_words(it->explanation, sizeof it->explanation, st->code,
+	            best->explanation);
+	if (ex.unusual[0] != '\0') {
+		n = strlen(it->explanation);
+		snprintf(it->explanation + n, sizeof it->explanation - n,
+		         " Unusual: %s.", ex.unusual);
+	}
 	if (use_next && best->next != NULL)
 		snprintf(it->next, sizeof it->next, "%s", best->next);
+}
+
+/* A reply-based item's verdict and title from its step's reply, by the
+ * one rule above, explained in context. */
+static void judge_reply(struct check_item *it, const struct model_session *s,
+                        enum model_step_id step, const char *what)
+{
+	const struct model_step *st = &s->steps[step];
+	enum verdict v = reply_verdict(st->code);
+	char t[160];
+
+	fmt(t, sizeof t, "%s %s: %d%s%s", what, v == V_PASS ? "accepted"
+	    : v == V_WARN ? "deferred (temporary)" : "refused", st->code,
+	    st->enhanced[0] ? " " : "", st->enhanced);
+	set(it, v, t, NULL, NULL);
+	explain_reply(it, s, step, v != V_PASS);
+}
+
+/* A step that got no usable reply, by its reason: a silence is not a
+ * refusal. */
+static void judge_no_reply(struct check_item *it, const struct model_step *st,
+                           const char *what)
+{
+	char t[160];
+
+	switch (st->reason) {
+	case REASON_TIMEOUT:
+		fmt(t, sizeof t, "%s: no reply in time (timeout)", what);
+		set(it, V_FAIL, t, "The server stopped answering: no complete reply "
+		    "came before the step's timeout.", "Retry with a longer --timeout; "
+		    "if it stays silent, the receiving admin checks the server's "
+		    "back ends (login, filters) and any proxy in front of it.");
+		break;
+	case REASON_CLOSED:
+		fmt(t, sizeof t, "%s: the server closed the connection", what);
+		set(it, V_FAIL, t, "The connection ended before a reply came.",
+		    "See the transcript; the receiving admin checks the mail log "
+		    "for why it dropped the session.");
+		break;
+	default:
+		fmt(t, sizeof t, "%s: no usable reply", what);
+		set(it, V_FAIL, t, st->detail, "See the transcript; the server "
+		    "stopped answering or answered garbage.");
+		break;
+	}
+	if (it->explanation[0] == '\0')
+		snprintf(it->explanation, sizeof it->explanation, "%s", st->detail);
 }
 
 static void evidence(struct check_item *it, const struct model_step *st)
@@ -633,13 +757,15 @@ static void check_banner(struct builder *b, long hi, long ai,
 			    "connection limits and any blocklist of your address.");
 		return;
 	case STEP_REJECTED:
-		fmt(t, sizeof t, "Banner refuses the session: %d%s%s", st->code,
+		judge_reply(it, s, STEP_BANNER, "Greeting");
+		fmt(t, sizeof t, "Banner %s: %d%s%s", it->verdict == V_WARN
+		    ? "defers the session (temporary)" : "refuses the session", st->code,
 		    st->enhanced[0] ? " " : "", st->enhanced);
-		set(it, V_FAIL, t, NULL, NULL);
-		explain_reply(it, st, true);
+		snprintf(it->title, sizeof it->title, "%s", t);
 		return;
 	case STEP_OK:
 		banner_greeting(it, a, s);
+		explain_reply(it, s, STEP_BANNER, false);
 		return;
 	}
 }
@@ -655,9 +781,16 @@ static void check_ehlo(struct builder *b, long hi, long ai, const struct model_s
 		set(it, s->done ? V_SKIP : V_PENDING, "EHLO: not reached", NULL, NULL);
 		return;
 	}
+	if (st->state == STEP_SKIPPED) {
+		set(it, V_SKIP, "EHLO: not tried", NULL, NULL);
+		return;
+	}
+	if (st->state == STEP_FAILED) {
+		judge_no_reply(it, st, "EHLO");
+		return;
+	}
 	if (st->state != STEP_OK) {
-		set(it, V_FAIL, "EHLO refused", st->detail[0] ? st->detail : NULL, NULL);
-		explain_reply(it, st, true);
+		judge_reply(it, s, STEP_EHLO, "EHLO");
 		return;
 	}
 	if (s->used_helo) {
@@ -670,6 +803,7 @@ static void check_ehlo(struct builder *b, long hi, long ai, const struct model_s
 	    s->ehlo.exts & EHLO_AUTH ? ", AUTH" : "", s->ehlo.exts & EHLO_DSN ? ", DSN" : "",
 	    s->ehlo.exts & EHLO_PIPELINING ? ", PIPELINING" : "");
 	set(it, V_PASS, t, NULL, NULL);
+	explain_reply(it, s, STEP_EHLO, false);
 	if (s->ehlo.exts & EHLO_SIZE)
 		fact(it, "SIZE %llu bytes", (unsigned long long)s->ehlo.size);
 }
@@ -731,9 +865,10 @@ static void starttls_failed(struct check_item *it, const struct model_session *s
 	} else if (st->reason == REASON_POLICY) {
 		set(it, V_FAIL, "STARTTLS not offered, and TLS is required", st->detail,
 		    "Enable STARTTLS on the server.");
+	} else if (st->state == STEP_FAILED) {
+		judge_no_reply(it, st, "STARTTLS");
 	} else {
-		set(it, V_FAIL, "STARTTLS refused", st->detail[0] ? st->detail : NULL, NULL);
-		explain_reply(it, st, true);
+		judge_reply(it, s, STEP_STARTTLS, "STARTTLS");
 	}
 }
 
@@ -815,6 +950,31 @@ static void check_cert(struct builder *b, long hi, long ai, const struct model_s
 	}
 }
 
+/* AUTH not offered: decided from the EHLO facts, never the detail. A
+ * server that lists STARTTLS but no AUTH in plaintext offers AUTH after
+ * TLS (the usual Postfix smtpd_tls_auth_only), so the advice is to start
+ * TLS, not another port. */
+static void auth_not_offered(struct check_item *it, const struct model_session *s)
+{
+	if (!s->tls_active && s->starttls_offered && !(s->ehlo.exts & EHLO_AUTH)) {
+		set(it, V_WARN, "AUTH not offered without TLS: start TLS first",
+		    "The server offers no AUTH on the unencrypted connection but "
+		    "offers STARTTLS: most servers list AUTH only after STARTTLS, so "
+		    "credentials never travel in plain text.",
+		    "Start TLS first: drop --tls off (or use --tls require); "
+		    "--allow-plaintext-auth does not help here.");
+	} else if (s->ehlo.exts & EHLO_AUTH) {
+		set(it, V_WARN, "AUTH not possible: no mechanism mailflow speaks",
+		    "The server offers AUTH, but none of the mechanisms mailflow "
+		    "speaks (PLAIN, LOGIN).",
+		    "Test the login with a client that speaks the offered mechanism.");
+	} else {
+		set(it, V_WARN, "AUTH not possible: the server does not offer it",
+		    "The server lists no AUTH in its EHLO reply on this port.",
+		    "Submission usually needs port 587 with STARTTLS (or 465).");
+	}
+}
+
 static void check_auth(struct builder *b, long hi, long ai, const struct model_session *s)
 {
 	struct check_item *it = item_new(b, "host.auth", hi, ai);
@@ -824,12 +984,13 @@ static void check_auth(struct builder *b, long hi, long ai, const struct model_s
 	switch (st->state) {
 	case STEP_OK:
 		set(it, V_PASS, "Authenticated", NULL, NULL);
-		explain_reply(it, st, false);
+		explain_reply(it, s, STEP_AUTH, false);
 		return;
 	case STEP_REJECTED:
+		judge_reply(it, s, STEP_AUTH, "Login (AUTH)");
+		return;
 	case STEP_FAILED:
-		set(it, V_FAIL, "Authentication failed", NULL, NULL);
-		explain_reply(it, st, true);
+		judge_no_reply(it, st, "Login (AUTH)");
 		return;
 	case STEP_SKIPPED:
 		switch (st->reason) {
@@ -844,8 +1005,7 @@ static void check_auth(struct builder *b, long hi, long ai, const struct model_s
 			    "Use --tls require, or --allow-plaintext-auth on a test server only.");
 			break;
 		default:        /* not offered, or no mechanism mailflow speaks */
-			set(it, V_WARN, "AUTH not possible", st->detail,
-			    "Submission usually needs port 587 with STARTTLS (or 465).");
+			auth_not_offered(it, s);
 			break;
 		}
 		return;
@@ -903,21 +1063,11 @@ static void check_reply_step(struct builder *b, long hi, long ai,
 	evidence(it, st);
 	switch (st->state) {
 	case STEP_OK:
-		fmt(t, sizeof t, "%s accepted: %d%s%s", rs->what, st->code,
-		    st->enhanced[0] ? " " : "", st->enhanced);
-		set(it, V_PASS, t, NULL, NULL);
-		return;
 	case STEP_REJECTED:
-		fmt(t, sizeof t, "%s %s: %d%s%s", rs->what,
-		    st->code / 100 == 4 ? "deferred" : "refused", st->code,
-		    st->enhanced[0] ? " " : "", st->enhanced);
-		set(it, st->code / 100 == 4 ? V_WARN : V_FAIL, t, NULL, NULL);
-		explain_reply(it, st, true);
+		judge_reply(it, s, rs->step, rs->what);
 		return;
 	case STEP_FAILED:
-		fmt(t, sizeof t, "%s: no usable reply", rs->what);
-		set(it, V_FAIL, t, st->detail, "See the transcript; the server "
-		    "stopped answering or answered garbage.");
+		judge_no_reply(it, st, rs->what);
 		return;
 	case STEP_SKIPPED:
 		reply_step_skipped(it, rs, st);
@@ -953,14 +1103,14 @@ static void check_relay(struct builder *b, long hi, long ai, const struct model_
 		    "Restrict relaying to authenticated users and your own networks "
 		    "(Postfix: reject_unauth_destination; Exchange: remove \"Anonymous "
 		    "users\" relay permission from the internet receive connector).");
-		explain_reply(it, st, false);
+		explain_reply(it, s, STEP_RELAY, false);
 		return;
 	case STEP_REJECTED:
 		fmt(t, sizeof t, "Relay refused: %d%s%s", st->code,
 		    st->enhanced[0] ? " " : "", st->enhanced);
 		set(it, V_PASS, t, "The server refuses to pass mail for outside "
 		    "domains from an anonymous sender, as it should.", NULL);
-		explain_reply(it, st, false);
+		explain_reply(it, s, STEP_RELAY, false);
 		return;
 	case STEP_FAILED:
 		set(it, V_WARN, "Relay test: no usable reply", st->detail, NULL);
@@ -979,8 +1129,11 @@ static void check_quit(struct builder *b, long hi, long ai, const struct model_s
 	const struct model_step *st = &s->steps[STEP_QUIT];
 
 	evidence(it, st);
-	if (st->state == STEP_OK)
+	if (st->state == STEP_OK) {
 		set(it, V_PASS, "Session closed politely (QUIT)", NULL, NULL);
+		explain_reply(it, s, STEP_QUIT, false);
+	} else if (st->state == STEP_REJECTED)
+		judge_reply(it, s, STEP_QUIT, "QUIT");
 	else if (st->state == STEP_FAILED)
 		set(it, V_INFO, "QUIT: no 221 before the connection closed", st->detail, NULL);
 	else

@@ -216,7 +216,12 @@ static void test_connect_and_banner(void **state)
 	s->steps[STEP_BANNER].state = STEP_REJECTED;
 	s->steps[STEP_BANNER].fail = FAIL_NONE;
 	s->steps[STEP_BANNER].code = 421;
+	/* Issue 12: a 4xx is temporary wherever it comes (was V_FAIL). */
+	expect(&c, "host.banner", 0, 0, V_WARN);
+	assert_non_null(strstr(item(&c, "host.banner", 0, 0)->explanation, "retry later"));
+	s->steps[STEP_BANNER].code = 554;
 	expect(&c, "host.banner", 0, 0, V_FAIL);
+	s->steps[STEP_BANNER].code = 421;
 	assert_int_equal(item(&c, "host.banner", 0, 0)->code, 421);
 
 	s->steps[STEP_BANNER].state = STEP_OK;
