@@ -248,6 +248,17 @@ static void evidence(struct check_item *it, const struct model_step *st)
 
 /* ---- domain ----------------------------------------------------------- */
 
+/*
+ * A lookup the plan never sent: not done although the plan is complete
+ * (every query sent has its answer then). -s HOST sends no MX and no
+ * policy lookup, -s ADDRESS none at all. A finished run says so (skip),
+ * never "waiting".
+ */
+static bool lookup_not_asked(const struct model_domain *d, const struct model_lookup *l)
+{
+	return !l->done && d->complete;
+}
+
 static const char *dns_failure_words(enum dns_status s)
 {
 	switch (s) {
@@ -271,6 +282,11 @@ static void check_mx(struct builder *b, const struct model_domain *d)
 	char t[160], e[512];
 	size_t i;
 
+	if (lookup_not_asked(d, &d->mx)) {
+		set(it, V_SKIP, "MX records: not looked up (the server was given with -s)",
+		    NULL, NULL);
+		return;
+	}
 	if (!d->mx.done) {
 		set(it, V_PENDING, "MX records: waiting for DNS", NULL, NULL);
 		return;
@@ -335,6 +351,11 @@ static void check_mx_targets(struct builder *b, const struct model_domain *d)
 		set(it, V_SKIP, "MX targets: none to check", NULL, NULL);
 		return;
 	}
+	if (lookup_not_asked(d, &d->mx)) {
+		set(it, V_SKIP, "MX targets: no MX lookup (the server was given with -s)",
+		    NULL, NULL);
+		return;
+	}
 	for (i = 0; i < d->nfindings; i++) {
 		const struct model_finding *f = &d->findings[i];
 		size_t n = strlen(e);
@@ -371,7 +392,8 @@ static void check_mx_targets(struct builder *b, const struct model_domain *d)
 
 /* A policy TXT record set: missing (if_missing), failed, several, or one
  * published; the one-record case is the caller's to refine. */
-static struct check_item *check_policy(struct builder *b, const char *id,
+static struct check_item *check_policy(struct builder *b, const struct model_domain *d,
+                                       const char *id,
                                        const char *name, const struct model_policy *p,
                                        enum verdict if_missing, const char *missing_expl,
                                        const char *missing_next)
@@ -380,6 +402,11 @@ static struct check_item *check_policy(struct builder *b, const char *id,
 	char t[160];
 	size_t i;
 
+	if (lookup_not_asked(d, &p->lookup)) {
+		fmt(t, sizeof t, "%s: not looked up (the server was given with -s)", name);
+		set(it, V_SKIP, t, NULL, NULL);
+		return it;
+	}
 	if (!p->lookup.done) {
 		fmt(t, sizeof t, "%s: waiting for DNS", name);
 		set(it, V_PENDING, t, NULL, NULL);
@@ -451,7 +478,7 @@ static void check_spf(struct builder *b, const struct model_domain *d)
 	struct check_item *it;
 	enum spf_final final;
 
-	it = check_policy(b, "dns.spf", "SPF", &d->spf, V_WARN,
+	it = check_policy(b, d, "dns.spf", "SPF", &d->spf, V_WARN,
 	                  "Without SPF, receivers cannot tell which servers may send mail "
 	                  "for this domain; its mail is more likely to be marked as spam.",
 	                  "Publish a TXT record \"v=spf1 mx -all\" (adjusted to the servers "
@@ -512,7 +539,7 @@ static void check_dmarc(struct builder *b, const struct model_domain *d)
 {
 	struct check_item *it;
 
-	it = check_policy(b, "dns.dmarc", "DMARC", &d->dmarc, V_WARN,
+	it = check_policy(b, d, "dns.dmarc", "DMARC", &d->dmarc, V_WARN,
 	                  "Without DMARC, receivers have no policy for mail that fails "
 	                  "SPF and DKIM, and big providers increasingly reject such mail.",
 	                  "Publish _dmarc TXT \"v=DMARC1; p=none; rua=mailto:...\" to start "
@@ -526,10 +553,17 @@ static void check_dmarc(struct builder *b, const struct model_domain *d)
 static void check_tlsa(struct builder *b, const struct model_domain *d)
 {
 	struct check_item *it = item_new(b, "dns.tlsa", -1, -1);
-	size_t i, j, k, with = 0, matched = 0, mismatched = 0;
+	size_t i, j, k, with = 0, matched = 0, mismatched = 0, asked = 0;
 
 	for (i = 0; i < d->nhosts; i++) {
 		const struct model_host *h = &d->hosts[i];
+
+		if (h->tlsa.done) {
+			asked++;
+		} else if (!d->complete) {
+			set(it, V_PENDING, "DANE: waiting for DNS (TLSA)", NULL, NULL);
+			return;
+		}
 
 		if (h->ntlsa == 0)
 			continue;
@@ -562,7 +596,10 @@ static void check_tlsa(struct builder *b, const struct model_domain *d)
 				mismatched++;
 		}
 	}
-	if (with == 0) {
+	if (with == 0 && asked == 0 && lookup_not_asked(d, &d->mx)) {
+		set(it, V_SKIP, "DANE: no TLSA lookup (the address was given with -s)",
+		    NULL, NULL);
+	} else if (with == 0) {
 		set(it, V_INFO, "DANE: no TLSA records",
 		    "No MX host publishes TLSA records, so DANE-aware senders use "
 		    "ordinary opportunistic TLS.", NULL);
@@ -602,11 +639,24 @@ static bool internal_name(const char *name)
 	return false;
 }
 
-static void check_ptr(struct builder *b, long hi, long ai, const struct model_address *a)
+static void check_ptr(struct builder *b, const struct model_domain *d, long hi, long ai,
+                      const struct model_address *a)
 {
 	struct check_item *it = item_new(b, "host.ptr", hi, ai);
 	char t[160];
 
+	if (lookup_not_asked(d, &a->ptr)) {
+		set(it, V_SKIP, "Reverse DNS: not looked up (the address was given with -s)",
+		    NULL, NULL);
+		return;
+	}
+	if (a->ptr.done && a->ptr.status != DNS_OK && a->ptr.status != DNS_NODATA &&
+	    a->ptr.status != DNS_NXDOMAIN) {
+		fmt(t, sizeof t, "Reverse DNS: lookup failed (%s)", dns_status_name(a->ptr.status));
+		set(it, V_WARN, t, dns_failure_words(a->ptr.status),
+		    "Try again, or with another resolver (--dns).");
+		return;
+	}
 	if (!a->ptr.done || a->fcrdns == -1) {
 		set(it, V_PENDING, "Reverse DNS: looking up", NULL, NULL);
 		return;
@@ -892,6 +942,8 @@ static void check_starttls(struct builder *b, long hi, long ai, const struct mod
 		fmt(t, sizeof t, "%s: %s %s", s->tls_implicit ? "Implicit TLS" : "STARTTLS",
 		    s->tls.version, s->tls.cipher);
 		set(it, V_PASS, t, NULL, NULL);
+		if (!s->tls_implicit)
+			explain_reply(it, s, STEP_STARTTLS, false);
 		if (strcmp(s->tls.version, "TLSv1") == 0 || strcmp(s->tls.version, "TLSv1.1") == 0) {
 			fmt(t, sizeof t, "STARTTLS with an outdated protocol: %s", s->tls.version);
 			set(it, V_WARN, t, "TLS 1.0 and 1.1 are deprecated; modern senders "
@@ -920,12 +972,28 @@ static void check_cert(struct builder *b, long hi, long ai, const struct model_s
 	fact(it, "subject %s", f->subject);
 	fact(it, "issuer %s", f->issuer);
 	fact(it, "SANs %s", f->sans);
-	fact(it, "valid until %s (%ld days)", f->not_after, f->days_left);
+	if (f->days_left < 0)
+		fact(it, "expired %s, %ld days ago", f->not_after, -f->days_left);
+	else
+		fact(it, "valid until %s, %ld days left", f->not_after, f->days_left);
 	fact(it, "SHA-256 %s", f->sha256_cert);
 	if (f->days_left < 0) {
-		set(it, V_FAIL, "Certificate expired",
-		    "The certificate's validity ended: senders that verify certificates "
-		    "refuse to deliver.", "Renew the certificate and reload the mail server.");
+		fmt(t, sizeof t, "The server's certificate expired %ld day%s ago",
+		    -f->days_left, f->days_left == -1 ? "" : "s");
+		set(it, V_FAIL, t, "The server's own certificate is past its validity "
+		    "end: senders that verify certificates refuse to deliver.",
+		    "Renew the certificate and reload the mail server.");
+	} else if (!f->chain_ok && f->verify_expired && f->verify_depth > 0) {
+		fmt(t, sizeof t, "An intermediate certificate expired %ld day%s ago", f->verify_days,
+		    f->verify_days == 1 ? "" : "s");
+		set(it, mta_sts ? V_FAIL : V_WARN, t, NULL,
+		    "Install the current intermediate certificates of the CA with the "
+		    "server's certificate (the full chain) and reload the mail server.");
+		fmt(it->explanation, sizeof it->explanation, "The server's own "
+		    "certificate is valid, but the certificate above it in the chain "
+		    "(depth %d: an intermediate, %.200s) expired %ld days ago, so "
+		    "verifying senders cannot build a trusted chain.", f->verify_depth,
+		    f->verify_subject, f->verify_days);
 	} else if (!f->chain_ok) {
 		fmt(t, sizeof t, "Certificate not trusted: %s", f->verify_error);
 		set(it, mta_sts ? V_FAIL : V_WARN, t,
@@ -935,7 +1003,8 @@ static void check_cert(struct builder *b, long hi, long ai, const struct model_s
 		    "Install a certificate from a public CA with its full chain "
 		    "(intermediates included); test with --ca-file for a private CA.");
 	} else if (!f->name_ok) {
-		fmt(t, sizeof t, "Certificate does not name %s", s->host);
+		fmt(t, sizeof t, "Certificate does not name %s%s", s->host,
+		    f->name_is_ip ? " (no IP address SAN)" : "");
 		set(it, mta_sts ? V_FAIL : V_WARN, t,
 		    "The certificate is valid but issued for other names, so verifying "
 		    "senders (MTA-STS) cannot match it to the MX host.",
@@ -1197,7 +1266,7 @@ static void check_address(struct builder *b, const struct model_domain *d,
 	const struct model_session *s = a->session;
 	bool mta_sts = d->mta_sts.nrecords > 0;
 
-	check_ptr(b, hi, ai, a);
+	check_ptr(b, d, hi, ai, a);
 	if (s == NULL)
 		return;
 	check_connect(b, hi, ai, s);
@@ -1303,12 +1372,12 @@ static void check_domain(struct builder *b, const struct model_domain *d)
 	check_mx_targets(b, d);
 	check_spf(b, d);
 	check_dmarc(b, d);
-	check_policy(b, "dns.mta-sts", "MTA-STS", &d->mta_sts, V_INFO,
+	check_policy(b, d, "dns.mta-sts", "MTA-STS", &d->mta_sts, V_INFO,
 	             "Without MTA-STS, senders cannot learn that this domain always "
 	             "uses verified TLS, so a network attacker could strip STARTTLS.",
 	             "Optional hardening: publish _mta-sts TXT and a policy at "
 	             "https://mta-sts.<domain>/.well-known/mta-sts.txt.");
-	check_policy(b, "dns.tls-rpt", "TLS-RPT", &d->tls_rpt, V_INFO,
+	check_policy(b, d, "dns.tls-rpt", "TLS-RPT", &d->tls_rpt, V_INFO,
 	             "Without TLS-RPT, senders have nowhere to report TLS problems "
 	             "with this domain's servers.",
 	             "Optional: publish _smtp._tls TXT \"v=TLSRPTv1; rua=mailto:...\".");
