@@ -114,12 +114,11 @@ static void class_words(char *dst, size_t size, int code, const char *said)
 {
 	size_t n = strlen(dst);
 
-	if (code / 100 == 4 && strstr(said, "emporar") == NULL)
+	if (code / 100 == 4 && strstr(said, "etry later") == NULL)
 		snprintf(dst + n, size - n, "%sTemporary (4xx): retry later; a "
 		         "sending server keeps the message and retries by itself.",
 		         n ? " " : "");
-	else if (code / 100 == 5 && strstr(said, "ermanent") == NULL &&
-	         strstr(said, "for good") == NULL)
+	else if (code / 100 == 5 && strstr(said, "ermanent") == NULL)
 		snprintf(dst + n, size - n, "%sPermanent (5xx): retrying the same "
 		         "will not help until something changes.", n ? " " : "");
 }

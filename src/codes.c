@@ -1164,7 +1164,7 @@ static const struct code_info text_table[] = {
 	  "mail from.",
 	  .next = "Ask for delisting through Microsoft's sender support form; "
 	  "the text names the IP and the code." },
-	{ .code = "blocked using | Spamhaus | SpamCop | blacklisted | "
+	{ .code = "blocked using | Spamhaus | SpamCop | blacklisted | black list | "
 	  "blocklisted | listed on | listed in | listed at | listed by | "
 	  "DNSBL | RBL",
 	  .meaning = "Sending IP on a blocklist (DNSBL)",
@@ -1373,6 +1373,15 @@ static const struct code_info text_table[] = {
 	  "allow this sender for the account." },
 
 	/* Generic policy texts */
+	{ .code = "not accepted for policy reasons",
+	  .meaning = "Refused by policy (Yahoo)",
+	  .explanation = "Yahoo refused the message by its policy (it sends "
+	  "5.7.9 for this, not about a login): content, reputation, or "
+	  "authentication of the sender.",
+	  .causes = "Poor IP or domain reputation, complaints, missing SPF, "
+	  "DKIM or DMARC, or content that looks like spam.",
+	  .next = "Authenticate with SPF, DKIM and DMARC; check the sending "
+	  "IP's reputation; see Yahoo's sender error code pages." },
 	{ .code = "Client host rejected: Access denied",
 	  .meaning = "Sending host refused by rule",
 	  .explanation = "The server has a rule that refuses this client IP "
@@ -1519,6 +1528,12 @@ static const struct context_entry context_table[] = {
 	    "The server cannot start TLS now. Temporary: retry later.",
 	    "A temporary problem with the server's TLS setup.",
 	    "Retry later; if it lasts, ask the admin to check the TLS setup."),
+	CTX(STARTTLS, "502", "STARTTLS not implemented",
+	    "The server does not offer STARTTLS here: it knows the command but "
+	    "has TLS turned off.",
+	    "TLS not enabled on the server, or a proxy that strips it.",
+	    "Ask the admin to enable STARTTLS with a valid certificate for the "
+	    "MX name."),
 	CTX(STARTTLS, "50x", "STARTTLS not understood",
 	    "The server does not offer STARTTLS here (unknown, not implemented, "
 	    "or given with an argument).",
@@ -2020,11 +2035,21 @@ const struct code_info *codes_context(enum codes_cmd cmd, int code,
  * security, not a block, and X.0.0 only repeats the class. */
 static bool enhanced_reads_in_class(const struct code_info *e, int cls)
 {
-	if (strcmp(e->code, "X.0.0") == 0)
+	/* X.0.0 repeats the class; X.7.0 and X.7.1 are every policy at once:
+	 * the command says more than they do (kept as a note). */
+	if (strcmp(e->code, "X.0.0") == 0 || strcmp(e->code, "X.7.0") == 0 ||
+	    strcmp(e->code, "X.7.1") == 0)
 		return false;
 	if (cls == 2)
 		return strcmp(e->code, "X.1.5") == 0 || strcmp(e->code, "X.3.6") == 0;
 	return cls == 4 || cls == 5;
+}
+
+/* Basic codes that stand for many things at once: the command's class
+ * says more ("250" to EHLO, "550" to MAIL). */
+static bool basic_catch_all(int code)
+{
+	return code == 250 || code == 550 || code == 554;
 }
 
 static void unusual_add(struct code_explanation *out, const char *f, ...)
@@ -2091,11 +2116,15 @@ void codes_explain_cmd(enum codes_cmd cmd, int code, const char *enhanced,
 	/* The order of codes.h: most specific first. */
 	if (out->text != NULL)
 		out->best = out->text;
-	else if (out->context != NULL && score >= 3)
+	else if (out->context != NULL && score >= 6)
 		out->best = out->context;
 	else if (out->enhanced != NULL && in_class &&
 	         enhanced_reads_in_class(out->enhanced, cls))
 		out->best = out->enhanced;
+	else if (out->context != NULL && score >= 4)
+		out->best = out->context;
+	else if (out->basic != NULL && !basic_catch_all(k.code))
+		out->best = out->basic;
 	else if (out->context != NULL)
 		out->best = out->context;
 	else

@@ -75,11 +75,12 @@ struct code_explanation {
 	const struct code_info *context;    /* codes_context(); may be NULL */
 	/*
 	 * The one entry to show, chosen in this order: a known text (4xx and
-	 * 5xx only), the command with the basic code, the command with the
-	 * class and enhanced code, the enhanced code read in its class (a
-	 * 2.x.y is never explained as a refusal, X.0.0 adds nothing), the
-	 * command with the class, the basic code, the class. NULL only for a
-	 * malformed code.
+	 * 5xx only); the command with this basic code; the enhanced code read
+	 * in its class (a 2.x.y is never explained as a refusal; X.0.0, X.7.0
+	 * and X.7.1 say less than the command); the command with a code like
+	 * "50x"; the basic code (unless 250, 550 or 554, which say less than
+	 * the command); the command with the class; the basic code; the
+	 * class. NULL only for a malformed code.
 	 */
 	const struct code_info *best;
 	/* What was unusual about the reply, "" when nothing: an enhanced code
