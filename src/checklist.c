@@ -88,10 +88,76 @@ static void fact(struct check_item *it, const char *f, ...)
 	va_end(ap);
 }
 
-/* Appends the knowledge base's words about a reply to the item. */
-static void explain_reply(struct check_item *it, const struct model_step *st,
-                          bool use_next)
+/*
+ * The one rule for a reply's verdict, used by every item judged on a
+ * reply (README "Verdicts"): 2xx and 3xx pass; 4xx is temporary, a warn
+ * wherever it comes (a sender keeps the message and retries later); 5xx
+ * is permanent, a fail. The relay test alone reads a refusal as the good
+ * answer, and says so where it is judged.
+ */
+static enum verdict reply_verdict(int code)
 {
+	switch (code / 100) {
+	case 2:
+	case 3:
+		return V_PASS;
+	case 4:
+		return V_WARN;
+	default:
+		return V_FAIL;
+	}
+}
+
+/* The words of the class, added where the knowledge base's own words do
+ * not already say it. */
+static void class_words(char *dst, size_t size, int code, const char *said)
+{
+	size_t n = strlen(dst);
+
+	if (code / 100 == 4 && strstr(said, "etry later") == NULL)
+		snprintf(dst + n, size - n, "%sTemporary (4xx): retry later; a "
+		         "sending server keeps the message and retries by itself.",
+		         n ? " " : "");
+	else if (code / 100 == 5 && strstr(said, "ermanent") == NULL)
+		snprintf(dst + n, size - n, "%sPermanent (5xx): retrying the same "
+		         "will not help until something changes.", n ? " " : "");
+}
+
+enum codes_cmd checklist_step_command(const struct model_session *s,
+                                      enum model_step_id step)
+{
+	const struct model_step *st = &s->steps[step];
+	size_t i;
+
+	switch (step) {
+	case STEP_BANNER: return CODES_CMD_GREETING;
+	case STEP_EHLO: return s->used_helo ? CODES_CMD_HELO : CODES_CMD_EHLO;
+	case STEP_STARTTLS: return CODES_CMD_STARTTLS;
+	case STEP_AUTH: return CODES_CMD_AUTH;
+	case STEP_MAIL: return CODES_CMD_MAIL;
+	case STEP_RCPT:
+	case STEP_RELAY: return CODES_CMD_RCPT;
+	case STEP_RSET: return CODES_CMD_RSET;
+	case STEP_QUIT: return CODES_CMD_QUIT;
+	case STEP_DATA:
+		/* The final reply answers the lone "." once the message went:
+		 * what was sent, not what the server said, tells which. */
+		for (i = st->line_from; i < st->line_to && i < s->nlines; i++)
+			if (s->lines[i].dir == 'C' && s->lines[i].len == 1 &&
+			    s->lines[i].bytes[0] == '.')
+				return CODES_CMD_END_OF_DATA;
+		return CODES_CMD_DATA;
+	default:
+		return CODES_CMD_ANY;
+	}
+}
+
+/* Appends the knowledge base's words about a step's reply to the item:
+ * read in the context of the command that step sent. */
+static void explain_reply(struct check_item *it, const struct model_session *s,
+                          enum model_step_id step, bool use_next)
+{
+	const struct model_step *st = &s->steps[step];
 	struct code_explanation ex;
 	const struct code_info *best;
 	size_t n = strlen(it->explanation);
@@ -100,20 +166,77 @@ static void explain_reply(struct check_item *it, const struct model_step *st,
 	memcpy(it->enhanced, st->enhanced, sizeof it->enhanced);
 	if (st->code == 0)
 		return;
-	codes_explain(st->code, st->enhanced, st->text, &ex);
-	best = ex.text ? ex.text : ex.enhanced ? ex.enhanced : ex.basic ? ex.basic : ex.cls;
+	codes_explain_cmd(checklist_step_command(s, step), st->code, st->enhanced,
+	                  st->text, &ex);
+	best = ex.best;
 	if (best == NULL)
 		return;
 	snprintf(it->explanation + n, sizeof it->explanation - n, "%s%d%s%s: %s",
 	         n ? " " : "", st->code, st->enhanced[0] ? " " : "", st->enhanced,
 	         best->explanation);
-	if (ex.enhanced != NULL && ex.enhanced != best) {
+	if (ex.enhanced != NULL && ex.enhanced != best && st->code / 100 >= 4 &&
+	    st->enhanced[0] - '0' == st->code / 100 &&
+	    strcmp(ex.enhanced->code, "X.0.0") != 0) {
 		n = strlen(it->explanation);
 		snprintf(it->explanation + n, sizeof it->explanation - n, " (%s: %s)",
 		         st->enhanced, ex.enhanced->meaning);
 	}
+	class_words(it->explanation, sizeof it->explanation, st->code,
+	            best->explanation);
+	if (ex.unusual[0] != '\0') {
+		n = strlen(it->explanation);
+		snprintf(it->explanation + n, sizeof it->explanation - n,
+		         " Unusual: %s.", ex.unusual);
+	}
 	if (use_next && best->next != NULL)
 		snprintf(it->next, sizeof it->next, "%s", best->next);
+}
+
+/* A reply-based item's verdict and title from its step's reply, by the
+ * one rule above, explained in context. */
+static void judge_reply(struct check_item *it, const struct model_session *s,
+                        enum model_step_id step, const char *what)
+{
+	const struct model_step *st = &s->steps[step];
+	enum verdict v = reply_verdict(st->code);
+	char t[160];
+
+	fmt(t, sizeof t, "%s %s: %d%s%s", what, v == V_PASS ? "accepted"
+	    : v == V_WARN ? "deferred (temporary)" : "refused", st->code,
+	    st->enhanced[0] ? " " : "", st->enhanced);
+	set(it, v, t, NULL, NULL);
+	explain_reply(it, s, step, v != V_PASS);
+}
+
+/* A step that got no usable reply, by its reason: a silence is not a
+ * refusal. */
+static void judge_no_reply(struct check_item *it, const struct model_step *st,
+                           const char *what)
+{
+	char t[160];
+
+	switch (st->reason) {
+	case REASON_TIMEOUT:
+		fmt(t, sizeof t, "%s: no reply in time (timeout)", what);
+		set(it, V_FAIL, t, "The server stopped answering: no complete reply "
+		    "came before the step's timeout.", "Retry with a longer --timeout; "
+		    "if it stays silent, the receiving admin checks the server's "
+		    "back ends (login, filters) and any proxy in front of it.");
+		break;
+	case REASON_CLOSED:
+		fmt(t, sizeof t, "%s: the server closed the connection", what);
+		set(it, V_FAIL, t, "The connection ended before a reply came.",
+		    "See the transcript; the receiving admin checks the mail log "
+		    "for why it dropped the session.");
+		break;
+	default:
+		fmt(t, sizeof t, "%s: no usable reply", what);
+		set(it, V_FAIL, t, st->detail, "See the transcript; the server "
+		    "stopped answering or answered garbage.");
+		break;
+	}
+	if (it->explanation[0] == '\0')
+		snprintf(it->explanation, sizeof it->explanation, "%s", st->detail);
 }
 
 static void evidence(struct check_item *it, const struct model_step *st)
@@ -123,6 +246,17 @@ static void evidence(struct check_item *it, const struct model_step *st)
 }
 
 /* ---- domain ----------------------------------------------------------- */
+
+/*
+ * A lookup the plan never sent: not done although the plan is complete
+ * (every query sent has its answer then). -s HOST sends no MX and no
+ * policy lookup, -s ADDRESS none at all. A finished run says so (skip),
+ * never "waiting".
+ */
+static bool lookup_not_asked(const struct model_domain *d, const struct model_lookup *l)
+{
+	return !l->done && d->complete;
+}
 
 static const char *dns_failure_words(enum dns_status s)
 {
@@ -147,6 +281,11 @@ static void check_mx(struct builder *b, const struct model_domain *d)
 	char t[160], e[512];
 	size_t i;
 
+	if (lookup_not_asked(d, &d->mx)) {
+		set(it, V_SKIP, "MX records: not looked up (the server was given with -s)",
+		    NULL, NULL);
+		return;
+	}
 	if (!d->mx.done) {
 		set(it, V_PENDING, "MX records: waiting for DNS", NULL, NULL);
 		return;
@@ -211,6 +350,11 @@ static void check_mx_targets(struct builder *b, const struct model_domain *d)
 		set(it, V_SKIP, "MX targets: none to check", NULL, NULL);
 		return;
 	}
+	if (lookup_not_asked(d, &d->mx)) {
+		set(it, V_SKIP, "MX targets: no MX lookup (the server was given with -s)",
+		    NULL, NULL);
+		return;
+	}
 	for (i = 0; i < d->nfindings; i++) {
 		const struct model_finding *f = &d->findings[i];
 		size_t n = strlen(e);
@@ -247,7 +391,8 @@ static void check_mx_targets(struct builder *b, const struct model_domain *d)
 
 /* A policy TXT record set: missing (if_missing), failed, several, or one
  * published; the one-record case is the caller's to refine. */
-static struct check_item *check_policy(struct builder *b, const char *id,
+static struct check_item *check_policy(struct builder *b, const struct model_domain *d,
+                                       const char *id,
                                        const char *name, const struct model_policy *p,
                                        enum verdict if_missing, const char *missing_expl,
                                        const char *missing_next)
@@ -256,6 +401,11 @@ static struct check_item *check_policy(struct builder *b, const char *id,
 	char t[160];
 	size_t i;
 
+	if (lookup_not_asked(d, &p->lookup)) {
+		fmt(t, sizeof t, "%s: not looked up (the server was given with -s)", name);
+		set(it, V_SKIP, t, NULL, NULL);
+		return it;
+	}
 	if (!p->lookup.done) {
 		fmt(t, sizeof t, "%s: waiting for DNS", name);
 		set(it, V_PENDING, t, NULL, NULL);
@@ -327,7 +477,7 @@ static void check_spf(struct builder *b, const struct model_domain *d)
 	struct check_item *it;
 	enum spf_final final;
 
-	it = check_policy(b, "dns.spf", "SPF", &d->spf, V_WARN,
+	it = check_policy(b, d, "dns.spf", "SPF", &d->spf, V_WARN,
 	                  "Without SPF, receivers cannot tell which servers may send mail "
 	                  "for this domain; its mail is more likely to be marked as spam.",
 	                  "Publish a TXT record \"v=spf1 mx -all\" (adjusted to the servers "
@@ -388,7 +538,7 @@ static void check_dmarc(struct builder *b, const struct model_domain *d)
 {
 	struct check_item *it;
 
-	it = check_policy(b, "dns.dmarc", "DMARC", &d->dmarc, V_WARN,
+	it = check_policy(b, d, "dns.dmarc", "DMARC", &d->dmarc, V_WARN,
 	                  "Without DMARC, receivers have no policy for mail that fails "
 	                  "SPF and DKIM, and big providers increasingly reject such mail.",
 	                  "Publish _dmarc TXT \"v=DMARC1; p=none; rua=mailto:...\" to start "
@@ -402,10 +552,17 @@ static void check_dmarc(struct builder *b, const struct model_domain *d)
 static void check_tlsa(struct builder *b, const struct model_domain *d)
 {
 	struct check_item *it = item_new(b, "dns.tlsa", -1, -1);
-	size_t i, j, k, with = 0, matched = 0, mismatched = 0;
+	size_t i, j, k, with = 0, matched = 0, mismatched = 0, asked = 0;
 
 	for (i = 0; i < d->nhosts; i++) {
 		const struct model_host *h = &d->hosts[i];
+
+		if (h->tlsa.done) {
+			asked++;
+		} else if (!d->complete) {
+			set(it, V_PENDING, "DANE: waiting for DNS (TLSA)", NULL, NULL);
+			return;
+		}
 
 		if (h->ntlsa == 0)
 			continue;
@@ -438,7 +595,10 @@ static void check_tlsa(struct builder *b, const struct model_domain *d)
 				mismatched++;
 		}
 	}
-	if (with == 0) {
+	if (with == 0 && asked == 0 && lookup_not_asked(d, &d->mx)) {
+		set(it, V_SKIP, "DANE: no TLSA lookup (the address was given with -s)",
+		    NULL, NULL);
+	} else if (with == 0) {
 		set(it, V_INFO, "DANE: no TLSA records",
 		    "No MX host publishes TLSA records, so DANE-aware senders use "
 		    "ordinary opportunistic TLS.", NULL);
@@ -478,11 +638,24 @@ static bool internal_name(const char *name)
 	return false;
 }
 
-static void check_ptr(struct builder *b, long hi, long ai, const struct model_address *a)
+static void check_ptr(struct builder *b, const struct model_domain *d, long hi, long ai,
+                      const struct model_address *a)
 {
 	struct check_item *it = item_new(b, "host.ptr", hi, ai);
 	char t[160];
 
+	if (lookup_not_asked(d, &a->ptr)) {
+		set(it, V_SKIP, "Reverse DNS: not looked up (the address was given with -s)",
+		    NULL, NULL);
+		return;
+	}
+	if (a->ptr.done && a->ptr.status != DNS_OK && a->ptr.status != DNS_NODATA &&
+	    a->ptr.status != DNS_NXDOMAIN) {
+		fmt(t, sizeof t, "Reverse DNS: lookup failed (%s)", dns_status_name(a->ptr.status));
+		set(it, V_WARN, t, dns_failure_words(a->ptr.status),
+		    "Try again, or with another resolver (--dns).");
+		return;
+	}
 	if (!a->ptr.done || a->fcrdns == -1) {
 		set(it, V_PENDING, "Reverse DNS: looking up", NULL, NULL);
 		return;
@@ -633,13 +806,15 @@ static void check_banner(struct builder *b, long hi, long ai,
 			    "connection limits and any blocklist of your address.");
 		return;
 	case STEP_REJECTED:
-		fmt(t, sizeof t, "Banner refuses the session: %d%s%s", st->code,
+		judge_reply(it, s, STEP_BANNER, "Greeting");
+		fmt(t, sizeof t, "Banner %s: %d%s%s", it->verdict == V_WARN
+		    ? "defers the session (temporary)" : "refuses the session", st->code,
 		    st->enhanced[0] ? " " : "", st->enhanced);
-		set(it, V_FAIL, t, NULL, NULL);
-		explain_reply(it, st, true);
+		snprintf(it->title, sizeof it->title, "%s", t);
 		return;
 	case STEP_OK:
 		banner_greeting(it, a, s);
+		explain_reply(it, s, STEP_BANNER, false);
 		return;
 	}
 }
@@ -655,9 +830,16 @@ static void check_ehlo(struct builder *b, long hi, long ai, const struct model_s
 		set(it, s->done ? V_SKIP : V_PENDING, "EHLO: not reached", NULL, NULL);
 		return;
 	}
+	if (st->state == STEP_SKIPPED) {
+		set(it, V_SKIP, "EHLO: not tried", NULL, NULL);
+		return;
+	}
+	if (st->state == STEP_FAILED) {
+		judge_no_reply(it, st, "EHLO");
+		return;
+	}
 	if (st->state != STEP_OK) {
-		set(it, V_FAIL, "EHLO refused", st->detail[0] ? st->detail : NULL, NULL);
-		explain_reply(it, st, true);
+		judge_reply(it, s, STEP_EHLO, "EHLO");
 		return;
 	}
 	if (s->used_helo) {
@@ -670,6 +852,7 @@ static void check_ehlo(struct builder *b, long hi, long ai, const struct model_s
 	    s->ehlo.exts & EHLO_AUTH ? ", AUTH" : "", s->ehlo.exts & EHLO_DSN ? ", DSN" : "",
 	    s->ehlo.exts & EHLO_PIPELINING ? ", PIPELINING" : "");
 	set(it, V_PASS, t, NULL, NULL);
+	explain_reply(it, s, STEP_EHLO, false);
 	if (s->ehlo.exts & EHLO_SIZE)
 		fact(it, "SIZE %llu bytes", (unsigned long long)s->ehlo.size);
 }
@@ -731,9 +914,10 @@ static void starttls_failed(struct check_item *it, const struct model_session *s
 	} else if (st->reason == REASON_POLICY) {
 		set(it, V_FAIL, "STARTTLS not offered, and TLS is required", st->detail,
 		    "Enable STARTTLS on the server.");
+	} else if (st->state == STEP_FAILED) {
+		judge_no_reply(it, st, "STARTTLS");
 	} else {
-		set(it, V_FAIL, "STARTTLS refused", st->detail[0] ? st->detail : NULL, NULL);
-		explain_reply(it, st, true);
+		judge_reply(it, s, STEP_STARTTLS, "STARTTLS");
 	}
 }
 
@@ -757,6 +941,8 @@ static void check_starttls(struct builder *b, long hi, long ai, const struct mod
 		fmt(t, sizeof t, "%s: %s %s", s->tls_implicit ? "Implicit TLS" : "STARTTLS",
 		    s->tls.version, s->tls.cipher);
 		set(it, V_PASS, t, NULL, NULL);
+		if (!s->tls_implicit)
+			explain_reply(it, s, STEP_STARTTLS, false);
 		if (strcmp(s->tls.version, "TLSv1") == 0 || strcmp(s->tls.version, "TLSv1.1") == 0) {
 			fmt(t, sizeof t, "STARTTLS with an outdated protocol: %s", s->tls.version);
 			set(it, V_WARN, t, "TLS 1.0 and 1.1 are deprecated; modern senders "
@@ -785,12 +971,28 @@ static void check_cert(struct builder *b, long hi, long ai, const struct model_s
 	fact(it, "subject %s", f->subject);
 	fact(it, "issuer %s", f->issuer);
 	fact(it, "SANs %s", f->sans);
-	fact(it, "valid until %s (%ld days)", f->not_after, f->days_left);
+	if (f->days_left < 0)
+		fact(it, "expired %s, %ld days ago", f->not_after, -f->days_left);
+	else
+		fact(it, "valid until %s, %ld days left", f->not_after, f->days_left);
 	fact(it, "SHA-256 %s", f->sha256_cert);
 	if (f->days_left < 0) {
-		set(it, V_FAIL, "Certificate expired",
-		    "The certificate's validity ended: senders that verify certificates "
-		    "refuse to deliver.", "Renew the certificate and reload the mail server.");
+		fmt(t, sizeof t, "The server's certificate expired %ld day%s ago",
+		    -f->days_left, f->days_left == -1 ? "" : "s");
+		set(it, V_FAIL, t, "The server's own certificate is past its validity "
+		    "end: senders that verify certificates refuse to deliver.",
+		    "Renew the certificate and reload the mail server.");
+	} else if (!f->chain_ok && f->verify_expired && f->verify_depth > 0) {
+		fmt(t, sizeof t, "An intermediate certificate expired %ld day%s ago", f->verify_days,
+		    f->verify_days == 1 ? "" : "s");
+		set(it, mta_sts ? V_FAIL : V_WARN, t, NULL,
+		    "Install the current intermediate certificates of the CA with the "
+		    "server's certificate (the full chain) and reload the mail server.");
+		fmt(it->explanation, sizeof it->explanation, "The server's own "
+		    "certificate is valid, but the certificate above it in the chain "
+		    "(depth %d: an intermediate, %.200s) expired %ld days ago, so "
+		    "verifying senders cannot build a trusted chain.", f->verify_depth,
+		    f->verify_subject, f->verify_days);
 	} else if (!f->chain_ok) {
 		fmt(t, sizeof t, "Certificate not trusted: %s", f->verify_error);
 		set(it, mta_sts ? V_FAIL : V_WARN, t,
@@ -800,7 +1002,8 @@ static void check_cert(struct builder *b, long hi, long ai, const struct model_s
 		    "Install a certificate from a public CA with its full chain "
 		    "(intermediates included); test with --ca-file for a private CA.");
 	} else if (!f->name_ok) {
-		fmt(t, sizeof t, "Certificate does not name %s", s->host);
+		fmt(t, sizeof t, "Certificate does not name %s%s", s->host,
+		    f->name_is_ip ? " (no IP address SAN)" : "");
 		set(it, mta_sts ? V_FAIL : V_WARN, t,
 		    "The certificate is valid but issued for other names, so verifying "
 		    "senders (MTA-STS) cannot match it to the MX host.",
@@ -815,6 +1018,31 @@ static void check_cert(struct builder *b, long hi, long ai, const struct model_s
 	}
 }
 
+/* AUTH not offered: decided from the EHLO facts, never the detail. A
+ * server that lists STARTTLS but no AUTH in plaintext offers AUTH after
+ * TLS (the usual Postfix smtpd_tls_auth_only), so the advice is to start
+ * TLS, not another port. */
+static void auth_not_offered(struct check_item *it, const struct model_session *s)
+{
+	if (!s->tls_active && s->starttls_offered && !(s->ehlo.exts & EHLO_AUTH)) {
+		set(it, V_WARN, "AUTH not offered without TLS: start TLS first",
+		    "The server offers no AUTH on the unencrypted connection but "
+		    "offers STARTTLS: most servers list AUTH only after STARTTLS, so "
+		    "credentials never travel in plain text.",
+		    "Start TLS first: drop --tls off (or use --tls require); "
+		    "--allow-plaintext-auth does not help here.");
+	} else if (s->ehlo.exts & EHLO_AUTH) {
+		set(it, V_WARN, "AUTH not possible: no mechanism mailflow speaks",
+		    "The server offers AUTH, but none of the mechanisms mailflow "
+		    "speaks (PLAIN, LOGIN).",
+		    "Test the login with a client that speaks the offered mechanism.");
+	} else {
+		set(it, V_WARN, "AUTH not possible: the server does not offer it",
+		    "The server lists no AUTH in its EHLO reply on this port.",
+		    "Submission usually needs port 587 with STARTTLS (or 465).");
+	}
+}
+
 static void check_auth(struct builder *b, long hi, long ai, const struct model_session *s)
 {
 	struct check_item *it = item_new(b, "host.auth", hi, ai);
@@ -824,12 +1052,13 @@ static void check_auth(struct builder *b, long hi, long ai, const struct model_s
 	switch (st->state) {
 	case STEP_OK:
 		set(it, V_PASS, "Authenticated", NULL, NULL);
-		explain_reply(it, st, false);
+		explain_reply(it, s, STEP_AUTH, false);
 		return;
 	case STEP_REJECTED:
+		judge_reply(it, s, STEP_AUTH, "Login (AUTH)");
+		return;
 	case STEP_FAILED:
-		set(it, V_FAIL, "Authentication failed", NULL, NULL);
-		explain_reply(it, st, true);
+		judge_no_reply(it, st, "Login (AUTH)");
 		return;
 	case STEP_SKIPPED:
 		switch (st->reason) {
@@ -844,8 +1073,7 @@ static void check_auth(struct builder *b, long hi, long ai, const struct model_s
 			    "Use --tls require, or --allow-plaintext-auth on a test server only.");
 			break;
 		default:        /* not offered, or no mechanism mailflow speaks */
-			set(it, V_WARN, "AUTH not possible", st->detail,
-			    "Submission usually needs port 587 with STARTTLS (or 465).");
+			auth_not_offered(it, s);
 			break;
 		}
 		return;
@@ -903,21 +1131,11 @@ static void check_reply_step(struct builder *b, long hi, long ai,
 	evidence(it, st);
 	switch (st->state) {
 	case STEP_OK:
-		fmt(t, sizeof t, "%s accepted: %d%s%s", rs->what, st->code,
-		    st->enhanced[0] ? " " : "", st->enhanced);
-		set(it, V_PASS, t, NULL, NULL);
-		return;
 	case STEP_REJECTED:
-		fmt(t, sizeof t, "%s %s: %d%s%s", rs->what,
-		    st->code / 100 == 4 ? "deferred" : "refused", st->code,
-		    st->enhanced[0] ? " " : "", st->enhanced);
-		set(it, st->code / 100 == 4 ? V_WARN : V_FAIL, t, NULL, NULL);
-		explain_reply(it, st, true);
+		judge_reply(it, s, rs->step, rs->what);
 		return;
 	case STEP_FAILED:
-		fmt(t, sizeof t, "%s: no usable reply", rs->what);
-		set(it, V_FAIL, t, st->detail, "See the transcript; the server "
-		    "stopped answering or answered garbage.");
+		judge_no_reply(it, st, rs->what);
 		return;
 	case STEP_SKIPPED:
 		reply_step_skipped(it, rs, st);
@@ -953,14 +1171,14 @@ static void check_relay(struct builder *b, long hi, long ai, const struct model_
 		    "Restrict relaying to authenticated users and your own networks "
 		    "(Postfix: reject_unauth_destination; Exchange: remove \"Anonymous "
 		    "users\" relay permission from the internet receive connector).");
-		explain_reply(it, st, false);
+		explain_reply(it, s, STEP_RELAY, false);
 		return;
 	case STEP_REJECTED:
 		fmt(t, sizeof t, "Relay refused: %d%s%s", st->code,
 		    st->enhanced[0] ? " " : "", st->enhanced);
 		set(it, V_PASS, t, "The server refuses to pass mail for outside "
 		    "domains from an anonymous sender, as it should.", NULL);
-		explain_reply(it, st, false);
+		explain_reply(it, s, STEP_RELAY, false);
 		return;
 	case STEP_FAILED:
 		set(it, V_WARN, "Relay test: no usable reply", st->detail, NULL);
@@ -979,8 +1197,11 @@ static void check_quit(struct builder *b, long hi, long ai, const struct model_s
 	const struct model_step *st = &s->steps[STEP_QUIT];
 
 	evidence(it, st);
-	if (st->state == STEP_OK)
+	if (st->state == STEP_OK) {
 		set(it, V_PASS, "Session closed politely (QUIT)", NULL, NULL);
+		explain_reply(it, s, STEP_QUIT, false);
+	} else if (st->state == STEP_REJECTED)
+		judge_reply(it, s, STEP_QUIT, "QUIT");
 	else if (st->state == STEP_FAILED)
 		set(it, V_INFO, "QUIT: no 221 before the connection closed", st->detail, NULL);
 	else
@@ -1044,7 +1265,7 @@ static void check_address(struct builder *b, const struct model_domain *d,
 	const struct model_session *s = a->session;
 	bool mta_sts = d->mta_sts.nrecords > 0;
 
-	check_ptr(b, hi, ai, a);
+	check_ptr(b, d, hi, ai, a);
 	if (s == NULL)
 		return;
 	check_connect(b, hi, ai, s);
@@ -1150,12 +1371,12 @@ static void check_domain(struct builder *b, const struct model_domain *d)
 	check_mx_targets(b, d);
 	check_spf(b, d);
 	check_dmarc(b, d);
-	check_policy(b, "dns.mta-sts", "MTA-STS", &d->mta_sts, V_INFO,
+	check_policy(b, d, "dns.mta-sts", "MTA-STS", &d->mta_sts, V_INFO,
 	             "Without MTA-STS, senders cannot learn that this domain always "
 	             "uses verified TLS, so a network attacker could strip STARTTLS.",
 	             "Optional hardening: publish _mta-sts TXT and a policy at "
 	             "https://mta-sts.<domain>/.well-known/mta-sts.txt.");
-	check_policy(b, "dns.tls-rpt", "TLS-RPT", &d->tls_rpt, V_INFO,
+	check_policy(b, d, "dns.tls-rpt", "TLS-RPT", &d->tls_rpt, V_INFO,
 	             "Without TLS-RPT, senders have nowhere to report TLS problems "
 	             "with this domain's servers.",
 	             "Optional: publish _smtp._tls TXT \"v=TLSRPTv1; rua=mailto:...\".");

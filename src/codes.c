@@ -8,6 +8,7 @@
  *                   5248, 6531, 6710, 7293, 7372, 7505, 8617, 8689)
  *   class_table     2xx, 3xx, 4xx, 5xx
  *   text_table      well-known server texts that say more than their code
+ *   context_table   a reply in answer to one command (EHLO, AUTH, RCPT...)
  *
  * Text patterns.  The .code of a text_table entry is its pattern, written
  * so that a person can read it and the matcher can too:
@@ -31,6 +32,8 @@
 #include "mailflow/reply.h"
 #include "mailflow/text.h"
 
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -948,8 +951,8 @@ static const struct code_info text_table[] = {
 	/* TLS */
 	{ .code = "Must issue a STARTTLS command first",
 	  .meaning = "TLS required first",
-	  .explanation = "The server requires an encrypted session before "
-	  "MAIL FROM. Normal on a submission port; on a public MX it refuses "
+	  .explanation = "The server requires an encrypted session before it "
+	  "goes on. Normal on a submission port; on a public MX it refuses "
 	  "senders that do not use TLS.",
 	  .causes = "TLS enforced for everyone (e.g. smtpd_tls_security_level"
 	  " = encrypt).",
@@ -1161,7 +1164,7 @@ static const struct code_info text_table[] = {
 	  "mail from.",
 	  .next = "Ask for delisting through Microsoft's sender support form; "
 	  "the text names the IP and the code." },
-	{ .code = "blocked using | Spamhaus | SpamCop | blacklisted | "
+	{ .code = "blocked using | Spamhaus | SpamCop | blacklisted | black list | "
 	  "blocklisted | listed on | listed in | listed at | listed by | "
 	  "DNSBL | RBL",
 	  .meaning = "Sending IP on a blocklist (DNSBL)",
@@ -1238,8 +1241,38 @@ static const struct code_info text_table[] = {
 	  .next = "Send a short plain test to see if content is the cause; "
 	  "check SPF, DKIM, DMARC and blocklists; ask the receiving admin for "
 	  "an allow-list entry." },
+	{ .code = "virus | malware | infected",
+	  .meaning = "Content refused: virus",
+	  .explanation = "The receiver's scanner found a virus or malware in "
+	  "the message and refused it: a content rejection, not a problem of "
+	  "addresses or DNS.",
+	  .causes = "An infected attachment, a sender's machine that is "
+	  "infected, or a false positive of the scanner.",
+	  .next = "Scan the sending machine and the attachment; resend without "
+	  "it. For a false positive send the full reply to the receiving "
+	  "admin." },
+	{ .code = "spam content | content identified as spam | "
+	  "blocked due to spam | high probability of spam | spam detected",
+	  .meaning = "Content refused: spam",
+	  .explanation = "The receiver's content filter judged the message "
+	  "to be spam and refused it.",
+	  .causes = "Spammy wording or links, a poor-reputation link or "
+	  "attachment, missing authentication, or a blocklisted IP.",
+	  .next = "Send a short plain test to see if content is the cause; "
+	  "check SPF, DKIM, DMARC and blocklists." },
+	{ .code = "content presents a potential security issue | "
+	  "illegal attachment | attachment not allowed | blocked attachment | "
+	  "content rejected | content denied",
+	  .meaning = "Content refused by policy",
+	  .explanation = "The receiver refused the message for what it "
+	  "contains: an attachment type or content its policy blocks.",
+	  .causes = "An executable, macro or archive attachment, or content "
+	  "rules of the receiving organisation.",
+	  .next = "Resend without the attachment or share it as a link; ask "
+	  "the receiving admin which rule matched." },
 	{ .code = "message size exceeds | message too big | "
-	  "message too large",
+	  "message too large | Too much mail data | "
+	  "exceeds maximum permitted | exceeded Google's message size",
 	  .meaning = "Message too big",
 	  .explanation = "The message is larger than the server accepts.",
 	  .causes = "Large attachments; encoding adds about a third to their "
@@ -1251,13 +1284,14 @@ static const struct code_info text_table[] = {
 	{ .code = "too many connections | too many concurrent",
 	  .meaning = "Too many connections",
 	  .explanation = "The server limits simultaneous connections from one "
-	  "IP and this one is over it. Temporary.",
+	  "IP and this one is over it. With 4xx a sender retries later; with "
+	  "5xx it gives up on the message.",
 	  .causes = "Several sessions at once from the same IP (other mail "
 	  "servers, scanners or tests behind the same NAT).",
 	  .next = "Retry later with fewer parallel sessions; mailflow opens "
 	  "one per MX address." },
 	{ .code = "rate limit | ratelimit | rate-limit | rate limited | "
-	  "too many messages | too much mail | sending rate | throttl",
+	  "too many messages | too much mail from | sending rate | throttl",
 	  .meaning = "Rate limited",
 	  .explanation = "The server caps how much mail it takes from this "
 	  "sender or IP in a time span. Temporary (4xx) or a quota block "
@@ -1304,6 +1338,24 @@ static const struct code_info text_table[] = {
 	  .causes = "2-step verification on the account.",
 	  .next = "Create an app password in the Google account and use it, "
 	  "or use OAuth2." },
+	{ .code = "SenderNotAuthenticatedForGroup",
+	  .meaning = "Group takes internal senders only (Exchange)",
+	  .explanation = "The recipient is a group that accepts mail only "
+	  "from authenticated (internal) senders; mail from outside is "
+	  "refused.",
+	  .causes = "The group's delivery restriction \"require all senders "
+	  "to be authenticated\".",
+	  .next = "Ask the recipient's admin to let outside senders mail this "
+	  "group, or to add your address to its allowed senders." },
+	{ .code = "Authentication required | authentication is required",
+	  .meaning = "Login required",
+	  .explanation = "The server takes this command only from a logged-in "
+	  "client: log in (AUTH) first.",
+	  .causes = "A submission port, or a server that refuses anonymous "
+	  "mail.",
+	  .next = "Log in: give mailflow -a USER (--auth-user), with TLS, "
+	  "usually on port 587. On a public MX on port 25 this refuses "
+	  "internet mail: tell its admin." },
 	{ .code = "Authentication unsuccessful | authentication failed | "
 	  "Invalid credentials | Username and Password not accepted",
 	  .meaning = "Login failed",
@@ -1321,6 +1373,15 @@ static const struct code_info text_table[] = {
 	  "allow this sender for the account." },
 
 	/* Generic policy texts */
+	{ .code = "not accepted for policy reasons",
+	  .meaning = "Refused by policy (Yahoo)",
+	  .explanation = "Yahoo refused the message by its policy (it sends "
+	  "5.7.9 for this, not about a login): content, reputation, or "
+	  "authentication of the sender.",
+	  .causes = "Poor IP or domain reputation, complaints, missing SPF, "
+	  "DKIM or DMARC, or content that looks like spam.",
+	  .next = "Authenticate with SPF, DKIM and DMARC; check the sending "
+	  "IP's reputation; see Yahoo's sender error code pages." },
 	{ .code = "Client host rejected: Access denied",
 	  .meaning = "Sending host refused by rule",
 	  .explanation = "The server has a rule that refuses this client IP "
@@ -1347,11 +1408,369 @@ static const struct code_info text_table[] = {
 	  "admin; their mail log shows which rule matched." },
 };
 
+/* ---- replies in the context of their command ----------------------------- */
+
+/*
+ * What a reply means in answer to one command. The .code of an entry is
+ * its key: a basic code whose last two digits may be "x" ("250", "50x",
+ * "5xx"), optionally followed by an enhanced code whose class may be "X"
+ * ("524 5.2.4"). codes_context() picks the most specific key that matches:
+ * more digits first, then a key with an enhanced code over one without.
+ */
+struct context_entry {
+	enum codes_cmd cmd;
+	struct code_info info;
+};
+
+#define CTX(c, k, m, e, ca, n) \
+	{ CODES_CMD_##c, { .code = k, .meaning = m, .explanation = e, \
+	                   .causes = ca, .next = n } }
+
+static const struct context_entry context_table[] = {
+	/* The greeting */
+	CTX(GREETING, "220", "Server ready",
+	    "The server greets us and waits for EHLO. Its first word should be "
+	    "its own full host name.",
+	    "Normal start of a session.",
+	    "Check that the banner name is the server's public name and matches "
+	    "its PTR record."),
+	CTX(GREETING, "421", "Busy: no session for now",
+	    "The server turned the session away at the greeting and closes. "
+	    "Temporary: senders retry later by themselves.",
+	    "Too many connections from this IP, overload, maintenance or a "
+	    "temporary block; the text says which.",
+	    "Retry later with fewer sessions at once; if it lasts for hours, "
+	    "send the full reply to the receiving admin."),
+	CTX(GREETING, "4xx", "Session deferred at the greeting",
+	    "The server will not take mail on this connection now, but may "
+	    "later. Temporary: senders retry later.",
+	    "Overload, connection limits, or a temporary block of this IP.",
+	    "Retry later; if it lasts for hours, send the full reply to the "
+	    "receiving admin."),
+	CTX(GREETING, "554", "No mail service for this client",
+	    "The server refuses to talk to this client at all, for good: "
+	    "nothing is accepted on this connection.",
+	    "The sending IP is on a blocklist or the server's own block list, "
+	    "or the host takes no mail from outside.",
+	    "Check the sending IP on blocklists (the text often names one); "
+	    "send the full reply and the IP to the receiving admin."),
+	CTX(GREETING, "5xx", "Session refused at the greeting",
+	    "The server refuses this session for good before any command.",
+	    "A blocked client IP, or a host that takes no mail.",
+	    "Read the text; check the sending IP on blocklists and that the "
+	    "MX records point to the right host."),
+
+	/* EHLO and HELO */
+	CTX(EHLO, "250", "EHLO accepted",
+	    "The server accepted our name and lists the extensions it offers "
+	    "(STARTTLS, SIZE, AUTH, PIPELINING...).",
+	    "Normal ESMTP start.",
+	    "Go on; the list shows whether TLS is offered and the size limit."),
+	CTX(EHLO, "2xx", "EHLO accepted",
+	    "The server accepted our greeting name.",
+	    "Normal ESMTP start.",
+	    "Go on with the session."),
+	CTX(EHLO, "501", "EHLO name refused as written",
+	    "The server does not accept the name given after EHLO: empty, "
+	    "malformed, or not a host name.",
+	    "An empty or malformed EHLO name, or a bare IP without brackets.",
+	    "Give a full host name after EHLO (mailflow: --helo "
+	    "mail.example.com)."),
+	CTX(EHLO, "50x", "EHLO not understood",
+	    "The server does not know EHLO: an old SMTP-only server, or "
+	    "something else than a mail server on the port.",
+	    "Very old software, or a proxy that speaks only HELO.",
+	    "Try HELO; if that fails too, check that the port runs a mail "
+	    "server."),
+	CTX(EHLO, "4xx", "EHLO deferred",
+	    "The server will not go on with this session now. Temporary: retry "
+	    "later.",
+	    "Overload, connection limits, or a temporary check of our name.",
+	    "Retry later; if it lasts, send the full reply to the receiving "
+	    "admin."),
+	CTX(EHLO, "5xx", "EHLO refused",
+	    "The server refused our greeting name for good: some servers refuse "
+	    "names not in DNS, or this client altogether.",
+	    "An EHLO name that is not a public host name, or a blocked client.",
+	    "Use a full public host name with an A record after EHLO (--helo); "
+	    "read the text for the rule."),
+	CTX(HELO, "250", "HELO accepted",
+	    "The server accepted our name. HELO gives no extension list: no "
+	    "STARTTLS, no size limit, no AUTH.",
+	    "EHLO was refused, so the old greeting was used.",
+	    "Go on; ask the admin why the server speaks no ESMTP."),
+	CTX(HELO, "4xx", "HELO deferred",
+	    "The server will not go on with this session now. Temporary: retry "
+	    "later.",
+	    "Overload or a temporary check of our name.",
+	    "Retry later."),
+	CTX(HELO, "5xx", "HELO refused",
+	    "The server refused our greeting name for good.",
+	    "An EHLO/HELO name that is not a public host name, or a blocked "
+	    "client.",
+	    "Use a full public host name with an A record (--helo)."),
+
+	/* STARTTLS */
+	CTX(STARTTLS, "220", "Ready to start TLS",
+	    "The server accepted STARTTLS and waits for the TLS handshake; "
+	    "everything after it is encrypted.",
+	    "STARTTLS offered and accepted.",
+	    "Nothing to do: the handshake follows, and its result is the TLS "
+	    "verdict."),
+	CTX(STARTTLS, "454", "TLS not available now",
+	    "The server offers STARTTLS but cannot start it at the moment. "
+	    "Temporary: senders retry later, or deliver without TLS.",
+	    "A missing or broken certificate or key on the server, or a "
+	    "temporary TLS failure.",
+	    "Retry later; if it lasts, ask the admin to check the server's TLS "
+	    "certificate, key and mail log."),
+	CTX(STARTTLS, "4xx", "STARTTLS deferred",
+	    "The server cannot start TLS now. Temporary: retry later.",
+	    "A temporary problem with the server's TLS setup.",
+	    "Retry later; if it lasts, ask the admin to check the TLS setup."),
+	CTX(STARTTLS, "502", "STARTTLS not implemented",
+	    "The server does not offer STARTTLS here: it knows the command but "
+	    "has TLS turned off.",
+	    "TLS not enabled on the server, or a proxy that strips it.",
+	    "Ask the admin to enable STARTTLS with a valid certificate for the "
+	    "MX name."),
+	CTX(STARTTLS, "50x", "STARTTLS not understood",
+	    "The server does not offer STARTTLS here (unknown, not implemented, "
+	    "or given with an argument).",
+	    "TLS not enabled on the server, or a proxy that strips it.",
+	    "Ask the admin to enable STARTTLS with a valid certificate; check "
+	    "for a firewall doing SMTP inspection."),
+	CTX(STARTTLS, "5xx", "STARTTLS refused",
+	    "The server refused to start TLS, for good, although it may have "
+	    "offered it.",
+	    "TLS already active, a policy, or a broken TLS setup.",
+	    "Ask the admin to check the TLS setup; senders will deliver without "
+	    "TLS or not at all."),
+
+	/* AUTH */
+	CTX(AUTH, "235", "Login accepted",
+	    "The server accepted the user name and password: this session is "
+	    "authenticated.",
+	    "Correct credentials for an allowed login method.",
+	    "Go on with MAIL FROM; if mail still fails, the login is not the "
+	    "problem."),
+	CTX(AUTH, "2xx", "Login accepted",
+	    "The server accepted the login.",
+	    "Correct credentials.",
+	    "Go on with MAIL FROM."),
+	CTX(AUTH, "454", "Login not possible now",
+	    "The server could not check the login at the moment. Temporary: "
+	    "retry later.",
+	    "The password back end (SASL, directory) is down or slow, or too "
+	    "many login attempts in a short time.",
+	    "Retry later; if it lasts, the admin checks the authentication "
+	    "service and the mail log."),
+	CTX(AUTH, "4xx", "Login deferred",
+	    "The server cannot take the login now. Temporary: retry later.",
+	    "A temporary problem of the login service.",
+	    "Retry later; if it lasts, tell the server's admin."),
+	CTX(AUTH, "503", "AUTH not allowed now",
+	    "The server refused AUTH at this point: not offered on this "
+	    "connection, already logged in, or inside a mail transaction.",
+	    "AUTH not enabled on this port, or offered only after STARTTLS.",
+	    "Check the EHLO list for AUTH; if it appears only after STARTTLS, "
+	    "start TLS first."),
+	CTX(AUTH, "504", "Login method not supported",
+	    "The server does not support the AUTH mechanism that was asked "
+	    "for.",
+	    "A mechanism the server does not list in EHLO.",
+	    "Pick a mechanism from the EHLO AUTH list (mailflow speaks PLAIN "
+	    "and LOGIN)."),
+	CTX(AUTH, "530", "TLS needed before login",
+	    "The server will not take a login on this connection as it is: "
+	    "most often it wants STARTTLS before AUTH.",
+	    "A server that takes logins only over TLS.",
+	    "Start TLS first (mailflow: --tls auto or require, not --tls off), "
+	    "then log in."),
+	CTX(AUTH, "5xx", "Login refused",
+	    "The server refused the login for good: the credentials, the "
+	    "method or the account.",
+	    "A wrong user name or password, a method not allowed, or SMTP "
+	    "login turned off for the account.",
+	    "Check the user name (often the full address), the password and "
+	    "that the account may use SMTP AUTH."),
+
+	/* MAIL FROM */
+	CTX(MAIL, "250", "Sender accepted",
+	    "The server accepts MAIL FROM: the sender address passed its checks "
+	    "so far.",
+	    "Normal.",
+	    "Go on with RCPT TO."),
+	CTX(MAIL, "2xx", "Sender accepted",
+	    "The server accepts the sender.",
+	    "Normal.",
+	    "Go on with RCPT TO."),
+	CTX(MAIL, "530", "Login required before sending",
+	    "The server takes mail only from logged-in clients: it refused MAIL "
+	    "FROM without a login.",
+	    "A submission service, or a receive connector that takes no "
+	    "anonymous mail.",
+	    "Log in first: give mailflow -a USER (--auth-user) with STARTTLS, "
+	    "usually on port 587."),
+	CTX(MAIL, "4xx", "Sender deferred",
+	    "The server will not take mail from this sender now. Temporary: "
+	    "retry later.",
+	    "A failed DNS check of the sender domain, a rate limit, or a full "
+	    "queue.",
+	    "Retry later; if it repeats, check the sender domain's DNS."),
+	CTX(MAIL, "5xx", "Sender refused",
+	    "The server refused the sender address (MAIL FROM) for good: the "
+	    "address, its domain or this client is blocked by a rule.",
+	    "An invalid or unknown sender domain, a sender block list, or a "
+	    "blocked client IP.",
+	    "Send from a real address in a public domain; read the text for the "
+	    "rule and send it to the receiving admin."),
+
+	/* RCPT TO */
+	CTX(RCPT, "250", "Recipient accepted",
+	    "The server takes mail for this recipient.",
+	    "Normal.",
+	    "Go on. In the relay test to an outside domain, without login, this "
+	    "would make the server an open relay."),
+	CTX(RCPT, "2xx", "Recipient accepted",
+	    "The server takes mail for this recipient.",
+	    "Normal.",
+	    "Go on."),
+	CTX(RCPT, "524 5.2.4", "Unknown recipient (OpenSMTPD)",
+	    "OpenSMTPD answers 524 5.2.4 (\"mailing list expansion problem\") "
+	    "when it cannot expand the recipient to a mailbox: the user does "
+	    "not exist.",
+	    "A typo, a deleted user, or an address missing from the aliases or "
+	    "virtual table.",
+	    "Check the address spelling; the admin checks that the user exists "
+	    "in OpenSMTPD's aliases or virtual table."),
+	CTX(RCPT, "4xx", "Recipient deferred",
+	    "The server will not take this recipient now. Temporary: retry "
+	    "later (greylisting does this on purpose).",
+	    "Greylisting, a busy mailbox, a failed lookup, or a rate limit.",
+	    "Retry later; a sending server does so by itself."),
+	CTX(RCPT, "5xx", "Recipient refused",
+	    "The server refused this recipient for good: it does not exist, or "
+	    "a rule blocks mail to it.",
+	    "An unknown address, a relay or policy rule, or a blocked sender.",
+	    "Check the address spelling; read the enhanced code and the text, "
+	    "and send them to the recipient's admin."),
+
+	/* DATA and the message */
+	CTX(DATA, "354", "Ready for the message",
+	    "The server accepted DATA and waits for the message, ended by a "
+	    "line with only a dot.",
+	    "At least one recipient was accepted.",
+	    "Send the message; the real verdict is the reply after the dot."),
+	CTX(DATA, "554", "No valid recipients",
+	    "The server refused DATA for good: no recipient was accepted "
+	    "before it, or the transaction is refused.",
+	    "Every RCPT was refused, or a policy blocks this client.",
+	    "Look at the RCPT replies and fix the recipient first."),
+	CTX(DATA, "503", "DATA out of order",
+	    "The server wants an accepted MAIL FROM and RCPT TO before DATA.",
+	    "No recipient was accepted, or the commands came out of order.",
+	    "Send MAIL FROM and RCPT TO first and check both replies."),
+	CTX(DATA, "4xx", "DATA deferred",
+	    "The server will not take the message now. Temporary: retry later.",
+	    "Overload, a full queue, or a temporary policy.",
+	    "Retry later."),
+	CTX(DATA, "5xx", "DATA refused",
+	    "The server refused to take a message in this transaction, for "
+	    "good.",
+	    "No valid recipient, or a policy against this client.",
+	    "Read the text; fix what it names before sending again."),
+	CTX(END_OF_DATA, "250", "Message accepted and queued",
+	    "The server took the message: it is queued for delivery (the text "
+	    "often holds its queue ID).",
+	    "Normal delivery.",
+	    "Nothing to fix here; if the message never arrives, search the "
+	    "receiving logs for the queue ID."),
+	CTX(END_OF_DATA, "2xx", "Message accepted",
+	    "The server took the message for delivery.",
+	    "Normal delivery.",
+	    "Nothing to fix here."),
+	CTX(END_OF_DATA, "552", "Message too big",
+	    "The server refused the message for its size.",
+	    "A message larger than the server's limit (SIZE in the EHLO reply), "
+	    "or a full mailbox.",
+	    "Compare with SIZE in the EHLO reply; send a smaller message or a "
+	    "link."),
+	CTX(END_OF_DATA, "55x", "Message refused",
+	    "The server refused the message after reading it, for good: a "
+	    "content filter (spam, virus), a policy, or an authentication check "
+	    "(SPF, DKIM, DMARC).",
+	    "Spam or virus scanning, a DMARC policy, or a blocked attachment.",
+	    "Read the text; check SPF, DKIM and DMARC; send a short plain test "
+	    "message to see whether content is the cause."),
+	CTX(END_OF_DATA, "4xx", "Message deferred",
+	    "The server could not take the message after reading it. "
+	    "Temporary: retry later.",
+	    "Its content scanner, queue or a lookup failed for now.",
+	    "Retry later; if it repeats, send the full reply to the receiving "
+	    "admin."),
+	CTX(END_OF_DATA, "5xx", "Message refused",
+	    "The server refused the message after reading it, for good: a "
+	    "content filter (spam, virus) or a policy or authentication check.",
+	    "Spam or virus scanning, SPF/DKIM/DMARC checks, or a blocked "
+	    "attachment.",
+	    "Read the text; check SPF, DKIM and DMARC; send a short plain test "
+	    "message to see whether content is the cause."),
+
+	/* RSET and QUIT */
+	CTX(RSET, "250", "Transaction reset",
+	    "The server forgot the mail transaction; the session stays open.",
+	    "RSET was sent.",
+	    "Nothing to do."),
+	CTX(RSET, "4xx", "RSET deferred",
+	    "The server could not reset now. Temporary: retry later.",
+	    "A server problem.",
+	    "Nothing to fix for mail flow; end the session with QUIT."),
+	CTX(RSET, "5xx", "RSET refused",
+	    "The server refused to reset the transaction.",
+	    "Unusual server software.",
+	    "Nothing to fix for mail flow; end the session with QUIT."),
+	CTX(QUIT, "221", "Goodbye",
+	    "The server closes the session as asked. Nothing failed.",
+	    "QUIT was sent.",
+	    "Nothing to do."),
+	CTX(QUIT, "2xx", "Goodbye",
+	    "The server ends the session as asked.",
+	    "QUIT was sent.",
+	    "Nothing to do."),
+};
+
+#undef CTX
+
 /* ---- lookups ------------------------------------------------------------- */
 
 size_t codes_basic_count(void) { return COUNT(basic_table); }
 size_t codes_enhanced_count(void) { return COUNT(enhanced_table); }
 size_t codes_text_count(void) { return COUNT(text_table); }
+size_t codes_context_count(void) { return COUNT(context_table); }
+
+const struct code_info *codes_context_at(size_t i, enum codes_cmd *cmd)
+{
+	if (i >= COUNT(context_table))
+		return NULL;
+	if (cmd != NULL)
+		*cmd = context_table[i].cmd;
+	return &context_table[i].info;
+}
+
+static const char *const cmd_names[CODES_CMD__COUNT] = {
+	[CODES_CMD_ANY] = "any", [CODES_CMD_GREETING] = "greeting",
+	[CODES_CMD_EHLO] = "EHLO", [CODES_CMD_HELO] = "HELO",
+	[CODES_CMD_STARTTLS] = "STARTTLS", [CODES_CMD_AUTH] = "AUTH",
+	[CODES_CMD_MAIL] = "MAIL FROM", [CODES_CMD_RCPT] = "RCPT TO",
+	[CODES_CMD_DATA] = "DATA", [CODES_CMD_END_OF_DATA] = "end of data",
+	[CODES_CMD_RSET] = "RSET", [CODES_CMD_QUIT] = "QUIT",
+};
+
+const char *codes_cmd_name(enum codes_cmd cmd)
+{
+	return (size_t)cmd < COUNT(cmd_names) ? cmd_names[cmd] : "?";
+}
 
 const struct code_info *codes_basic_at(size_t i)
 {
@@ -1415,6 +1834,7 @@ const struct code_info *codes_class(int cls)
 struct reply_key {
 	int code;
 	char enhanced[16];
+	char stray[16];         /* an enhanced code in the text of another class */
 };
 
 static void reply_key_fill(struct reply_key *k, int code, const char *enhanced,
@@ -1425,6 +1845,7 @@ static void reply_key_fill(struct reply_key *k, int code, const char *enhanced,
 
 	k->code = code;
 	k->enhanced[0] = '\0';
+	k->stray[0] = '\0';
 	if (t != NULL) {
 		while (*t == ' ')
 			t++;
@@ -1447,8 +1868,13 @@ static void reply_key_fill(struct reply_key *k, int code, const char *enhanced,
 	if (t == NULL)
 		return;
 	n = reply_enhanced_parse(t, strlen(t), 0);
-	if (n == 0 || (k->code != 0 && t[0] - '0' != k->code / 100))
+	if (n == 0)
 		return;
+	if (k->code != 0 && t[0] - '0' != k->code / 100) {
+		memcpy(k->stray, t, n);
+		k->stray[n] = '\0';
+		return;
+	}
 	memcpy(k->enhanced, t, n);
 	k->enhanced[n] = '\0';
 }
@@ -1545,18 +1971,169 @@ const struct code_info *codes_text(int code, const char *enhanced,
 	return NULL;
 }
 
-void codes_explain(int code, const char *enhanced, const char *text,
-                   struct code_explanation *out)
+/* How well a context key ("250", "50x", "5xx 5.7.0") fits the reply: 0
+ * not at all, else 2 per digit of the basic code it names, and 1 more for
+ * a matching enhanced code. 3 and more is more than the class alone. */
+static int context_score(const char *key, int code, const char *enhanced)
+{
+	char have[8];
+	int i, score = 0;
+
+	if (code < 200 || code > 599)
+		return 0;
+	snprintf(have, sizeof have, "%d", code);
+	for (i = 0; i < 3; i++) {
+		if (key[i] == 'x')
+			continue;
+		if (key[i] != have[i])
+			return 0;
+		score += 2;
+	}
+	if (key[3] == '\0')
+		return score;
+	key += 4;
+	if (enhanced == NULL || enhanced[0] == '\0' ||
+	    (key[0] != 'X' && key[0] != enhanced[0]) ||
+	    strcmp(key + 1, enhanced + 1) != 0)
+		return 0;
+	return score + 1;
+}
+
+static const struct code_info *context_find(enum codes_cmd cmd, int code,
+                                            const char *enhanced, int *score)
+{
+	const struct code_info *best = NULL;
+	size_t i;
+
+	*score = 0;
+	if (cmd == CODES_CMD_ANY)
+		return NULL;
+	for (i = 0; i < COUNT(context_table); i++) {
+		int sc;
+
+		if (context_table[i].cmd != cmd)
+			continue;
+		sc = context_score(context_table[i].info.code, code, enhanced);
+		if (sc > *score) {
+			*score = sc;
+			best = &context_table[i].info;
+		}
+	}
+	return best;
+}
+
+const struct code_info *codes_context(enum codes_cmd cmd, int code,
+                                      const char *enhanced)
+{
+	int score;
+
+	return context_find(cmd, code, enhanced, &score);
+}
+
+/* Does a registry entry say something true of a reply of class cls? The
+ * registry's words are written for refusals: "2.7.0" is a success about
+ * security, not a block, and X.0.0 only repeats the class. */
+static bool enhanced_reads_in_class(const struct code_info *e, int cls)
+{
+	/* X.0.0 repeats the class; X.7.0 and X.7.1 are every policy at once:
+	 * the command says more than they do (kept as a note). */
+	if (strcmp(e->code, "X.0.0") == 0 || strcmp(e->code, "X.7.0") == 0 ||
+	    strcmp(e->code, "X.7.1") == 0)
+		return false;
+	if (cls == 2)
+		return strcmp(e->code, "X.1.5") == 0 || strcmp(e->code, "X.3.6") == 0;
+	return cls == 4 || cls == 5;
+}
+
+/* Basic codes that stand for many things at once: the command's class
+ * says more ("250" to EHLO, "550" to MAIL). */
+static bool basic_catch_all(int code)
+{
+	return code == 250 || code == 550 || code == 554;
+}
+
+static void unusual_add(struct code_explanation *out, const char *f, ...)
+	__attribute__((format(printf, 2, 3)));
+static void unusual_add(struct code_explanation *out, const char *f, ...)
+{
+	size_t n = strlen(out->unusual);
+	va_list ap;
+
+	if (n > 0 && n + 2 < sizeof out->unusual) {
+		memcpy(out->unusual + n, "; ", 3);
+		n += 2;
+	}
+	va_start(ap, f);
+	vsnprintf(out->unusual + n, sizeof out->unusual - n, f, ap);
+	va_end(ap);
+}
+
+/* What was odd about the reply, in words (see codes.h). */
+static void unusual_fill(struct code_explanation *out, const struct reply_key *k,
+                         const char *text)
+{
+	int cls = k->code / 100;
+
+	if (out->cls == NULL) {
+		unusual_add(out, "%d is not an SMTP reply code", k->code);
+		return;
+	}
+	if (out->basic == NULL)
+		unusual_add(out, "%d is not a standard reply code: read by its "
+		            "class (%dxx)", k->code, cls);
+	if (k->enhanced[0] != '\0' && k->enhanced[0] - '0' != cls)
+		unusual_add(out, "the enhanced code %s is not of the reply's "
+		            "class %dxx: read by the basic code", k->enhanced, cls);
+	else if (k->enhanced[0] != '\0' && out->enhanced == NULL)
+		unusual_add(out, "the enhanced code %s is not in the registry",
+		            k->enhanced);
+	if (k->stray[0] != '\0')
+		unusual_add(out, "the enhanced code %s is not of the reply's "
+		            "class %dxx: read by the basic code", k->stray, cls);
+	if (text == NULL || text[strspn(text, " \t")] == '\0')
+		unusual_add(out, "the reply has no text");
+}
+
+void codes_explain_cmd(enum codes_cmd cmd, int code, const char *enhanced,
+                       const char *text, struct code_explanation *out)
 {
 	struct reply_key k;
+	bool in_class;
+	int cls, score;
 
 	if (out == NULL)
 		return;
+	memset(out, 0, sizeof *out);
 	reply_key_fill(&k, code, enhanced, text);
+	cls = k.code >= 200 && k.code <= 599 ? k.code / 100 : 0;
+	in_class = k.enhanced[0] != '\0' && k.enhanced[0] - '0' == cls;
 	out->text = codes_text(k.code, k.enhanced, text);
-	out->enhanced = k.enhanced[0] != '\0' ? codes_enhanced(k.enhanced)
-	                                      : NULL;
+	out->enhanced = k.enhanced[0] != '\0' ? codes_enhanced(k.enhanced) : NULL;
 	out->basic = codes_basic(k.code);
-	out->cls = k.code >= 200 && k.code <= 599 ? codes_class(k.code / 100)
-	                                          : NULL;
+	out->cls = cls != 0 ? codes_class(cls) : NULL;
+	out->context = context_find(cmd, k.code, in_class ? k.enhanced : NULL,
+	                            &score);
+	/* The order of codes.h: most specific first. */
+	if (out->text != NULL)
+		out->best = out->text;
+	else if (out->context != NULL && score >= 6)
+		out->best = out->context;
+	else if (out->enhanced != NULL && in_class &&
+	         enhanced_reads_in_class(out->enhanced, cls))
+		out->best = out->enhanced;
+	else if (out->context != NULL && score >= 4)
+		out->best = out->context;
+	else if (out->basic != NULL && !basic_catch_all(k.code))
+		out->best = out->basic;
+	else if (out->context != NULL)
+		out->best = out->context;
+	else
+		out->best = out->basic != NULL ? out->basic : out->cls;
+	unusual_fill(out, &k, text);
+}
+
+void codes_explain(int code, const char *enhanced, const char *text,
+                   struct code_explanation *out)
+{
+	codes_explain_cmd(CODES_CMD_ANY, code, enhanced, text, out);
 }

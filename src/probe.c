@@ -549,6 +549,23 @@ static void check_done(struct probe *p)
 		p->cb.on_done(p, p->cb.arg);
 }
 
+/* -s with an IP address: no lookup is sent, and each lookup says so for
+ * the reports (it stays not done: the checklist reads a lookup not done in
+ * a complete plan as not asked). */
+static void direct_not_asked(struct model_domain *d)
+{
+	static const char why[] = "not looked up: -s gave an address";
+	struct model_lookup *l[] = {
+		&d->mx, &d->spf.lookup, &d->dmarc.lookup, &d->mta_sts.lookup,
+		&d->tls_rpt.lookup, &d->hosts[0].a, &d->hosts[0].aaaa,
+		&d->hosts[0].tlsa, &d->hosts[0].addrs[0].ptr,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof l / sizeof l[0]; i++)
+		snprintf(l[i]->detail, sizeof l[i]->detail, "%s", why);
+}
+
 /* -s with an IP address: no DNS at all; the end is reported from the loop. */
 static void on_direct_ready(struct loop_timer *t, void *arg)
 {
@@ -595,6 +612,9 @@ struct probe *probe_new(struct loop *loop, const struct target *target,
 			unsigned char buf[16];
 			int fam = inet_pton(AF_INET, opt->server, buf) == 1 ? 4 : 6;
 			size_t ai = model_address_add(&p->model.hosts[hi], opt->server, fam);
+
+			p->model.hosts[hi].ip_literal = 1;
+			direct_not_asked(&p->model);
 
 			session_start(p, &p->model.hosts[hi], ai);
 			p->done_timer = loop_timer_add(loop, 0, 0, on_direct_ready, p);

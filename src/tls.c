@@ -5,8 +5,9 @@
  * finish so the session can report everything (an expired or mismatched
  * certificate is a finding, and most MTAs deliver anyway under
  * opportunistic TLS). The chain result comes from SSL_get_verify_result();
- * the name is checked separately with X509_check_host() so that a chain
- * error does not hide a name error or the reverse.
+ * the name is checked separately with X509_check_host() (X509_check_ip_asc()
+ * for an IP literal, -s ADDRESS) so that a chain error does not hide a name
+ * error or the reverse.
  */
 #include "mailflow/tls.h"
 #include "mailflow/xmalloc.h"
@@ -15,6 +16,7 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,22 @@
 struct tls_ctx {
 	SSL_CTX *ssl_ctx;
 };
+
+/* host as an IP address ("192.0.2.1", "2001:db8::1", "[192.0.2.1]") into
+ * out (INET6_ADDRSTRLEN); 0 when it is a name. */
+static int host_ip(const char *host, char *out, size_t outsz)
+{
+	unsigned char buf[16];
+	size_t n = host != NULL ? strlen(host) : 0;
+
+	if (n == 0 || n >= outsz)
+		return 0;
+	if (n > 2 && host[0] == '[' && host[n - 1] == ']')
+		snprintf(out, outsz, "%.*s", (int)(n - 2), host + 1);
+	else
+		snprintf(out, outsz, "%s", host);
+	return inet_pton(AF_INET, out, buf) == 1 || inet_pton(AF_INET6, out, buf) == 1;
+}
 
 /* *cause = what, then OpenSSL's last error (the error convention). */
 static void cause_ssl(char **cause, const char *what)
@@ -91,6 +109,7 @@ void tls_ctx_free(struct tls_ctx *ctx)
 
 SSL *tls_ssl_start(struct tls_ctx *ctx, int fd, const char *host, char **cause)
 {
+	char ip[64];
 	SSL *ssl;
 
 	ERR_clear_error();
@@ -104,7 +123,9 @@ SSL *tls_ssl_start(struct tls_ctx *ctx, int fd, const char *host, char **cause)
 		SSL_free(ssl);
 		return NULL;
 	}
-	if (host != NULL && host[0] != '\0' && SSL_set_tlsext_host_name(ssl, host) != 1) {
+	/* RFC 6066 section 3: no literal IP address in SNI; a name only. */
+	if (host != NULL && host[0] != '\0' && !host_ip(host, ip, sizeof ip) &&
+	    SSL_set_tlsext_host_name(ssl, host) != 1) {
 		cause_ssl(cause, "TLS: cannot set the server name (SNI): ");
 		SSL_free(ssl);
 		return NULL;
@@ -182,6 +203,40 @@ static void sans_text(X509 *cert, char *out, size_t outsz)
 	GENERAL_NAMES_free(names);
 }
 
+/*
+ * Which certificate the chain check failed on, and for an expiry how long
+ * ago: the handshake keeps only the result, so the chain the server sent is
+ * checked again against the same store, at the same moment. Kept only when
+ * it finds the same error.
+ */
+static void verify_where(SSL *ssl, X509 *cert, struct tls_facts *f)
+{
+	X509_STORE *store = SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl));
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	X509 *bad;
+	int day = 0, sec = 0;
+
+	if (ctx == NULL)
+		return;
+	if (X509_STORE_CTX_init(ctx, store, cert, SSL_get_peer_cert_chain(ssl)) == 1 &&
+	    X509_STORE_CTX_set_default(ctx, "ssl_server") == 1 &&
+	    X509_verify_cert(ctx) <= 0 &&
+	    X509_STORE_CTX_get_error(ctx) == f->verify_code) {
+		f->verify_depth = X509_STORE_CTX_get_error_depth(ctx);
+		bad = X509_STORE_CTX_get_current_cert(ctx);
+		if (bad != NULL) {
+			name_text(X509_get_subject_name(bad), f->verify_subject,
+			          sizeof f->verify_subject);
+			if (f->verify_code == X509_V_ERR_CERT_HAS_EXPIRED &&
+			    ASN1_TIME_diff(&day, &sec, X509_get0_notAfter(bad), NULL) == 1) {
+				f->verify_expired = 1;
+				f->verify_days = day;
+			}
+		}
+	}
+	X509_STORE_CTX_free(ctx);
+}
+
 void tls_facts_collect(SSL *ssl, const char *host, struct tls_facts *f)
 {
 	X509 *cert;
@@ -189,6 +244,7 @@ void tls_facts_collect(SSL *ssl, const char *host, struct tls_facts *f)
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	int day = 0, sec = 0;
+	char ip[64];
 
 	memset(f, 0, sizeof *f);
 	f->handshake_done = 1;
@@ -213,8 +269,15 @@ void tls_facts_collect(SSL *ssl, const char *host, struct tls_facts *f)
 	if (!f->chain_ok)
 		snprintf(f->verify_error, sizeof f->verify_error, "%s",
 		         X509_verify_cert_error_string(f->verify_code));
-	f->name_ok = host != NULL && host[0] != '\0' &&
-	             X509_check_host(cert, host, 0, 0, NULL) == 1;
+	f->name_is_ip = host_ip(host, ip, sizeof ip);
+	if (f->name_is_ip)
+		f->name_ok = X509_check_ip_asc(cert, ip, 0) == 1;
+	else
+		f->name_ok = host != NULL && host[0] != '\0' &&
+		             X509_check_host(cert, host, 0, 0, NULL) == 1;
+	f->verify_depth = -1;
+	if (!f->chain_ok)
+		verify_where(ssl, cert, f);
 	name_text(X509_get_subject_name(cert), f->subject, sizeof f->subject);
 	name_text(X509_get_issuer_name(cert), f->issuer, sizeof f->issuer);
 	sans_text(cert, f->sans, sizeof f->sans);

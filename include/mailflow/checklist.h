@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mailflow/codes.h"
 #include "mailflow/model.h"
 
 enum verdict { V_PASS, V_WARN, V_FAIL, V_INFO, V_SKIP, V_PENDING, VERDICT__COUNT };
@@ -58,6 +59,12 @@ const struct check_item *checklist_find(const struct checklist *c,
  * for its MX: timeout, SERVFAIL, REFUSED...), 1 when a check failed, else 0.
  */
 int checklist_exit_status(const struct model_domain *d, const struct checklist *c);
+
+/* The command a step's reply answers, for the knowledge base: the
+ * greeting for the banner, HELO when EHLO was refused, the end of data
+ * once the message was sent... CODES_CMD_ANY for connect. */
+enum codes_cmd checklist_step_command(const struct model_session *s,
+                                      enum model_step_id step);
 
 /* How a hosts-table cell is written: plain ASCII or with UTF-8 marks,
  * with the enhanced code after the reply code or not. */

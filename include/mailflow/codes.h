@@ -35,15 +35,64 @@ const struct code_info *codes_class(int cls);
 const struct code_info *codes_text(int code, const char *enhanced,
                                    const char *text);
 
+/*
+ * The commands a session sends (and the greeting, which answers none): a
+ * reply means what it means in answer to one of them. "250" to EHLO lists
+ * extensions, to RCPT takes a recipient, after the final dot queues the
+ * message; "530" to MAIL asks for a login, to AUTH for TLS first.
+ */
+enum codes_cmd {
+	CODES_CMD_ANY,          /* not known: the reply alone */
+	CODES_CMD_GREETING,     /* the 220 (or refusal) on connect */
+	CODES_CMD_EHLO,
+	CODES_CMD_HELO,
+	CODES_CMD_STARTTLS,
+	CODES_CMD_AUTH,
+	CODES_CMD_MAIL,
+	CODES_CMD_RCPT,
+	CODES_CMD_DATA,         /* the DATA command: 354, or a refusal */
+	CODES_CMD_END_OF_DATA,  /* the final "." of the message */
+	CODES_CMD_RSET,
+	CODES_CMD_QUIT,
+	CODES_CMD__COUNT
+};
+/* "greeting", "EHLO", ..., "end of data"; "any" for CODES_CMD_ANY. */
+const char *codes_cmd_name(enum codes_cmd cmd);
+
+/* What a reply means in answer to cmd, from the command's own table:
+ * the basic code with its enhanced code, the basic code, the class with
+ * the enhanced code, the class (most specific first); NULL when the
+ * command has no entry for it. */
+const struct code_info *codes_context(enum codes_cmd cmd, int code,
+                                      const char *enhanced);
+
 /* Everything known about one reply, most specific first. */
 struct code_explanation {
 	const struct code_info *text;       /* may be NULL */
-	const struct code_info *enhanced;   /* may be NULL */
+	const struct code_info *enhanced;   /* may be NULL (whatever its class) */
 	const struct code_info *basic;      /* may be NULL */
 	const struct code_info *cls;        /* NULL only for a malformed code */
+	const struct code_info *context;    /* codes_context(); may be NULL */
+	/*
+	 * The one entry to show, chosen in this order: a known text (4xx and
+	 * 5xx only); the command with this basic code; the enhanced code read
+	 * in its class (a 2.x.y is never explained as a refusal; X.0.0, X.7.0
+	 * and X.7.1 say less than the command); the command with a code like
+	 * "50x"; the basic code (unless 250, 550 or 554, which say less than
+	 * the command); the command with the class; the basic code; the
+	 * class. NULL only for a malformed code.
+	 */
+	const struct code_info *best;
+	/* What was unusual about the reply, "" when nothing: an enhanced code
+	 * not in the registry or of another class than the reply, a basic
+	 * code no standard names, no text at all. */
+	char unusual[160];
 };
+/* codes_explain_cmd() without a command (CODES_CMD_ANY). */
 void codes_explain(int code, const char *enhanced, const char *text,
                    struct code_explanation *out);
+void codes_explain_cmd(enum codes_cmd cmd, int code, const char *enhanced,
+                       const char *text, struct code_explanation *out);
 
 /* For tests and listings: the tables themselves. */
 size_t codes_basic_count(void);
@@ -52,5 +101,8 @@ size_t codes_enhanced_count(void);
 const struct code_info *codes_enhanced_at(size_t i);
 size_t codes_text_count(void);
 const struct code_info *codes_text_at(size_t i);
+size_t codes_context_count(void);
+/* The i-th entry of the command tables, and its command in *cmd. */
+const struct code_info *codes_context_at(size_t i, enum codes_cmd *cmd);
 
 #endif

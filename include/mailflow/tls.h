@@ -2,7 +2,8 @@
  * tls — OpenSSL 3 for the client side of STARTTLS and implicit TLS.
  *
  * One tls_ctx per run (trust store: the system's, or --ca-file). Each
- * connection gets an SSL with SNI set to the MX host name. Verification
+ * connection gets an SSL with SNI set to the MX host name (none for an IP
+ * address, RFC 6066 section 3). Verification
  * never stops a session: the handshake completes whatever the chain and
  * name, and tls_facts_collect() records what was wrong, so the session can
  * go on and the checklist can judge (a failed check is evidence, not an
@@ -31,9 +32,19 @@ struct tls_facts {
 	char sha256_cert[65];   /* hex of the DER certificate */
 	char sha256_spki[65];   /* hex of the DER SubjectPublicKeyInfo */
 	int chain_ok;           /* the chain verifies against the trust store */
-	int name_ok;            /* the certificate names the MX host */
+	int name_ok;            /* the certificate names the MX host (or, for
+	                           an IP literal, holds it as an IP SAN) */
+	int name_is_ip;         /* the name checked was an IP address */
 	long verify_code;       /* X509_V_* of the chain, 0 when fine */
 	char verify_error[128]; /* its text */
+	/* Where the chain check failed: 0 the server's own certificate, 1 and
+	 * up a certificate above it (intermediate or root); -1 nowhere or not
+	 * known. With verify_expired, that certificate expired verify_days
+	 * days ago; verify_subject names it. */
+	int verify_depth;
+	int verify_expired;
+	long verify_days;
+	char verify_subject[256];
 	char failure[256];      /* why the handshake failed (alert text...) */
 };
 

@@ -216,7 +216,12 @@ static void test_connect_and_banner(void **state)
 	s->steps[STEP_BANNER].state = STEP_REJECTED;
 	s->steps[STEP_BANNER].fail = FAIL_NONE;
 	s->steps[STEP_BANNER].code = 421;
+	/* Issue 12: a 4xx is temporary wherever it comes (was V_FAIL). */
+	expect(&c, "host.banner", 0, 0, V_WARN);
+	assert_non_null(strstr(item(&c, "host.banner", 0, 0)->explanation, "retry later"));
+	s->steps[STEP_BANNER].code = 554;
 	expect(&c, "host.banner", 0, 0, V_FAIL);
+	s->steps[STEP_BANNER].code = 421;
 	assert_int_equal(item(&c, "host.banner", 0, 0)->code, 421);
 
 	s->steps[STEP_BANNER].state = STEP_OK;
@@ -583,6 +588,66 @@ static void test_evidence_lines(void **state)
 	model_domain_free(&dom);
 }
 
+/* Issue 12, points 3 and 5: advice from the EHLO facts; expiry in days
+ * ago and which certificate; nothing pending after -s ADDRESS. */
+static void test_issue12(void **state)
+{
+	struct checklist c = { 0 };
+	struct model_session *s;
+	const struct check_item *it;
+
+	(void)state;
+	domain_with_host("example.test");
+	s = add_session(0, "192.0.2.1");
+	/* --tls off --allow-plaintext-auth, AUTH only after STARTTLS */
+	s->tls_active = 0;
+	s->starttls_offered = 1;
+	s->ehlo.exts = EHLO_STARTTLS;
+	step_set(&s->steps[STEP_STARTTLS], STEP_SKIPPED, REASON_BY_OPTION, "use port 587");
+	step_set(&s->steps[STEP_AUTH], STEP_SKIPPED, REASON_NOT_OFFERED, "use port 587");
+	it = item(&c, "host.auth", 0, 0);
+	assert_non_null(strstr(it->title, "start TLS first"));
+	assert_null(strstr(it->next, "587"));
+	/* an expired server certificate, an expired intermediate */
+	s->tls_active = 1;
+	s->tls.days_left = -640;
+	it = item(&c, "host.cert", 0, 0);
+	assert_non_null(strstr(it->title, "expired 640 days ago"));
+	assert_non_null(strstr(it->title, "server's certificate"));
+	s->tls.days_left = 60;
+	s->tls.chain_ok = 0;
+	s->tls.verify_depth = 1;
+	s->tls.verify_expired = 1;
+	s->tls.verify_days = 12;
+	it = item(&c, "host.cert", 0, 0);
+	assert_non_null(strstr(it->title, "intermediate certificate expired 12 days ago"));
+	checklist_free(&c);
+	model_domain_free(&dom);
+
+	/* -s ADDRESS: no lookup sent, the plan complete */
+	{
+		struct target t;
+		size_t i, counts[VERDICT__COUNT];
+
+		assert_int_equal(target_parse("example.test", &t, NULL), 0);
+		model_domain_init(&dom, &t);
+		dom.complete = 1;
+		model_host_add(&dom, "192.0.2.1", 0);
+		dom.hosts[0].ip_literal = 1;
+		model_address_add(&dom.hosts[0], "192.0.2.1", 4);
+		assert_int_equal(checklist_build(&dom, &c), 0);
+		checklist_count(&c, counts);
+		assert_int_equal(counts[V_PENDING], 0);
+		for (i = 0; i < c.n; i++)
+			assert_null(strstr(c.items[i].title, "no TLSA records"));
+		expect(&c, "dns.mx", -1, -1, V_SKIP);
+		expect(&c, "dns.tlsa", -1, -1, V_SKIP);
+		expect(&c, "host.ptr", 0, 0, V_SKIP);
+		checklist_free(&c);
+		model_domain_free(&dom);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -598,6 +663,7 @@ int main(void)
 		cmocka_unit_test(test_compare_tls_off),
 		cmocka_unit_test(test_policy_terms),
 		cmocka_unit_test(test_evidence_lines),
+		cmocka_unit_test(test_issue12),
 	};
 
 	return cmocka_run_group_tests_name("checklist", tests, NULL, NULL);

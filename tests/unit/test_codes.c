@@ -662,6 +662,67 @@ static void test_hostile_text(void **state)
 	}
 }
 
+/* Issue 12: the reply read in the context of its command and class. */
+static void test_context(void **state)
+{
+	struct code_explanation e;
+
+	(void)state;
+	codes_explain_cmd(CODES_CMD_AUTH, 235, "2.7.0", "Authentication successful", &e);
+	assert_non_null(e.best);
+	assert_null(strstr(e.best->explanation, "blocked"));
+	assert_non_null(strstr(e.best->explanation, "accepted"));
+	/* X.0.0: a meaning from the command and class. */
+	codes_explain_cmd(CODES_CMD_STARTTLS, 220, "2.0.0", "Ready to start TLS", &e);
+	assert_non_null(strstr(e.best->explanation, "TLS handshake"));
+	codes_explain_cmd(CODES_CMD_END_OF_DATA, 250, "2.0.0", "Ok: queued as ABC", &e);
+	assert_non_null(strstr(e.best->explanation, "queued"));
+	codes_explain_cmd(CODES_CMD_QUIT, 221, "2.0.0", "Bye", &e);
+	assert_null(strstr(e.best->explanation, "No detail"));
+	codes_explain(421, "4.0.0", "Server closing connection", &e);
+	assert_null(strstr(e.best->explanation, "No detail"));
+	assert_string_equal(e.best->code, "421");
+	/* EHLO is not RCPT. */
+	codes_explain_cmd(CODES_CMD_EHLO, 250, "", "mx.example.com", &e);
+	assert_null(strstr(e.best->explanation, "RCPT"));
+	assert_null(strstr(e.best->next, "relay"));
+	/* A 530 to AUTH does not speak of MAIL FROM. */
+	codes_explain_cmd(CODES_CMD_AUTH, 530, "5.7.0", "Must issue a STARTTLS command first", &e);
+	assert_null(strstr(e.best->explanation, "MAIL FROM"));
+	/* Point 3's texts. */
+	codes_explain_cmd(CODES_CMD_END_OF_DATA, 552, "", "Error: Too much mail data", &e);
+	assert_string_equal(e.best->meaning, "Message too big");
+	codes_explain_cmd(CODES_CMD_RCPT, 524, "5.2.4", "Mailing list expansion problem", &e);
+	assert_non_null(strstr(e.best->meaning, "OpenSMTPD"));
+	codes_explain_cmd(CODES_CMD_MAIL, 530, "5.7.0", "Authentication required", &e);
+	assert_non_null(strstr(e.best->next, "-a"));
+	assert_null(strstr(e.best->explanation, "STARTTLS"));
+	codes_explain_cmd(CODES_CMD_END_OF_DATA, 554, "5.7.0", "Message rejected: Virus found", &e);
+	assert_non_null(strstr(e.best->meaning, "virus"));
+	codes_explain_cmd(CODES_CMD_GREETING, 550, "", "Too many connections", &e);
+	assert_null(strstr(e.best->explanation, "Temporary."));
+	/* What was unusual is said. */
+	codes_explain_cmd(CODES_CMD_RCPT, 250, "5.1.1", "ok", &e);
+	assert_non_null(strstr(e.unusual, "class"));
+	codes_explain_cmd(CODES_CMD_RCPT, 550, "5.9.9", "x", &e);
+	assert_non_null(strstr(e.unusual, "registry"));
+	codes_explain_cmd(CODES_CMD_RCPT, 550, "", "", &e);
+	assert_non_null(strstr(e.unusual, "no text"));
+	assert_non_null(e.best);
+	/* Every command entry is clean and has a command. */
+	{
+		size_t i;
+		enum codes_cmd cmd;
+
+		assert_true(codes_context_count() > 40);
+		for (i = 0; i < codes_context_count(); i++) {
+			check_info(codes_context_at(i, &cmd));
+			assert_true(cmd > CODES_CMD_ANY && cmd < CODES_CMD__COUNT);
+		}
+		assert_null(codes_context_at(codes_context_count(), NULL));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -674,6 +735,7 @@ int main(void)
 		cmocka_unit_test(test_text_every_pattern_reachable),
 		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_hostile_text),
+		cmocka_unit_test(test_context),
 	};
 
 	return cmocka_run_group_tests_name("codes", tests, NULL, NULL);
