@@ -635,7 +635,7 @@ static void test_issue12(void **state)
 		model_host_add(&dom, "192.0.2.1", 0);
 		dom.hosts[0].ip_literal = 1;
 		model_address_add(&dom.hosts[0], "192.0.2.1", 4);
-		assert_int_equal(checklist_build(&dom, &c), 0);
+		checklist_build(&dom, &c);
 		checklist_count(&c, counts);
 		assert_int_equal(counts[V_PENDING], 0);
 		for (i = 0; i < c.n; i++)
