@@ -1423,8 +1423,8 @@ struct context_entry {
 };
 
 #define CTX(c, k, m, e, ca, n) \
-	{ CODES_CMD_##c, { .code = k, .meaning = m, .explanation = e, \
-	                   .causes = ca, .next = n } }
+	{ CODES_CMD_##c, { .code = (k), .meaning = (m), .explanation = (e), \
+	                   .causes = (ca), .next = (n) } }
 
 static const struct context_entry context_table[] = {
 	/* The greeting */
@@ -2113,11 +2113,12 @@ void codes_explain_cmd(enum codes_cmd cmd, int code, const char *enhanced,
 	out->cls = cls != 0 ? codes_class(cls) : NULL;
 	out->context = context_find(cmd, k.code, in_class ? k.enhanced : NULL,
 	                            &score);
-	/* The order of codes.h: most specific first. */
+	/* The order of codes.h: most specific first. The context entry comes
+	 * three times on purpose, at three strengths of match. */
 	if (out->text != NULL)
 		out->best = out->text;
 	else if (out->context != NULL && score >= 6)
-		out->best = out->context;
+		out->best = out->context; /* NOLINT(bugprone-branch-clone) */
 	else if (out->enhanced != NULL && in_class &&
 	         enhanced_reads_in_class(out->enhanced, cls))
 		out->best = out->enhanced;
