@@ -85,9 +85,10 @@ host 127.0.0.15 host.connect pass
 host 127.0.0.15 host.banner fail
 status 1
 
+# 421 is temporary: the same class, the same verdict, wherever it comes.
 run busy.lab.test
-host 127.0.0.16 host.banner fail
-status 1
+host 127.0.0.16 host.banner warn
+status 0
 if jq -e '.hosts[0].addresses[0].checklist[] | select(.id=="host.banner") | .code == 421
 	and (.explanation | test("421")) and (.next | length > 0)' >/dev/null <<<"$json"; then
 	ok "busy: the 421 is explained, with a next step"
