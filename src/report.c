@@ -161,11 +161,13 @@ void report_session_text(FILE *out, const struct model_session *s)
 		fputc('\n', out);
 	}
 	if (s->tls.handshake_done) {
-		fprintf(out, "  TLS      %s %s (%d bits); chain %s; name %s; expires %s (%ld days)\n",
+		fprintf(out, "  TLS      %s %s (%d bits); chain %s; name %s; %s %s (%ld days%s)\n",
 		        s->tls.version, s->tls.cipher, s->tls.cipher_bits,
 		        s->tls.chain_ok ? "verified" : s->tls.verify_error,
 		        s->tls.name_ok ? "matches" : "does not match",
-		        s->tls.not_after, s->tls.days_left);
+		        s->tls.days_left < 0 ? "expired" : "expires", s->tls.not_after,
+		        s->tls.days_left < 0 ? -s->tls.days_left : s->tls.days_left,
+		        s->tls.days_left < 0 ? " ago" : "");
 		fputs("           subject ", out);
 		put_safe(out, s->tls.subject);
 		fputs("; issuer ", out);

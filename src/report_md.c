@@ -439,7 +439,10 @@ static void put_transcript(FILE *out, const struct model_host *h,
 		fputs(s->tls.name_ok ? ", name matches" : ", name does NOT match", out);
 		fputs(", expires ", out);
 		md_text(out, s->tls.not_after);
-		fprintf(out, " (%ld days)", s->tls.days_left);
+		if (s->tls.days_left < 0)
+			fprintf(out, " (expired %ld days ago)", -s->tls.days_left);
+		else
+			fprintf(out, " (%ld days)", s->tls.days_left);
 	}
 	if (s->error[0]) {
 		fputs("; end: ", out);
