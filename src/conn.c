@@ -65,22 +65,6 @@ static const char *const error_names[] = {
 	[CONN_OTHER] = "error",
 };
 
-/* Fills *cause (malloc'd, the caller frees it) and returns -1. */
-static int set_cause(char **cause, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int set_cause(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cause != NULL) {
-		va_start(ap, fmt);
-		*cause = xvasprintf(fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 const char *conn_error_name(enum conn_error err)
 {
 	if ((size_t)err < sizeof error_names / sizeof error_names[0])
@@ -363,11 +347,11 @@ int conn_start_tls(struct conn *c, struct tls_ctx *ctx, const char *host,
                    char **cause)
 {
 	if (ctx == NULL)
-		return set_cause(cause, "no TLS context (TLS is off for this run)");
+		return cause_set(cause, "no TLS context (TLS is off for this run)");
 	if (c->phase != PH_OPEN)
-		return set_cause(cause, "the connection is not open");
+		return cause_set(cause, "the connection is not open");
 	if (c->ssl != NULL)
-		return set_cause(cause, "TLS is already on");
+		return cause_set(cause, "TLS is already on");
 	c->ssl = tls_ssl_start(ctx, c->fd, host, cause);
 	if (c->ssl == NULL)
 		return -1;
@@ -513,7 +497,7 @@ static int watch_connect(struct conn *c, char **cause)
 {
 	c->watch = loop_watch_add(c->loop, c->fd, LOOP_WRITE, on_ready, c);
 	if (c->watch == NULL)
-		return set_cause(cause, "out of memory (loop watcher)");
+		return cause_set(cause, "out of memory (loop watcher)");
 	c->phase = PH_CONNECTING;
 	return 0;
 }
@@ -525,10 +509,10 @@ static int bind_source(struct conn *c, const char *bind_addr, int family,
 	socklen_t blen;
 
 	if (fill_sockaddr(bind_addr, 0, &bs, &blen) < 0 || bs.ss_family != family)
-		return set_cause(cause, "source address %s does not fit %s", bind_addr,
+		return cause_set(cause, "source address %s does not fit %s", bind_addr,
 		                 addr);
 	if (bind(c->fd, (struct sockaddr *)&bs, blen) < 0)
-		return set_cause(cause, "cannot bind to %s: %s", bind_addr,
+		return cause_set(cause, "cannot bind to %s: %s", bind_addr,
 		                 strerror(errno));
 	return 0;
 }
@@ -541,10 +525,10 @@ int conn_connect(struct conn *c, const char *addr, uint16_t port,
 	int one = 1;
 
 	if (fill_sockaddr(addr, port, &ss, &len) < 0)
-		return set_cause(cause, "not an IP address: %s", addr);
+		return cause_set(cause, "not an IP address: %s", addr);
 	c->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
-		return set_cause(cause, "socket: %s", strerror(errno));
+		return cause_set(cause, "socket: %s", strerror(errno));
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	if (opt != NULL && opt->bind_addr != NULL &&
 	    bind_source(c, opt->bind_addr, ss.ss_family, addr, cause) < 0)
@@ -558,14 +542,14 @@ int conn_connect(struct conn *c, const char *addr, uint16_t port,
 		loop_watch_set_interest(c->watch, 0);
 		c->timer = loop_timer_add(c->loop, 0, 0, on_connect_failed_now, c);
 		if (c->timer == NULL)
-			return set_cause(cause, "out of memory (loop timer)");
+			return cause_set(cause, "out of memory (loop timer)");
 		return 0;
 	}
 	if (opt != NULL && opt->connect_timeout_ms > 0) {
 		c->timer = loop_timer_add(c->loop, (uint64_t)opt->connect_timeout_ms,
 		                          0, on_connect_timeout, c);
 		if (c->timer == NULL)
-			return set_cause(cause, "out of memory (loop timer)");
+			return cause_set(cause, "out of memory (loop timer)");
 	}
 	return 0;
 }
@@ -577,10 +561,10 @@ int conn_connect_fd(struct conn *c, int fd, char **cause)
 	c->fd = fd;
 	flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
-		return set_cause(cause, "cannot make the socket non-blocking: %s",
+		return cause_set(cause, "cannot make the socket non-blocking: %s",
 		                 strerror(errno));
 	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
-		return set_cause(cause, "cannot set close-on-exec: %s", strerror(errno));
+		return cause_set(cause, "cannot set close-on-exec: %s", strerror(errno));
 	/* Connected already: the socket is writable at once, and the end of
 	 * the "connect" (SO_ERROR, on_connected) takes the usual path. */
 	return watch_connect(c, cause);

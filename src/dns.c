@@ -60,21 +60,6 @@ static int lib_refs;
 static void deliver(struct dns_query_ctx *ctx, int status,
                     const unsigned char *abuf, int alen);
 
-/* The error convention: *cause gets a malloc'd message for the caller to
- * print and free (a NULL cause is allowed: the caller only wants -1). */
-static void set_cause(char **cause, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void set_cause(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cause == NULL)
-		return;
-	va_start(ap, fmt);
-	*cause = xvasprintf(fmt, ap);
-	va_end(ap);
-}
-
 /* ---- names and tables --------------------------------------------------- */
 
 const char *dns_type_name(enum dns_type type)
@@ -133,7 +118,7 @@ static int check_one_server(const char *s, size_t len, char **cause)
 	unsigned char tmp[16];
 
 	if (len == 0 || len >= sizeof buf) {
-		set_cause(cause, "bad DNS server \"%s\": empty or too long", len ? s : "");
+		cause_set(cause, "bad DNS server \"%s\": empty or too long", len ? s : "");
 		return -1;
 	}
 	memcpy(buf, s, len);
@@ -142,7 +127,7 @@ static int check_one_server(const char *s, size_t len, char **cause)
 		char *end = strchr(buf, ']');
 
 		if (end == NULL || (size_t)(end - buf - 1) >= sizeof host) {
-			set_cause(cause, "bad DNS server \"%s\": unclosed [", buf);
+			cause_set(cause, "bad DNS server \"%s\": unclosed [", buf);
 			return -1;
 		}
 		memcpy(host, buf + 1, (size_t)(end - buf - 1));
@@ -150,11 +135,11 @@ static int check_one_server(const char *s, size_t len, char **cause)
 		if (end[1] == ':')
 			port = end + 2;
 		else if (end[1] != '\0') {
-			set_cause(cause, "bad DNS server \"%s\": junk after ]", buf);
+			cause_set(cause, "bad DNS server \"%s\": junk after ]", buf);
 			return -1;
 		}
 		if (inet_pton(AF_INET6, host, tmp) != 1) {
-			set_cause(cause, "bad DNS server \"%s\": not an IPv6 address", buf);
+			cause_set(cause, "bad DNS server \"%s\": not an IPv6 address", buf);
 			return -1;
 		}
 	} else {
@@ -163,7 +148,7 @@ static int check_one_server(const char *s, size_t len, char **cause)
 		if (colon != NULL && strchr(colon + 1, ':') != NULL) {
 			/* A bare IPv6 address, no port. */
 			if (inet_pton(AF_INET6, buf, tmp) != 1) {
-				set_cause(cause, "bad DNS server \"%s\": not an IP address", buf);
+				cause_set(cause, "bad DNS server \"%s\": not an IP address", buf);
 				return -1;
 			}
 			return 0;
@@ -173,7 +158,7 @@ static int check_one_server(const char *s, size_t len, char **cause)
 			port = colon + 1;
 		}
 		if (inet_pton(AF_INET, buf, tmp) != 1) {
-			set_cause(cause, "bad DNS server \"%s\": not an IP address "
+			cause_set(cause, "bad DNS server \"%s\": not an IP address "
 			          "(give an address, not a name)", buf);
 			return -1;
 		}
@@ -185,7 +170,7 @@ static int check_one_server(const char *s, size_t len, char **cause)
 		errno = 0;
 		p = strtol(port, &end, 10);
 		if (*port == '\0' || *end != '\0' || errno || p < 1 || p > 65535) {
-			set_cause(cause, "bad DNS server port \"%s\": want 1-65535", port);
+			cause_set(cause, "bad DNS server port \"%s\": want 1-65535", port);
 			return -1;
 		}
 	}
@@ -197,7 +182,7 @@ int dns_servers_check(const char *servers, char **cause)
 	const char *p = servers, *comma;
 
 	if (servers == NULL || *servers == '\0') {
-		set_cause(cause, "no DNS server given");
+		cause_set(cause, "no DNS server given");
 		return -1;
 	}
 	for (;;) {
@@ -546,11 +531,11 @@ struct dns *dns_new(struct loop *loop, const struct dns_options *opt,
 	if (opt->servers != NULL && dns_servers_check(opt->servers, cause) < 0)
 		return NULL;
 	if (opt->timeout_ms < 0 || opt->tries < 0) {
-		set_cause(cause, "DNS timeout and tries must not be negative");
+		cause_set(cause, "DNS timeout and tries must not be negative");
 		return NULL;
 	}
 	if (lib_refs == 0 && (rc = ares_library_init(ARES_LIB_INIT_ALL)) != 0) {
-		set_cause(cause, "c-ares: %s", ares_strerror(rc));
+		cause_set(cause, "c-ares: %s", ares_strerror(rc));
 		return NULL;
 	}
 	lib_refs++;
@@ -569,12 +554,12 @@ struct dns *dns_new(struct loop *loop, const struct dns_options *opt,
 	       ARES_OPT_EDNSPSZ | ARES_OPT_SOCK_STATE_CB;
 	rc = ares_init_options(&dns->channel, &ao, mask);
 	if (rc != ARES_SUCCESS) {
-		set_cause(cause, "c-ares: %s", ares_strerror(rc));
+		cause_set(cause, "c-ares: %s", ares_strerror(rc));
 		goto fail;
 	}
 	if (opt->servers != NULL &&
 	    (rc = ares_set_servers_ports_csv(dns->channel, opt->servers)) != ARES_SUCCESS) {
-		set_cause(cause, "c-ares: cannot use those DNS servers: %s",
+		cause_set(cause, "c-ares: cannot use those DNS servers: %s",
 		          ares_strerror(rc));
 		ares_destroy(dns->channel);
 		goto fail;
@@ -685,7 +670,7 @@ int dns_query(struct dns *dns, const char *name, enum dns_type type,
 	size_t n = strlen(name);
 
 	if (n == 0 || n >= DNS_NAME_MAX) {
-		set_cause(cause, "bad DNS name \"%s\"", name);
+		cause_set(cause, "bad DNS name \"%s\"", name);
 		return -1;
 	}
 	ctx = xcalloc(1, sizeof *ctx);
@@ -714,7 +699,7 @@ int dns_query_ptr(struct dns *dns, const char *address, dns_result_cb cb,
 	char name[DNS_NAME_MAX];
 
 	if (dns_ptr_name(address, name, sizeof name) < 0) {
-		set_cause(cause, "not an IP address: \"%s\"", address);
+		cause_set(cause, "not an IP address: \"%s\"", address);
 		return -1;
 	}
 	return dns_query(dns, name, DNS_PTR, cb, arg, cause);

@@ -1279,22 +1279,6 @@ const char *smtp_session_state(const struct smtp_session *s)
 
 /* ---- manual mode --------------------------------------------------------- */
 
-/* Fills *cause (the caller frees it) and returns -1. */
-static int set_cause(char **cause, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int set_cause(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cause != NULL) {
-		va_start(ap, fmt);
-		*cause = xvasprintf(fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 static void enter_manual(struct smtp_session *s, const char *point)
 {
 	loop_timer_remove(s->timer);
@@ -1316,21 +1300,21 @@ int smtp_manual_check_line(const char *line, char **cause)
 	size_t i, n = strlen(line);
 
 	if (n > REPLY_LINE_MAX - 2)
-		return set_cause(cause, "the line is %zu bytes: SMTP allows %d (512 "
+		return cause_set(cause, "the line is %zu bytes: SMTP allows %d (512 "
 		                 "with CRLF); not sent", n, REPLY_LINE_MAX - 2);
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)line[i];
 
 		if (c == '\r' || c == '\n')
-			return set_cause(cause, "a bare %s at byte %zu: a line ends only "
+			return cause_set(cause, "a bare %s at byte %zu: a line ends only "
 			                 "with CRLF, which mailflow adds; not sent",
 			                 c == '\r' ? "CR" : "LF", i + 1);
 		if (c >= 0x80)
-			return set_cause(cause, "a non-ASCII byte at position %zu: SMTP "
+			return cause_set(cause, "a non-ASCII byte at position %zu: SMTP "
 			                 "commands are ASCII (internationalised addresses "
 			                 "need SMTPUTF8); not sent", i + 1);
 		if (c < 0x20 && c != '\t')
-			return set_cause(cause, "a control character (0x%02x) at position "
+			return cause_set(cause, "a control character (0x%02x) at position "
 			                 "%zu; not sent", c, i + 1);
 	}
 	return 0;
@@ -1341,9 +1325,9 @@ int smtp_manual_check_line(const char *line, char **cause)
 static int manual_ready(const struct smtp_session *s, char **cause)
 {
 	if (!smtp_session_is_manual(s) || s->conn == NULL)
-		return set_cause(cause, "the connection is closed");
+		return cause_set(cause, "the connection is closed");
 	if (s->state != ST_MANUAL)
-		return set_cause(cause, "the last command (%s) is still waiting for "
+		return cause_set(cause, "the last command (%s) is still waiting for "
 		                 "its reply", state_table[s->state].name);
 	return 0;
 }
@@ -1352,7 +1336,7 @@ static int manual_ready(const struct smtp_session *s, char **cause)
  * connection, which has ended the session. */
 static int manual_sent(const struct smtp_session *s, char **cause)
 {
-	return s->finished ? set_cause(cause, "the connection is gone") : 0;
+	return s->finished ? cause_set(cause, "the connection is gone") : 0;
 }
 
 int smtp_manual_send(struct smtp_session *s, const char *line, char **cause)
@@ -1362,11 +1346,11 @@ int smtp_manual_send(struct smtp_session *s, const char *line, char **cause)
 	if (strcasecmp(line, "STARTTLS") == 0)
 		return smtp_manual_starttls(s, cause);
 	if (!smtp_session_is_manual(s) || s->conn == NULL)
-		return set_cause(cause, "the connection is closed");
+		return cause_set(cause, "the connection is closed");
 	/* A typed line leaves the state alone: ST_MANUAL shows its reply. */
 	if (write_command(s, line, NULL, NULL) < 0) {
 		finish(s, "connection lost while sending");
-		return set_cause(cause, "the connection is gone");
+		return cause_set(cause, "the connection is gone");
 	}
 	return 0;
 }
@@ -1374,9 +1358,9 @@ int smtp_manual_send(struct smtp_session *s, const char *line, char **cause)
 int smtp_manual_starttls(struct smtp_session *s, char **cause)
 {
 	if (s->m->tls_active)
-		return set_cause(cause, "TLS is already on");
+		return cause_set(cause, "TLS is already on");
 	if (s->opt.tls_ctx == NULL)
-		return set_cause(cause, "TLS is off for this run (--tls off)");
+		return cause_set(cause, "TLS is off for this run (--tls off)");
 	if (manual_ready(s, cause) < 0)
 		return -1;
 	perform_starttls(s);

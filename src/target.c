@@ -11,22 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The error convention: -1, and *cause a malloc'd message (when the
- * caller asked for one) for the caller to print and free. */
-static int fail(char **cause, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int fail(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cause != NULL) {
-		va_start(ap, fmt);
-		*cause = xvasprintf(fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 
 /* Copies s for a message, with anything unprintable shown as \xHH. */
 static void show(const char *s, char *out, size_t outsz)
@@ -51,22 +35,22 @@ int target_check_hostname(const char *name, char **cause)
 	int all_digits = 1;
 
 	if (len == 0)
-		return fail(cause, "the name is empty");
+		return cause_set(cause, "the name is empty");
 	if (len > 253)
-		return fail(cause, "the name is %zu characters long; "
+		return cause_set(cause, "the name is %zu characters long; "
 		            "a DNS name has at most 253", len);
 	for (i = 0; i <= len; i++) {
 		char c = name[i];
 
 		if (c == '.' || c == '\0') {
 			if (label == 0)
-				return fail(cause, "\"%s\" has an empty label "
+				return cause_set(cause, "\"%s\" has an empty label "
 				            "(two dots in a row, or a dot at the start)", name);
 			if (label > 63)
-				return fail(cause, "label \"%.*s\" is %zu characters long; "
+				return cause_set(cause, "label \"%.*s\" is %zu characters long; "
 				            "a label has at most 63", (int)label, start, label);
 			if (start[0] == '-' || start[label - 1] == '-')
-				return fail(cause, "label \"%.*s\" starts or ends with a hyphen",
+				return cause_set(cause, "label \"%.*s\" starts or ends with a hyphen",
 				            (int)label, start);
 			if (c == '\0')
 				break;
@@ -80,7 +64,7 @@ int target_check_hostname(const char *name, char **cause)
 			char one[2] = { c, '\0' };
 
 			show(one, shown, sizeof shown);
-			return fail(cause, "\"%s\" contains '%s': a host name has only "
+			return cause_set(cause, "\"%s\" contains '%s': a host name has only "
 			            "letters, digits, hyphens and dots", name, shown);
 		}
 		if (!text_ascii_isdigit((unsigned char)c))
@@ -88,7 +72,7 @@ int target_check_hostname(const char *name, char **cause)
 		label++;
 	}
 	if (all_digits)
-		return fail(cause, "\"%s\" ends in an all-numeric label: that is an "
+		return cause_set(cause, "\"%s\" ends in an all-numeric label: that is an "
 		            "IP address or a typo, not a domain", name);
 	return 0;
 }
@@ -100,13 +84,13 @@ static int target_local(const char *input, size_t llen, const char *shown,
 	size_t i;
 
 	if (llen == 0)
-		return fail(cause, "\"%s\" has nothing before the @", shown);
+		return cause_set(cause, "\"%s\" has nothing before the @", shown);
 	if (llen >= TARGET_LOCAL_MAX)
-		return fail(cause, "the local part of \"%s\" is %zu characters; "
+		return cause_set(cause, "the local part of \"%s\" is %zu characters; "
 		            "at most 64 are allowed", shown, llen);
 	for (i = 0; i < llen; i++)
 		if (strchr("<>()[]\\,;:\"", input[i]) != NULL)
-			return fail(cause, "the local part of \"%s\" contains '%c', "
+			return cause_set(cause, "the local part of \"%s\" contains '%c', "
 			            "which needs quoting; give the plain address", shown,
 			            input[i]);
 	memcpy(t->local, input, llen);
@@ -126,13 +110,13 @@ int target_parse(const char *input, struct target *t, char **cause)
 	show(input, shown, sizeof shown);
 	n = strlen(input);
 	if (n == 0)
-		return fail(cause, "no domain or address given");
+		return cause_set(cause, "no domain or address given");
 	if (n >= sizeof work)
-		return fail(cause, "the input is %zu bytes long; too long for a "
+		return cause_set(cause, "the input is %zu bytes long; too long for a "
 		            "domain or an address", n);
 	for (i = 0; i < n; i++)
 		if ((unsigned char)input[i] < 0x20 || input[i] == 0x7f || input[i] == ' ')
-			return fail(cause, "\"%s\" contains a space or a control character",
+			return cause_set(cause, "\"%s\" contains a space or a control character",
 			            shown);
 
 	at = strrchr(input, '@');
@@ -140,7 +124,7 @@ int target_parse(const char *input, struct target *t, char **cause)
 		return -1;
 	domain = at != NULL ? at + 1 : input;
 	if (*domain == '[')
-		return fail(cause, "\"%s\" is an address literal; give a domain, or "
+		return cause_set(cause, "\"%s\" is an address literal; give a domain, or "
 		            "use -s HOST to test one server", shown);
 
 	snprintf(work, sizeof work, "%s", domain);
@@ -148,7 +132,7 @@ int target_parse(const char *input, struct target *t, char **cause)
 	if (n > 0 && work[n - 1] == '.')        /* an absolute name is fine */
 		work[--n] = '\0';
 	if (n == 0)
-		return fail(cause, "\"%s\" has no domain", shown);
+		return cause_set(cause, "\"%s\" has no domain", shown);
 	snprintf(t->unicode, sizeof t->unicode, "%s", work);
 
 	for (i = 0; i < n; i++)
@@ -158,7 +142,7 @@ int target_parse(const char *input, struct target *t, char **cause)
 		rc = idn2_to_ascii_8z(work, &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
 		if (rc != IDN2_OK) {
 			show(work, shown, sizeof shown);
-			return fail(cause, "\"%s\" is not a valid internationalised "
+			return cause_set(cause, "\"%s\" is not a valid internationalised "
 			            "domain name: %s", shown, idn2_strerror(rc));
 		}
 		snprintf(work, sizeof work, "%s", ascii);
@@ -169,7 +153,7 @@ int target_parse(const char *input, struct target *t, char **cause)
 	if (target_check_hostname(work, cause) < 0)
 		return -1;
 	if (strchr(work, '.') == NULL)
-		return fail(cause, "\"%s\" has no dot: give the full domain "
+		return cause_set(cause, "\"%s\" has no dot: give the full domain "
 		            "(e.g. example.com)", work);
 	/* target_check_hostname() bounded it to 253 characters. */
 	n = strlen(work);

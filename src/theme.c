@@ -152,23 +152,6 @@ static const char *show(const char *s, size_t n, char *buf, size_t bufsz)
 	return buf;
 }
 
-static void set_cause(char **cause, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* The error convention of the whole program (tmux's): a function that
- * fails returns -1 and sets *cause to a message the caller frees. A NULL
- * cause means the caller does not want the message. */
-static void set_cause(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cause == NULL)
-		return;
-	va_start(ap, fmt);
-	*cause = xvasprintf(fmt, ap);
-	va_end(ap);
-}
-
 static void cause_add(struct theme *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -333,17 +316,17 @@ static int style_parse_n(const char *s, size_t n, struct theme_style *out,
 			else if (text_equal_ci(tok, kl, "bg"))
 				dst = &st.bg;
 			else {
-				set_cause(cause, "unknown key \"%s\"",
+				cause_set(cause, "unknown key \"%s\"",
 				        show(tok, kl, shown, sizeof shown));
 				return -1;
 			}
 			if (vl == 0) {
-				set_cause(cause, "missing colour after \"%s\"",
+				cause_set(cause, "missing colour after \"%s\"",
 				        show(tok, kl + 1, shown, sizeof shown));
 				return -1;
 			}
 			if (colour_parse_n(eq + 1, vl, dst) != 0) {
-				set_cause(cause, "bad colour \"%s\"",
+				cause_set(cause, "bad colour \"%s\"",
 				        show(eq + 1, vl, shown, sizeof shown));
 				return -1;
 			}
@@ -358,14 +341,14 @@ static int style_parse_n(const char *s, size_t n, struct theme_style *out,
 				break;
 		}
 		if (k == sizeof attr_names / sizeof attr_names[0]) {
-			set_cause(cause, "unknown attribute \"%s\"",
+			cause_set(cause, "unknown attribute \"%s\"",
 			        show(tok, tl, shown, sizeof shown));
 			return -1;
 		}
 		st.attrs |= attr_names[k].bit;
 	}
 	if (items == 0) {
-		set_cause(cause, "empty style");
+		cause_set(cause, "empty style");
 		return -1;
 	}
 	*out = st;
@@ -377,7 +360,7 @@ int theme_style_parse(const char *spec, struct theme_style *out, char **cause)
 	struct theme_style st;
 
 	if (spec == NULL || out == NULL) {
-		set_cause(cause, "empty style");
+		cause_set(cause, "empty style");
 		return -1;
 	}
 	if (style_parse_n(spec, strlen(spec), &st, cause) != 0)
@@ -576,11 +559,11 @@ static int next_arg(char **cur, char **arg, size_t *len, char **cause)
 	if (*s == '"') {
 		e = strchr(s + 1, '"');
 		if (e == NULL) {
-			set_cause(cause, "missing closing quote");
+			cause_set(cause, "missing closing quote");
 			return -1;
 		}
 		if (e[1] != '\0' && !text_is_blank((unsigned char)e[1])) {
-			set_cause(cause, "text after closing quote");
+			cause_set(cause, "text after closing quote");
 			return -1;
 		}
 		*arg = s + 1;
@@ -845,17 +828,17 @@ static int load_fd(struct theme *t, struct load_ctx *ctx, int fd,
 
 	show(path, strlen(path), file, sizeof file);
 	if (fstat(fd, &sb) != 0) {
-		set_cause(cause, "%s: %s", file, strerror(errno));
+		cause_set(cause, "%s: %s", file, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		set_cause(cause, "%s: not a regular file", file);
+		cause_set(cause, "%s: not a regular file", file);
 		close(fd);
 		return -1;
 	}
 	if (sb.st_size > THEME_FILE_MAX) {
-		set_cause(cause, "%s: too large (%lld bytes, at most %d)",
+		cause_set(cause, "%s: too large (%lld bytes, at most %d)",
 		        file, (long long)sb.st_size, THEME_FILE_MAX);
 		close(fd);
 		return -1;
@@ -863,7 +846,7 @@ static int load_fd(struct theme *t, struct load_ctx *ctx, int fd,
 	for (i = 0; i < ctx->nstack; i++) {
 		if (ctx->stack[i].dev == sb.st_dev &&
 		    ctx->stack[i].ino == sb.st_ino) {
-			set_cause(cause, "theme \"%s\" is already being "
+			cause_set(cause, "theme \"%s\" is already being "
 			        "loaded (inherit loop)",
 			        show(name, strlen(name), shown, sizeof shown));
 			close(fd);
@@ -871,7 +854,7 @@ static int load_fd(struct theme *t, struct load_ctx *ctx, int fd,
 		}
 	}
 	if (ctx->nstack >= sizeof ctx->stack / sizeof ctx->stack[0]) {
-		set_cause(cause, "%s: nested too deep", file);
+		cause_set(cause, "%s: nested too deep", file);
 		close(fd);
 		return -1;
 	}
@@ -881,7 +864,7 @@ static int load_fd(struct theme *t, struct load_ctx *ctx, int fd,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			set_cause(cause, "%s: %s", file, strerror(errno));
+			cause_set(cause, "%s: %s", file, strerror(errno));
 			free(buf);
 			close(fd);
 			return -1;
@@ -892,7 +875,7 @@ static int load_fd(struct theme *t, struct load_ctx *ctx, int fd,
 	}
 	close(fd);
 	if (got > THEME_FILE_MAX) {
-		set_cause(cause, "%s: too large (more than %d bytes)", file,
+		cause_set(cause, "%s: too large (more than %d bytes)", file,
 		        THEME_FILE_MAX);
 		free(buf);
 		return -1;
@@ -936,13 +919,13 @@ static int load_any(struct theme *t, struct load_ctx *ctx,
 	show(name_or_path, strlen(name_or_path), shown, sizeof shown);
 	if (strchr(name_or_path, '/') != NULL) {
 		if ((fd = open_theme(name_or_path)) < 0) {
-			set_cause(cause, "%s: %s", shown, strerror(errno));
+			cause_set(cause, "%s: %s", shown, strerror(errno));
 			return -1;
 		}
 		return load_fd(t, ctx, fd, name_or_path, name_or_path, cause);
 	}
 	if (*name_or_path == '\0') {
-		set_cause(cause, "no theme name given");
+		cause_set(cause, "no theme name given");
 		return -1;
 	}
 	list[0] = '\0';
@@ -961,17 +944,17 @@ static int load_any(struct theme *t, struct load_ctx *ctx,
 		if (errno != ENOENT && errno != ENOTDIR) {
 			char pshown[THEME_FILE_SHOW];
 
-			set_cause(cause, "%s: %s",
+			cause_set(cause, "%s: %s",
 			        show(path, strlen(path), pshown, sizeof pshown),
 			        strerror(errno));
 			return -1;
 		}
 	}
 	if (at == 0)
-		set_cause(cause, "theme \"%s\" not found (no theme "
+		cause_set(cause, "theme \"%s\" not found (no theme "
 		        "directories)", shown);
 	else
-		set_cause(cause, "theme \"%s\" not found in: %s", shown, list);
+		cause_set(cause, "theme \"%s\" not found in: %s", shown, list);
 	return -1;
 }
 
@@ -1048,7 +1031,7 @@ int theme_load(struct theme *t, const char *name_or_path,
 	theme_free(t);
 	theme_init_default(t);
 	if (name_or_path == NULL) {
-		set_cause(cause, "no theme name given");
+		cause_set(cause, "no theme name given");
 		return -1;
 	}
 

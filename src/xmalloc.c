@@ -91,6 +91,18 @@ char *xasprintf(const char *fmt, ...)
 	return p;
 }
 
+int cause_set(char **cause, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cause != NULL) {
+		va_start(ap, fmt);
+		*cause = xvasprintf(fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
 void secret_wipe(void *p, size_t len)
 {
 	if (p != NULL && len > 0)
