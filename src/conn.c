@@ -44,6 +44,7 @@ struct conn {
 	enum conn_phase phase;
 	struct loop_watch *watch;
 	struct loop_timer *timer;
+	struct loop_timer *resume;      /* TLS records OpenSSL holds, past the budget */
 	SSL *ssl;
 	/* What OpenSSL last asked to wait for, while a TLS op is pending. */
 	unsigned ssl_want;
@@ -103,6 +104,7 @@ static void conn_destroy(struct conn *c)
 {
 	loop_watch_remove(c->watch);
 	loop_timer_remove(c->timer);
+	loop_timer_remove(c->resume);
 	if (c->ssl != NULL)
 		SSL_free(c->ssl);
 	if (c->fd >= 0)
@@ -133,6 +135,8 @@ static void fail(struct conn *c, enum conn_error err, const char *detail)
 	c->watch = NULL;
 	loop_timer_remove(c->timer);
 	c->timer = NULL;
+	loop_timer_remove(c->resume);
+	c->resume = NULL;
 	if (c->cb.on_error != NULL)
 		c->cb.on_error(c, err, detail, c->arg);
 }
@@ -246,9 +250,19 @@ int conn_write(struct conn *c, const void *buf, size_t len)
 
 /* ---- reading ------------------------------------------------------------ */
 
+/*
+ * A wakeup reads at most CONN_READ_BUDGET bytes, then goes back to poll():
+ * a server that floods must not keep the loop from every other session
+ * and from the timers that end its own steps. Plaintext needs nothing
+ * more (poll() is level-triggered: the socket stays readable); TLS records
+ * OpenSSL already holds are invisible to poll(), so they get a 0 ms timer.
+ */
+#define CONN_READ_BUDGET ((size_t)64 * 1024)
+
 static void read_plain(struct conn *c)
 {
 	char buf[16384];
+	size_t budget = CONN_READ_BUDGET;
 
 	while (c->phase == PH_OPEN && !c->doomed) {
 		ssize_t n = recv(c->fd, buf, sizeof buf, 0);
@@ -257,8 +271,9 @@ static void read_plain(struct conn *c)
 			c->cb.on_data(c, buf, (size_t)n, c->arg);
 			/* Stop after a short read: the socket is drained, and the
 			 * callback may have switched this conn to TLS. */
-			if ((size_t)n < sizeof buf)
+			if ((size_t)n < sizeof buf || budget <= (size_t)n)
 				return;
+			budget -= (size_t)n;
 			continue;
 		}
 		if (n == 0) {
@@ -272,18 +287,41 @@ static void read_plain(struct conn *c)
 	}
 }
 
+static void read_tls(struct conn *c);
+
+static void on_resume(struct loop_timer *t, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)t;
+	c->resume = NULL;
+	c->busy++;
+	if (c->phase == PH_OPEN && !c->doomed && c->ssl != NULL) {
+		read_tls(c);
+		update_interest(c);
+	}
+	release(c);
+}
+
 static void read_tls(struct conn *c)
 {
 	char buf[16384];
+	size_t budget = CONN_READ_BUDGET;
 
 	while (c->phase == PH_OPEN && !c->doomed) {
 		int r, e;
 
+		if (budget == 0) {
+			if (c->resume == NULL)
+				c->resume = loop_timer_add(c->loop, 0, 0, on_resume, c);
+			return;
+		}
 		ERR_clear_error();
 		r = SSL_read(c->ssl, buf, sizeof buf);
 		if (r > 0) {
 			c->ssl_want = 0;
 			c->cb.on_data(c, buf, (size_t)r, c->arg);
+			budget -= (size_t)r < budget ? (size_t)r : budget;
 			continue;       /* until WANT_READ: OpenSSL may hold more */
 		}
 		e = SSL_get_error(c->ssl, r);

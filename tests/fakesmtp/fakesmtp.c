@@ -18,6 +18,8 @@
  *   sleep MS         wait MS milliseconds
  *   starttls         TLS server handshake (needs -c and -k)
  *   stall            do nothing until the client closes the connection
+ *   flood TEXT       TEXT and CRLF over and over, without end, until the
+ *                    client goes away (a hostile server; not logged line by line)
  *   close            close the connection and end
  *
  * -o appends one line per line received ("C: ...") and sent ("S: ..."),
@@ -58,9 +60,9 @@
 #define MAX_CHILDREN 128
 
 enum op { OP_SEND, OP_SENDRAW, OP_SENDBIG, OP_EXPECT, OP_READ, OP_READDATA,
-	  OP_SLEEP, OP_STARTTLS, OP_STALL, OP_CLOSE };
+	  OP_SLEEP, OP_STARTTLS, OP_STALL, OP_CLOSE, OP_FLOOD };
 static const char *const op_names[] = { "send", "sendraw", "sendbig", "expect",
-	"read", "readdata", "sleep", "starttls", "stall", "close" };
+	"read", "readdata", "sleep", "starttls", "stall", "close", "flood" };
 
 struct action {
 	enum op op;
@@ -276,7 +278,8 @@ static void load_script(const char *path)
 			die(2, "%s:%d: sendbig needs a byte count up to %ld", path, lineno, BIG_MAX_BYTES);
 		if (a->op == OP_SLEEP && (a->num = parse_num(arg, 86400000, &arg)) < 0)
 			die(2, "%s:%d: sleep needs milliseconds (0 to 86400000)", path, lineno);
-		if (a->op == OP_SENDBIG || a->op == OP_SEND || a->op == OP_SENDRAW || a->op == OP_EXPECT) {
+		if (a->op == OP_SENDBIG || a->op == OP_SEND || a->op == OP_SENDRAW ||
+		    a->op == OP_EXPECT || a->op == OP_FLOOD) {
 			if (!(a->text = unescape(arg, &a->len)))
 				die(2, "%s:%d: bad escape in '%s'", path, lineno, arg);
 			if (a->op == OP_SENDBIG && a->len == 0)
@@ -411,6 +414,22 @@ static void run_script(struct conn *c)
 			free(buf);
 			if (rc < 0)
 				conn_end(c, 0);
+			break;
+		}
+		case OP_FLOOD: {
+			static char buf[64 * 1024];
+			size_t len = 0;
+
+			while (len + a->len + 2 <= sizeof buf) {
+				memcpy(buf + len, a->text, a->len);
+				memcpy(buf + len + a->len, "\r\n", 2);
+				len += a->len + 2;
+			}
+			log_note("flooding with '%.*s' until the client goes away",
+			         (int)(a->len > 60 ? 60 : a->len), a->text);
+			while (conn_write(c, buf, len) == 0)
+				;
+			conn_end(c, 0);
 			break;
 		}
 		case OP_EXPECT:

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Hostile servers (SECURITY.md): fakesmtp plays each on its own loopback
+# address (127.0.10.0/24, used by nothing else), and each case asserts the
+# verdict, the time to it (--timeout plus a small margin) and mailflow's
+# peak RSS. No lab, no root: the ports are above 1024.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+fake=${BUILD:-build/normal}/tests/fakesmtp
+if [ ! -x "$fake" ]; then
+	skip "hostile servers" "no $fake (make tests builds it)"
+	exit 0
+fi
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# A self-signed certificate for the TLS cases, made here (no lab CA).
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=hostile.test \
+	-keyout "$tmp/key.pem" -out "$tmp/cert.pem" >/dev/null 2>&1
+
+port=$((20000 + RANDOM % 20000))
+
+# start_fake ADDR NAME: fakesmtp with $tmp/NAME.script on ADDR:$port.
+start_fake() {
+	"$fake" -l "$1:$port" -s "$tmp/$2.script" -c "$tmp/cert.pem" -k "$tmp/key.pem" \
+		2>"$tmp/$2.err" &
+	pids+=($!)
+	local i
+	for i in $(seq 50); do
+		if (exec 3<>"/dev/tcp/$1/$port") 2>/dev/null; then return 0; fi
+		sleep 0.05
+	done
+	echo "# fakesmtp on $1:$port did not start: $(cat "$tmp/$2.err")"
+	return 1
+}
+
+# probe NAME ARGS...: runs mailflow --json with a 60 s guard; sets rc, ms,
+# rss (KB, from GNU time) and writes $tmp/NAME.json.
+probe() {
+	local name=$1 t0 t1
+	shift
+	t0=$(date +%s%N)
+	timeout 60 /usr/bin/time -f '%M' -o "$tmp/$name.rss" \
+		"$MAILFLOW" --batch --json "$@" >"$tmp/$name.json" 2>"$tmp/$name.err"
+	rc=$?
+	t1=$(date +%s%N)
+	ms=$(( (t1 - t0) / 1000000 ))
+	rss=$(tail -n 1 "$tmp/$name.rss" 2>/dev/null)
+	case $rss in ''|*[!0-9]*) rss=0 ;; esac
+}
+
+# item NAME ID: the verdict of checklist item ID of the first address.
+item() {
+	jq -r --arg id "$2" '[.. | objects | select(.id? == $id) | .verdict][0] // "none"' \
+		"$tmp/$1.json" 2>/dev/null
+}
+
+# ---- a flood of continuation lines in plaintext -------------------------------
+
+cat >"$tmp/flood.script" <<'EOF'
+send 220 flood.test ESMTP
+expect EHLO
+flood 250-flood.test says this line again and again and again
+EOF
+if start_fake 127.0.10.1 flood; then
+	probe flood -s 127.0.10.1:$port --timeout 2 --tls off
+	echo "# bench: plaintext flood: verdict after $ms ms, peak RSS $rss KB (--timeout 2)"
+	check "plaintext flood: ends within --timeout 2 + 2 s (took $ms ms, exit $rc)" \
+		'[ "$rc" -ne 124 ] && [ "$ms" -lt 4000 ]'
+	check "plaintext flood: host.ehlo fails (it is $(item flood host.ehlo))" \
+		'[ "$(item flood host.ehlo)" = fail ]'
+	check "plaintext flood: peak RSS under 64 MB ($rss KB)" '[ "$rss" -gt 0 ] && [ "$rss" -lt 65536 ]'
+fi
+
+# ---- an endless stream inside TLS ---------------------------------------------
+
+cat >"$tmp/tlsflood.script" <<'EOF'
+send 220 tlsflood.test ESMTP
+expect EHLO
+send 250-tlsflood.test
+send 250 STARTTLS
+expect STARTTLS
+send 220 2.0.0 go ahead
+starttls
+expect EHLO
+flood 250-inside TLS, again and again and again and again and again
+EOF
+if start_fake 127.0.10.2 tlsflood; then
+	probe tlsflood -s 127.0.10.2:$port --timeout 2
+	echo "# bench: TLS flood: verdict after $ms ms, peak RSS $rss KB (--timeout 2)"
+	check "TLS flood: ends within --timeout 2 + 2 s (took $ms ms, exit $rc)" \
+		'[ "$rc" -ne 124 ] && [ "$ms" -lt 4000 ]'
+	check "TLS flood: peak RSS under 64 MB ($rss KB)" '[ "$rss" -gt 0 ] && [ "$rss" -lt 65536 ]'
+fi
