@@ -12,7 +12,9 @@
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
+# shellcheck disable=SC2034  # SRV_SRC, SRV_ROOT and LAB_STAMP are for start and stop
 SRV_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck disable=SC2034
 SRV_ROOT=${MAILFLOW_SERVERS_ROOT:-/var/cache/mailflow-lab/root}
 
 # srv_use_dir DIR: every lab_* helper now works on DIR's servers.pids and
@@ -21,6 +23,7 @@ srv_use_dir() {
 	case $1 in /*) LAB_DIR=${1%/} ;; *) LAB_DIR=$PWD/${1%/} ;; esac
 	LAB_PIDS=$LAB_DIR/servers.pids
 	LAB_MARKER="MAILFLOW_LAB_INSTANCE=$LAB_DIR"
+	# shellcheck disable=SC2034
 	LAB_STAMP=$LAB_DIR/.mailflow-servers
 }
 
