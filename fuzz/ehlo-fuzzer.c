@@ -33,10 +33,11 @@ static void ehlo_check(const struct ehlo *e)
 		abort();
 }
 
-/* "250-" line "\r\n" for each LF-ended piece of data, "250 " for the last. */
+/* "250-" line "\r\n" for each LF-ended piece of data, "250 " for the last:
+ * at most 6 bytes for each byte in (a lone LF), and 6 for the last line. */
 static char *ehlo_wire(const uint8_t *data, size_t size, size_t *len)
 {
-	char *w = malloc(size * 5 + 8), *o = w;
+	char *w = malloc(size * 6 + 6), *o = w;
 	const uint8_t *line = data, *end = data + size, *nl;
 
 	if (w == NULL)
