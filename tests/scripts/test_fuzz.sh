@@ -119,7 +119,8 @@ for t in "${targets[@]}"; do
 		fi
 	else
 		nok "$t: exit $rc (log: $log; the input: $out/artifacts/$t-*)"
-		grep -E 'ERROR|SUMMARY|runtime error|Test unit written|^#0 |^    #[0-5] ' "$log" |
-			head -n 20 | sed 's/^/# /'
+		# What went wrong, and where in our code (not libFuzzer's frames).
+		grep -E 'ERROR|SUMMARY|runtime error|Test unit written| in [^ ]+ [^ ]*/(src|fuzz)/' \
+			"$log" | head -n 12 | sed 's/^/# /'
 	fi
 done

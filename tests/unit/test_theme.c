@@ -577,6 +577,12 @@ static void test_parse_crlf_and_names(void **state)
 	parse_str(&t, "name \"\xc2\x9b" "31m\"\n", "n", NULL);
 	assert_int_equal(t.ncauses, 2);
 	assert_string_equal(t.causes[1], "n:1: invalid UTF-8 in line");
+	/* Nor a tab, which a line may hold between words (found by
+	 * fuzz/theme-fuzzer: fuzz/corpus/theme/crash-tab-in-name). */
+	parse_str(&t, "name \"Li\tght\"\n", "n", NULL);
+	assert_int_equal(t.ncauses, 3);
+	assert_string_equal(t.causes[2], "n:1: name: a tab in the name (use spaces)");
+	assert_int_equal(strlen(t.name), 63);
 	theme_free(&t);
 }
 
