@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* What the parser may hold: REPLY_LINES_MAX lines of REPLY_LINE_HARD bytes
  * with their line ends, and the line being received. */
-#define HELD_MAX ((REPLY_LINES_MAX + 1) * (REPLY_LINE_HARD + 2))
+#define HELD_MAX (((size_t)REPLY_LINES_MAX + 1) * (REPLY_LINE_HARD + 2))
 
 static void reply_check(const struct reply *r)
 {

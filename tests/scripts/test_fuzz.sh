@@ -13,6 +13,7 @@
 # never into the committed fuzz/corpus/.
 # variant: normal
 # (The fuzzers are their own ASan+UBSan build: once is enough.)
+# shellcheck source=tests/scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -84,9 +85,9 @@ fuzz() {
 declare -A pid_of=() rc_of=()
 running=0
 wait_one() {
-	local done rc=0
-	wait -n -p done || rc=$?
-	rc_of[$done]=$rc
+	local pid rc=0
+	wait -n -p pid || rc=$?
+	rc_of[$pid]=$rc
 	running=$((running - 1))
 }
 for t in "${targets[@]}"; do
