@@ -5,6 +5,8 @@
 #   make check      deps, then every test: once normally, once under ASan+UBSan
 #   make check-unit the tests that need neither root nor the lab (< 1 min)
 #   make lint       cppcheck, clang-tidy and shellcheck, all clean
+#   make fuzz       the libFuzzer targets in fuzz/ (clang), into build/fuzz/
+#   make fuzz-run   each of them for FUZZ_SECONDS (300) over fuzz/corpus/
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
 #
 # Objects go to build/<variant>/ so the normal and the sanitizer builds never
@@ -40,6 +42,7 @@ SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
 UI_SRC   := $(wildcard src/ui/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
+FUZZ_SRC := $(wildcard fuzz/*-fuzzer.c)
 
 # make V=1 shows the full commands.
 Q := $(if $(V),,@)
@@ -50,7 +53,8 @@ UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: demo all deps check check-normal check-asan check-unit build-normal build-asan \
-	tests layering lint lint-cppcheck lint-tidy lint-shell install uninstall clean FORCE
+	tests layering lint lint-cppcheck lint-tidy lint-shell install uninstall clean FORCE \
+	fuzz fuzzers fuzz-run
 
 all: layering mailflow
 
@@ -94,12 +98,38 @@ $(BUILD)/tests/fakesmtp: tests/fakesmtp/fakesmtp.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(shell $(PKG_CONFIG) --libs openssl) $(LDFLAGS)
 
+# Fuzzing (fuzz/README): libFuzzer needs clang. The core is built again
+# with the fuzzer's coverage and ASan+UBSan into build/fuzz/, and each
+# fuzz/NAME-fuzzer.c links against it as build/fuzz/NAME-fuzzer.
+FUZZ_CC    ?= clang
+FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=undefined
+FUZZ_SECONDS ?= 300
+# check-unit builds them only where clang is (test_fuzz.sh says it skipped).
+FUZZ_IF_CC = $(if $(shell command -v $(FUZZ_CC) 2>/dev/null),fuzz)
+
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC='$(FUZZ_CC)' CFLAGS='$(FUZZ_FLAGS)' \
+		fuzzers
+
+fuzzers: $(FUZZ_SRC:fuzz/%.c=$(BUILD)/%)
+
+$(BUILD)/%-fuzzer: fuzz/%-fuzzer.c $(BUILD)/libmailflow.a
+	@echo "  FUZZER  $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libmailflow.a \
+		$(PKG_LIBS) $(LDFLAGS)
+
+# The documented long run: every target FUZZ_SECONDS over its corpus, two
+# at once; tests/scripts/test_fuzz.sh is also make check's 20 s run.
+fuzz-run: fuzz
+	@MAILFLOW_FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/scripts/test_fuzz.sh
+
 deps:
 	@bash tests/deps
 
 # Both variants run every suite; tests/run prints "N passed, M failed".
 check: deps
-	@$(MAKE) --no-print-directory build-normal build-asan
+	@$(MAKE) --no-print-directory build-normal build-asan fuzz
 	@bash tests/run build/normal:normal build/asan:asan
 
 check-normal: build-normal
@@ -110,10 +140,12 @@ check-asan: build-asan
 
 # What a developer runs after each change: the suites that need neither root
 # nor the test lab (tests/run --unit), on both builds, built side by side.
+# The fuzzers only replay their corpus here (the crashes found so far); the
+# 20 s runs are make check's.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 check-unit:
-	@$(MAKE) --no-print-directory -j$(JOBS) build-normal build-asan
-	@bash tests/run --unit build/normal:normal build/asan:asan
+	@$(MAKE) --no-print-directory -j$(JOBS) build-normal build-asan $(FUZZ_IF_CC)
+	@MAILFLOW_FUZZ_SECONDS=0 bash tests/run --unit build/normal:normal build/asan:asan
 
 # make lint: three analysers, each must exit 0.  Suppressions, each with its
 # reason, live in .clang-tidy, tests/lint/cppcheck.supp and (shellcheck) in
@@ -124,7 +156,7 @@ CPPCHECK   ?= cppcheck
 CLANG_TIDY ?= clang-tidy
 SHELLCHECK ?= shellcheck
 HASH := \#
-LINT_C  := src/main.c $(CORE_SRC) $(UI_SRC) $(TEST_SRC) tests/fakesmtp/fakesmtp.c
+LINT_C  := src/main.c $(CORE_SRC) $(UI_SRC) $(TEST_SRC) tests/fakesmtp/fakesmtp.c $(FUZZ_SRC)
 # Every shell script: the *.sh files and whatever starts with a sh/bash #!.
 LINT_SH  = $(sort $(wildcard tests/*/*.sh) \
 	$(shell grep -rlE '^$(HASH)!.*\<(ba)?sh\>' .ci tests 2>/dev/null))

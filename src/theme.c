@@ -624,6 +624,12 @@ static void cmd_name(struct parse *p, char *cur)
 		           sizeof p->t->name - 1);
 		return;
 	}
+	/* A line may hold tabs (they separate words), but a quoted name is
+	 * shown as it is: a tab there would move the TUI's cursor. */
+	if (memchr(arg, '\t', len) != NULL) {
+		line_cause(p, "name: a tab in the name (use spaces)");
+		return;
+	}
 	/* An inherited theme's name is not this theme's name. */
 	if (p->ctx != NULL && p->ctx->depth > 0)
 		return;

@@ -777,7 +777,7 @@ static void test_reset(void **state)
 	reply_parser_free(p);
 }
 
-/* ---- fuzz ---------------------------------------------------------------- */
+/* ---- random input: a unit test; the fuzzing is in fuzz/ ---------------- */
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 
@@ -809,7 +809,7 @@ static const char *const seeds[] = {
 
 /* Lines built like replies: mostly "DDD-" runs, sometimes long, broken
  * or past the line limit, so that every flag is reached. */
-static size_t fuzz_lines(unsigned char *b, size_t cap)
+static size_t random_lines(unsigned char *b, size_t cap)
 {
 	static const char *const codes[] = { "250", "250", "550", "421", "999",
 	                                     "25", "2x0", "" };
@@ -842,7 +842,7 @@ static size_t fuzz_lines(unsigned char *b, size_t cap)
 	return n;
 }
 
-static size_t fuzz_input(unsigned char *b, size_t cap)
+static size_t random_input(unsigned char *b, size_t cap)
 {
 	static const char alphabet[] = "0123456789- .\r\n\r\n25AUTHSIZE=";
 	size_t n = 0, k, i;
@@ -856,7 +856,7 @@ static size_t fuzz_input(unsigned char *b, size_t cap)
 				(unsigned char)rng();
 		break;
 	case 1:
-		n = fuzz_lines(b, cap);
+		n = random_lines(b, cap);
 		break;
 	default:        /* real replies, mutated */
 		while (n < cap / 2) {
@@ -922,7 +922,7 @@ static void check_bounds(const struct reply *r, size_t n)
 	}
 }
 
-static void test_fuzz(void **state)
+static void test_random_input(void **state)
 {
 	enum { CAP = 16384, ITER = 20000 };
 	unsigned char *in;
@@ -942,7 +942,7 @@ static void test_fuzz(void **state)
 	assert_non_null(chunked);
 
 	for (iter = 0; iter < ITER; iter++) {
-		n = fuzz_input(in, CAP);
+		n = random_input(in, CAP);
 
 		/* In one piece, feeding the rest after each reply. */
 		reply_parser_reset(whole);
@@ -1236,7 +1236,7 @@ int main(void)
 		cmocka_unit_test(test_two_replies),
 		cmocka_unit_test(test_partial),
 		cmocka_unit_test(test_reset),
-		cmocka_unit_test(test_fuzz),
+		cmocka_unit_test(test_random_input),
 		cmocka_unit_test(test_ehlo_postfix),
 		cmocka_unit_test(test_ehlo_exchange),
 		cmocka_unit_test(test_ehlo_auth),

@@ -2,7 +2,7 @@
  * theme: colours, styles and elements; theme texts with good and bad lines;
  * inherit chains, loops and depth in a directory of files made here;
  * theme_load by name and path; the shipped themes; nearest colours; and a
- * fuzz loop over hostile bytes.
+ * loop of random hostile bytes (a unit test; fuzz/ holds the fuzzer).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -577,6 +577,12 @@ static void test_parse_crlf_and_names(void **state)
 	parse_str(&t, "name \"\xc2\x9b" "31m\"\n", "n", NULL);
 	assert_int_equal(t.ncauses, 2);
 	assert_string_equal(t.causes[1], "n:1: invalid UTF-8 in line");
+	/* Nor a tab, which a line may hold between words (found by
+	 * fuzz/theme-fuzzer: fuzz/corpus/theme/crash-tab-in-name). */
+	parse_str(&t, "name \"Li\tght\"\n", "n", NULL);
+	assert_int_equal(t.ncauses, 3);
+	assert_string_equal(t.causes[2], "n:1: name: a tab in the name (use spaces)");
+	assert_int_equal(strlen(t.name), 63);
 	theme_free(&t);
 }
 
@@ -1131,7 +1137,7 @@ static void test_colour_index(void **state)
 	assert_int_equal(theme_colour_index_nearest(999, 16), theme_colour_index_nearest(255, 16));
 }
 
-/* ---- fuzz --------------------------------------------------------------- */
+/* ---- random input: a unit test; the fuzzing is in fuzz/ ---------------- */
 
 static const char *const corpus[] = {
 	"name \"Midnight\"",
@@ -1145,7 +1151,7 @@ static const char *const corpus[] = {
 	"name Bare",
 };
 
-static unsigned fuzz_rand(unsigned *seed)
+static unsigned random_next(unsigned *seed)
 {
 	*seed = *seed * 1103515245u + 12345u;
 	return (*seed >> 16) & 0x7fff;
@@ -1179,7 +1185,7 @@ static void check_sane(const struct theme *t)
 	}
 }
 
-static void test_fuzz(void **state)
+static void test_random_input(void **state)
 {
 	static const char *const dirs[] = { "themes", NULL };
 	unsigned seed = 0x7e4e;
@@ -1197,9 +1203,9 @@ static void test_fuzz(void **state)
 			/* Random bytes, a bias towards newlines and the syntax. */
 			static const char alphabet[] = "\n\r\t \",=#colrfgb";
 
-			len = fuzz_rand(&seed) % 600;
+			len = random_next(&seed) % 600;
 			for (k = 0; k < len; k++) {
-				unsigned r = fuzz_rand(&seed);
+				unsigned r = random_next(&seed);
 
 				buf[k] = (char)(r % 4 == 0
 				                ? (unsigned char)alphabet[r / 4 % (sizeof alphabet - 1)]
@@ -1207,9 +1213,9 @@ static void test_fuzz(void **state)
 			}
 		} else {
 			/* Theme lines, mutated. */
-			lines = 1 + fuzz_rand(&seed) % 8;
+			lines = 1 + random_next(&seed) % 8;
 			for (l = 0; l < lines; l++) {
-				const char *src = corpus[fuzz_rand(&seed) %
+				const char *src = corpus[random_next(&seed) %
 				                         (sizeof corpus / sizeof corpus[0])];
 				size_t sl = strlen(src);
 
@@ -1217,22 +1223,22 @@ static void test_fuzz(void **state)
 					break;
 				memcpy(buf + len, src, sl);
 				len += sl;
-				buf[len++] = fuzz_rand(&seed) % 5 == 0 ? '\r' : '\n';
-				if (fuzz_rand(&seed) % 3 == 0)
+				buf[len++] = random_next(&seed) % 5 == 0 ? '\r' : '\n';
+				if (random_next(&seed) % 3 == 0)
 					buf[len++] = '\n';
 			}
-			for (k = fuzz_rand(&seed) % 6; k > 0 && len > 0; k--) {
-				size_t at = fuzz_rand(&seed) % len;
+			for (k = random_next(&seed) % 6; k > 0 && len > 0; k--) {
+				size_t at = random_next(&seed) % len;
 
-				switch (fuzz_rand(&seed) % 3) {
-				case 0: buf[at] = (char)fuzz_rand(&seed); break;
-				case 1: buf[at] = (char)(buf[at] ^ (1 << (fuzz_rand(&seed) % 8))); break;
+				switch (random_next(&seed) % 3) {
+				case 0: buf[at] = (char)random_next(&seed); break;
+				case 1: buf[at] = (char)(buf[at] ^ (1 << (random_next(&seed) % 8))); break;
 				default: memmove(buf + at, buf + at + 1, len - at - 1); len--; break;
 				}
 			}
 		}
 		theme_init_default(&t);
-		theme_parse(&t, buf, len, "fuzz", iter % 16 == 1 ? dirs : NULL);
+		theme_parse(&t, buf, len, "random", iter % 16 == 1 ? dirs : NULL);
 		check_sane(&t);
 		theme_free(&t);
 
@@ -1273,7 +1279,7 @@ int main(void)
 		cmocka_unit_test(test_shipped_themes),
 		cmocka_unit_test(test_nearest),
 		cmocka_unit_test(test_colour_index),
-		cmocka_unit_test(test_fuzz),
+		cmocka_unit_test(test_random_input),
 	};
 
 	return cmocka_run_group_tests_name("theme", tests, NULL, NULL);
