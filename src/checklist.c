@@ -8,6 +8,7 @@
  */
 #include "mailflow/checklist.h"
 #include "mailflow/codes.h"
+#include "mailflow/defaults.h"
 #include "mailflow/text.h"
 #include "mailflow/xmalloc.h"
 
@@ -728,8 +729,39 @@ static void check_connect(struct builder *b, long hi, long ai, const struct mode
 	}
 }
 
-/* A greeting that came: its delay, and its name against PTR and against
- * internal naming. */
+/*
+ * A greeting that came late (README "Verdicts"): over
+ * DEFAULT_GREET_DELAY_INFO_MS it is info, over DEFAULT_GREET_DELAY_WARN_MS
+ * a warn, with the number. Measured from the TCP connect to the end of the
+ * 220 (banner_ms). An item already a warn (an internal name) keeps its
+ * title and gets the delay as words.
+ */
+static void banner_delay(struct check_item *it, const struct model_session *s)
+{
+	double secs = (double)s->banner_ms / 1000.0;
+	bool warn = s->banner_ms > DEFAULT_GREET_DELAY_WARN_MS;
+	size_t n = strlen(it->explanation);
+
+	if (s->banner_ms <= DEFAULT_GREET_DELAY_INFO_MS)
+		return;
+	fact(it, "greeting delay: %.1f s after the connect", secs);
+	if (it->verdict != V_WARN) {
+		fmt(it->title, sizeof it->title, "Banner 220 after %.1f s: a greeting "
+		    "delay", secs);
+		it->verdict = warn ? V_WARN : V_INFO;
+	}
+	snprintf(it->explanation + n, sizeof it->explanation - n, "%sThe server "
+	         "greeted %.1f s after the connection. Greet-pause / tarpitting "
+	         "is deliberate on some servers; senders wait up to 5 minutes "
+	         "(RFC 5321 §4.5.3.2).", n ? " " : "", secs);
+	if (warn && it->next[0] == '\0')
+		snprintf(it->next, sizeof it->next, "%s", "Nothing to fix if mail "
+		         "arrives; if senders or proxies report timeouts, shorten "
+		         "the greeting delay.");
+}
+
+/* A greeting that came: its name against PTR and against internal
+ * naming, then its delay. */
 static void banner_greeting(struct check_item *it, const struct model_address *a,
                             const struct model_session *s)
 {
@@ -739,14 +771,6 @@ static void banner_greeting(struct check_item *it, const struct model_address *a
 
 	fmt(t, sizeof t, "Banner 220 in %llu ms", (unsigned long long)s->banner_ms);
 	set(it, V_PASS, t, NULL, NULL);
-	if (s->banner_ms >= 10000) {
-		fmt(t, sizeof t, "Banner 220 after %.1f s: a greeting delay",
-		    (double)s->banner_ms / 1000.0);
-		set(it, V_WARN, t, "The server waits before greeting (a tarpit against "
-		    "spam). Patient senders deliver anyway; impatient ones time out.",
-		    "Nothing to fix if mail arrives; if senders report timeouts, "
-		    "shorten the greeting delay.");
-	}
 	while (p[n] != '\0' && p[n] != ' ' && n < sizeof name - 1) {
 		name[n] = p[n];
 		n++;
@@ -761,16 +785,15 @@ static void banner_greeting(struct check_item *it, const struct model_address *a
 		    "banner/host name (Exchange: the receive connector's FQDN).");
 	} else if (n > 0 && a->nptr > 0 && strcasecmp(name, a->ptr_names[0]) != 0) {
 		fact(it, "PTR: %s", a->ptr_names[0]);
-		if (it->verdict == V_PASS) {
-			it->verdict = V_INFO;
-			fmt(it->title, sizeof it->title, "Banner 220 as %s (PTR says %s)",
-			    name, a->ptr_names[0]);
-			snprintf(it->explanation, sizeof it->explanation, "%s",
-			         "The name in the greeting differs from the address's "
-			         "PTR name. Harmless for receiving; for a sending server "
-			         "keep HELO name, PTR and A record in agreement.");
-		}
+		it->verdict = V_INFO;
+		fmt(it->title, sizeof it->title, "Banner 220 as %s (PTR says %s)",
+		    name, a->ptr_names[0]);
+		snprintf(it->explanation, sizeof it->explanation, "%s",
+		         "The name in the greeting differs from the address's "
+		         "PTR name. Harmless for receiving; for a sending server "
+		         "keep HELO name, PTR and A record in agreement.");
 	}
+	banner_delay(it, s);
 }
 
 static void check_banner(struct builder *b, long hi, long ai,

@@ -588,6 +588,44 @@ static void test_evidence_lines(void **state)
 	model_domain_free(&dom);
 }
 
+/* Issue 12, point 10: a slow greeting is news, with the number and the
+ * RFC's word that senders wait; a quick one stays a plain pass. */
+static void test_greeting_delay(void **state)
+{
+	struct checklist c = { 0 };
+	struct model_session *s;
+	const struct check_item *it;
+
+	(void)state;
+	domain_with_host("example.test");
+	s = add_session(0, "192.0.2.1");
+	s->banner_ms = 40;
+	expect(&c, "host.banner", 0, 0, V_PASS);
+	s->banner_ms = 3000;            /* the lab's slow host */
+	expect(&c, "host.banner", 0, 0, V_INFO);
+	it = item(&c, "host.banner", 0, 0);
+	assert_non_null(strstr(it->title, "3.0 s"));
+	assert_non_null(strstr(it->explanation, "RFC 5321"));
+	assert_non_null(strstr(it->explanation, "tarpitting is deliberate"));
+	assert_non_null(strstr(it->explanation, "5 minutes"));
+	s->banner_ms = 1000;            /* the threshold itself: not yet news */
+	expect(&c, "host.banner", 0, 0, V_PASS);
+	s->banner_ms = 12500;
+	expect(&c, "host.banner", 0, 0, V_WARN);
+	it = item(&c, "host.banner", 0, 0);
+	assert_non_null(strstr(it->title, "12.5 s"));
+	assert_non_null(strstr(it->explanation, "RFC 5321"));
+	/* An internal name keeps its warn and title; the delay is said too. */
+	s->banner_ms = 3000;
+	snprintf(s->steps[STEP_BANNER].text, 256, "exchange01.corp.local ESMTP");
+	expect(&c, "host.banner", 0, 0, V_WARN);
+	it = item(&c, "host.banner", 0, 0);
+	assert_non_null(strstr(it->title, "internal host"));
+	assert_non_null(strstr(it->explanation, "3.0 s"));
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
 /* Issue 12, points 3 and 5: advice from the EHLO facts; expiry in days
  * ago and which certificate; nothing pending after -s ADDRESS. */
 static void test_issue12(void **state)
@@ -664,6 +702,7 @@ int main(void)
 		cmocka_unit_test(test_policy_terms),
 		cmocka_unit_test(test_evidence_lines),
 		cmocka_unit_test(test_issue12),
+		cmocka_unit_test(test_greeting_delay),
 	};
 
 	return cmocka_run_group_tests_name("checklist", tests, NULL, NULL);
