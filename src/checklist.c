@@ -1435,6 +1435,20 @@ void checklist_count(const struct checklist *c, size_t counts[VERDICT__COUNT])
 		counts[c->items[i].verdict]++;
 }
 
+const char *checklist_verdict_line(const struct checklist *c, char *buf, size_t size)
+{
+	size_t counts[VERDICT__COUNT];
+	int n;
+
+	checklist_count(c, counts);
+	n = snprintf(buf, size, "%zu fail, %zu warn, %zu pass, %zu info, %zu skip",
+	             counts[V_FAIL], counts[V_WARN], counts[V_PASS], counts[V_INFO],
+	             counts[V_SKIP]);
+	if (counts[V_PENDING] > 0 && n > 0 && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, ", %zu pending", counts[V_PENDING]);
+	return buf;
+}
+
 const struct check_item *checklist_find(const struct checklist *c, const char *id,
                                         long host, long addr)
 {

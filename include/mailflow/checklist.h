@@ -49,6 +49,10 @@ void checklist_free(struct checklist *c);
 const char *verdict_name(enum verdict v);
 /* How many items have each verdict. */
 void checklist_count(const struct checklist *c, size_t counts[VERDICT__COUNT]);
+/* The verdict counts as every view shows them, each class counted so the
+ * numbers add up to the items: "2 fail, 1 warn, 9 pass, 3 info, 4 skip",
+ * and ", 1 pending" while any item is. Returns buf. */
+const char *checklist_verdict_line(const struct checklist *c, char *buf, size_t size);
 const struct check_item *checklist_find(const struct checklist *c,
                                         const char *id, long host, long addr);
 

@@ -49,6 +49,12 @@ if ls "$tmp"/mailflow-healthy.lab.test-*.txt >/dev/null 2>&1 &&
    jq -e '.schema == 1' "$tmp"/mailflow-healthy.lab.test-*.json >/dev/null 2>&1; then
 	ok "s saves the report as .txt and .json"
 else nok "s did not save: $(ls "$tmp")"; fi
+# Issue 12, point 5: the header counts every verdict class (info and skip
+# too), the same numbers as the saved report's summary.
+want=$(jq -r '.summary | "\(.fail) fail, \(.warn) warn, \(.pass) pass, \(.info) info, \(.skip) skip"' \
+	"$tmp"/mailflow-healthy.lab.test-*.json 2>/dev/null | head -1)
+if [ -n "$want" ] && cap | head -1 | grep -qF -- "$want"; then ok "the header counts every verdict: $want"
+else nok "header counts: wanted '$want' on: $(cap | head -1)"; fi
 keys Home
 keys Tab
 keys r
