@@ -842,11 +842,81 @@ static void check_banner(struct builder *b, long hi, long ai,
 	}
 }
 
+/* Appends one fact to an EHLO facts line: its words when present, "no
+ * WORD" when missing and missing ones are asked for. */
+static void ehlo_word(char *buf, size_t size, size_t *n, bool present,
+                      bool with_missing, const char *word)
+{
+	int w;
+
+	if (!present && !with_missing)
+		return;
+	if (*n >= size)
+		return;
+	w = snprintf(buf + *n, size - *n, "%s%s%s", *n ? ", " : "",
+	             present ? "" : "no ", word);
+	if (w > 0)
+		*n += (size_t)w;
+}
+
+/* The mechanisms of the AUTH line, made safe and cut; from the bitmask
+ * when only the old "AUTH=" form was there. */
+static void ehlo_auth_words(const struct ehlo *e, char *buf, size_t size)
+{
+	size_t i, n;
+
+	for (i = 0; i < e->nitems; i++)
+		if (strcmp(e->items[i].keyword, "AUTH") == 0) {
+			n = strnlen(e->items[i].params, sizeof e->items[i].params);
+			snprintf(buf, size, "AUTH ");
+			text_sanitize(e->items[i].params, n > 80 ? 80 : n, buf + 5, size - 5);
+			if (n == 0)
+				snprintf(buf, size, "AUTH (no mechanism listed)");
+			return;
+		}
+	snprintf(buf, size, "AUTH%s%s%s%s%s", e->auth & AUTH_PLAIN ? " PLAIN" : "",
+	         e->auth & AUTH_LOGIN ? " LOGIN" : "", e->auth & AUTH_CRAM_MD5 ? " CRAM-MD5" : "",
+	         e->auth & AUTH_XOAUTH2 ? " XOAUTH2" : "", e->auth & AUTH_OTHER ? " ..." : "");
+}
+
+const char *checklist_ehlo_facts(const struct model_session *s, bool with_missing,
+                                 char *buf, size_t size)
+{
+	const struct ehlo *e = &s->ehlo;
+	char w[160];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (!s->ehlo_done || s->used_helo)
+		return buf;
+	if (e->exts & EHLO_SIZE && e->size > 0)
+		snprintf(w, sizeof w, "SIZE %.1f MB", (double)e->size / 1e6);
+	else
+		snprintf(w, sizeof w, "SIZE%s", e->exts & EHLO_SIZE ? " (no limit given)" : "");
+	ehlo_word(buf, size, &n, e->exts & EHLO_SIZE, with_missing, w);
+	ehlo_word(buf, size, &n, e->exts & EHLO_8BITMIME, with_missing, "8BITMIME");
+	ehlo_word(buf, size, &n, e->exts & EHLO_SMTPUTF8, with_missing, "SMTPUTF8");
+	ehlo_word(buf, size, &n, e->exts & EHLO_CHUNKING, with_missing, "CHUNKING");
+	ehlo_word(buf, size, &n, e->exts & EHLO_PIPELINING, with_missing, "PIPELINING");
+	ehlo_word(buf, size, &n, e->exts & EHLO_DSN, with_missing, "DSN");
+	if (e->exts & EHLO_AUTH)
+		ehlo_auth_words(e, w, sizeof w);
+	else
+		snprintf(w, sizeof w, "AUTH");
+	ehlo_word(buf, size, &n, e->exts & EHLO_AUTH, with_missing, w);
+	ehlo_word(buf, size, &n, e->exts & EHLO_REQUIRETLS, with_missing, "REQUIRETLS");
+	/* The last EHLO came after TLS, which lists no STARTTLS any more. */
+	ehlo_word(buf, size, &n, s->tls_implicit || s->starttls_offered ||
+	          (e->exts & EHLO_STARTTLS), with_missing,
+	          s->tls_implicit ? "TLS on connect" : "STARTTLS");
+	return buf;
+}
+
 static void check_ehlo(struct builder *b, long hi, long ai, const struct model_session *s)
 {
 	struct check_item *it = item_new(b, "host.ehlo", hi, ai);
 	const struct model_step *st = &s->steps[STEP_EHLO];
-	char t[160];
+	char t[160], e[256];
 
 	evidence(it, st);
 	if (st->state == STEP_NOT_RUN || st->state == STEP_RUNNING) {
@@ -854,7 +924,8 @@ static void check_ehlo(struct builder *b, long hi, long ai, const struct model_s
 		return;
 	}
 	if (st->state == STEP_SKIPPED) {
-		set(it, V_SKIP, "EHLO: not tried", NULL, NULL);
+		set(it, V_SKIP, st->reason == REASON_QUIT_AFTER ? "EHLO: not tried: the "
+		    "session stopped before it" : "EHLO: not tried", NULL, NULL);
 		return;
 	}
 	if (st->state == STEP_FAILED) {
@@ -871,11 +942,13 @@ static void check_ehlo(struct builder *b, long hi, long ai, const struct model_s
 		    "8-bit, no delivery notices.", "Upgrade or reconfigure the mail server.");
 		return;
 	}
-	fmt(t, sizeof t, "EHLO accepted%s%s%s%s", s->ehlo.exts & EHLO_STARTTLS ? ", STARTTLS" : "",
-	    s->ehlo.exts & EHLO_AUTH ? ", AUTH" : "", s->ehlo.exts & EHLO_DSN ? ", DSN" : "",
-	    s->ehlo.exts & EHLO_PIPELINING ? ", PIPELINING" : "");
+	/* What the server offers, by name, in the title every view shows;
+	 * what it lacks too in the evidence. */
+	checklist_ehlo_facts(s, false, e, sizeof e);
+	fmt(t, sizeof t, "EHLO accepted%s%.140s", e[0] ? ": " : "", e);
 	set(it, V_PASS, t, NULL, NULL);
 	explain_reply(it, s, STEP_EHLO, false);
+	fact(it, "extensions: %.200s", checklist_ehlo_facts(s, true, e, sizeof e));
 	if (s->ehlo.exts & EHLO_SIZE)
 		fact(it, "SIZE %llu bytes", (unsigned long long)s->ehlo.size);
 }

@@ -151,6 +151,7 @@ static const char *step_mark(enum model_step_state st)
 
 void report_session_text(FILE *out, const struct model_session *s)
 {
+	char facts[512];
 	size_t i;
 	int st;
 
@@ -173,6 +174,11 @@ void report_session_text(FILE *out, const struct model_session *s)
 			fputs("  ", out);
 			put_safe(out, p->detail);
 		}
+		fputc('\n', out);
+	}
+	if (checklist_ehlo_facts(s, true, facts, sizeof facts)[0] != '\0') {
+		fputs("  EHLO     ", out);
+		put_safe(out, facts);
 		fputc('\n', out);
 	}
 	if (s->tls.handshake_done) {

@@ -415,6 +415,7 @@ static void put_transcript(FILE *out, const struct model_host *h,
                            const struct model_session *s)
 {
 	size_t i, fence = 3;
+	char facts[512];
 
 	fputs("\n### ", out);
 	md_text(out, h->name);
@@ -440,6 +441,10 @@ static void put_transcript(FILE *out, const struct model_host *h,
 			fprintf(out, " (expired %ld days ago)", -s->tls.days_left);
 		else
 			fprintf(out, " (%ld days)", s->tls.days_left);
+	}
+	if (checklist_ehlo_facts(s, true, facts, sizeof facts)[0] != '\0') {
+		fputs("; EHLO: ", out);
+		md_text(out, facts);
 	}
 	if (s->error[0]) {
 		fputs("; end: ", out);

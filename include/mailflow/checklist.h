@@ -8,6 +8,7 @@
 #ifndef MAILFLOW_CHECKLIST_H
 #define MAILFLOW_CHECKLIST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,6 +70,16 @@ int checklist_exit_status(const struct model_domain *d, const struct checklist *
  * once the message was sent... CODES_CMD_ANY for connect. */
 enum codes_cmd checklist_step_command(const struct model_session *s,
                                       enum model_step_id step);
+
+/*
+ * The EHLO facts that matter to a sender, by name, in a fixed order:
+ * "SIZE 10.2 MB, 8BITMIME, SMTPUTF8, CHUNKING, PIPELINING, DSN, AUTH PLAIN
+ * LOGIN, REQUIRETLS, STARTTLS" (from the last EHLO; STARTTLS from the one
+ * before TLS). with_missing adds what is not offered as "no CHUNKING".
+ * "" when no EHLO was answered. Server text in it is made safe. Returns buf.
+ */
+const char *checklist_ehlo_facts(const struct model_session *s, bool with_missing,
+                                 char *buf, size_t size);
 
 /* How a hosts-table cell is written: plain ASCII or with UTF-8 marks,
  * with the enhanced code after the reply code or not. */

@@ -6,6 +6,7 @@
 #include "ui_internal.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "mailflow/text.h"
 
@@ -32,12 +33,23 @@ static void explain_line(const struct model_line *l, char *title, size_t tsz,
 		         best->causes, best->next);
 }
 
+/* An item: its title; its explanation, next step and the facts it rests
+ * on (the EHLO extensions, DNS records, certificate...). */
 static void explain_item(const struct check_item *it, char *title, size_t tsz,
                          char *body, size_t bsz, enum verdict *v)
 {
+	size_t k, n;
+
 	*v = it->verdict;
 	snprintf(title, tsz, "%s", it->title);
 	snprintf(body, bsz, "%s%s%s", it->explanation, it->next[0] ? " Next: " : "", it->next);
+	for (k = 0; k < it->nfacts && k < CHECK_EVIDENCE_MAX; k++) {
+		n = strlen(body);
+		if (n + 1 >= bsz)
+			break;
+		snprintf(body + n, bsz - n, "%s%s", k == 0 ? (n ? " Seen: " : "Seen: ")
+		         : "; ", it->facts[k]);
+	}
 }
 
 /* The hosts table explains a row by its worst item. */

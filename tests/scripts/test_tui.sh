@@ -34,6 +34,14 @@ expect_screen "mx1's transcript shows the relay refusal" "550 5.7.1 <mailflow-re
 expect_screen "mx1's checklist" "Relay refused: 550 5.7.1"
 keys Tab Tab Home
 expect_screen "Tab to the checklist: the explanation follows the item" "Reverse DNS: mx1.healthy.lab.test (confirmed)"
+# Issue 12, point 11: the EHLO item names the extensions that matter (the
+# lab's Postfix: a 10.2 MB SIZE, PIPELINING, 8BITMIME, DSN, SMTPUTF8...).
+keys Down Down Down
+expect_screen "the EHLO item names SIZE in MB" "EHLO accepted: SIZE 10.2 MB"
+if cap | sed -n '/Explanation/,$p' | grep -q "PIPELINING" && cap | sed -n '/Explanation/,$p' | grep -q "STARTTLS"; then
+	ok "the EHLO item's explanation lists PIPELINING and STARTTLS"
+else nok "EHLO facts in the explanation: $(cap | sed -n '/Explanation/,$p')"; fi
+keys Home
 keys Enter
 expect_screen "Enter opens the explanation window" "Explanation (any key closes)"
 keys x
