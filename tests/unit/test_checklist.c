@@ -626,6 +626,50 @@ static void test_greeting_delay(void **state)
 	model_domain_free(&dom);
 }
 
+/* Issue 12, point 5: a session handed over after the banner and left
+ * (Esc out of manual mode) is ended; what it never ran is skip with the
+ * reason, nothing pending. */
+static void test_manual_left(void **state)
+{
+	static const char *const skipped[] = {
+		"host.ehlo", "host.starttls", "host.auth", "host.mail", "host.rcpt",
+		"host.data",
+	};
+	struct checklist c = { 0 };
+	struct model_session *s;
+	size_t i, counts[VERDICT__COUNT];
+	int st;
+
+	(void)state;
+	domain_with_host("example.test");
+	s = add_session(0, "192.0.2.1");
+	s->done = 0;
+	s->running = 1;
+	s->tls_active = 0;
+	s->tls.handshake_done = 0;
+	for (st = STEP_EHLO; st < STEP__COUNT; st++)
+		step_set(&s->steps[st], STEP_NOT_RUN, REASON_NONE, "");
+	s->steps[STEP_EHLO].state = STEP_RUNNING;       /* typed, no reply yet */
+	expect(&c, "host.mail", 0, 0, V_PENDING);
+	model_session_end(s, REASON_QUIT_AFTER, "manual mode was left");
+	assert_true(s->done);
+	assert_false(s->running);
+	checklist_build(&dom, &c);
+	checklist_count(&c, counts);
+	assert_int_equal(counts[V_PENDING], 0);
+	for (i = 0; i < sizeof skipped / sizeof skipped[0]; i++) {
+		const struct check_item *it = item(&c, skipped[i], 0, 0);
+
+		expect(&c, skipped[i], 0, 0, V_SKIP);
+		if (strstr(it->title, "stopped before it") == NULL)
+			fail_msg("%s: \"%s\" does not give the reason", skipped[i], it->title);
+	}
+	expect(&c, "host.banner", 0, 0, V_PASS);
+	assert_int_equal(s->steps[STEP_MAIL].reason, REASON_QUIT_AFTER);
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
 /* Issue 12, points 3 and 5: advice from the EHLO facts; expiry in days
  * ago and which certificate; nothing pending after -s ADDRESS. */
 static void test_issue12(void **state)
@@ -703,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_evidence_lines),
 		cmocka_unit_test(test_issue12),
 		cmocka_unit_test(test_greeting_delay),
+		cmocka_unit_test(test_manual_left),
 	};
 
 	return cmocka_run_group_tests_name("checklist", tests, NULL, NULL);
