@@ -22,6 +22,7 @@ expect "--manual: connected and handed over after the banner" "continuing by han
 expect "the banner is in the transcript" "S: 220 mx1.healthy.lab.test ESMTP"
 type_line "EHLO probe.lab.test"
 expect "EHLO typed by hand: the server's extensions" "S: 250-STARTTLS"
+expect "the reply is explained as an answer to EHLO" "EHLO accepted"
 # A typo corrected with backspace before Enter.
 tmux -L "$sock" send-keys -t main -l -- "MAIL FROM:<probe@lab.tesx"
 keys BSpace

@@ -42,6 +42,11 @@ if cap | sed -n '/Explanation/,$p' | grep -q "PIPELINING" && cap | sed -n '/Expl
 	ok "the EHLO item's explanation lists PIPELINING and STARTTLS"
 else nok "EHLO facts in the explanation: $(cap | sed -n '/Explanation/,$p')"; fi
 keys Home
+# A transcript line's reply is explained in answer to its command: the
+# banner as the greeting (the knowledge base's context, codes_explain_cmd).
+keys BTab Home
+expect_screen "the banner line is explained as the greeting" "220 (the greeting): "
+keys Tab
 keys Enter
 expect_screen "Enter opens the explanation window" "Explanation (any key closes)"
 keys x
