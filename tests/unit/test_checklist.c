@@ -654,6 +654,7 @@ static void test_manual_left(void **state)
 	model_session_end(s, REASON_QUIT_AFTER, "manual mode was left");
 	assert_true(s->done);
 	assert_false(s->running);
+	checklist_free(&c);
 	checklist_build(&dom, &c);
 	checklist_count(&c, counts);
 	assert_int_equal(counts[V_PENDING], 0);
