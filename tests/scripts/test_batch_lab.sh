@@ -174,7 +174,10 @@ status 2
 out=$(timeout 60 "$MAILFLOW" --dns 127.0.0.1:5353 --ca-file $CA nobody@nouser.lab.test 2>&1); rc=$?
 scenario="text report"
 status 1
-for want in "Verdict: " "FAIL  host.rcpt" "why:" "next:" "Hosts" "Transcripts" "550 5.1.1"; do
+# Issue 12, point 11: the EHLO facts by name, in the item and the session.
+for want in "Verdict: " "FAIL  host.rcpt" "why:" "next:" "Hosts" "Transcripts" "550 5.1.1" \
+	"EHLO accepted: SIZE 10.2 MB, 8BITMIME, SMTPUTF8, CHUNKING, PIPELINING, DSN" \
+	"EHLO     SIZE 10.2 MB" "no STARTTLS"; do
 	if grep -qF -- "$want" <<<"$out"; then ok "text report shows '$want'"
 	else nok "text report lacks '$want'"; fi
 done

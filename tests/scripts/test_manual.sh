@@ -77,7 +77,7 @@ else nok "history file: $(cat "$tmp/state/mailflow/history" 2>&1)"; fi
 keys Escape
 expect "Esc from --manual: back to the hosts view" "q quit  Tab pane"
 keys Down
-expect "the hand-typed session is judged: skip with the reason" "MAIL FROM: not tried: the session stopped before it"
+expect "the hand-typed session is judged: skip with the reason" "MAIL FROM: not tried: the session stopped"
 if cap | grep -qE "not reached|pending|[Ww]aiting|not probed|Connecting"; then
 	nok "something pending after Esc: $(cap | grep -E 'not reached|pending|[Ww]aiting|not probed|Connecting')"
 else ok "nothing pending, waiting or unprobed after Esc out of manual mode"; fi
