@@ -8,6 +8,7 @@
  */
 #include "mailflow/checklist.h"
 #include "mailflow/codes.h"
+#include "mailflow/defaults.h"
 #include "mailflow/text.h"
 #include "mailflow/xmalloc.h"
 
@@ -728,8 +729,39 @@ static void check_connect(struct builder *b, long hi, long ai, const struct mode
 	}
 }
 
-/* A greeting that came: its delay, and its name against PTR and against
- * internal naming. */
+/*
+ * A greeting that came late (README "Verdicts"): over
+ * DEFAULT_GREET_DELAY_INFO_MS it is info, over DEFAULT_GREET_DELAY_WARN_MS
+ * a warn, with the number. Measured from the TCP connect to the end of the
+ * 220 (banner_ms). An item already a warn (an internal name) keeps its
+ * title and gets the delay as words.
+ */
+static void banner_delay(struct check_item *it, const struct model_session *s)
+{
+	double secs = (double)s->banner_ms / 1000.0;
+	bool warn = s->banner_ms > DEFAULT_GREET_DELAY_WARN_MS;
+	size_t n = strlen(it->explanation);
+
+	if (s->banner_ms <= DEFAULT_GREET_DELAY_INFO_MS)
+		return;
+	fact(it, "greeting delay: %.1f s after the connect", secs);
+	if (it->verdict != V_WARN) {
+		fmt(it->title, sizeof it->title, "Banner 220 after %.1f s: a greeting "
+		    "delay", secs);
+		it->verdict = warn ? V_WARN : V_INFO;
+	}
+	snprintf(it->explanation + n, sizeof it->explanation - n, "%sThe server "
+	         "greeted %.1f s after the connection. Greet-pause / tarpitting "
+	         "is deliberate on some servers; senders wait up to 5 minutes "
+	         "(RFC 5321 §4.5.3.2).", n ? " " : "", secs);
+	if (warn && it->next[0] == '\0')
+		snprintf(it->next, sizeof it->next, "%s", "Nothing to fix if mail "
+		         "arrives; if senders or proxies report timeouts, shorten "
+		         "the greeting delay.");
+}
+
+/* A greeting that came: its name against PTR and against internal
+ * naming, then its delay. */
 static void banner_greeting(struct check_item *it, const struct model_address *a,
                             const struct model_session *s)
 {
@@ -739,14 +771,6 @@ static void banner_greeting(struct check_item *it, const struct model_address *a
 
 	fmt(t, sizeof t, "Banner 220 in %llu ms", (unsigned long long)s->banner_ms);
 	set(it, V_PASS, t, NULL, NULL);
-	if (s->banner_ms >= 10000) {
-		fmt(t, sizeof t, "Banner 220 after %.1f s: a greeting delay",
-		    (double)s->banner_ms / 1000.0);
-		set(it, V_WARN, t, "The server waits before greeting (a tarpit against "
-		    "spam). Patient senders deliver anyway; impatient ones time out.",
-		    "Nothing to fix if mail arrives; if senders report timeouts, "
-		    "shorten the greeting delay.");
-	}
 	while (p[n] != '\0' && p[n] != ' ' && n < sizeof name - 1) {
 		name[n] = p[n];
 		n++;
@@ -761,16 +785,15 @@ static void banner_greeting(struct check_item *it, const struct model_address *a
 		    "banner/host name (Exchange: the receive connector's FQDN).");
 	} else if (n > 0 && a->nptr > 0 && strcasecmp(name, a->ptr_names[0]) != 0) {
 		fact(it, "PTR: %s", a->ptr_names[0]);
-		if (it->verdict == V_PASS) {
-			it->verdict = V_INFO;
-			fmt(it->title, sizeof it->title, "Banner 220 as %s (PTR says %s)",
-			    name, a->ptr_names[0]);
-			snprintf(it->explanation, sizeof it->explanation, "%s",
-			         "The name in the greeting differs from the address's "
-			         "PTR name. Harmless for receiving; for a sending server "
-			         "keep HELO name, PTR and A record in agreement.");
-		}
+		it->verdict = V_INFO;
+		fmt(it->title, sizeof it->title, "Banner 220 as %s (PTR says %s)",
+		    name, a->ptr_names[0]);
+		snprintf(it->explanation, sizeof it->explanation, "%s",
+		         "The name in the greeting differs from the address's "
+		         "PTR name. Harmless for receiving; for a sending server "
+		         "keep HELO name, PTR and A record in agreement.");
 	}
+	banner_delay(it, s);
 }
 
 static void check_banner(struct builder *b, long hi, long ai,
@@ -819,11 +842,81 @@ static void check_banner(struct builder *b, long hi, long ai,
 	}
 }
 
+/* Appends one fact to an EHLO facts line: its words when present, "no
+ * WORD" when missing and missing ones are asked for. */
+static void ehlo_word(char *buf, size_t size, size_t *n, bool present,
+                      bool with_missing, const char *word)
+{
+	int w;
+
+	if (!present && !with_missing)
+		return;
+	if (*n >= size)
+		return;
+	w = snprintf(buf + *n, size - *n, "%s%s%s", *n ? ", " : "",
+	             present ? "" : "no ", word);
+	if (w > 0)
+		*n += (size_t)w;
+}
+
+/* The mechanisms of the AUTH line, made safe and cut; from the bitmask
+ * when only the old "AUTH=" form was there. */
+static void ehlo_auth_words(const struct ehlo *e, char *buf, size_t size)
+{
+	size_t i, n;
+
+	for (i = 0; i < e->nitems; i++)
+		if (strcmp(e->items[i].keyword, "AUTH") == 0) {
+			n = strnlen(e->items[i].params, sizeof e->items[i].params);
+			snprintf(buf, size, "AUTH ");
+			text_sanitize(e->items[i].params, n > 80 ? 80 : n, buf + 5, size - 5);
+			if (n == 0)
+				snprintf(buf, size, "AUTH (no mechanism listed)");
+			return;
+		}
+	snprintf(buf, size, "AUTH%s%s%s%s%s", e->auth & AUTH_PLAIN ? " PLAIN" : "",
+	         e->auth & AUTH_LOGIN ? " LOGIN" : "", e->auth & AUTH_CRAM_MD5 ? " CRAM-MD5" : "",
+	         e->auth & AUTH_XOAUTH2 ? " XOAUTH2" : "", e->auth & AUTH_OTHER ? " ..." : "");
+}
+
+const char *checklist_ehlo_facts(const struct model_session *s, bool with_missing,
+                                 char *buf, size_t size)
+{
+	const struct ehlo *e = &s->ehlo;
+	char w[160];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (!s->ehlo_done || s->used_helo)
+		return buf;
+	if (e->exts & EHLO_SIZE && e->size > 0)
+		snprintf(w, sizeof w, "SIZE %.1f MB", (double)e->size / 1e6);
+	else
+		snprintf(w, sizeof w, "SIZE%s", e->exts & EHLO_SIZE ? " (no limit given)" : "");
+	ehlo_word(buf, size, &n, e->exts & EHLO_SIZE, with_missing, w);
+	ehlo_word(buf, size, &n, e->exts & EHLO_8BITMIME, with_missing, "8BITMIME");
+	ehlo_word(buf, size, &n, e->exts & EHLO_SMTPUTF8, with_missing, "SMTPUTF8");
+	ehlo_word(buf, size, &n, e->exts & EHLO_CHUNKING, with_missing, "CHUNKING");
+	ehlo_word(buf, size, &n, e->exts & EHLO_PIPELINING, with_missing, "PIPELINING");
+	ehlo_word(buf, size, &n, e->exts & EHLO_DSN, with_missing, "DSN");
+	if (e->exts & EHLO_AUTH)
+		ehlo_auth_words(e, w, sizeof w);
+	else
+		snprintf(w, sizeof w, "AUTH");
+	ehlo_word(buf, size, &n, e->exts & EHLO_AUTH, with_missing, w);
+	ehlo_word(buf, size, &n, e->exts & EHLO_REQUIRETLS, with_missing, "REQUIRETLS");
+	/* The last EHLO came after TLS, which lists no STARTTLS any more. */
+	ehlo_word(buf, size, &n, s->tls_implicit || s->starttls_offered ||
+	          (e->exts & EHLO_STARTTLS), with_missing,
+	          s->tls_implicit ? "TLS on connect" : "STARTTLS");
+	return buf;
+}
+
 static void check_ehlo(struct builder *b, long hi, long ai, const struct model_session *s)
 {
 	struct check_item *it = item_new(b, "host.ehlo", hi, ai);
 	const struct model_step *st = &s->steps[STEP_EHLO];
-	char t[160];
+	char t[160], e[256];
 
 	evidence(it, st);
 	if (st->state == STEP_NOT_RUN || st->state == STEP_RUNNING) {
@@ -831,7 +924,8 @@ static void check_ehlo(struct builder *b, long hi, long ai, const struct model_s
 		return;
 	}
 	if (st->state == STEP_SKIPPED) {
-		set(it, V_SKIP, "EHLO: not tried", NULL, NULL);
+		set(it, V_SKIP, st->reason == REASON_QUIT_AFTER ? "EHLO: not tried: the "
+		    "session stopped before it" : "EHLO: not tried", NULL, NULL);
 		return;
 	}
 	if (st->state == STEP_FAILED) {
@@ -848,11 +942,13 @@ static void check_ehlo(struct builder *b, long hi, long ai, const struct model_s
 		    "8-bit, no delivery notices.", "Upgrade or reconfigure the mail server.");
 		return;
 	}
-	fmt(t, sizeof t, "EHLO accepted%s%s%s%s", s->ehlo.exts & EHLO_STARTTLS ? ", STARTTLS" : "",
-	    s->ehlo.exts & EHLO_AUTH ? ", AUTH" : "", s->ehlo.exts & EHLO_DSN ? ", DSN" : "",
-	    s->ehlo.exts & EHLO_PIPELINING ? ", PIPELINING" : "");
+	/* What the server offers, by name, in the title every view shows;
+	 * what it lacks too in the evidence. */
+	checklist_ehlo_facts(s, false, e, sizeof e);
+	fmt(t, sizeof t, "EHLO accepted%s%.140s", e[0] ? ": " : "", e);
 	set(it, V_PASS, t, NULL, NULL);
 	explain_reply(it, s, STEP_EHLO, false);
+	fact(it, "extensions: %.200s", checklist_ehlo_facts(s, true, e, sizeof e));
 	if (s->ehlo.exts & EHLO_SIZE)
 		fact(it, "SIZE %llu bytes", (unsigned long long)s->ehlo.size);
 }
@@ -1410,6 +1506,20 @@ void checklist_count(const struct checklist *c, size_t counts[VERDICT__COUNT])
 	memset(counts, 0, VERDICT__COUNT * sizeof counts[0]);
 	for (i = 0; i < c->n; i++)
 		counts[c->items[i].verdict]++;
+}
+
+const char *checklist_verdict_line(const struct checklist *c, char *buf, size_t size)
+{
+	size_t counts[VERDICT__COUNT];
+	int n;
+
+	checklist_count(c, counts);
+	n = snprintf(buf, size, "%zu fail, %zu warn, %zu pass, %zu info, %zu skip",
+	             counts[V_FAIL], counts[V_WARN], counts[V_PASS], counts[V_INFO],
+	             counts[V_SKIP]);
+	if (counts[V_PENDING] > 0 && n > 0 && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, ", %zu pending", counts[V_PENDING]);
+	return buf;
 }
 
 const struct check_item *checklist_find(const struct checklist *c, const char *id,

@@ -111,6 +111,25 @@ struct model_line *model_session_add_line(struct model_session *s, char dir,
 	return l;
 }
 
+void model_session_end(struct model_session *s, enum model_reason reason,
+                       const char *why)
+{
+	int i;
+
+	for (i = 0; i < STEP__COUNT; i++) {
+		struct model_step *st = &s->steps[i];
+
+		if (st->state != STEP_NOT_RUN && st->state != STEP_RUNNING)
+			continue;
+		st->state = STEP_SKIPPED;
+		st->reason = reason;
+		st->fail = model_reason_fail(reason);
+		snprintf(st->detail, sizeof st->detail, "%s", why);
+	}
+	s->running = 0;
+	s->done = 1;
+}
+
 void model_session_free(struct model_session *s)
 {
 	size_t i;

@@ -44,6 +44,7 @@ struct probe {
 	/* Manual mode's one session (probe_manual_open). */
 	struct smtp_session *manual;
 	struct model_session *manual_data;
+	size_t manual_host, manual_addr;
 };
 
 struct limiter_wait {
@@ -779,6 +780,8 @@ struct smtp_session *probe_manual_open(struct probe *p, size_t hi, size_t ai,
 	so.handover = handover == SMTP_QUIT_NEVER ? SMTP_QUIT_BANNER : handover;
 	so.quit_after = SMTP_QUIT_NEVER;
 	p->manual_data = m;
+	p->manual_host = hi;
+	p->manual_addr = ai;
 	p->manual = smtp_session_start(p->loop, m, &so, cb, arg);
 	if (p->manual == NULL && cause != NULL)
 		*cause = xasprintf("cannot start a session with %s", m->addr);
@@ -787,8 +790,27 @@ struct smtp_session *probe_manual_open(struct probe *p, size_t hi, size_t ai,
 
 void probe_manual_close(struct probe *p)
 {
+	struct model_address *a = NULL;
+
 	smtp_session_free(p->manual);
 	p->manual = NULL;
+	if (p->manual_data == NULL)
+		return;
+	/* Nothing more runs: the steps the hand-over left are skipped for
+	 * that reason, never pending. */
+	model_session_end(p->manual_data, REASON_QUIT_AFTER,
+	                  "not run: the session was handed over and manual mode was left");
+	if (p->manual_host < p->model.nhosts &&
+	    p->manual_addr < p->model.hosts[p->manual_host].naddrs)
+		a = &p->model.hosts[p->manual_host].addrs[p->manual_addr];
+	/* Where the run made no session of its own (--manual), the one typed
+	 * by hand becomes the address's: the views judge and report it. */
+	if (a != NULL && a->session == NULL) {
+		a->session = p->manual_data;
+		p->manual_data = NULL;
+		if (p->cb.on_change != NULL && !p->closing)
+			p->cb.on_change(p, p->cb.arg);
+	}
 	model_session_free(p->manual_data);
 	p->manual_data = NULL;
 }

@@ -17,24 +17,39 @@ static void put_safe(FILE *out, const char *s)
 	fputs(buf, out);
 }
 
-static void put_lookup(FILE *out, const struct model_lookup *l)
+/*
+ * A lookup without its answer: "pending" while the plan runs, but
+ * "not-asked" once it is complete, when every query sent has its answer:
+ * the plan never sent this one (-s HOST sends no MX or policy lookup,
+ * -s ADDRESS none at all).
+ */
+static const char *lookup_unanswered(int complete)
+{
+	return complete ? "not-asked" : "pending";
+}
+
+static void put_lookup(FILE *out, const struct model_lookup *l, int complete)
 {
 	if (!l->done)
-		fputs("pending", out);
+		fputs(lookup_unanswered(complete), out);
 	else
 		fprintf(out, "%s, %llu ms", dns_status_name(l->status),
 		        (unsigned long long)l->ms);
 }
 
 static void put_policy(FILE *out, const char *label,
-                       const struct model_policy *p)
+                       const struct model_policy *p, int complete)
 {
 	size_t i;
 
 	fprintf(out, "  %-8s ", label);
+	if (p->nrecords == 0 && !p->lookup.done) {
+		fprintf(out, "%s\n", lookup_unanswered(complete));
+		return;
+	}
 	if (p->nrecords == 0) {
 		fputs("none (", out);
-		put_lookup(out, &p->lookup);
+		put_lookup(out, &p->lookup, complete);
 		fputs(")\n", out);
 		return;
 	}
@@ -63,7 +78,7 @@ void report_plan_text(FILE *out, const struct model_domain *d)
 	        d->complete ? "complete" : "incomplete",
 	        (unsigned long long)d->dns_ms);
 	fputs("MX       ", out);
-	put_lookup(out, &d->mx);
+	put_lookup(out, &d->mx, d->complete);
 	if (d->null_mx)
 		fputs(" - null MX: accepts no mail", out);
 	if (d->implicit_mx)
@@ -83,11 +98,11 @@ void report_plan_text(FILE *out, const struct model_domain *d)
 			fputc(')', out);
 		}
 		fputs("\n      A: ", out);
-		put_lookup(out, &h->a);
+		put_lookup(out, &h->a, d->complete);
 		fputs("  AAAA: ", out);
-		put_lookup(out, &h->aaaa);
+		put_lookup(out, &h->aaaa, d->complete);
 		fputs("  TLSA: ", out);
-		put_lookup(out, &h->tlsa);
+		put_lookup(out, &h->tlsa, d->complete);
 		fputc('\n', out);
 		for (k = 0; k < h->ntlsa; k++)
 			fprintf(out, "      TLSA %u %u %u %s\n", h->tlsa_records[k].usage,
@@ -98,7 +113,7 @@ void report_plan_text(FILE *out, const struct model_domain *d)
 
 			fprintf(out, "      %-39s PTR ", a->addr);
 			if (a->nptr == 0)
-				put_lookup(out, &a->ptr);
+				put_lookup(out, &a->ptr, d->complete);
 			for (k = 0; k < a->nptr; k++) {
 				if (k)
 					fputs(", ", out);
@@ -110,10 +125,10 @@ void report_plan_text(FILE *out, const struct model_domain *d)
 		}
 	}
 	fputs("Policies\n", out);
-	put_policy(out, "SPF", &d->spf);
-	put_policy(out, "DMARC", &d->dmarc);
-	put_policy(out, "MTA-STS", &d->mta_sts);
-	put_policy(out, "TLS-RPT", &d->tls_rpt);
+	put_policy(out, "SPF", &d->spf, d->complete);
+	put_policy(out, "DMARC", &d->dmarc, d->complete);
+	put_policy(out, "MTA-STS", &d->mta_sts, d->complete);
+	put_policy(out, "TLS-RPT", &d->tls_rpt, d->complete);
 	fprintf(out, "Findings (%zu)\n", d->nfindings);
 	for (i = 0; i < d->nfindings; i++) {
 		fprintf(out, "  %-22s ", model_finding_id(d->findings[i].kind));
@@ -136,6 +151,7 @@ static const char *step_mark(enum model_step_state st)
 
 void report_session_text(FILE *out, const struct model_session *s)
 {
+	char facts[512];
 	size_t i;
 	int st;
 
@@ -158,6 +174,11 @@ void report_session_text(FILE *out, const struct model_session *s)
 			fputs("  ", out);
 			put_safe(out, p->detail);
 		}
+		fputc('\n', out);
+	}
+	if (checklist_ehlo_facts(s, true, facts, sizeof facts)[0] != '\0') {
+		fputs("  EHLO     ", out);
+		put_safe(out, facts);
 		fputc('\n', out);
 	}
 	if (s->tls.handshake_done) {
@@ -259,10 +280,10 @@ static void js(FILE *out, const char *s)
 	report_json_string(out, s, strlen(s));
 }
 
-static void json_lookup(FILE *out, const struct model_lookup *l)
+static void json_lookup(FILE *out, const struct model_lookup *l, int complete)
 {
 	fputs("{\"status\":", out);
-	js(out, l->done ? dns_status_name(l->status) : "pending");
+	js(out, l->done ? dns_status_name(l->status) : lookup_unanswered(complete));
 	fprintf(out, ",\"ms\":%llu", (unsigned long long)l->ms);
 	if (l->detail[0]) {
 		fputs(",\"detail\":", out);
@@ -271,12 +292,13 @@ static void json_lookup(FILE *out, const struct model_lookup *l)
 	fputc('}', out);
 }
 
-static void json_policy(FILE *out, const char *name, const struct model_policy *p)
+static void json_policy(FILE *out, const char *name, const struct model_policy *p,
+                        int complete)
 {
 	size_t i;
 
 	fprintf(out, "\"%s\":{\"lookup\":", name);
-	json_lookup(out, &p->lookup);
+	json_lookup(out, &p->lookup, complete);
 	fputs(",\"records\":[", out);
 	for (i = 0; i < p->nrecords; i++) {
 		if (i)
@@ -495,15 +517,15 @@ static void json_domain(FILE *out, const struct model_domain *d, const struct ch
 	fprintf(out, ",\"dns_ms\":%llu,\"null_mx\":%s,\"implicit_mx\":%s,\"mx\":",
 	        (unsigned long long)d->dns_ms, d->null_mx ? "true" : "false",
 	        d->implicit_mx ? "true" : "false");
-	json_lookup(out, &d->mx);
+	json_lookup(out, &d->mx, d->complete);
 	fputc(',', out);
-	json_policy(out, "spf", &d->spf);
+	json_policy(out, "spf", &d->spf, d->complete);
 	fputc(',', out);
-	json_policy(out, "dmarc", &d->dmarc);
+	json_policy(out, "dmarc", &d->dmarc, d->complete);
 	fputc(',', out);
-	json_policy(out, "mta_sts", &d->mta_sts);
+	json_policy(out, "mta_sts", &d->mta_sts, d->complete);
 	fputc(',', out);
-	json_policy(out, "tls_rpt", &d->tls_rpt);
+	json_policy(out, "tls_rpt", &d->tls_rpt, d->complete);
 	fputs(",\"findings\":[", out);
 	for (i = 0; i < d->nfindings; i++) {
 		if (i)
@@ -546,7 +568,7 @@ static void json_address(FILE *out, const struct model_address *a,
 }
 
 static void json_host(FILE *out, const struct model_host *h, const struct checklist *c,
-                      long hi)
+                      long hi, int complete)
 {
 	size_t j;
 
@@ -557,9 +579,9 @@ static void json_host(FILE *out, const struct model_host *h, const struct checkl
 	        h->implicit ? "true" : "false", h->ip_literal ? "true" : "false");
 	js(out, h->cname);
 	fputs(",\"a\":", out);
-	json_lookup(out, &h->a);
+	json_lookup(out, &h->a, complete);
 	fputs(",\"aaaa\":", out);
-	json_lookup(out, &h->aaaa);
+	json_lookup(out, &h->aaaa, complete);
 	fputs(",\"tlsa\":[", out);
 	for (j = 0; j < h->ntlsa; j++)
 		fprintf(out, "%s{\"usage\":%u,\"selector\":%u,\"mtype\":%u,\"data\":\"%s\"}",
@@ -595,7 +617,7 @@ void report_json(FILE *out, const struct model_domain *d, const struct checklist
 	for (i = 0; i < d->nhosts; i++) {
 		if (i)
 			fputc(',', out);
-		json_host(out, &d->hosts[i], c, (long)i);
+		json_host(out, &d->hosts[i], c, (long)i, d->complete);
 	}
 	fputs("]}\n", out);
 }
@@ -650,14 +672,13 @@ static void text_item(FILE *out, const struct check_item *it,
 void report_batch_text(FILE *out, const struct model_domain *d, const struct checklist *c,
                        const struct report_options *o)
 {
-	size_t counts[VERDICT__COUNT], i, j, k;
+	char verdicts[128];
+	size_t i, j, k;
 
-	checklist_count(c, counts);
 	fputs("mailflow ", out);
 	put_safe(out, d->target.domain);
 	fprintf(out, "  %zu MX  DNS %llu ms\n", d->nhosts, (unsigned long long)d->dns_ms);
-	fprintf(out, "Verdict: %zu fail, %zu warn, %zu pass, %zu info, %zu skip\n\n",
-	        counts[V_FAIL], counts[V_WARN], counts[V_PASS], counts[V_INFO], counts[V_SKIP]);
+	fprintf(out, "Verdict: %s\n\n", checklist_verdict_line(c, verdicts, sizeof verdicts));
 	fputs("Domain\n", out);
 	for (k = 0; k < c->n; k++)
 		if (c->items[k].host == -1)

@@ -219,17 +219,14 @@ static void put_headline(FILE *out, const struct model_domain *d,
 }
 
 static void put_summary(FILE *out, const struct model_domain *d,
-                        const size_t counts[VERDICT__COUNT], const struct report_options *o)
+                        const struct checklist *c, const struct report_options *o)
 {
 	size_t naddr = model_address_count(d);
-	char when[64] = "";
+	char when[64] = "", verdicts[128];
 	time_t now = time(NULL);
 	struct tm tm;
 
-	fprintf(out, "- Verdicts: %zu fail, %zu warn, %zu pass, %zu info, %zu skip",
-	        counts[V_FAIL], counts[V_WARN], counts[V_PASS], counts[V_INFO], counts[V_SKIP]);
-	if (counts[V_PENDING] > 0)
-		fprintf(out, ", %zu pending", counts[V_PENDING]);
+	fprintf(out, "- Verdicts: %s", checklist_verdict_line(c, verdicts, sizeof verdicts));
 	if (o != NULL)
 		fprintf(out, " (exit status %d)", o->exit_status);
 	fputs("\n- Input: ", out);
@@ -418,6 +415,7 @@ static void put_transcript(FILE *out, const struct model_host *h,
                            const struct model_session *s)
 {
 	size_t i, fence = 3;
+	char facts[512];
 
 	fputs("\n### ", out);
 	md_text(out, h->name);
@@ -443,6 +441,10 @@ static void put_transcript(FILE *out, const struct model_host *h,
 			fprintf(out, " (expired %ld days ago)", -s->tls.days_left);
 		else
 			fprintf(out, " (%ld days)", s->tls.days_left);
+	}
+	if (checklist_ehlo_facts(s, true, facts, sizeof facts)[0] != '\0') {
+		fputs("; EHLO: ", out);
+		md_text(out, facts);
 	}
 	if (s->error[0]) {
 		fputs("; end: ", out);
@@ -502,7 +504,7 @@ void report_markdown(FILE *out, const struct model_domain *d, const struct check
 	fputs("\n\n", out);
 	put_headline(out, d, c, counts);
 	fputc('\n', out);
-	put_summary(out, d, counts, o);
+	put_summary(out, d, c, o);
 
 	put_hosts_table(out, d);
 	put_full_section(out, "Failures", V_FAIL, d, c);

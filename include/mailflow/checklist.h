@@ -8,6 +8,7 @@
 #ifndef MAILFLOW_CHECKLIST_H
 #define MAILFLOW_CHECKLIST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,10 @@ void checklist_free(struct checklist *c);
 const char *verdict_name(enum verdict v);
 /* How many items have each verdict. */
 void checklist_count(const struct checklist *c, size_t counts[VERDICT__COUNT]);
+/* The verdict counts as every view shows them, each class counted so the
+ * numbers add up to the items: "2 fail, 1 warn, 9 pass, 3 info, 4 skip",
+ * and ", 1 pending" while any item is. Returns buf. */
+const char *checklist_verdict_line(const struct checklist *c, char *buf, size_t size);
 const struct check_item *checklist_find(const struct checklist *c,
                                         const char *id, long host, long addr);
 
@@ -65,6 +70,16 @@ int checklist_exit_status(const struct model_domain *d, const struct checklist *
  * once the message was sent... CODES_CMD_ANY for connect. */
 enum codes_cmd checklist_step_command(const struct model_session *s,
                                       enum model_step_id step);
+
+/*
+ * The EHLO facts that matter to a sender, by name, in a fixed order:
+ * "SIZE 10.2 MB, 8BITMIME, SMTPUTF8, CHUNKING, PIPELINING, DSN, AUTH PLAIN
+ * LOGIN, REQUIRETLS, STARTTLS" (from the last EHLO; STARTTLS from the one
+ * before TLS). with_missing adds what is not offered as "no CHUNKING".
+ * "" when no EHLO was answered. Server text in it is made safe. Returns buf.
+ */
+const char *checklist_ehlo_facts(const struct model_session *s, bool with_missing,
+                                 char *buf, size_t size);
 
 /* How a hosts-table cell is written: plain ASCII or with UTF-8 marks,
  * with the enhanced code after the reply code or not. */

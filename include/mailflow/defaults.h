@@ -14,6 +14,11 @@
 #define DEFAULT_CONCURRENCY     20      /* sessions (and domains) in flight */
 #define DEFAULT_LOCAL_PART      "postmaster"    /* RFC 5321 §4.5.1: always there */
 #define DEFAULT_RELAY_TO        "mailflow-relay-test@example.com"
+/* A greeting later than this after the connect is news (host.banner info),
+ * later than the second a warn: patient senders wait 5 minutes (RFC 5321
+ * section 4.5.3.2), but impatient clients and proxies give up far sooner. */
+#define DEFAULT_GREET_DELAY_INFO_MS     1000
+#define DEFAULT_GREET_DELAY_WARN_MS     10000
 
 /* A port on which TLS starts with the connection, not with STARTTLS. */
 #define DEFAULT_PORT_IS_IMPLICIT_TLS(port) ((port) == DEFAULT_PORT_SMTPS)

@@ -170,6 +170,11 @@ enum model_fail model_reason_fail(enum model_reason reason);
 struct model_line *model_session_add_line(struct model_session *s, char dir,
                                           uint64_t at_ms, const char *bytes,
                                           size_t len);
+/* Ends a session that will run no further (manual mode was left): done,
+ * and every step not run or still running skipped with reason (and why,
+ * for people), so a finished run has nothing pending. */
+void model_session_end(struct model_session *s, enum model_reason reason,
+                       const char *why);
 void model_session_free(struct model_session *s);
 
 #define MODEL_PTR_MAX 4

@@ -82,6 +82,8 @@ int probe_rerun_address(struct probe *probe, size_t host, size_t addr);
  * up to handover (SMTP_QUIT_NEVER: the banner), then handed to the user
  * through cb->on_manual. The probe owns it (one at a time): another open
  * or probe_manual_close() ends it, and its data stays readable until then.
+ * Ended, its steps not run are skipped (REASON_QUIT_AFTER); an address the
+ * run made no session with keeps it as its session (--manual).
  * NULL with *cause set when there is no such address.
  */
 struct smtp_session *probe_manual_open(struct probe *probe, size_t host, size_t addr,

@@ -36,18 +36,52 @@ bool lines_match(const struct model_line *l, const char *q)
 	return false;
 }
 
-const struct code_info *lines_reply_info(const struct model_line *l,
+/* A client line's command, by its verb; AUTH's continuation lines are
+ * masked (credentials), the message's end is the lone dot. */
+static enum codes_cmd line_command(const struct model_line *l)
+{
+	static const struct { const char *verb; enum codes_cmd cmd; } verbs[] = {
+		{ "EHLO", CODES_CMD_EHLO }, { "HELO", CODES_CMD_HELO },
+		{ "STARTTLS", CODES_CMD_STARTTLS }, { "AUTH", CODES_CMD_AUTH },
+		{ "MAIL", CODES_CMD_MAIL }, { "RCPT", CODES_CMD_RCPT },
+		{ "DATA", CODES_CMD_DATA }, { "RSET", CODES_CMD_RSET },
+		{ "QUIT", CODES_CMD_QUIT },
+	};
+	size_t i, n;
+
+	if (l->masked)
+		return CODES_CMD_AUTH;
+	if (l->len == 1 && l->bytes[0] == '.')
+		return CODES_CMD_END_OF_DATA;
+	for (i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+		n = strlen(verbs[i].verb);
+		if (l->len >= n && text_equal_ci(l->bytes, n, verbs[i].verb) &&
+		    (l->len == n || l->bytes[n] == ' ' || l->bytes[n] == ':'))
+			return verbs[i].cmd;
+	}
+	return CODES_CMD_ANY;
+}
+
+enum codes_cmd lines_reply_command(const struct model_session *s, size_t i)
+{
+	while (i-- > 0)
+		if (s->lines[i].dir == 'C')
+			return line_command(&s->lines[i]);
+	return CODES_CMD_GREETING;
+}
+
+const struct code_info *lines_reply_info(const struct model_session *s, size_t i,
                                          struct code_explanation *ex)
 {
+	const struct model_line *l = &s->lines[i];
 	char text[600];
 
 	memset(ex, 0, sizeof *ex);
 	if (l->dir != 'S' || l->code == 0)
 		return NULL;
 	text_sanitize(l->bytes, l->len, text, sizeof text);
-	codes_explain(l->code, NULL, text, ex);
-	return ex->text ? ex->text : ex->enhanced ? ex->enhanced : ex->basic ? ex->basic
-	       : ex->cls;
+	codes_explain_cmd(lines_reply_command(s, i), l->code, NULL, text, ex);
+	return ex->best;
 }
 
 /* A transcript line as shown: its bytes made safe, then its note. */

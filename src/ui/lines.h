@@ -30,9 +30,12 @@ void lines_draw(const struct paint *p, const struct model_session *s,
 bool lines_match(const struct model_line *l, const char *q);
 /* A line's colour: client, mailflow's own, or by its reply code. */
 attr_t lines_attr(const struct paint *p, const struct model_line *l);
-/* The best explanation of a server reply line (NULL if none); ex is
- * filled for the enhanced code. */
-const struct code_info *lines_reply_info(const struct model_line *l,
+/* The command the server line s->lines[i] answers: the verb of the last
+ * client line before it, the greeting when there is none. */
+enum codes_cmd lines_reply_command(const struct model_session *s, size_t i);
+/* The explanation of the server reply line s->lines[i] in answer to that
+ * command (ex->best; NULL if none); ex is filled, ex->unusual included. */
+const struct code_info *lines_reply_info(const struct model_session *s, size_t i,
                                          struct code_explanation *ex);
 
 #endif

@@ -427,11 +427,13 @@ static void draw_last_reply(struct ui *ui, int y0, int h)
 
 		if (l->dir != 'S' || l->code == 0)
 			continue;
-		if ((best = lines_reply_info(l, &ex)) == NULL)
+		if ((best = lines_reply_info(s, i - 1, &ex)) == NULL)
 			return;
-		snprintf(buf, sizeof buf, "%d%s%s %s: %s Next: %s", l->code,
+		snprintf(buf, sizeof buf, "%d%s%s %s: %s Next: %s%s%s%s", l->code,
 		         ex.enhanced ? " " : "", ex.enhanced ? ex.enhanced->code : "",
-		         best->meaning, best->explanation, best->next);
+		         best->meaning, best->explanation, best->next,
+		         ex.unusual[0] ? " Unusual: " : "", ex.unusual,
+		         ex.unusual[0] ? "." : "");
 		paint_put_wrapped(y0, 1, COLS - 2, h, buf, paint_reply_attr(&ui->paint, l->code));
 		return;
 	}

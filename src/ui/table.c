@@ -29,14 +29,15 @@ void ui_table_draw_header(struct ui *ui)
 	const struct model_domain *d = probe_model(ui->probe);
 	attr_t a = ui->paint.attr[THEME_HEADER];
 	uint64_t now = ui->done_ms ? ui->done_ms : loop_clock_ms();
-	size_t counts[VERDICT__COUNT];
-	char right[64];
+	char right[128], verdicts[120];
 	int x, rw;
 
-	checklist_count(&ui->list, counts);
 	paint_fill(0, 0, COLS, a);
-	rw = snprintf(right, sizeof right, "%zu fail %zu warn %zu pass ",
-	              counts[V_FAIL], counts[V_WARN], counts[V_PASS]);
+	/* Every class, so the counts add up to the checklist. */
+	rw = snprintf(right, sizeof right, "%s ",
+	              checklist_verdict_line(&ui->list, verdicts, sizeof verdicts));
+	if (rw > COLS - 24)             /* "mailflow" and the domain stay */
+		rw = COLS - 24 > 0 ? COLS - 24 : 0;
 	paint_put(0, COLS - rw, rw, right, a);
 	x = paint_put(0, 1, 10, "mailflow", a | A_BOLD) + 3;
 	x += paint_put_raw(0, x, COLS / 3, d->target.domain, strlen(d->target.domain),

@@ -112,7 +112,14 @@ host 127.0.0.18 host.rcpt warn
 host 127.0.0.18 host.relay pass
 
 run slow.lab.test --banner-timeout 10
-host 127.0.0.19 host.banner pass
+# Issue 12, point 10: the 3 s greeting is news (info, was pass), with the
+# number and the RFC's word that senders wait.
+host 127.0.0.19 host.banner info
+if jq -e '.hosts[0].addresses[0].checklist[] | select(.id=="host.banner") |
+	(.title | test("after [3-4][.][0-9] s")) and (.explanation | test("RFC 5321"))
+	and (.explanation | test("tarpitting is deliberate"))' >/dev/null <<<"$json"; then
+	ok "slow: the greeting delay is said with its number and RFC 5321"
+else nok "slow: greeting delay: $(jq -c '.hosts[0].addresses[0].checklist[] | select(.id=="host.banner") | {title,explanation}' <<<"$json")"; fi
 
 run openrelay.lab.test
 host 127.0.0.20 host.relay fail
@@ -167,7 +174,10 @@ status 2
 out=$(timeout 60 "$MAILFLOW" --dns 127.0.0.1:5353 --ca-file $CA nobody@nouser.lab.test 2>&1); rc=$?
 scenario="text report"
 status 1
-for want in "Verdict: " "FAIL  host.rcpt" "why:" "next:" "Hosts" "Transcripts" "550 5.1.1"; do
+# Issue 12, point 11: the EHLO facts by name, in the item and the session.
+for want in "Verdict: " "FAIL  host.rcpt" "why:" "next:" "Hosts" "Transcripts" "550 5.1.1" \
+	"EHLO accepted: SIZE 10.2 MB, 8BITMIME, SMTPUTF8, CHUNKING, PIPELINING, DSN" \
+	"EHLO     SIZE 10.2 MB" "no STARTTLS"; do
 	if grep -qF -- "$want" <<<"$out"; then ok "text report shows '$want'"
 	else nok "text report lacks '$want'"; fi
 done

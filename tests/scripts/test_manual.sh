@@ -22,6 +22,7 @@ expect "--manual: connected and handed over after the banner" "continuing by han
 expect "the banner is in the transcript" "S: 220 mx1.healthy.lab.test ESMTP"
 type_line "EHLO probe.lab.test"
 expect "EHLO typed by hand: the server's extensions" "S: 250-STARTTLS"
+expect "the reply is explained as an answer to EHLO" "EHLO accepted"
 # A typo corrected with backspace before Enter.
 tmux -L "$sock" send-keys -t main -l -- "MAIL FROM:<probe@lab.tesx"
 keys BSpace
@@ -70,6 +71,16 @@ expect ":quit: QUIT and 221" "S: 221 2.0.0 Bye"
 expect "the closed connection is said" "The connection is closed"
 if grep -qx "EHLO probe.lab.test" "$tmp/state/mailflow/history" 2>/dev/null; then ok "history kept in \$XDG_STATE_HOME/mailflow/history"
 else nok "history file: $(cat "$tmp/state/mailflow/history" 2>&1)"; fi
+# Issue 12, point 5: after Esc the session typed by hand is the address's
+# (--manual probes nothing else), ended: what the routine never ran is skip
+# with the reason, nothing pending, waiting or "not probed".
+keys Escape
+expect "Esc from --manual: back to the hosts view" "q quit  Tab pane"
+keys Down
+expect "the hand-typed session is judged: skip with the reason" "MAIL FROM: not tried: the session stopped"
+if cap | grep -qE "not reached|pending|[Ww]aiting|not probed|Connecting"; then
+	nok "something pending after Esc: $(cap | grep -E 'not reached|pending|[Ww]aiting|not probed|Connecting')"
+else ok "nothing pending, waiting or unprobed after Esc out of manual mode"; fi
 
 # --- :starttls and :auth on the lab's AUTH host ---------------------------
 tui --manual mx.auth.lab.test

@@ -34,6 +34,19 @@ expect_screen "mx1's transcript shows the relay refusal" "550 5.7.1 <mailflow-re
 expect_screen "mx1's checklist" "Relay refused: 550 5.7.1"
 keys Tab Tab Home
 expect_screen "Tab to the checklist: the explanation follows the item" "Reverse DNS: mx1.healthy.lab.test (confirmed)"
+# Issue 12, point 11: the EHLO item names the extensions that matter (the
+# lab's Postfix: a 10.2 MB SIZE, PIPELINING, 8BITMIME, DSN, SMTPUTF8...).
+keys Down Down Down
+expect_screen "the EHLO item names SIZE in MB" "EHLO accepted: SIZE 10.2 MB"
+if cap | sed -n '/Explanation/,$p' | grep -q "PIPELINING" && cap | sed -n '/Explanation/,$p' | grep -q "STARTTLS"; then
+	ok "the EHLO item's explanation lists PIPELINING and STARTTLS"
+else nok "EHLO facts in the explanation: $(cap | sed -n '/Explanation/,$p')"; fi
+keys Home
+# A transcript line's reply is explained in answer to its command: the
+# banner as the greeting (the knowledge base's context, codes_explain_cmd).
+keys BTab Home
+expect_screen "the banner line is explained as the greeting" "220 (the greeting): "
+keys Tab
 keys Enter
 expect_screen "Enter opens the explanation window" "Explanation (any key closes)"
 keys x
@@ -49,6 +62,12 @@ if ls "$tmp"/mailflow-healthy.lab.test-*.txt >/dev/null 2>&1 &&
    jq -e '.schema == 1' "$tmp"/mailflow-healthy.lab.test-*.json >/dev/null 2>&1; then
 	ok "s saves the report as .txt and .json"
 else nok "s did not save: $(ls "$tmp")"; fi
+# Issue 12, point 5: the header counts every verdict class (info and skip
+# too), the same numbers as the saved report's summary.
+want=$(jq -r '.summary | "\(.fail) fail, \(.warn) warn, \(.pass) pass, \(.info) info, \(.skip) skip"' \
+	"$tmp"/mailflow-healthy.lab.test-*.json 2>/dev/null | head -1)
+if [ -n "$want" ] && cap | head -1 | grep -qF -- "$want"; then ok "the header counts every verdict: $want"
+else nok "header counts: wanted '$want' on: $(cap | head -1)"; fi
 keys Home
 keys Tab
 keys r

@@ -588,6 +588,90 @@ static void test_evidence_lines(void **state)
 	model_domain_free(&dom);
 }
 
+/* Issue 12, point 10: a slow greeting is news, with the number and the
+ * RFC's word that senders wait; a quick one stays a plain pass. */
+static void test_greeting_delay(void **state)
+{
+	struct checklist c = { 0 };
+	struct model_session *s;
+	const struct check_item *it;
+
+	(void)state;
+	domain_with_host("example.test");
+	s = add_session(0, "192.0.2.1");
+	s->banner_ms = 40;
+	expect(&c, "host.banner", 0, 0, V_PASS);
+	s->banner_ms = 3000;            /* the lab's slow host */
+	expect(&c, "host.banner", 0, 0, V_INFO);
+	it = item(&c, "host.banner", 0, 0);
+	assert_non_null(strstr(it->title, "3.0 s"));
+	assert_non_null(strstr(it->explanation, "RFC 5321"));
+	assert_non_null(strstr(it->explanation, "tarpitting is deliberate"));
+	assert_non_null(strstr(it->explanation, "5 minutes"));
+	s->banner_ms = 1000;            /* the threshold itself: not yet news */
+	expect(&c, "host.banner", 0, 0, V_PASS);
+	s->banner_ms = 12500;
+	expect(&c, "host.banner", 0, 0, V_WARN);
+	it = item(&c, "host.banner", 0, 0);
+	assert_non_null(strstr(it->title, "12.5 s"));
+	assert_non_null(strstr(it->explanation, "RFC 5321"));
+	/* An internal name keeps its warn and title; the delay is said too. */
+	s->banner_ms = 3000;
+	snprintf(s->steps[STEP_BANNER].text, 256, "exchange01.corp.local ESMTP");
+	expect(&c, "host.banner", 0, 0, V_WARN);
+	it = item(&c, "host.banner", 0, 0);
+	assert_non_null(strstr(it->title, "internal host"));
+	assert_non_null(strstr(it->explanation, "3.0 s"));
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
+/* Issue 12, point 5: a session handed over after the banner and left
+ * (Esc out of manual mode) is ended; what it never ran is skip with the
+ * reason, nothing pending. */
+static void test_manual_left(void **state)
+{
+	static const char *const skipped[] = {
+		"host.ehlo", "host.starttls", "host.auth", "host.mail", "host.rcpt",
+		"host.data",
+	};
+	struct checklist c = { 0 };
+	struct model_session *s;
+	size_t i, counts[VERDICT__COUNT];
+	int st;
+
+	(void)state;
+	domain_with_host("example.test");
+	s = add_session(0, "192.0.2.1");
+	s->done = 0;
+	s->running = 1;
+	s->tls_active = 0;
+	s->tls.handshake_done = 0;
+	for (st = STEP_EHLO; st < STEP__COUNT; st++)
+		step_set(&s->steps[st], STEP_NOT_RUN, REASON_NONE, "");
+	s->steps[STEP_EHLO].state = STEP_RUNNING;       /* typed, no reply yet */
+	expect(&c, "host.mail", 0, 0, V_PENDING);
+	model_session_end(s, REASON_QUIT_AFTER, "manual mode was left");
+	assert_true(s->done);
+	assert_false(s->running);
+	checklist_free(&c);
+	checklist_build(&dom, &c);
+	checklist_count(&c, counts);
+	assert_int_equal(counts[V_PENDING], 0);
+	for (i = 0; i < sizeof skipped / sizeof skipped[0]; i++) {
+		const struct check_item *it;
+
+		expect(&c, skipped[i], 0, 0, V_SKIP);
+		it = item(&c, skipped[i], 0, 0);
+		if (strstr(it->title, "stopped before it") == NULL)
+			fail_msg("%s: \"%s\" does not give the reason", skipped[i], it->title);
+	}
+	expect(&c, "host.banner", 0, 0, V_PASS);
+	assert_int_equal(s->steps[STEP_MAIL].reason, REASON_QUIT_AFTER);
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
 /* Issue 12, points 3 and 5: advice from the EHLO facts; expiry in days
  * ago and which certificate; nothing pending after -s ADDRESS. */
 static void test_issue12(void **state)
@@ -664,6 +748,8 @@ int main(void)
 		cmocka_unit_test(test_policy_terms),
 		cmocka_unit_test(test_evidence_lines),
 		cmocka_unit_test(test_issue12),
+		cmocka_unit_test(test_greeting_delay),
+		cmocka_unit_test(test_manual_left),
 	};
 
 	return cmocka_run_group_tests_name("checklist", tests, NULL, NULL);
