@@ -842,6 +842,8 @@ static void ctx_unlink(struct dns_query_ctx *ctx)
 {
 	struct dns *dns = ctx->dns;
 
+	if (dns == NULL)                /* orphaned: unlinked already */
+		return;
 	if (ctx->prev != NULL)
 		ctx->prev->next = ctx->next;
 	else
@@ -853,14 +855,16 @@ static void ctx_unlink(struct dns_query_ctx *ctx)
 
 void dns_free(struct dns *dns)
 {
-	struct dns_query_ctx *ctx;
+	struct dns_query_ctx *ctx, *next;
 
 	if (dns == NULL)
 		return;
 	/* Each query in flight is answered DNS_CANCELLED now; one that c-ares
 	 * holds stays with it, orphaned, until c-ares lets it go. */
-	while ((ctx = dns->queries) != NULL) {
+	for (ctx = dns->queries; ctx != NULL; ctx = next) {
 		enum ctx_where where = ctx->where;
+
+		next = ctx->next;
 
 		if (where == CTX_WAITING)
 			pacer_unlink(ctx->share, ctx);

@@ -10,6 +10,7 @@
 # reported as "the DNS server is limiting our queries" (status limited, a
 # warning), never as a failure.
 # It does not use the lab (its own NSD on its own port: no lock needed).
+# shellcheck disable=SC2016  # check takes its expression in single quotes: eval expands it
 set -u
 # shellcheck source=tests/scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -91,6 +92,7 @@ check "the test's NSD answers on 127.0.0.1:$port" \
 sleep 1.1       # a fresh second for the rate limiter
 
 for i in $(seq 1 "$N"); do echo "d$i.rrl.test"; done >"$tmp/list"
+# shellcheck disable=SC2086  # none, or --debug FILE
 M=("$MAILFLOW" ${MAILFLOW_RRL_DEBUG:+--debug "$MAILFLOW_RRL_DEBUG"} --no-smtp --jsonl --dns "127.0.0.1:$port" --concurrency 200 -f "$tmp/list")
 
 # A domain reported as a DNS failure: a dns.failure finding, a failed
@@ -115,6 +117,7 @@ check "paced: exit 0" '[ "$rc" -eq 0 ]'
 
 # Unpaced: the server's limiting must show, and be said as such.
 sleep 1.1
+# shellcheck disable=SC2086  # the options, split into words on purpose
 "${M[@]}" ${MAILFLOW_RRL_UNPACED:---dns-rate 0 --dns-tries 1} >"$tmp/unpaced.jsonl" 2>"$tmp/unpaced.err"
 nlim=$(jq -s "[.[] | $limited] | add" "$tmp/unpaced.jsonl")
 echo "# bench: unpaced, lookups left unanswered by the limiting: $nlim"

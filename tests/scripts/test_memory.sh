@@ -6,6 +6,7 @@
 # waits for its banner), as KB per added session; and the descriptor
 # limit raised to what --concurrency 1000 needs. No lab: -s 127.0.0.1
 # with a list of domains gives one session each, without DNS.
+# shellcheck disable=SC2016  # check takes its expression in single quotes: eval expands it
 set -u
 # shellcheck source=tests/scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
