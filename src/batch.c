@@ -49,6 +49,8 @@ struct batch {
 	struct loop *loop;
 	const struct batch_options *o;
 	struct probe_limiter *lim;
+	/* One DNS channel and pacer for every domain in flight. */
+	struct dns_share *dns;
 	size_t next, active, done, printed;
 	FILE *md;
 	int report_failed;
@@ -285,6 +287,7 @@ static void job_start(struct batch *b, struct job *j)
 		return;
 	}
 	po.limiter = b->lim;
+	po.dns.share = b->dns;
 	j->probe = probe_new(b->loop, &j->target, &po, &cb, &cause);
 	if (j->probe == NULL) {
 		fprintf(b->o->log, "mailflow: %s: %s\n", j->input, cause ? cause : "cannot start");
@@ -346,6 +349,12 @@ int batch_run(struct batch *b, struct loop *loop, const struct batch_options *o,
 		*cause = xasprintf("--report %s: %s", o->report, strerror(errno));
 		return -1;
 	}
+	if ((b->dns = dns_share_new(loop, &o->probe->dns, cause)) == NULL) {
+		if (b->md != NULL)
+			fclose(b->md);
+		b->md = NULL;
+		return -1;
+	}
 	b->loop = loop;
 	b->o = o;
 	b->lim = probe_limiter_new(o->concurrency);
@@ -366,6 +375,8 @@ int batch_run(struct batch *b, struct loop *loop, const struct batch_options *o,
 	debug_log("batch: exit %d", status);
 	probe_limiter_free(b->lim);
 	b->lim = NULL;
+	dns_share_free(b->dns);
+	b->dns = NULL;
 	b->loop = NULL;
 	return status;
 }

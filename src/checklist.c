@@ -271,6 +271,10 @@ static const char *dns_failure_words(enum dns_status s)
 	case DNS_TIMEOUT:
 		return "No DNS answer arrived in time: the name servers are down, "
 		       "unreachable, or a firewall drops DNS.";
+	case DNS_LIMITED:
+		return "The DNS server is limiting our queries: it answered others but "
+		       "dropped or cut short every try of this one (rate limiting). "
+		       "Nothing is known to be wrong with the domain.";
 	default:
 		return "The DNS query failed without an answer.";
 	}
@@ -332,6 +336,12 @@ static void check_mx(struct builder *b, const struct model_domain *d)
 		    "Check the spelling of the domain with the user; if it is right, the "
 		    "domain has expired or its DNS delegation is broken: ask its owner.");
 		return;
+	case DNS_LIMITED:
+		/* Our pace, not the domain: a warning, never the domain's failure. */
+		set(it, V_WARN, "MX records: no answer, the DNS server is limiting our queries",
+		    dns_failure_words(d->mx.status),
+		    "Run again with a lower --dns-rate, or ask another DNS server (--dns).");
+		return;
 	default:
 		fmt(t, sizeof t, "MX lookup failed: %s", dns_status_name(d->mx.status));
 		set(it, V_FAIL, t, dns_failure_words(d->mx.status),
@@ -344,7 +354,7 @@ static void check_mx(struct builder *b, const struct model_domain *d)
 static void check_mx_targets(struct builder *b, const struct model_domain *d)
 {
 	struct check_item *it = item_new(b, "dns.mx.targets", -1, -1);
-	size_t i, bad = 0, noaddr = 0, warn = 0;
+	size_t i, bad = 0, noaddr = 0, warn = 0, limited = 0;
 	char e[768] = "";
 
 	if (d->nhosts == 0) {
@@ -370,11 +380,22 @@ static void check_mx_targets(struct builder *b, const struct model_domain *d)
 		fact(it, "%s", f->detail);
 		snprintf(e + n, sizeof e - n, "%s%s.", n ? " " : "", f->detail);
 	}
-	for (i = 0; i < d->nhosts; i++)
+	for (i = 0; i < d->nhosts; i++) {
 		if (!d->hosts[i].a.done || !d->hosts[i].aaaa.done) {
 			set(it, V_PENDING, "MX targets: resolving", NULL, NULL);
 			return;
 		}
+		if (d->hosts[i].naddrs == 0 && (d->hosts[i].a.status == DNS_LIMITED ||
+		                                d->hosts[i].aaaa.status == DNS_LIMITED))
+			limited++;
+	}
+	if (bad == 0 && noaddr > 0 && noaddr <= limited) {
+		/* No address known only because the server limits us: our pace. */
+		set(it, V_WARN, "MX targets: addresses unknown, the DNS server is limiting "
+		    "our queries", dns_failure_words(DNS_LIMITED),
+		    "Run again with a lower --dns-rate, or ask another DNS server (--dns).");
+		return;
+	}
 	if (bad == 0 && noaddr == 0 && warn == 0) {
 		set(it, V_PASS, "MX targets are host names with addresses", NULL, NULL);
 		return;

@@ -7,6 +7,8 @@
  * (ares_process_fd(BAD, BAD) then runs retries and timeouts).
  */
 #include "mailflow/dns.h"
+#include "mailflow/debug.h"
+#include "mailflow/defaults.h"
 #include "mailflow/loop.h"
 #include "mailflow/xmalloc.h"
 
@@ -20,6 +22,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+
+/* How the pacer reads a server that limits (NSD's RRL drops some answers
+ * and truncates others, rrl-slip): a truncation, or this many answers
+ * dropped while others arrive, within the window. */
+#define DNS_LIMIT_WINDOW_MS     10000
+#define DNS_LIMIT_DROPS         3
+/* Then: half the rate, at most this often, never under the floor; back up
+ * once the server has been quiet this long; and a query gets this many
+ * sends more (each of --dns-tries tries) before it is "limited". */
+#define DNS_SLOWDOWN_EVERY_MS   250
+#define DNS_RATE_MIN            20.0
+#define DNS_SPEEDUP_AFTER_MS    1000
+#define DNS_LIMITED_RETRIES     2
 
 struct dns_sock {
 	ares_socket_t fd;
@@ -27,23 +43,55 @@ struct dns_sock {
 	struct dns_sock *next;
 };
 
-struct dns {
+/* What every lookup of a run shares: one channel (one socket, one server
+ * list), one timer for c-ares, and the pacer. */
+struct dns_share {
 	struct loop *loop;
 	ares_channel channel;
 	struct dns_sock *socks;
 	struct loop_hook *hook;
 	struct loop_timer *timer;
+	size_t refs;            /* the creator's and each struct dns's */
+	size_t inflight;        /* queries c-ares holds */
+	int tries;
+	/* The pacer: a token bucket of rate queries a second; rate_max 0:
+	 * no pacing. */
+	double rate_max, rate, tokens;
+	uint64_t refill_ms;
+	struct dns_query_ctx *wait_head, *wait_tail;
+	struct loop_timer *pace_timer;
+	/* Signs of a server that limits (loop_clock_ms() times). */
+	uint64_t answer_ms;     /* the last answer of any kind */
+	uint64_t truncated_ms;  /* the last truncated answer */
+	uint64_t slowdown_ms, drops_since;
+	size_t drops;           /* dropped since drops_since */
+	size_t drops_total, truncations, slowdowns;
+};
+
+/* One run's handle on the share: its queries, to cancel them. */
+struct dns {
+	struct dns_share *share;
 	size_t pending;
-	/* Queries answered inside ares_query(), waiting for their timer. */
-	struct dns_query_ctx *deferred;
+	struct dns_query_ctx *queries;  /* every one not answered yet */
+};
+
+enum ctx_where {
+	CTX_DONE,       /* being answered */
+	CTX_WAITING,    /* in the pacer's queue */
+	CTX_SENT,       /* c-ares holds it */
+	CTX_DEFERRED,   /* answered inside ares_query(): a zero timer runs */
 };
 
 struct dns_query_ctx {
-	struct dns *dns;
+	struct dns *dns;        /* NULL: orphaned, dns_free() came first */
+	struct dns_share *share;
 	dns_result_cb cb;
 	void *arg;
 	enum dns_type type;
-	uint64_t start;
+	enum ctx_where where;
+	uint64_t start, sent_ms;
+	int attempts;
+	bool limited;           /* no answer, and the server limits */
 	/* Set while ares_query() is on the stack: an answer that comes back
 	 * synchronously is delivered from a zero timer instead, so callers
 	 * never see their callback run inside dns_query(). */
@@ -51,7 +99,8 @@ struct dns_query_ctx {
 	bool answered_in_call;
 	int sync_status;
 	struct loop_timer *defer_timer;
-	struct dns_query_ctx *next_deferred;
+	struct dns_query_ctx *prev, *next;      /* the dns's queries */
+	struct dns_query_ctx *next_wait;        /* the pacer's queue */
 	char qname[DNS_NAME_MAX];
 };
 
@@ -84,6 +133,7 @@ static const char *const status_names[] = {
 	[DNS_REFUSED] = "refused",
 	[DNS_TIMEOUT] = "timeout",
 	[DNS_ERROR] = "error",
+	[DNS_LIMITED] = "limited",
 	[DNS_CANCELLED] = "cancelled",
 };
 
@@ -445,15 +495,15 @@ void dns_result_clear(struct dns_result *res)
 	res->nrecords = 0;
 }
 
-/* ---- the channel on the loop -------------------------------------------- */
+/* ---- the shared channel on the loop ------------------------------------- */
 
 static void on_sock_ready(struct loop_watch *w, int fd, unsigned events,
                           void *arg)
 {
-	struct dns *dns = arg;
+	struct dns_share *s = arg;
 
 	(void)w;
-	ares_process_fd(dns->channel,
+	ares_process_fd(s->channel,
 	                (events & (LOOP_READ | LOOP_ERROR)) ? fd : ARES_SOCKET_BAD,
 	                (events & LOOP_WRITE) ? fd : ARES_SOCKET_BAD);
 }
@@ -461,10 +511,10 @@ static void on_sock_ready(struct loop_watch *w, int fd, unsigned events,
 static void on_sock_state(void *data, ares_socket_t fd, int readable,
                           int writable)
 {
-	struct dns *dns = data;
+	struct dns_share *sh = data;
 	struct dns_sock **pp, *s;
 
-	for (pp = &dns->socks; *pp != NULL; pp = &(*pp)->next)
+	for (pp = &sh->socks; *pp != NULL; pp = &(*pp)->next)
 		if ((*pp)->fd == fd)
 			break;
 	s = *pp;
@@ -480,13 +530,13 @@ static void on_sock_state(void *data, ares_socket_t fd, int readable,
 	if (s == NULL) {
 		s = xcalloc(1, sizeof *s);
 		s->fd = fd;
-		s->watch = loop_watch_add(dns->loop, fd, 0, on_sock_ready, dns);
+		s->watch = loop_watch_add(sh->loop, fd, 0, on_sock_ready, sh);
 		if (s->watch == NULL) {
 			free(s);
 			return;         /* a bad fd: the query then times out, reported */
 		}
-		s->next = dns->socks;
-		dns->socks = s;
+		s->next = sh->socks;
+		sh->socks = s;
 	}
 	loop_watch_set_interest(s->watch, (readable ? LOOP_READ : 0) |
 	                        (writable ? LOOP_WRITE : 0));
@@ -494,112 +544,336 @@ static void on_sock_state(void *data, ares_socket_t fd, int readable,
 
 static void on_timeout(struct loop_timer *t, void *arg)
 {
-	struct dns *dns = arg;
+	struct dns_share *s = arg;
 
 	(void)t;
-	dns->timer = NULL;
-	ares_process_fd(dns->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	s->timer = NULL;
+	ares_process_fd(s->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
 }
 
 /* Before each sleep: one timer at the channel's next deadline. */
 static void on_before_sleep(struct loop *loop, void *arg)
 {
-	struct dns *dns = arg;
+	struct dns_share *s = arg;
 	struct timeval tv, *tvp;
 	uint64_t ms;
 
-	if (dns->timer != NULL) {
-		loop_timer_remove(dns->timer);
-		dns->timer = NULL;
+	if (s->timer != NULL) {
+		loop_timer_remove(s->timer);
+		s->timer = NULL;
 	}
-	if (dns->pending == 0)
+	if (s->inflight == 0)
 		return;
-	tvp = ares_timeout(dns->channel, NULL, &tv);
+	tvp = ares_timeout(s->channel, NULL, &tv);
 	if (tvp == NULL)
 		return;
 	ms = (uint64_t)tvp->tv_sec * 1000u + ((uint64_t)tvp->tv_usec + 999u) / 1000u;
-	dns->timer = loop_timer_add(loop, ms, 0, on_timeout, dns);
+	s->timer = loop_timer_add(loop, ms, 0, on_timeout, s);
 }
 
-struct dns *dns_new(struct loop *loop, const struct dns_options *opt,
-                    char **cause)
+/* ---- the pacer ---------------------------------------------------------- */
+
+/*
+ * A token bucket of `rate` queries a second, shared by every lookup of the
+ * run, so a list of domains asks no faster than a server that limits its
+ * answers (NSD's RRL, public resolvers) allows. It slows down when the
+ * server shows that it limits (a truncated answer, answers dropped while
+ * others arrive) and speeds up again, slowly, when it stops.
+ */
+
+/* The server looks like it limits: recent truncations or several drops. */
+static bool share_limiting(const struct dns_share *s, uint64_t now)
+{
+	return (s->truncated_ms != 0 && now - s->truncated_ms < DNS_LIMIT_WINDOW_MS) ||
+	       (now - s->drops_since < DNS_LIMIT_WINDOW_MS && s->drops >= DNS_LIMIT_DROPS);
+}
+
+static void pacer_slow_down(struct dns_share *s, uint64_t now, const char *why)
+{
+	if (s->rate_max <= 0 || now - s->slowdown_ms < DNS_SLOWDOWN_EVERY_MS)
+		return;
+	s->slowdown_ms = now;
+	s->slowdowns++;
+	s->rate = s->rate / 2 < DNS_RATE_MIN ? DNS_RATE_MIN : s->rate / 2;
+	if (s->tokens > 1)
+		s->tokens = 1;
+	debug_log("dns: %s: the server limits, now %.0f queries a second", why, s->rate);
+}
+
+static void pacer_refill(struct dns_share *s, uint64_t now)
+{
+	double dt = (double)(now - s->refill_ms) / 1000.0, burst;
+
+	s->refill_ms = now;
+	/* Back up, 50% a second, once the server has been quiet a while. */
+	if (s->rate < s->rate_max && now - s->slowdown_ms > DNS_SPEEDUP_AFTER_MS) {
+		s->rate *= 1.0 + 0.5 * dt;
+		if (s->rate > s->rate_max)
+			s->rate = s->rate_max;
+	}
+	/* A burst of 50 ms worth: smooth, but no slower than the clock. */
+	burst = s->rate / 20 < 1 ? 1 : s->rate / 20;
+	s->tokens += s->rate * dt;
+	if (s->tokens > burst)
+		s->tokens = burst;
+}
+
+static bool pacer_take(struct dns_share *s)
+{
+	if (s->rate_max <= 0)
+		return true;
+	pacer_refill(s, loop_clock_ms());
+	if (s->tokens < 1)
+		return false;
+	s->tokens -= 1;
+	return true;
+}
+
+static void ctx_send(struct dns_query_ctx *ctx);
+
+static void pacer_arm(struct dns_share *s);
+
+static void on_pace(struct loop_timer *t, void *arg)
+{
+	struct dns_share *s = arg;
+
+	(void)t;
+	s->pace_timer = NULL;
+	while (s->wait_head != NULL && pacer_take(s)) {
+		struct dns_query_ctx *ctx = s->wait_head;
+
+		s->wait_head = ctx->next_wait;
+		if (s->wait_head == NULL)
+			s->wait_tail = NULL;
+		ctx->next_wait = NULL;
+		ctx_send(ctx);
+	}
+	pacer_arm(s);
+}
+
+/* A timer for when the next token is there, while queries wait. */
+static void pacer_arm(struct dns_share *s)
+{
+	double ms;
+
+	if (s->wait_head == NULL || s->pace_timer != NULL)
+		return;
+	ms = (1 - s->tokens) * 1000.0 / s->rate;
+	s->pace_timer = loop_timer_add(s->loop, ms < 1 ? 1 : (uint64_t)ms + 1, 0,
+	                               on_pace, s);
+}
+
+/* Sends the query now if the bucket allows, else queues it in order. */
+static void pacer_submit(struct dns_share *s, struct dns_query_ctx *ctx)
+{
+	if (s->wait_head == NULL && pacer_take(s)) {
+		ctx_send(ctx);
+		return;
+	}
+	ctx->where = CTX_WAITING;
+	if (s->wait_tail != NULL)
+		s->wait_tail->next_wait = ctx;
+	else
+		s->wait_head = ctx;
+	s->wait_tail = ctx;
+	pacer_arm(s);
+}
+
+static void pacer_unlink(struct dns_share *s, struct dns_query_ctx *ctx)
+{
+	struct dns_query_ctx **pp, *prev = NULL;
+
+	for (pp = &s->wait_head; *pp != NULL; prev = *pp, pp = &(*pp)->next_wait)
+		if (*pp == ctx) {
+			*pp = ctx->next_wait;
+			if (s->wait_tail == ctx)
+				s->wait_tail = prev;
+			ctx->next_wait = NULL;
+			return;
+		}
+}
+
+/* A TCP socket: c-ares asks again over TCP after a truncated answer (it
+ * does unless ARES_FLAG_IGNTC), which a limiting server sends instead of
+ * some answers (NSD's rrl-slip). */
+static int on_sock_create(ares_socket_t fd, int type, void *arg)
+{
+	struct dns_share *s = arg;
+
+	(void)fd;
+	if (type == SOCK_STREAM) {
+		s->truncated_ms = loop_clock_ms();
+		s->truncations++;
+		pacer_slow_down(s, s->truncated_ms, "a truncated answer");
+	}
+	return 0;
+}
+
+/* ---- the share: channel and pacer --------------------------------------- */
+
+static int options_check(const struct dns_options *opt, char **cause)
+{
+	if (opt->servers != NULL && dns_servers_check(opt->servers, cause) < 0)
+		return -1;
+	if (opt->timeout_ms < 0 || opt->tries < 0 || opt->rate < 0) {
+		cause_set(cause, "DNS timeout, tries and rate must not be negative");
+		return -1;
+	}
+	return 0;
+}
+
+static int share_channel(struct dns_share *s, const struct dns_options *opt,
+                         char **cause)
 {
 	struct ares_options ao;
-	struct dns *dns;
 	int rc, mask;
 
-	if (opt->servers != NULL && dns_servers_check(opt->servers, cause) < 0)
-		return NULL;
-	if (opt->timeout_ms < 0 || opt->tries < 0) {
-		cause_set(cause, "DNS timeout and tries must not be negative");
-		return NULL;
+	memset(&ao, 0, sizeof ao);
+	/* NOCHECKRESP: a SERVFAIL or REFUSED is an answer to report as it
+	 * is, not a reason to ask again. EDNS: policy TXT records are big.
+	 * No IGNTC: a truncated answer is asked again over TCP. */
+	ao.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_EDNS;
+	ao.timeout = opt->timeout_ms ? opt->timeout_ms : DEFAULT_DNS_TIMEOUT_MS;
+	/* c-ares makes the tries (the second waits twice as long), which
+	 * rides out a short block; ctx_unanswered() adds a few, paced, for a
+	 * server that limits. */
+	ao.tries = opt->tries ? opt->tries : DEFAULT_DNS_TRIES;
+	/* One socket carries every domain's answers: room for a burst. */
+	ao.socket_receive_buffer_size = 1 << 20;
+	ao.ednspsz = 1232;
+	ao.sock_state_cb = on_sock_state;
+	ao.sock_state_cb_data = s;
+	mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
+	       ARES_OPT_EDNSPSZ | ARES_OPT_SOCK_STATE_CB | ARES_OPT_SOCK_RCVBUF;
+	rc = ares_init_options(&s->channel, &ao, mask);
+	if (rc != ARES_SUCCESS) {
+		cause_set(cause, "c-ares: %s", ares_strerror(rc));
+		return -1;
 	}
+	if (opt->servers != NULL &&
+	    (rc = ares_set_servers_ports_csv(s->channel, opt->servers)) != ARES_SUCCESS) {
+		cause_set(cause, "c-ares: cannot use those DNS servers: %s",
+		          ares_strerror(rc));
+		ares_destroy(s->channel);
+		return -1;
+	}
+	ares_set_socket_callback(s->channel, on_sock_create, s);
+	return 0;
+}
+
+struct dns_share *dns_share_new(struct loop *loop, const struct dns_options *opt,
+                                char **cause)
+{
+	struct dns_share *s;
+	int rc;
+
+	if (options_check(opt, cause) < 0)
+		return NULL;
 	if (lib_refs == 0 && (rc = ares_library_init(ARES_LIB_INIT_ALL)) != 0) {
 		cause_set(cause, "c-ares: %s", ares_strerror(rc));
 		return NULL;
 	}
 	lib_refs++;
-	dns = xcalloc(1, sizeof *dns);
-	dns->loop = loop;
-	memset(&ao, 0, sizeof ao);
-	/* NOCHECKRESP: a SERVFAIL or REFUSED is an answer to report as it
-	 * is, not a reason to ask again. EDNS: policy TXT records are big. */
-	ao.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_EDNS;
-	ao.timeout = opt->timeout_ms ? opt->timeout_ms : 2000;
-	ao.tries = opt->tries ? opt->tries : 2;
-	ao.ednspsz = 1232;
-	ao.sock_state_cb = on_sock_state;
-	ao.sock_state_cb_data = dns;
-	mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
-	       ARES_OPT_EDNSPSZ | ARES_OPT_SOCK_STATE_CB;
-	rc = ares_init_options(&dns->channel, &ao, mask);
-	if (rc != ARES_SUCCESS) {
-		cause_set(cause, "c-ares: %s", ares_strerror(rc));
-		goto fail;
-	}
-	if (opt->servers != NULL &&
-	    (rc = ares_set_servers_ports_csv(dns->channel, opt->servers)) != ARES_SUCCESS) {
-		cause_set(cause, "c-ares: cannot use those DNS servers: %s",
-		          ares_strerror(rc));
-		ares_destroy(dns->channel);
-		goto fail;
+	s = xcalloc(1, sizeof *s);
+	s->loop = loop;
+	s->refs = 1;
+	s->tries = opt->tries ? opt->tries : DEFAULT_DNS_TRIES;
+	s->rate_max = s->rate = opt->rate;
+	s->tokens = 1;
+	s->refill_ms = loop_clock_ms();
+	if (share_channel(s, opt, cause) < 0) {
+		free(s);
+		if (--lib_refs == 0)
+			ares_library_cleanup();
+		return NULL;
 	}
 	/* With a callback given, adding a hook cannot fail (xmalloc). */
-	dns->hook = loop_hook_add(loop, on_before_sleep, dns);
-	return dns;
-fail:
-	free(dns);
+	s->hook = loop_hook_add(loop, on_before_sleep, s);
+	return s;
+}
+
+/* Drops one reference; the last one closes the channel. */
+void dns_share_free(struct dns_share *s)
+{
+	if (s == NULL || --s->refs > 0)
+		return;
+	if (s->slowdowns > 0 || s->truncations > 0)
+		debug_log("dns: the server limited: %zu truncated, %zu dropped answers, "
+		          "%zu slowdowns", s->truncations, s->drops_total, s->slowdowns);
+	/* What is left in flight is orphaned (its struct dns is gone): the
+	 * callbacks free it. Nothing waits: a waiting query has its dns. */
+	ares_destroy(s->channel);
+	while (s->socks != NULL) {
+		struct dns_sock *k = s->socks;
+
+		s->socks = k->next;
+		loop_watch_remove(k->watch);
+		free(k);
+	}
+	loop_timer_remove(s->timer);
+	loop_timer_remove(s->pace_timer);
+	loop_hook_remove(s->hook);
+	free(s);
 	if (--lib_refs == 0)
 		ares_library_cleanup();
-	return NULL;
+}
+
+/* ---- a run's handle ----------------------------------------------------- */
+
+struct dns *dns_new(struct loop *loop, const struct dns_options *opt,
+                    char **cause)
+{
+	struct dns *dns;
+
+	if (options_check(opt, cause) < 0)
+		return NULL;
+	dns = xcalloc(1, sizeof *dns);
+	if (opt->share != NULL) {
+		dns->share = opt->share;
+		dns->share->refs++;
+	} else if ((dns->share = dns_share_new(loop, opt, cause)) == NULL) {
+		free(dns);
+		return NULL;
+	}
+	return dns;
+}
+
+static void ctx_unlink(struct dns_query_ctx *ctx)
+{
+	struct dns *dns = ctx->dns;
+
+	if (dns == NULL)                /* orphaned: unlinked already */
+		return;
+	if (ctx->prev != NULL)
+		ctx->prev->next = ctx->next;
+	else
+		dns->queries = ctx->next;
+	if (ctx->next != NULL)
+		ctx->next->prev = ctx->prev;
+	dns->pending--;
 }
 
 void dns_free(struct dns *dns)
 {
+	struct dns_query_ctx *ctx, *next;
+
 	if (dns == NULL)
 		return;
-	/* Runs the callbacks of queries in flight with DNS_CANCELLED and
-	 * closes the sockets (which removes their watchers). */
-	ares_destroy(dns->channel);
-	while (dns->deferred != NULL) {
-		struct dns_query_ctx *ctx = dns->deferred;
+	/* Each query in flight is answered DNS_CANCELLED now; one that c-ares
+	 * holds stays with it, orphaned, until c-ares lets it go. */
+	for (ctx = dns->queries; ctx != NULL; ctx = next) {
+		enum ctx_where where = ctx->where;
 
-		dns->deferred = ctx->next_deferred;
-		loop_timer_remove(ctx->defer_timer);
+		next = ctx->next;
+
+		if (where == CTX_WAITING)
+			pacer_unlink(ctx->share, ctx);
+		else if (where == CTX_DEFERRED)
+			loop_timer_remove(ctx->defer_timer);
 		deliver(ctx, ARES_EDESTRUCTION, NULL, 0);
 	}
-	while (dns->socks != NULL) {
-		struct dns_sock *s = dns->socks;
-
-		dns->socks = s->next;
-		loop_watch_remove(s->watch);
-		free(s);
-	}
-	loop_timer_remove(dns->timer);
-	loop_hook_remove(dns->hook);
+	dns_share_free(dns->share);
 	free(dns);
-	if (--lib_refs == 0)
-		ares_library_cleanup();
 }
 
 size_t dns_pending(const struct dns *dns)
@@ -607,6 +881,7 @@ size_t dns_pending(const struct dns *dns)
 	return dns->pending;
 }
 
+/* Calls back with the answer (or the failure) and lets the query go. */
 static void deliver(struct dns_query_ctx *ctx, int status,
                     const unsigned char *abuf, int alen)
 {
@@ -618,26 +893,23 @@ static void deliver(struct dns_query_ctx *ctx, int status,
 	res.elapsed_ms = loop_clock_ms() - ctx->start;
 	if (status == ARES_SUCCESS && abuf != NULL) {
 		dns_answer_parse(abuf, (size_t)alen, ctx->qname, ctx->type, &res);
+	} else if (ctx->limited) {
+		res.status = DNS_LIMITED;
+		res.detail = "the DNS server is limiting our queries";
 	} else {
 		res.status = status_from_ares(status);
 		if (res.status == DNS_ERROR)
 			res.detail = ares_strerror(status);
 	}
-	ctx->dns->pending--;
+	ctx_unlink(ctx);
 	ctx->cb(&res, ctx->arg);
 	dns_result_clear(&res);
+	if (ctx->where == CTX_SENT) {
+		/* c-ares still holds it: on_answer frees it. */
+		ctx->dns = NULL;
+		return;
+	}
 	free(ctx);
-}
-
-static void unlink_deferred(struct dns_query_ctx *ctx)
-{
-	struct dns_query_ctx **pp;
-
-	for (pp = &ctx->dns->deferred; *pp != NULL; pp = &(*pp)->next_deferred)
-		if (*pp == ctx) {
-			*pp = ctx->next_deferred;
-			return;
-		}
 }
 
 static void on_deferred(struct loop_timer *t, void *arg)
@@ -645,22 +917,92 @@ static void on_deferred(struct loop_timer *t, void *arg)
 	struct dns_query_ctx *ctx = arg;
 
 	(void)t;
-	unlink_deferred(ctx);
+	ctx->defer_timer = NULL;
+	ctx->where = CTX_DONE;
 	deliver(ctx, ctx->sync_status, NULL, 0);
+}
+
+/*
+ * No answer to this try (dropped, or c-ares could not reach the server).
+ * If the server answered other queries meanwhile it is alive and likely
+ * limiting us: slow down and ask again, a few more times than for a
+ * server that is down. Returns true when the query was sent again.
+ */
+static bool ctx_unanswered(struct dns_query_ctx *ctx, uint64_t now)
+{
+	struct dns_share *s = ctx->share;
+	bool alive = s->answer_ms > ctx->sent_ms || s->truncated_ms > ctx->sent_ms;
+	bool limiting;
+	int tries;
+
+	if (alive) {
+		if (now - s->drops_since >= DNS_LIMIT_WINDOW_MS) {
+			s->drops_since = now;
+			s->drops = 0;
+		}
+		s->drops++;
+		s->drops_total++;
+	}
+	limiting = alive && share_limiting(s, now);
+	tries = 1 + (limiting ? DNS_LIMITED_RETRIES : 0);
+	if (ctx->attempts >= tries) {
+		ctx->limited = limiting;
+		return false;
+	}
+	/* A drop tells about the pace it was sent at: one sent before the
+	 * last slowdown is old news (the timeout reports it late). */
+	if (limiting && ctx->sent_ms > s->slowdown_ms)
+		pacer_slow_down(s, now, "answers dropped");
+	pacer_submit(s, ctx);
+	return true;
 }
 
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
                       int alen)
 {
 	struct dns_query_ctx *ctx = arg;
+	struct dns_share *s = ctx->share;
+	uint64_t now = loop_clock_ms();
+	bool unanswered = status == ARES_ETIMEOUT || status == ARES_ECONNREFUSED;
 
 	(void)timeouts;
+	s->inflight--;
+	if (!unanswered && status != ARES_ECANCELLED && status != ARES_EDESTRUCTION)
+		s->answer_ms = now;
 	if (ctx->in_call) {
 		ctx->answered_in_call = true;
 		ctx->sync_status = status == ARES_SUCCESS ? ARES_EBADRESP : status;
 		return;
 	}
+	if (ctx->dns == NULL) {         /* orphaned by dns_free() */
+		free(ctx);
+		return;
+	}
+	ctx->where = CTX_DONE;
+	if (unanswered && ctx_unanswered(ctx, now))
+		return;
 	deliver(ctx, status, abuf, alen);
+}
+
+/* One try: to c-ares now. An answer that comes back inside ares_query()
+ * is delivered from a zero timer, never from the caller's stack. */
+static void ctx_send(struct dns_query_ctx *ctx)
+{
+	struct dns_share *s = ctx->share;
+
+	ctx->where = CTX_SENT;
+	ctx->attempts++;
+	ctx->sent_ms = loop_clock_ms();
+	s->inflight++;
+	ctx->in_call = true;
+	ares_query(s->channel, ctx->qname, ns_c_in, (int)ctx->type, on_answer, ctx);
+	ctx->in_call = false;
+	if (!ctx->answered_in_call)
+		return;
+	ctx->answered_in_call = false;
+	ctx->where = CTX_DEFERRED;
+	/* With a callback given, adding a timer cannot fail (xmalloc). */
+	ctx->defer_timer = loop_timer_add(s->loop, 0, 0, on_deferred, ctx);
 }
 
 int dns_query(struct dns *dns, const char *name, enum dns_type type,
@@ -675,21 +1017,18 @@ int dns_query(struct dns *dns, const char *name, enum dns_type type,
 	}
 	ctx = xcalloc(1, sizeof *ctx);
 	ctx->dns = dns;
+	ctx->share = dns->share;
 	ctx->cb = cb;
 	ctx->arg = arg;
 	ctx->type = type;
 	ctx->start = loop_clock_ms();
 	memcpy(ctx->qname, name, n + 1);
+	ctx->next = dns->queries;
+	if (dns->queries != NULL)
+		dns->queries->prev = ctx;
+	dns->queries = ctx;
 	dns->pending++;
-	ctx->in_call = true;
-	ares_query(dns->channel, name, ns_c_in, (int)type, on_answer, ctx);
-	ctx->in_call = false;
-	if (!ctx->answered_in_call)
-		return 0;
-	/* With a callback given, adding a timer cannot fail (xmalloc). */
-	ctx->defer_timer = loop_timer_add(dns->loop, 0, 0, on_deferred, ctx);
-	ctx->next_deferred = dns->deferred;
-	dns->deferred = ctx;
+	pacer_submit(dns->share, ctx);
 	return 0;
 }
 

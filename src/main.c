@@ -6,6 +6,7 @@
  */
 #include <limits.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -248,6 +249,32 @@ static int run(struct loop *loop, struct batch *b, const struct options *o,
 	return run_batch(loop, b, o);
 }
 
+/*
+ * Descriptors: one a session in flight, the list's --concurrency of them,
+ * plus the DNS channel, the terminal and files. The soft limit is raised
+ * to that (up to the hard limit); when it cannot be, one message says so
+ * (sessions past the limit would fail to connect, each on its own).
+ */
+static void raise_nofile(const struct options *o)
+{
+	rlim_t need = (rlim_t)o->concurrency + 64;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 && getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	debug_log("descriptors: soft limit now %llu, need about %llu",
+	          (unsigned long long)rl.rlim_cur, (unsigned long long)need);
+	if (rl.rlim_cur < need)
+		fprintf(stderr, "mailflow: only %llu open files allowed (ulimit -n, hard limit "
+		        "%llu) but --concurrency %d needs about %llu: sessions past that will "
+		        "fail to connect; lower --concurrency or raise the limit\n",
+		        (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max,
+		        o->concurrency, (unsigned long long)need);
+}
+
 /* TLS context, loop, run; the password is the caller's to wipe. */
 static int start(struct batch *b, struct options *o)
 {
@@ -286,6 +313,7 @@ int main(int argc, char **argv)
 	b = batch_new();
 	if ((rc = read_inputs(b, &o, argc, argv, first)) >= 0)
 		goto out;
+	raise_nofile(&o);
 	if (get_password(&o, &password) < 0)
 		rc = 2;
 	else

@@ -99,6 +99,9 @@ static const struct row rows[] = {
 	  .scale = 1 },
 	{ .name = "dns-tries", .arg = "N", .help = "tries per query (default {})",
 	  .kind = ROW_INT, .offset = FIELD(probe.dns.tries), .min = 1, .max = 10, .scale = 1 },
+	{ .name = "dns-rate", .arg = "N",
+	  .help = "queries a second, all domains together (default {};\n0: no limit)",
+	  .kind = ROW_INT, .offset = FIELD(probe.dns.rate), .min = 0, .max = 1000000, .scale = 1 },
 
 	{ .name = "helo", .alias = "ehlo", .arg = "NAME", .group = "SMTP:\n",
 	  .help = "EHLO name (default: this host's name)",
@@ -382,6 +385,7 @@ void options_init(struct options *o)
 	o->port = o->probe.port;
 	o->transcripts = 1;
 	o->concurrency = DEFAULT_CONCURRENCY;
+	o->probe.dns.rate = DEFAULT_DNS_RATE;
 }
 
 void options_free(struct options *o)

@@ -11,6 +11,10 @@
 #define DEFAULT_TIMEOUT_MS      30000   /* per SMTP command */
 #define DEFAULT_DNS_TIMEOUT_MS  2000    /* per DNS try */
 #define DEFAULT_DNS_TRIES       2
+/* DNS queries a second, all domains in flight together: about what public
+ * resolvers allow one client; the pacer slows down by itself for a server
+ * that limits harder (NSD's default is 200 answers a second per /24). */
+#define DEFAULT_DNS_RATE        1000
 #define DEFAULT_CONCURRENCY     20      /* sessions (and domains) in flight */
 #define DEFAULT_LOCAL_PART      "postmaster"    /* RFC 5321 §4.5.1: always there */
 #define DEFAULT_RELAY_TO        "mailflow-relay-test@example.com"

@@ -12,6 +12,11 @@
  * type — TLSA included — is handled the same way and every result carries
  * its TTLs, its rcode class and the time it took.
  *
+ * Queries go out through a pacer (a token bucket, dns_options.rate) shared
+ * by every struct dns on one dns_share; a try with no answer while the
+ * server answers others is taken as rate limiting: slower, a few tries
+ * more, and DNS_LIMITED if none is answered.
+ *
  * Call protocol: dns_query() calls cb exactly once, later, from the loop
  * (never from inside dns_query()). dns_free() cancels what is in flight:
  * those callbacks run during dns_free() with DNS_CANCELLED, so their
@@ -53,6 +58,8 @@ enum dns_status {
 	DNS_TIMEOUT,    /* no answer within the timeout and tries */
 	DNS_ERROR,      /* anything else: bad response, no server reachable... */
 	DNS_CANCELLED,  /* dns_free() while in flight */
+	DNS_LIMITED,    /* no answer, every try, from a server that answers
+	                   others: it is limiting our queries (rate limiting) */
 };
 
 struct dns_record {
@@ -93,8 +100,24 @@ struct dns_options {
 	 * system's resolv.conf servers. */
 	const char *servers;
 	int timeout_ms;         /* per try; 0 means 2000 */
-	int tries;              /* 0 means 2 */
+	int tries;              /* 0 means 2; a limiting server gets more */
+	/* Queries a second for everything that shares the channel; 0: no
+	 * pacing. It slows down on its own when the server limits. */
+	int rate;
+	/* NULL: a channel of its own; else this one (dns_share_new). */
+	struct dns_share *share;
 };
+
+/*
+ * One channel and one pacer for many runs at once (a list of domains): a
+ * struct dns made with options.share uses it, so every domain in flight
+ * asks through one socket at one pace. dns_share_free() drops the
+ * creator's reference; the share ends with its last struct dns.
+ */
+struct dns_share;
+struct dns_share *dns_share_new(struct loop *loop, const struct dns_options *options,
+                                char **cause);
+void dns_share_free(struct dns_share *share);
 
 typedef void (*dns_result_cb)(const struct dns_result *result, void *arg);
 
