@@ -394,7 +394,8 @@ static void perform_tls_handshake(struct smtp_session *s, enum smtp_state next)
 }
 
 /* The EHLO after STARTTLS: the server forgot the first one. It ends the
- * STARTTLS step, which holds the whole upgrade. */
+ * STARTTLS step, which holds the whole upgrade (its time and lines) but
+ * keeps the 220 as its reply unless this EHLO is refused. */
 static void perform_ehlo_tls(struct smtp_session *s)
 {
 	send_cmd(s, ST_EHLO_TLS, STEP_STARTTLS, "EHLO %s", s->opt.helo);
@@ -777,7 +778,10 @@ static void state_helo_resp(struct smtp_session *s, const struct reply *r)
 static void state_starttls_resp(struct smtp_session *s, const struct reply *r)
 {
 	if (r->code == 220) {
-		/* Whatever the parser holds came in plaintext: forget it. */
+		/* The step's own reply, kept whatever follows (the handshake,
+		 * the EHLO after it). Whatever the parser holds came in
+		 * plaintext: forget it. */
+		step_copy_reply(&s->m->steps[STEP_STARTTLS], r);
 		reply_parser_reset(s->parser);
 		perform_tls_handshake(s, ST_TLS_HANDSHAKE);
 		return;
@@ -812,13 +816,23 @@ static void tls_established(struct smtp_session *s)
 
 static void state_ehlo_tls_resp(struct smtp_session *s, const struct reply *r)
 {
-	end_by_reply(s, r);
-	if (reply_class(r) != 2) {
-		perform_quit(s);
+	enum model_step_state v = verdict_of(r);
+
+	if (reply_class(r) == 2) {
+		reply_parse_ehlo(r, &s->m->ehlo);
+		/* No reply copied: the step's reply stays the 220. */
+		step_end(s, STEP_STARTTLS, STEP_OK, NULL, REASON_NONE,
+		         "TLS is up (%s %s); the EHLO after TLS was answered %d",
+		         s->m->tls.version, s->m->tls.cipher, r->code);
+		after_tls(s);
 		return;
 	}
-	reply_parse_ehlo(r, &s->m->ehlo);
-	after_tls(s);
+	/* TLS is up but the server will not go on: the upgrade fails on this
+	 * reply, so the step holds it (a 4xx is temporary, a 5xx not). */
+	step_end(s, STEP_STARTTLS, v == STEP_REJECTED ? v : STEP_FAILED, r,
+	         v == STEP_REJECTED ? REASON_REFUSED : REASON_PROTOCOL,
+	         "TLS is up, but the EHLO after TLS was answered %d", r->code);
+	perform_quit(s);
 }
 
 /* The last reply of AUTH (PLAIN's only one; LOGIN's after the password,
