@@ -628,6 +628,73 @@ static void test_auth_without_tls_policy(void **state)
 	assert_false(sent(f, "AUTH"));
 }
 
+/* The password is never answered: a timeout, not a refusal, and the
+ * session still says QUIT. */
+static void test_auth_password_silence(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		BANNER,
+		{ "EHLO probe.test", "250-mx.target.test\r\n250 AUTH LOGIN\r\n", 0 },
+		{ "AUTH LOGIN", "334 VXNlcm5hbWU6\r\n", 0 },
+		{ USER_B64, "334 UGFzc3dvcmQ6\r\n", 0 },
+		{ PASS_B64, NULL, 0 },                 /* silence */
+		QUIT_OK,
+	};
+	struct check_item it;
+
+	f->opt.auth_user = "jane";
+	f->opt.auth_pass = "s3cret-pw";
+	f->opt.allow_plaintext_auth = 1;
+	f->opt.timeout_ms = 100;
+	START(f, script);
+	fx_run(f);
+	assert_step(f, STEP_AUTH, STEP_FAILED, REASON_TIMEOUT);
+	assert_int_equal(step(f, STEP_AUTH)->code, 0);
+	assert_non_null(strstr(step(f, STEP_AUTH)->detail, "the password within 100 ms"));
+	assert_false(f->m->authenticated);
+	assert_true(sent(f, "QUIT"));
+	assert_false(sent(f, "MAIL"));
+	assert_step(f, STEP_QUIT, STEP_OK, REASON_NONE);
+	assert_no_secret(f);
+	fx_check(f, "host.auth", &it);
+	assert_int_equal(it.verdict, V_FAIL);
+	assert_null(strstr(it.title, "Authentication failed"));
+	assert_non_null(strstr(it.title, "timeout"));
+	assert_non_null(strstr(it.explanation, "the password within 100 ms"));
+	assert_non_null(strstr(it.next, "timeout"));
+	assert_null(strstr(it.explanation, "Authentication failed"));
+}
+
+/* AUTH LOGIN's user name prompt never comes; nor does the 221: QUIT
+ * waits briefly and the session ends. */
+static void test_auth_login_prompt_silence(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		BANNER,
+		{ "EHLO probe.test", "250-mx.target.test\r\n250 AUTH LOGIN\r\n", 0 },
+		{ "AUTH LOGIN", NULL, 0 },             /* silence */
+		{ "QUIT", NULL, 0 },                   /* silence again */
+	};
+	uint64_t t0 = loop_clock_ms(), took;
+
+	f->opt.auth_user = "jane";
+	f->opt.auth_pass = "s3cret-pw";
+	f->opt.allow_plaintext_auth = 1;
+	f->opt.timeout_ms = 100;
+	START(f, script);
+	fx_run(f);
+	took = loop_clock_ms() - t0;
+	assert_step(f, STEP_AUTH, STEP_FAILED, REASON_TIMEOUT);
+	assert_non_null(strstr(step(f, STEP_AUTH)->detail, "within 100 ms"));
+	assert_true(sent(f, "QUIT"));
+	assert_step(f, STEP_QUIT, STEP_FAILED, REASON_TIMEOUT);
+	assert_true(took >= 200);
+	assert_true(took < 2000);
+	assert_no_secret(f);
+}
+
 /* ---- the transaction ------------------------------------------------------- */
 
 static void test_mail_451_skips(void **state)
@@ -858,6 +925,7 @@ static void test_timeout(void **state)
 	static const struct peer_step script[] = {
 		BANNER,
 		{ "EHLO probe.test", NULL, 0 },        /* silence */
+		QUIT_OK,
 	};
 	uint64_t t0 = loop_clock_ms(), took;
 
@@ -868,8 +936,11 @@ static void test_timeout(void **state)
 	assert_step(f, STEP_EHLO, STEP_FAILED, REASON_TIMEOUT);
 	assert_true(took >= 100);
 	assert_true(took < 2000);
-	/* A silent server would not answer QUIT either. */
-	assert_false(sent(f, "QUIT"));
+	/* The connection is still up: the session ends politely, and the
+	 * 221 is the QUIT step's. */
+	assert_true(sent(f, "QUIT"));
+	assert_step(f, STEP_QUIT, STEP_OK, REASON_NONE);
+	assert_string_equal(f->m->error, "timeout");
 }
 
 static void test_closed_mid_reply(void **state)
@@ -1100,6 +1171,8 @@ int main(void)
 		T(test_auth_login),
 		T(test_auth_plain_535),
 		T(test_auth_without_tls_policy),
+		T(test_auth_password_silence),
+		T(test_auth_login_prompt_silence),
 		T(test_mail_451_skips),
 		T(test_rcpt_550),
 		T(test_send_data),
