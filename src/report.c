@@ -613,6 +613,36 @@ static const char *verdict_word(enum verdict v, int colour)
 	return colour ? ansi[v] : plain[v];
 }
 
+static void text_line(FILE *out, const struct model_line *l)
+{
+	char buf[512];
+
+	text_sanitize(l->bytes, l->len, buf, sizeof buf);
+	fprintf(out, "        %c: %s\n", l->dir, buf);
+}
+
+/* An item's transcript lines, at most TEXT_EVIDENCE_LINES of them: the
+ * first ones, and always the last, the reply the verdict rests on (after
+ * a message, the end-of-data reply would be cut off otherwise). */
+#define TEXT_EVIDENCE_LINES 12
+
+static void text_evidence(FILE *out, const struct check_item *it,
+                          const struct model_session *s)
+{
+	size_t end = it->line_to < s->nlines ? it->line_to : s->nlines, n, head, k;
+
+	if (end <= it->line_from)
+		return;
+	n = end - it->line_from;
+	head = n > TEXT_EVIDENCE_LINES ? TEXT_EVIDENCE_LINES - 1 : n;
+	for (k = it->line_from; k < it->line_from + head; k++)
+		text_line(out, &s->lines[k]);
+	if (n > head) {
+		fprintf(out, "        (%zu more lines in the transcript)\n", n - head - 1);
+		text_line(out, &s->lines[end - 1]);
+	}
+}
+
 static void text_item(FILE *out, const struct check_item *it,
                       const struct model_session *s, const struct report_options *o)
 {
@@ -639,12 +669,7 @@ static void text_item(FILE *out, const struct check_item *it,
 		fputc('\n', out);
 	}
 	if (s != NULL)
-		for (k = it->line_from; k < it->line_to && k < s->nlines && k < it->line_from + 12; k++) {
-			char buf[512];
-
-			text_sanitize(s->lines[k].bytes, s->lines[k].len, buf, sizeof buf);
-			fprintf(out, "        %c: %s\n", s->lines[k].dir, buf);
-		}
+		text_evidence(out, it, s);
 }
 
 void report_batch_text(FILE *out, const struct model_domain *d, const struct checklist *c,

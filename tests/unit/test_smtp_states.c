@@ -36,6 +36,7 @@
 #include "mailflow/loop.h"
 #include "mailflow/model.h"
 #include "mailflow/reply.h"
+#include "mailflow/report.h"
 #include "mailflow/smtp.h"
 #include "mailflow/tls.h"
 
@@ -457,6 +458,35 @@ static void fx_check(struct fx *f, const char *id, struct check_item *out)
 	fx_domain_free(&d, &c);
 }
 
+/* The text report of the run (no transcripts: only the items' evidence),
+ * malloc'd. */
+static char *fx_text_report(struct fx *f)
+{
+	struct model_domain d;
+	struct checklist c;
+	struct report_options ro = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	assert_non_null(out);
+	fx_domain(f, &d, &c);
+	report_batch_text(out, &d, &c, &ro);
+	fclose(out);
+	fx_domain_free(&d, &c);
+	return buf;
+}
+
+/* The step's last transcript line: its final reply. */
+static const struct model_line *step_last_line(struct fx *f, enum model_step_id id)
+{
+	const struct model_step *x = step(f, id);
+
+	assert_true(x->line_to > x->line_from);
+	assert_true(x->line_to <= f->m->nlines);
+	return &f->m->lines[x->line_to - 1];
+}
+
 #define START(f, script) fx_start((f), (script), sizeof (script) / sizeof (script)[0])
 
 /* A macro, not a const object: C allows only constants in an initializer. */
@@ -789,6 +819,43 @@ static void test_relay_open(void **state)
 	assert_int_equal(step(f, STEP_RELAY)->code, 250);
 	assert_step(f, STEP_DATA, STEP_SKIPPED, REASON_BY_OPTION);
 	assert_step(f, STEP_RSET, STEP_OK, REASON_NONE);
+}
+
+/* The message's final reply is the DATA step's: a 552 at the end of
+ * data is recorded with its text, and is the step's last line. */
+static void test_data_552_end_of_data(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		BANNER, EHLO_PLAIN,
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:", "250 ok\r\n", 0 },
+		{ "DATA", "354 go ahead\r\n", P_BODY },
+		{ ".", "552 5.3.4 Message size exceeds fixed limit\r\n", 0 },
+		QUIT_OK,
+	};
+	const struct model_line *l;
+	char *report, *item;
+
+	f->opt.send = 1;
+	START(f, script);
+	fx_run(f);
+	assert_step(f, STEP_DATA, STEP_REJECTED, REASON_REFUSED);
+	assert_int_equal(step(f, STEP_DATA)->code, 552);
+	assert_string_equal(step(f, STEP_DATA)->enhanced, "5.3.4");
+	assert_string_equal(step(f, STEP_DATA)->text, "5.3.4 Message size exceeds fixed limit");
+	l = step_last_line(f, STEP_DATA);
+	assert_int_equal(l->dir, 'S');
+	assert_int_equal(l->code, 552);
+	assert_step(f, STEP_QUIT, STEP_OK, REASON_NONE);
+	/* The text report's evidence under the failed item ends with that
+	 * reply, however long the message before it. */
+	report = fx_text_report(f);
+	item = strstr(report, "host.data");
+	assert_non_null(item);
+	assert_non_null(strstr(item, "S: 552 5.3.4 Message size exceeds fixed limit"));
+	assert_non_null(strstr(item, "more lines in the transcript"));
+	free(report);
 }
 
 /* ---- STARTTLS -------------------------------------------------------------- */
@@ -1176,6 +1243,7 @@ int main(void)
 		T(test_mail_451_skips),
 		T(test_rcpt_550),
 		T(test_send_data),
+		T(test_data_552_end_of_data),
 		T(test_relay_open),
 		T(test_starttls_injection),
 		T(test_starttls_step_keeps_220),
