@@ -462,10 +462,28 @@ static void perform_mail(struct smtp_session *s, enum smtp_state next,
 	send_cmd(s, next, step, "MAIL FROM:<%s>", s->opt.mail_from);
 }
 
+/*
+ * NOTIFY= on the target's RCPT, only where the server offers DSN (RFC
+ * 3461: elsewhere the parameter is a syntax error). Without a message
+ * (the RCPT probe) SUCCESS,FAILURE costs nothing and shows whether the
+ * server takes it. With --send a real message goes out: SUCCESS,FAILURE
+ * would have the server mail a delivery notice to the sender for every
+ * test (backscatter to a postmaster who never asked), and no NOTIFY at
+ * all leaves it to the server's default, a notice on failure (RFC 3461
+ * section 4.1); NEVER asks for none. --dsn asks for the notices.
+ */
+static const char *rcpt_notify(const struct smtp_session *s)
+{
+	if (!(s->m->ehlo.exts & EHLO_DSN))
+		return "";
+	if (s->opt.send && !s->opt.dsn)
+		return " NOTIFY=NEVER";
+	return " NOTIFY=SUCCESS,FAILURE";
+}
+
 static void perform_rcpt(struct smtp_session *s)
 {
-	const char *notify = (s->m->ehlo.exts & EHLO_DSN) ? " NOTIFY=SUCCESS,FAILURE"
-	                                                  : "";
+	const char *notify = rcpt_notify(s);
 
 	s->m->notify_sent = notify[0] != '\0';
 	send_cmd(s, ST_RCPT, STEP_RCPT, "RCPT TO:<%s>%s", s->opt.rcpt_to, notify);

@@ -457,6 +457,8 @@ static void test_send_message(void **state)
 	o.session.send = 1;
 	s = session_of(run(&r, "postmaster@healthy.lab.test", &o, LAB_CA), "127.0.0.11");
 	expect_step(s, STEP_DATA, STEP_OK, 250, "2.0.0");
+	/* A message that went out asks for no delivery notice. */
+	assert_true(has_line(s, 'C', "RCPT TO:<postmaster@healthy.lab.test> NOTIFY=NEVER"));
 	assert_true(has_line(s, 'S', "354"));
 	assert_true(has_line(s, 'C', "Subject: mailflow test message"));
 	assert_true(has_line(s, 'C', "Message-ID: <mailflow."));

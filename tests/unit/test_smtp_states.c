@@ -417,6 +417,18 @@ static int in_transcript(struct fx *f, const char *needle)
 	return 0;
 }
 
+/* Whether the client sent exactly this line. */
+static int sent_exact(struct fx *f, const char *line)
+{
+	const char *p = f->peer.received;
+	size_t n = strlen(line);
+
+	for (; *p != '\0'; p = strchr(p, '\n') + 1)
+		if (strncmp(p, line, n) == 0 && p[n] == '\n')
+			return 1;
+	return 0;
+}
+
 /* A domain whose one MX host has the session as its one address, with
  * its checklist, as a run has them; fx_domain_free() leaves the session
  * to the fixture. */
@@ -858,6 +870,93 @@ static void test_data_552_end_of_data(void **state)
 	free(report);
 }
 
+#define EHLO_WITH_DSN { "EHLO probe.test", "250-mx.target.test\r\n250 DSN\r\n", 0 }
+
+/* With --send and DSN offered: NOTIFY=NEVER, so the test message causes
+ * no delivery notice (no backscatter to the sender). */
+static void test_send_notify_never(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		BANNER, EHLO_WITH_DSN,
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:", "250 ok\r\n", 0 },
+		{ "DATA", "354 go ahead\r\n", P_BODY },
+		{ ".", "250 2.0.0 queued\r\n", 0 },
+		QUIT_OK,
+	};
+
+	f->opt.send = 1;
+	START(f, script);
+	fx_run(f);
+	assert_true(sent_exact(f, "RCPT TO:<postmaster@target.test> NOTIFY=NEVER"));
+	assert_false(sent(f, "RCPT TO:<postmaster@target.test> NOTIFY=SUCCESS"));
+	assert_true(f->m->notify_sent);
+	assert_step(f, STEP_DATA, STEP_OK, REASON_NONE);
+}
+
+/* With --send and no DSN offered: no NOTIFY at all (it would be a syntax
+ * error there). */
+static void test_send_no_dsn_no_notify(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		BANNER, EHLO_PLAIN,
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:", "250 ok\r\n", 0 },
+		{ "DATA", "354 go ahead\r\n", P_BODY },
+		{ ".", "250 2.0.0 queued\r\n", 0 },
+		QUIT_OK,
+	};
+
+	f->opt.send = 1;
+	f->opt.dsn = 1;         /* asked, but not offered */
+	START(f, script);
+	fx_run(f);
+	assert_true(sent_exact(f, "RCPT TO:<postmaster@target.test>"));
+	assert_false(f->m->notify_sent);
+}
+
+/* --send --dsn: the user wants the notices. */
+static void test_send_dsn_asked(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		BANNER, EHLO_WITH_DSN,
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:", "250 ok\r\n", 0 },
+		{ "DATA", "354 go ahead\r\n", P_BODY },
+		{ ".", "250 2.0.0 queued\r\n", 0 },
+		QUIT_OK,
+	};
+
+	f->opt.send = 1;
+	f->opt.dsn = 1;
+	START(f, script);
+	fx_run(f);
+	assert_true(sent_exact(f, "RCPT TO:<postmaster@target.test> NOTIFY=SUCCESS,FAILURE"));
+	assert_true(f->m->notify_sent);
+}
+
+/* Without --send no message goes out: the RCPT probe still checks that
+ * the server takes NOTIFY=SUCCESS,FAILURE. */
+static void test_rcpt_probe_notify(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		BANNER, EHLO_WITH_DSN,
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:", "250 ok\r\n", 0 },
+		{ "RSET", "250 ok\r\n", 0 },
+		QUIT_OK,
+	};
+
+	START(f, script);
+	fx_run(f);
+	assert_true(sent_exact(f, "RCPT TO:<postmaster@target.test> NOTIFY=SUCCESS,FAILURE"));
+	assert_false(sent(f, "DATA"));
+}
+
 /* ---- STARTTLS -------------------------------------------------------------- */
 
 static void with_tls(struct fx *f, enum smtp_tls_mode mode)
@@ -1244,6 +1343,10 @@ int main(void)
 		T(test_rcpt_550),
 		T(test_send_data),
 		T(test_data_552_end_of_data),
+		T(test_send_notify_never),
+		T(test_send_no_dsn_no_notify),
+		T(test_send_dsn_asked),
+		T(test_rcpt_probe_notify),
 		T(test_relay_open),
 		T(test_starttls_injection),
 		T(test_starttls_step_keeps_220),
