@@ -219,10 +219,12 @@ static void judge_no_reply(struct check_item *it, const struct model_step *st,
 	switch (st->reason) {
 	case REASON_TIMEOUT:
 		fmt(t, sizeof t, "%s: no reply in time (timeout)", what);
-		set(it, V_FAIL, t, "The server stopped answering: no complete reply "
-		    "came before the step's timeout.", "Retry with a longer --timeout; "
+		set(it, V_FAIL, t, NULL, "Retry with a longer --timeout; "
 		    "if it stays silent, the receiving admin checks the server's "
 		    "back ends (login, filters) and any proxy in front of it.");
+		fmt(it->explanation, sizeof it->explanation, "The server stopped "
+		    "answering: %s. A silence is a timeout, not a refusal.",
+		    st->detail[0] ? st->detail : "no complete reply came in time");
 		break;
 	case REASON_CLOSED:
 		fmt(t, sizeof t, "%s: the server closed the connection", what);

@@ -119,6 +119,10 @@ static const struct row rows[] = {
 	  .kind = ROW_FUNC, .set = set_no_relay },
 	{ .name = "send", .help = "send a test message (DATA) where RCPT is accepted",
 	  .kind = ROW_FLAG, .offset = FIELD(probe.session.send), .value = 1 },
+	{ .name = "dsn",
+	  .help = "with --send, ask for delivery notices\n"
+	          "(NOTIFY=SUCCESS,FAILURE); by default NOTIFY=NEVER",
+	  .kind = ROW_FLAG, .offset = FIELD(probe.session.dsn), .value = 1 },
 	{ .name = "quit-after", .arg = "STEP", .help = "connect|banner|ehlo|tls|auth|mail|rcpt",
 	  .kind = ROW_FUNC, .set = set_quit_after },
 	{ .name = "timeout", .arg = "SEC", .help = "per command (default {})",

@@ -498,8 +498,9 @@ static void json_options(FILE *out, const struct probe_options *po)
 	fprintf(out, ",\"tls\":\"%s\",\"tls_on_connect\":%s,\"auth_user\":",
 	        tls_modes[so->tls], so->tls_on_connect ? "true" : "false");
 	js(out, so->auth_user ? so->auth_user : "");
-	fprintf(out, ",\"send\":%s,\"quit_after\":\"%s\",\"timeout_ms\":%d,"
+	fprintf(out, ",\"send\":%s,\"dsn\":%s,\"quit_after\":\"%s\",\"timeout_ms\":%d,"
 	        "\"banner_timeout_ms\":%d},", so->send ? "true" : "false",
+	        so->dsn ? "true" : "false",
 	        smtp_quit_after_name(so->quit_after), so->timeout_ms,
 	        so->banner_timeout_ms ? so->banner_timeout_ms : so->timeout_ms);
 }
@@ -635,6 +636,36 @@ static const char *verdict_word(enum verdict v, int colour)
 	return colour ? ansi[v] : plain[v];
 }
 
+static void text_line(FILE *out, const struct model_line *l)
+{
+	char buf[512];
+
+	text_sanitize(l->bytes, l->len, buf, sizeof buf);
+	fprintf(out, "        %c: %s\n", l->dir, buf);
+}
+
+/* An item's transcript lines, at most TEXT_EVIDENCE_LINES of them: the
+ * first ones, and always the last, the reply the verdict rests on (after
+ * a message, the end-of-data reply would be cut off otherwise). */
+#define TEXT_EVIDENCE_LINES 12
+
+static void text_evidence(FILE *out, const struct check_item *it,
+                          const struct model_session *s)
+{
+	size_t end = it->line_to < s->nlines ? it->line_to : s->nlines, n, head, k;
+
+	if (end <= it->line_from)
+		return;
+	n = end - it->line_from;
+	head = n > TEXT_EVIDENCE_LINES ? TEXT_EVIDENCE_LINES - 1 : n;
+	for (k = it->line_from; k < it->line_from + head; k++)
+		text_line(out, &s->lines[k]);
+	if (n > head) {
+		fprintf(out, "        (%zu more lines in the transcript)\n", n - head - 1);
+		text_line(out, &s->lines[end - 1]);
+	}
+}
+
 static void text_item(FILE *out, const struct check_item *it,
                       const struct model_session *s, const struct report_options *o)
 {
@@ -661,12 +692,7 @@ static void text_item(FILE *out, const struct check_item *it,
 		fputc('\n', out);
 	}
 	if (s != NULL)
-		for (k = it->line_from; k < it->line_to && k < s->nlines && k < it->line_from + 12; k++) {
-			char buf[512];
-
-			text_sanitize(s->lines[k].bytes, s->lines[k].len, buf, sizeof buf);
-			fprintf(out, "        %c: %s\n", s->lines[k].dir, buf);
-		}
+		text_evidence(out, it, s);
 }
 
 void report_batch_text(FILE *out, const struct model_domain *d, const struct checklist *c,

@@ -48,35 +48,37 @@ typedef void state_resp_fn(struct smtp_session *s, const struct reply *r);
 
 /*
  * Every state, with the handler of the reply that ends it (NULL: no reply
- * is due then, so bytes from the server are out of turn). The state names
- * are what smtp_session_state() and the --debug trace show.
+ * is due then, so bytes from the server are out of turn) and what the
+ * session waits for in it, in words for a timeout's detail ("the server
+ * did not answer the password within 30000 ms"). The state names are
+ * what smtp_session_state() and the --debug trace show.
  */
 #define SMTP_STATES(X) \
-	X(CONNECTING,    NULL)                  /* TCP connect */ \
-	X(TLS_CONNECT,   NULL)                  /* implicit TLS handshake (465) */ \
-	X(BANNER,        state_banner_resp) \
-	X(EHLO,          state_ehlo_resp) \
-	X(HELO,          state_helo_resp)       /* EHLO refused with 5xx */ \
-	X(STARTTLS,      state_starttls_resp) \
-	X(TLS_HANDSHAKE, NULL)                  /* after the 220 to STARTTLS */ \
-	X(EHLO_TLS,      state_ehlo_tls_resp) \
-	X(AUTH_PLAIN,    state_auth_resp) \
-	X(AUTH_LOGIN,    state_auth_login_resp) /* waiting for 334 Username: */ \
-	X(AUTH_USER,     state_auth_user_resp)  /* waiting for 334 Password: */ \
-	X(AUTH_PASS,     state_auth_resp) \
-	X(MAIL,          state_mail_resp) \
-	X(RCPT,          state_rcpt_resp) \
-	X(DATA,          state_data_resp)       /* waiting for 354 */ \
-	X(DATA_BODY,     state_data_body_resp)  /* the message's final reply */ \
-	X(RELAY_MAIL,    state_relay_mail_resp) /* a new transaction after DATA */ \
-	X(RELAY,         state_relay_resp) \
-	X(RSET,          state_rset_resp) \
-	X(QUIT,          state_quit_resp) \
-	X(MANUAL,        state_manual_resp)     /* the user's turn */ \
-	X(DONE,          NULL)
+	X(CONNECTING,    NULL,                  "the connection")   /* TCP connect */ \
+	X(TLS_CONNECT,   NULL,                  "the TLS handshake") /* implicit TLS (465) */ \
+	X(BANNER,        state_banner_resp,     "the greeting") \
+	X(EHLO,          state_ehlo_resp,       "EHLO") \
+	X(HELO,          state_helo_resp,       "HELO")             /* EHLO refused with 5xx */ \
+	X(STARTTLS,      state_starttls_resp,   "STARTTLS") \
+	X(TLS_HANDSHAKE, NULL,                  "the TLS handshake") /* after the 220 to STARTTLS */ \
+	X(EHLO_TLS,      state_ehlo_tls_resp,   "the EHLO after TLS") \
+	X(AUTH_PLAIN,    state_auth_resp,       "the credentials (AUTH PLAIN)") \
+	X(AUTH_LOGIN,    state_auth_login_resp, "AUTH LOGIN")       /* waiting for 334 Username: */ \
+	X(AUTH_USER,     state_auth_user_resp,  "the user name")    /* waiting for 334 Password: */ \
+	X(AUTH_PASS,     state_auth_resp,       "the password") \
+	X(MAIL,          state_mail_resp,       "MAIL FROM") \
+	X(RCPT,          state_rcpt_resp,       "RCPT TO") \
+	X(DATA,          state_data_resp,       "DATA")             /* waiting for 354 */ \
+	X(DATA_BODY,     state_data_body_resp,  "the end of the message") /* its final reply */ \
+	X(RELAY_MAIL,    state_relay_mail_resp, "the relay test's MAIL FROM") /* a new transaction */ \
+	X(RELAY,         state_relay_resp,      "the relay test's RCPT TO") \
+	X(RSET,          state_rset_resp,       "RSET") \
+	X(QUIT,          state_quit_resp,       "QUIT") \
+	X(MANUAL,        state_manual_resp,     "a line typed by hand") /* the user's turn */ \
+	X(DONE,          NULL,                  "nothing")
 
 enum smtp_state {
-#define SMTP_STATE_ENUM(name, resp) ST_##name,
+#define SMTP_STATE_ENUM(name, resp, waits) ST_##name,
 	SMTP_STATES(SMTP_STATE_ENUM)
 #undef SMTP_STATE_ENUM
 };
@@ -91,8 +93,9 @@ static state_resp_fn state_banner_resp, state_ehlo_resp, state_helo_resp,
 static const struct state_entry {
 	const char *name;
 	state_resp_fn *resp;
+	const char *waits;      /* what the server has not answered yet */
 } state_table[] = {
-#define SMTP_STATE_ENTRY(name, resp) [ST_##name] = { #name, resp },
+#define SMTP_STATE_ENTRY(name, resp, waits) [ST_##name] = { #name, resp, waits },
 	SMTP_STATES(SMTP_STATE_ENTRY)
 #undef SMTP_STATE_ENTRY
 };
@@ -113,6 +116,10 @@ struct smtp_session {
 	bool in_transaction;            /* a MAIL FROM was accepted, not reset */
 	bool finished;
 	bool manual;                    /* handed over: the user types */
+	/* QUIT went out after a timeout: the late answer to the command that
+	 * timed out may come before the 221. */
+	bool late_reply;
+	int timer_ms;                   /* what the running timer waits */
 	/* The credentials of the AUTH under way: the options' in the routine,
 	 * manual_user/manual_pass (our copies, wiped) by hand. */
 	const char *auth_user, *auth_pass;
@@ -280,9 +287,8 @@ static void arm_timer(struct smtp_session *s, int ms)
 	if (s->manual || s->finished)
 		return;
 	loop_timer_remove(s->timer);
-	s->timer = loop_timer_add(s->loop,
-	                          (uint64_t)(ms > 0 ? ms : DEFAULT_TIMEOUT_MS), 0,
-	                          on_timeout, s);
+	s->timer_ms = ms > 0 ? ms : DEFAULT_TIMEOUT_MS;
+	s->timer = loop_timer_add(s->loop, (uint64_t)s->timer_ms, 0, on_timeout, s);
 }
 
 /* ---- sending ------------------------------------------------------------- */
@@ -394,7 +400,8 @@ static void perform_tls_handshake(struct smtp_session *s, enum smtp_state next)
 }
 
 /* The EHLO after STARTTLS: the server forgot the first one. It ends the
- * STARTTLS step, which holds the whole upgrade. */
+ * STARTTLS step, which holds the whole upgrade (its time and lines) but
+ * keeps the 220 as its reply unless this EHLO is refused. */
 static void perform_ehlo_tls(struct smtp_session *s)
 {
 	send_cmd(s, ST_EHLO_TLS, STEP_STARTTLS, "EHLO %s", s->opt.helo);
@@ -455,10 +462,28 @@ static void perform_mail(struct smtp_session *s, enum smtp_state next,
 	send_cmd(s, next, step, "MAIL FROM:<%s>", s->opt.mail_from);
 }
 
+/*
+ * NOTIFY= on the target's RCPT, only where the server offers DSN (RFC
+ * 3461: elsewhere the parameter is a syntax error). Without a message
+ * (the RCPT probe) SUCCESS,FAILURE costs nothing and shows whether the
+ * server takes it. With --send a real message goes out: SUCCESS,FAILURE
+ * would have the server mail a delivery notice to the sender for every
+ * test (backscatter to a postmaster who never asked), and no NOTIFY at
+ * all leaves it to the server's default, a notice on failure (RFC 3461
+ * section 4.1); NEVER asks for none. --dsn asks for the notices.
+ */
+static const char *rcpt_notify(const struct smtp_session *s)
+{
+	if (!(s->m->ehlo.exts & EHLO_DSN))
+		return "";
+	if (s->opt.send && !s->opt.dsn)
+		return " NOTIFY=NEVER";
+	return " NOTIFY=SUCCESS,FAILURE";
+}
+
 static void perform_rcpt(struct smtp_session *s)
 {
-	const char *notify = (s->m->ehlo.exts & EHLO_DSN) ? " NOTIFY=SUCCESS,FAILURE"
-	                                                  : "";
+	const char *notify = rcpt_notify(s);
 
 	s->m->notify_sent = notify[0] != '\0';
 	send_cmd(s, ST_RCPT, STEP_RCPT, "RCPT TO:<%s>%s", s->opt.rcpt_to, notify);
@@ -777,7 +802,10 @@ static void state_helo_resp(struct smtp_session *s, const struct reply *r)
 static void state_starttls_resp(struct smtp_session *s, const struct reply *r)
 {
 	if (r->code == 220) {
-		/* Whatever the parser holds came in plaintext: forget it. */
+		/* The step's own reply, kept whatever follows (the handshake,
+		 * the EHLO after it). Whatever the parser holds came in
+		 * plaintext: forget it. */
+		step_copy_reply(&s->m->steps[STEP_STARTTLS], r);
 		reply_parser_reset(s->parser);
 		perform_tls_handshake(s, ST_TLS_HANDSHAKE);
 		return;
@@ -812,13 +840,23 @@ static void tls_established(struct smtp_session *s)
 
 static void state_ehlo_tls_resp(struct smtp_session *s, const struct reply *r)
 {
-	end_by_reply(s, r);
-	if (reply_class(r) != 2) {
-		perform_quit(s);
+	enum model_step_state v = verdict_of(r);
+
+	if (reply_class(r) == 2) {
+		reply_parse_ehlo(r, &s->m->ehlo);
+		/* No reply copied: the step's reply stays the 220. */
+		step_end(s, STEP_STARTTLS, STEP_OK, NULL, REASON_NONE,
+		         "TLS is up (%s %s); the EHLO after TLS was answered %d",
+		         s->m->tls.version, s->m->tls.cipher, r->code);
+		after_tls(s);
 		return;
 	}
-	reply_parse_ehlo(r, &s->m->ehlo);
-	after_tls(s);
+	/* TLS is up but the server will not go on: the upgrade fails on this
+	 * reply, so the step holds it (a 4xx is temporary, a 5xx not). */
+	step_end(s, STEP_STARTTLS, v == STEP_REJECTED ? v : STEP_FAILED, r,
+	         v == STEP_REJECTED ? REASON_REFUSED : REASON_PROTOCOL,
+	         "TLS is up, but the EHLO after TLS was answered %d", r->code);
+	perform_quit(s);
 }
 
 /* The last reply of AUTH (PLAIN's only one; LOGIN's after the password,
@@ -920,6 +958,14 @@ static void state_rset_resp(struct smtp_session *s, const struct reply *r)
 
 static void state_quit_resp(struct smtp_session *s, const struct reply *r)
 {
+	if (s->late_reply && r->code != 221) {
+		/* The command that timed out, answered late: the 221 is still
+		 * due, within QUIT's own wait. */
+		s->late_reply = false;
+		note(s, "a late reply to the command that timed out; QUIT's is still due");
+		arm_timer(s, s->timer_ms);
+		return;
+	}
 	end_by_reply(s, r);
 	finish(s, NULL);
 }
@@ -1036,7 +1082,8 @@ static void on_data(struct conn *c, const char *buf, size_t len, void *arg)
 			reply_free(r);
 			return;
 		}
-		if (len > 0 && !(s->manual && s->state != ST_STARTTLS)) {
+		if (len > 0 && !(s->manual && s->state != ST_STARTTLS) &&
+		    !(s->late_reply && s->state == ST_QUIT)) {
 			/* One command is in flight at a time: the server spoke
 			 * out of turn. (By hand the user may pipeline.) */
 			record_out_of_turn(s, r, buf, len,
@@ -1132,27 +1179,51 @@ static void on_conn_error(struct conn *c, enum conn_error err,
 	finish(s, detail);
 }
 
+/*
+ * After a timeout the connection may still carry a QUIT: the session ends
+ * politely, as a sending MTA does, with a short wait of its own for the
+ * 221, so a silent server costs little more. Not while the server has not
+ * greeted (a client that talks first is what postscreen calls a pregreet
+ * bot), not inside a TLS handshake (there is no record to put it in), not
+ * when QUIT itself went unanswered.
+ */
+static void quit_after_timeout(struct smtp_session *s)
+{
+	int wait = s->opt.timeout_ms > 0 ? s->opt.timeout_ms : DEFAULT_TIMEOUT_MS;
+
+	if (s->conn == NULL || s->state == ST_BANNER || s->state == ST_QUIT ||
+	    s->state == ST_TLS_CONNECT || s->state == ST_TLS_HANDSHAKE) {
+		finish(s, "timeout");
+		return;
+	}
+	if (s->m->error[0] == '\0')
+		snprintf(s->m->error, sizeof s->m->error, "timeout");
+	/* What came of the unanswered reply is not QUIT's. */
+	reply_parser_reset(s->parser);
+	s->late_reply = true;
+	perform_quit(s);
+	if (!s->finished)
+		arm_timer(s, wait < DEFAULT_QUIT_WAIT_MS ? wait : DEFAULT_QUIT_WAIT_MS);
+}
+
 static void on_timeout(struct loop_timer *t, void *arg)
 {
 	struct smtp_session *s = arg;
 	size_t partial = reply_parser_buffered(s->parser);
-	int ms = s->state == ST_BANNER && s->opt.banner_timeout_ms
-	         ? s->opt.banner_timeout_ms : s->opt.timeout_ms;
+	int ms = s->timer_ms;
+	const char *what = state_table[s->state].waits;
 
 	(void)t;
 	s->timer = NULL;
-	if (ms <= 0)
-		ms = DEFAULT_TIMEOUT_MS;
 	note(s, "no reply within %d ms%s", ms, partial ? " (a reply began, then stopped)" : "");
 	if (partial)
 		step_end(s, s->step, STEP_FAILED, NULL, REASON_TIMEOUT,
-		         "the reply stopped after %zu bytes and nothing came for %d ms",
-		         partial, ms);
+		         "the server's reply to %s stopped after %zu bytes and "
+		         "nothing more came for %d ms", what, partial, ms);
 	else
 		step_end(s, s->step, STEP_FAILED, NULL, REASON_TIMEOUT,
-		         "no reply within %d ms", ms);
-	/* A silent server would not answer QUIT either. */
-	finish(s, "timeout");
+		         "the server did not answer %s within %d ms", what, ms);
+	quit_after_timeout(s);
 }
 
 /* ---- the face ------------------------------------------------------------ */

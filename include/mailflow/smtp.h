@@ -5,10 +5,15 @@
  *
  * banner → EHLO (HELO if EHLO is refused) → STARTTLS when offered → EHLO
  * → AUTH when asked → MAIL FROM → RCPT TO the target (NOTIFY= where DSN is
- * advertised) → RCPT TO an outside address (the relay test) → DATA with
+ * advertised: SUCCESS,FAILURE to probe, NEVER when a message goes out
+ * unless --dsn) → RCPT TO an outside address (the relay test) → DATA with
  * --send → RSET → QUIT. Nothing is sent after a step whose failure makes
  * the rest meaningless; the session ends with QUIT whenever the connection
- * can still carry it.
+ * can still carry it, after a timeout too (with a short wait of its own).
+ *
+ * Each step records its own reply: STARTTLS the 220 (the handshake and
+ * the EHLO after it are in its time and lines), DATA the final reply to
+ * the end of data (the 354 is in its lines).
  *
  * Call protocol: smtp_session_start() connects and returns; callbacks
  * report each transcript line, each finished step and the end (on_done,
@@ -51,6 +56,9 @@ struct smtp_options {
 	const char *auth_pass;
 	int allow_plaintext_auth;
 	int send;                       /* DATA with a test message */
+	/* --dsn: with send, ask for delivery notices (NOTIFY=SUCCESS,FAILURE
+	 * where DSN is offered); without it a sent message asks for none. */
+	int dsn;
 	enum smtp_quit_after quit_after;
 	int timeout_ms;                 /* per command */
 	int banner_timeout_ms;

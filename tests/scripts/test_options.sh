@@ -42,6 +42,19 @@ if [ -z "$missing" ] && [ -z "$extra" ] && [ -z "$dups" ]; then
 	ok "--help lists every option of the table exactly once"
 else nok "$(echo "--help: missing '$missing', not in the table '$extra', twice '$dups'" | tr '\n' ' ')"; fi
 
+# --dsn: the one way to have --send ask for delivery notices, said in --help,
+# and recorded in the JSON document's options.
+if grep -A1 -E -- '^ +--dsn ' <<<"$help" | grep -qF 'NOTIFY=SUCCESS,FAILURE' &&
+   grep -A1 -E -- '^ +--dsn ' <<<"$help" | grep -qF 'NOTIFY=NEVER'; then
+	ok "--help: --dsn asks NOTIFY=SUCCESS,FAILURE, else NOTIFY=NEVER"
+else nok "--help: --dsn: $(grep -A1 -E -- '--dsn' <<<"$help" | tr '\n' ' ')"; fi
+out=$("$MAILFLOW" --json --no-smtp -s 127.0.0.1 --send --dsn 2>&1)
+out2=$("$MAILFLOW" --json --no-smtp -s 127.0.0.1 --send 2>&1)
+if jq -e '.options.dsn == true and .options.send == true' >/dev/null 2>&1 <<<"$out" &&
+   jq -e '.options.dsn == false' >/dev/null 2>&1 <<<"$out2"; then
+	ok "--dsn is in the JSON options (false without it)"
+else nok "--dsn in JSON: $(head -c 300 <<<"$out")"; fi
+
 # The defaults of defaults.h on the lines of their options.
 def() { sed -n "s/^#define $1 *\\(\"[^\"]*\"\\|[0-9]*\\).*/\\1/p" "$2" | tr -d '"'; }
 line_of() { grep -E -- "^ +(-., )?--$1[ ,]" <<<"$3" | grep -qF -- "$2"; }

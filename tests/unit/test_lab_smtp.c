@@ -179,7 +179,8 @@ static void test_healthy_with_lab_ca(void **state)
 	expect_step(s, STEP_CONNECT, STEP_OK, 0, NULL);
 	expect_step(s, STEP_BANNER, STEP_OK, 220, NULL);
 	expect_step(s, STEP_EHLO, STEP_OK, 250, NULL);
-	expect_step(s, STEP_STARTTLS, STEP_OK, 250, NULL);
+	/* The step's own reply: the 220 to STARTTLS, not the EHLO after it. */
+	expect_step(s, STEP_STARTTLS, STEP_OK, 220, "2.0.0");
 	expect_step(s, STEP_MAIL, STEP_OK, 250, "2.1.0");
 	expect_step(s, STEP_RCPT, STEP_OK, 250, "2.1.5");
 	expect_step(s, STEP_RELAY, STEP_REJECTED, 550, "5.7.1");
@@ -456,6 +457,8 @@ static void test_send_message(void **state)
 	o.session.send = 1;
 	s = session_of(run(&r, "postmaster@healthy.lab.test", &o, LAB_CA), "127.0.0.11");
 	expect_step(s, STEP_DATA, STEP_OK, 250, "2.0.0");
+	/* A message that went out asks for no delivery notice. */
+	assert_true(has_line(s, 'C', "RCPT TO:<postmaster@healthy.lab.test> NOTIFY=NEVER"));
 	assert_true(has_line(s, 'S', "354"));
 	assert_true(has_line(s, 'C', "Subject: mailflow test message"));
 	assert_true(has_line(s, 'C', "Message-ID: <mailflow."));

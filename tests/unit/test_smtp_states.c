@@ -10,7 +10,9 @@
  * received.
  *
  * The peer's script is a list of { expected command prefix, reply, flags };
- * a '|' in a reply splits it into separate writes 20 ms apart.
+ * a '|' in a reply splits it into separate writes 20 ms apart. P_TLS makes
+ * the peer a TLS server after its reply (a throwaway self-signed
+ * certificate: the session records the failed verification and goes on).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,18 +24,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "mailflow/checklist.h"
 #include "mailflow/debug.h"
 #include "mailflow/loop.h"
 #include "mailflow/model.h"
 #include "mailflow/reply.h"
+#include "mailflow/report.h"
 #include "mailflow/smtp.h"
 #include "mailflow/tls.h"
 
 #define P_CLOSE  0x1u   /* close the connection after the reply */
 #define P_BODY   0x2u   /* after the reply, the lines up to "." are the body */
+#define P_TLS    0x4u   /* after the reply, TLS (the peer is the server) */
 
 struct peer_step {
 	const char *expect;     /* prefix of the client's line; NULL: the banner */
@@ -59,6 +68,9 @@ struct peer {
 	int in_body;
 	char mismatch[256];     /* the first line that did not fit the script */
 	int closed;
+	SSL_CTX *sctx;          /* P_TLS: the server side */
+	SSL *ssl;
+	int tls_up;             /* the handshake is done */
 };
 
 struct fx {
@@ -82,7 +94,55 @@ static void peer_close(struct peer *p)
 	p->watch = NULL;
 	loop_timer_remove(p->timer);
 	p->timer = NULL;
+	SSL_free(p->ssl);
+	p->ssl = NULL;
+	SSL_CTX_free(p->sctx);
+	p->sctx = NULL;
 	close(p->fd);
+}
+
+/* A server context with a fresh self-signed P-256 certificate. */
+static SSL_CTX *peer_tls_ctx(void)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	X509_NAME *name;
+
+	assert_non_null(ctx);
+	assert_non_null(key);
+	assert_non_null(x);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, key);
+	name = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	                           (const unsigned char *)"mx.target.test", -1, -1, 0);
+	X509_set_issuer_name(x, name);
+	assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+	assert_int_equal(SSL_CTX_use_certificate(ctx, x), 1);
+	assert_int_equal(SSL_CTX_use_PrivateKey(ctx, key), 1);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	return ctx;
+}
+
+static void peer_start_tls(struct peer *p)
+{
+	p->sctx = peer_tls_ctx();
+	p->ssl = SSL_new(p->sctx);
+	assert_non_null(p->ssl);
+	SSL_set_fd(p->ssl, p->fd);
+	SSL_set_accept_state(p->ssl);
+}
+
+static void peer_write(struct peer *p, const char *buf, size_t n)
+{
+	if (p->ssl != NULL)
+		assert_int_equal(SSL_write(p->ssl, buf, (int)n), (int)n);
+	else
+		assert_int_equal(write(p->fd, buf, n), (ssize_t)n);
 }
 
 static void peer_send(struct peer *p, const char *reply, unsigned flags);
@@ -104,7 +164,7 @@ static void peer_send(struct peer *p, const char *reply, unsigned flags)
 
 	if (p->closed)
 		return;
-	assert_int_equal(write(p->fd, reply, n), (ssize_t)n);
+	peer_write(p, reply, n);
 	if (bar != NULL) {
 		p->pending = bar + 1;
 		p->pending_flags = flags;
@@ -113,6 +173,8 @@ static void peer_send(struct peer *p, const char *reply, unsigned flags)
 	}
 	if (flags & P_CLOSE)
 		peer_close(p);
+	else if (flags & P_TLS)
+		peer_start_tls(p);
 }
 
 static void peer_line(struct peer *p, const char *line)
@@ -151,14 +213,57 @@ static void peer_line(struct peer *p, const char *line)
 		peer_close(p);
 }
 
+/* The lines in p->in, each to peer_line(). */
+static void peer_lines(struct peer *p)
+{
+	char *eol;
+
+	while (!p->closed && (eol = strstr(p->in, "\r\n")) != NULL) {
+		size_t used = (size_t)(eol - p->in) + 2;
+
+		*eol = '\0';
+		peer_line(p, p->in);
+		memmove(p->in, p->in + used, p->inlen - used + 1);
+		p->inlen -= used;
+	}
+}
+
+/* Reads what TLS has; 0 when it wants more, -1 when it is over. OpenSSL
+ * may buffer a record: read until it wants more. */
+static int peer_read_tls(struct peer *p)
+{
+	int n;
+
+	if (!p->tls_up) {
+		n = SSL_accept(p->ssl);
+		if (n != 1)
+			return SSL_get_error(p->ssl, n) == SSL_ERROR_WANT_READ ? 0 : -1;
+		p->tls_up = 1;
+	}
+	while (!p->closed) {
+		n = SSL_read(p->ssl, p->in + p->inlen, (int)(sizeof p->in - p->inlen - 1));
+		if (n <= 0)
+			return SSL_get_error(p->ssl, n) == SSL_ERROR_WANT_READ ? 0 : -1;
+		p->inlen += (size_t)n;
+		p->in[p->inlen] = '\0';
+		peer_lines(p);
+	}
+	return 0;
+}
+
 static void on_peer(struct loop_watch *w, int fd, unsigned events, void *arg)
 {
 	struct peer *p = arg;
 	ssize_t n;
-	char *eol;
 
 	(void)w;
 	(void)events;
+	if (p->ssl != NULL) {
+		ERR_clear_error();
+		if (peer_read_tls(p) < 0)
+			peer_close(p);
+		return;
+	}
 	n = read(fd, p->in + p->inlen, sizeof p->in - p->inlen - 1);
 	if (n <= 0) {
 		if (n < 0 && errno == EAGAIN)
@@ -168,14 +273,7 @@ static void on_peer(struct loop_watch *w, int fd, unsigned events, void *arg)
 	}
 	p->inlen += (size_t)n;
 	p->in[p->inlen] = '\0';
-	while (!p->closed && (eol = strstr(p->in, "\r\n")) != NULL) {
-		size_t used = (size_t)(eol - p->in) + 2;
-
-		*eol = '\0';
-		peer_line(p, p->in);
-		memmove(p->in, p->in + used, p->inlen - used + 1);
-		p->inlen -= used;
-	}
+	peer_lines(p);
 }
 
 /* ---- the fixture ----------------------------------------------------------- */
@@ -317,6 +415,88 @@ static int in_transcript(struct fx *f, const char *needle)
 		           strlen(needle)) != NULL)
 			return 1;
 	return 0;
+}
+
+/* Whether the client sent exactly this line. */
+static int sent_exact(struct fx *f, const char *line)
+{
+	const char *p = f->peer.received;
+	size_t n = strlen(line);
+
+	for (; *p != '\0'; p = strchr(p, '\n') + 1)
+		if (strncmp(p, line, n) == 0 && p[n] == '\n')
+			return 1;
+	return 0;
+}
+
+/* A domain whose one MX host has the session as its one address, with
+ * its checklist, as a run has them; fx_domain_free() leaves the session
+ * to the fixture. */
+static void fx_domain(struct fx *f, struct model_domain *d, struct checklist *c)
+{
+	struct target t;
+	size_t hi, ai;
+
+	assert_int_equal(target_parse("target.test", &t, NULL), 0);
+	model_domain_init(d, &t);
+	d->mx.done = 1;
+	d->mx.status = DNS_OK;
+	d->complete = 1;
+	hi = model_host_add(d, "mx.target.test", 10);
+	ai = model_address_add(&d->hosts[hi], "192.0.2.25", 4);
+	d->hosts[hi].addrs[ai].session = f->m;
+	checklist_build(d, c);
+}
+
+static void fx_domain_free(struct model_domain *d, struct checklist *c)
+{
+	checklist_free(c);
+	d->hosts[0].addrs[0].session = NULL;
+	model_domain_free(d);
+}
+
+/* The checklist item id of the session, judged as the run would. */
+static void fx_check(struct fx *f, const char *id, struct check_item *out)
+{
+	struct model_domain d;
+	struct checklist c;
+	const struct check_item *it;
+
+	fx_domain(f, &d, &c);
+	it = checklist_find(&c, id, 0, 0);
+	if (it == NULL)
+		fail_msg("no checklist item %s", id);
+	*out = *it;
+	fx_domain_free(&d, &c);
+}
+
+/* The text report of the run (no transcripts: only the items' evidence),
+ * malloc'd. */
+static char *fx_text_report(struct fx *f)
+{
+	struct model_domain d;
+	struct checklist c;
+	struct report_options ro = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	assert_non_null(out);
+	fx_domain(f, &d, &c);
+	report_batch_text(out, &d, &c, &ro);
+	fclose(out);
+	fx_domain_free(&d, &c);
+	return buf;
+}
+
+/* The step's last transcript line: its final reply. */
+static const struct model_line *step_last_line(struct fx *f, enum model_step_id id)
+{
+	const struct model_step *x = step(f, id);
+
+	assert_true(x->line_to > x->line_from);
+	assert_true(x->line_to <= f->m->nlines);
+	return &f->m->lines[x->line_to - 1];
 }
 
 #define START(f, script) fx_start((f), (script), sizeof (script) / sizeof (script)[0])
@@ -490,6 +670,73 @@ static void test_auth_without_tls_policy(void **state)
 	assert_false(sent(f, "AUTH"));
 }
 
+/* The password is never answered: a timeout, not a refusal, and the
+ * session still says QUIT. */
+static void test_auth_password_silence(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		BANNER,
+		{ "EHLO probe.test", "250-mx.target.test\r\n250 AUTH LOGIN\r\n", 0 },
+		{ "AUTH LOGIN", "334 VXNlcm5hbWU6\r\n", 0 },
+		{ USER_B64, "334 UGFzc3dvcmQ6\r\n", 0 },
+		{ PASS_B64, NULL, 0 },                 /* silence */
+		QUIT_OK,
+	};
+	struct check_item it;
+
+	f->opt.auth_user = "jane";
+	f->opt.auth_pass = "s3cret-pw";
+	f->opt.allow_plaintext_auth = 1;
+	f->opt.timeout_ms = 100;
+	START(f, script);
+	fx_run(f);
+	assert_step(f, STEP_AUTH, STEP_FAILED, REASON_TIMEOUT);
+	assert_int_equal(step(f, STEP_AUTH)->code, 0);
+	assert_non_null(strstr(step(f, STEP_AUTH)->detail, "the password within 100 ms"));
+	assert_false(f->m->authenticated);
+	assert_true(sent(f, "QUIT"));
+	assert_false(sent(f, "MAIL"));
+	assert_step(f, STEP_QUIT, STEP_OK, REASON_NONE);
+	assert_no_secret(f);
+	fx_check(f, "host.auth", &it);
+	assert_int_equal(it.verdict, V_FAIL);
+	assert_null(strstr(it.title, "Authentication failed"));
+	assert_non_null(strstr(it.title, "timeout"));
+	assert_non_null(strstr(it.explanation, "the password within 100 ms"));
+	assert_non_null(strstr(it.next, "timeout"));
+	assert_null(strstr(it.explanation, "Authentication failed"));
+}
+
+/* AUTH LOGIN's user name prompt never comes; nor does the 221: QUIT
+ * waits briefly and the session ends. */
+static void test_auth_login_prompt_silence(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		BANNER,
+		{ "EHLO probe.test", "250-mx.target.test\r\n250 AUTH LOGIN\r\n", 0 },
+		{ "AUTH LOGIN", NULL, 0 },             /* silence */
+		{ "QUIT", NULL, 0 },                   /* silence again */
+	};
+	uint64_t t0 = loop_clock_ms(), took;
+
+	f->opt.auth_user = "jane";
+	f->opt.auth_pass = "s3cret-pw";
+	f->opt.allow_plaintext_auth = 1;
+	f->opt.timeout_ms = 100;
+	START(f, script);
+	fx_run(f);
+	took = loop_clock_ms() - t0;
+	assert_step(f, STEP_AUTH, STEP_FAILED, REASON_TIMEOUT);
+	assert_non_null(strstr(step(f, STEP_AUTH)->detail, "within 100 ms"));
+	assert_true(sent(f, "QUIT"));
+	assert_step(f, STEP_QUIT, STEP_FAILED, REASON_TIMEOUT);
+	assert_true(took >= 200);
+	assert_true(took < 2000);
+	assert_no_secret(f);
+}
+
 /* ---- the transaction ------------------------------------------------------- */
 
 static void test_mail_451_skips(void **state)
@@ -586,6 +833,130 @@ static void test_relay_open(void **state)
 	assert_step(f, STEP_RSET, STEP_OK, REASON_NONE);
 }
 
+/* The message's final reply is the DATA step's: a 552 at the end of
+ * data is recorded with its text, and is the step's last line. */
+static void test_data_552_end_of_data(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		BANNER, EHLO_PLAIN,
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:", "250 ok\r\n", 0 },
+		{ "DATA", "354 go ahead\r\n", P_BODY },
+		{ ".", "552 5.3.4 Message size exceeds fixed limit\r\n", 0 },
+		QUIT_OK,
+	};
+	const struct model_line *l;
+	char *report, *item;
+
+	f->opt.send = 1;
+	START(f, script);
+	fx_run(f);
+	assert_step(f, STEP_DATA, STEP_REJECTED, REASON_REFUSED);
+	assert_int_equal(step(f, STEP_DATA)->code, 552);
+	assert_string_equal(step(f, STEP_DATA)->enhanced, "5.3.4");
+	assert_string_equal(step(f, STEP_DATA)->text, "5.3.4 Message size exceeds fixed limit");
+	l = step_last_line(f, STEP_DATA);
+	assert_int_equal(l->dir, 'S');
+	assert_int_equal(l->code, 552);
+	assert_step(f, STEP_QUIT, STEP_OK, REASON_NONE);
+	/* The text report's evidence under the failed item ends with that
+	 * reply, however long the message before it. */
+	report = fx_text_report(f);
+	item = strstr(report, "host.data");
+	assert_non_null(item);
+	assert_non_null(strstr(item, "S: 552 5.3.4 Message size exceeds fixed limit"));
+	assert_non_null(strstr(item, "more lines in the transcript"));
+	free(report);
+}
+
+#define EHLO_WITH_DSN { "EHLO probe.test", "250-mx.target.test\r\n250 DSN\r\n", 0 }
+
+/* With --send and DSN offered: NOTIFY=NEVER, so the test message causes
+ * no delivery notice (no backscatter to the sender). */
+static void test_send_notify_never(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		BANNER, EHLO_WITH_DSN,
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:", "250 ok\r\n", 0 },
+		{ "DATA", "354 go ahead\r\n", P_BODY },
+		{ ".", "250 2.0.0 queued\r\n", 0 },
+		QUIT_OK,
+	};
+
+	f->opt.send = 1;
+	START(f, script);
+	fx_run(f);
+	assert_true(sent_exact(f, "RCPT TO:<postmaster@target.test> NOTIFY=NEVER"));
+	assert_false(sent(f, "RCPT TO:<postmaster@target.test> NOTIFY=SUCCESS"));
+	assert_true(f->m->notify_sent);
+	assert_step(f, STEP_DATA, STEP_OK, REASON_NONE);
+}
+
+/* With --send and no DSN offered: no NOTIFY at all (it would be a syntax
+ * error there). */
+static void test_send_no_dsn_no_notify(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		BANNER, EHLO_PLAIN,
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:", "250 ok\r\n", 0 },
+		{ "DATA", "354 go ahead\r\n", P_BODY },
+		{ ".", "250 2.0.0 queued\r\n", 0 },
+		QUIT_OK,
+	};
+
+	f->opt.send = 1;
+	f->opt.dsn = 1;         /* asked, but not offered */
+	START(f, script);
+	fx_run(f);
+	assert_true(sent_exact(f, "RCPT TO:<postmaster@target.test>"));
+	assert_false(f->m->notify_sent);
+}
+
+/* --send --dsn: the user wants the notices. */
+static void test_send_dsn_asked(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		BANNER, EHLO_WITH_DSN,
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:", "250 ok\r\n", 0 },
+		{ "DATA", "354 go ahead\r\n", P_BODY },
+		{ ".", "250 2.0.0 queued\r\n", 0 },
+		QUIT_OK,
+	};
+
+	f->opt.send = 1;
+	f->opt.dsn = 1;
+	START(f, script);
+	fx_run(f);
+	assert_true(sent_exact(f, "RCPT TO:<postmaster@target.test> NOTIFY=SUCCESS,FAILURE"));
+	assert_true(f->m->notify_sent);
+}
+
+/* Without --send no message goes out: the RCPT probe still checks that
+ * the server takes NOTIFY=SUCCESS,FAILURE. */
+static void test_rcpt_probe_notify(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		BANNER, EHLO_WITH_DSN,
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:", "250 ok\r\n", 0 },
+		{ "RSET", "250 ok\r\n", 0 },
+		QUIT_OK,
+	};
+
+	START(f, script);
+	fx_run(f);
+	assert_true(sent_exact(f, "RCPT TO:<postmaster@target.test> NOTIFY=SUCCESS,FAILURE"));
+	assert_false(sent(f, "DATA"));
+}
+
 /* ---- STARTTLS -------------------------------------------------------------- */
 
 static void with_tls(struct fx *f, enum smtp_tls_mode mode)
@@ -618,6 +989,62 @@ static void test_starttls_injection(void **state)
 	assert_false(sent(f, "QUIT"));
 	assert_false(sent(f, "MAIL"));
 	assert_string_equal(smtp_session_state(f->s), "DONE");
+}
+
+/* The STARTTLS step holds the 220 to STARTTLS, not the 250 of the EHLO
+ * that follows the handshake. */
+static void test_starttls_step_keeps_220(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		BANNER,
+		{ "EHLO probe.test", "250-mx.target.test\r\n250 STARTTLS\r\n", 0 },
+		{ "STARTTLS", "220 2.0.0 Ready to start TLS\r\n", P_TLS },
+		{ "EHLO probe.test", "250-mx.target.test\r\n250 8BITMIME\r\n", 0 },
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:", "250 ok\r\n", 0 },
+		{ "RSET", "250 ok\r\n", 0 },
+		QUIT_OK,
+	};
+	struct check_item it;
+
+	with_tls(f, SMTP_TLS_AUTO);
+	START(f, script);
+	fx_run(f);
+	assert_true(f->m->tls_active);
+	assert_step(f, STEP_STARTTLS, STEP_OK, REASON_NONE);
+	assert_int_equal(step(f, STEP_STARTTLS)->code, 220);
+	assert_string_equal(step(f, STEP_STARTTLS)->enhanced, "2.0.0");
+	assert_string_equal(step(f, STEP_STARTTLS)->text, "2.0.0 Ready to start TLS");
+	assert_non_null(strstr(step(f, STEP_STARTTLS)->detail, "TLS"));
+	assert_true(f->m->ehlo.exts & EHLO_8BITMIME);
+	assert_step(f, STEP_RCPT, STEP_OK, REASON_NONE);
+	fx_check(f, "host.starttls", &it);
+	assert_int_equal(it.verdict, V_PASS);
+	assert_int_equal(it.code, 220);
+}
+
+/* The EHLO after TLS is refused: the upgrade failed, on that reply. */
+static void test_starttls_ehlo_after_refused(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		BANNER,
+		{ "EHLO probe.test", "250-mx.target.test\r\n250 STARTTLS\r\n", 0 },
+		{ "STARTTLS", "220 2.0.0 Ready to start TLS\r\n", P_TLS },
+		{ "EHLO probe.test", "554 5.7.0 go away\r\n", 0 },
+		QUIT_OK,
+	};
+
+	with_tls(f, SMTP_TLS_AUTO);
+	START(f, script);
+	fx_run(f);
+	assert_true(f->m->tls_active);
+	assert_step(f, STEP_STARTTLS, STEP_REJECTED, REASON_REFUSED);
+	assert_int_equal(step(f, STEP_STARTTLS)->code, 554);
+	assert_non_null(strstr(step(f, STEP_STARTTLS)->detail, "EHLO after TLS"));
+	assert_false(sent(f, "MAIL"));
+	assert_true(sent(f, "QUIT"));
 }
 
 static void test_starttls_required_not_offered(void **state)
@@ -664,6 +1091,7 @@ static void test_timeout(void **state)
 	static const struct peer_step script[] = {
 		BANNER,
 		{ "EHLO probe.test", NULL, 0 },        /* silence */
+		QUIT_OK,
 	};
 	uint64_t t0 = loop_clock_ms(), took;
 
@@ -674,8 +1102,11 @@ static void test_timeout(void **state)
 	assert_step(f, STEP_EHLO, STEP_FAILED, REASON_TIMEOUT);
 	assert_true(took >= 100);
 	assert_true(took < 2000);
-	/* A silent server would not answer QUIT either. */
-	assert_false(sent(f, "QUIT"));
+	/* The connection is still up: the session ends politely, and the
+	 * 221 is the QUIT step's. */
+	assert_true(sent(f, "QUIT"));
+	assert_step(f, STEP_QUIT, STEP_OK, REASON_NONE);
+	assert_string_equal(f->m->error, "timeout");
 }
 
 static void test_closed_mid_reply(void **state)
@@ -906,11 +1337,20 @@ int main(void)
 		T(test_auth_login),
 		T(test_auth_plain_535),
 		T(test_auth_without_tls_policy),
+		T(test_auth_password_silence),
+		T(test_auth_login_prompt_silence),
 		T(test_mail_451_skips),
 		T(test_rcpt_550),
 		T(test_send_data),
+		T(test_data_552_end_of_data),
+		T(test_send_notify_never),
+		T(test_send_no_dsn_no_notify),
+		T(test_send_dsn_asked),
+		T(test_rcpt_probe_notify),
 		T(test_relay_open),
 		T(test_starttls_injection),
+		T(test_starttls_step_keeps_220),
+		T(test_starttls_ehlo_after_refused),
 		T(test_starttls_required_not_offered),
 		T(test_tls_off),
 		T(test_timeout),
