@@ -120,6 +120,11 @@ struct smtp_session {
 	 * timed out may come before the 221. */
 	bool late_reply;
 	int timer_ms;                   /* what the running timer waits */
+	/* Bytes since the pending command went out, and when the last came:
+	 * a step that times out while data keeps coming is a flood, not a
+	 * silence, and a server that floods is not listening for QUIT. */
+	size_t step_rx;
+	uint64_t last_rx_ms;
 	/* The credentials of the AUTH under way: the options' in the routine,
 	 * manual_user/manual_pass (our copies, wiped) by hand. */
 	const char *auth_user, *auth_pass;
@@ -332,6 +337,7 @@ static void send_line(struct smtp_session *s, enum smtp_state next,
 {
 	step_begin(s, step);
 	s->step = step;
+	s->step_rx = 0;
 	state_set(s, next);
 	if (write_command(s, line, masked_as, why_masked) < 0) {
 		/* A send that failed at once may have ended the session already. */
@@ -1060,6 +1066,8 @@ static void on_data(struct conn *c, const char *buf, size_t len, void *arg)
 	struct smtp_session *s = arg;
 
 	(void)c;
+	s->step_rx += len;
+	s->last_rx_ms = loop_now_ms(s->loop);
 	while (len > 0 && !s->finished) {
 		struct reply *r = NULL;
 		size_t used;
@@ -1206,6 +1214,13 @@ static void quit_after_timeout(struct smtp_session *s)
 		arm_timer(s, wait < DEFAULT_QUIT_WAIT_MS ? wait : DEFAULT_QUIT_WAIT_MS);
 }
 
+/* Data came in the last second of the step's wait: the server is still
+ * talking, so "nothing came" would be false. */
+static bool still_talking(const struct smtp_session *s)
+{
+	return s->step_rx > 0 && loop_now_ms(s->loop) - s->last_rx_ms < 1000;
+}
+
 static void on_timeout(struct loop_timer *t, void *arg)
 {
 	struct smtp_session *s = arg;
@@ -1215,6 +1230,16 @@ static void on_timeout(struct loop_timer *t, void *arg)
 
 	(void)t;
 	s->timer = NULL;
+	if (still_talking(s)) {
+		note(s, "no complete reply within %d ms: %zu bytes came and kept coming",
+		     ms, s->step_rx);
+		step_end(s, s->step, STEP_FAILED, NULL, REASON_TIMEOUT,
+		         "the server's reply to %s did not end within %d ms, though "
+		         "data kept coming (%zu bytes): a flood, not a silence", what,
+		         ms, s->step_rx);
+		finish(s, "timeout: the reply never ended");
+		return;
+	}
 	note(s, "no reply within %d ms%s", ms, partial ? " (a reply began, then stopped)" : "");
 	if (partial)
 		step_end(s, s->step, STEP_FAILED, NULL, REASON_TIMEOUT,

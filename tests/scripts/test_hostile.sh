@@ -26,6 +26,15 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=hostile.test \
 
 port=$((20000 + RANDOM % 20000))
 
+# rss_check WHAT: peak RSS under 64 MB; under ASan (its quarantine keeps
+# freed memory) the figure says nothing about mailflow, so it is skipped.
+rss_check() {
+	case ${BUILD:-} in
+	*asan*) skip "$1: peak RSS" "ASan's quarantine holds freed memory" ;;
+	*) check "$1: peak RSS under 64 MB ($rss KB)" '[ "$rss" -gt 0 ] && [ "$rss" -lt 65536 ]' ;;
+	esac
+}
+
 # start_fake ADDR NAME: fakesmtp with $tmp/NAME.script on ADDR:$port.
 start_fake() {
 	"$fake" -l "$1:$port" -s "$tmp/$2.script" -c "$tmp/cert.pem" -k "$tmp/key.pem" \
@@ -75,7 +84,9 @@ if start_fake 127.0.10.1 flood; then
 		'[ "$rc" -ne 124 ] && [ "$ms" -lt 4000 ]'
 	check "plaintext flood: host.ehlo fails (it is $(item flood host.ehlo))" \
 		'[ "$(item flood host.ehlo)" = fail ]'
-	check "plaintext flood: peak RSS under 64 MB ($rss KB)" '[ "$rss" -gt 0 ] && [ "$rss" -lt 65536 ]'
+	rss_check "plaintext flood"
+	check "plaintext flood: said to be a flood, not a silence ('nothing came' would be false)" \
+		'grep -q "kept coming" "$tmp/flood.json" && ! grep -q "nothing more came" "$tmp/flood.json"'
 fi
 
 # ---- an endless stream inside TLS ---------------------------------------------
@@ -96,5 +107,5 @@ if start_fake 127.0.10.2 tlsflood; then
 	echo "# bench: TLS flood: verdict after $ms ms, peak RSS $rss KB (--timeout 2)"
 	check "TLS flood: ends within --timeout 2 + 2 s (took $ms ms, exit $rc)" \
 		'[ "$rc" -ne 124 ] && [ "$ms" -lt 4000 ]'
-	check "TLS flood: peak RSS under 64 MB ($rss KB)" '[ "$rss" -gt 0 ] && [ "$rss" -lt 65536 ]'
+	rss_check "TLS flood"
 fi
