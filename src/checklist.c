@@ -153,6 +153,33 @@ enum codes_cmd checklist_step_command(const struct model_session *s,
 	}
 }
 
+
+/* A 530 ("log in first") when the user did give -a: "give mailflow -a"
+ * would be wrong advice, so say what stood in the login's way. */
+static void login_next(struct check_item *it, const struct model_session *s)
+{
+	const struct model_step *auth = &s->steps[STEP_AUTH];
+
+	if (auth->state == STEP_SKIPPED && auth->reason == REASON_BY_OPTION)
+		return;                 /* no -a: the knowledge base's advice holds */
+	if (auth->state == STEP_REJECTED || auth->state == STEP_FAILED)
+		snprintf(it->next, sizeof it->next, "The login with -a failed (see "
+		         "the AUTH item): check the user name and password, then retry.");
+	else if (!s->tls_active)
+		snprintf(it->next, sizeof it->next, "mailflow was given -a, but the "
+		         "server offered no login in this plaintext session: start TLS "
+		         "first (leave out --tls off); most servers offer AUTH only "
+		         "after STARTTLS.");
+	else if (!s->authenticated)
+		snprintf(it->next, sizeof it->next, "mailflow was given -a, but the "
+		         "server offers no login mechanism mailflow speaks (PLAIN, "
+		         "LOGIN): ask its admin which one to use.");
+	else
+		snprintf(it->next, sizeof it->next, "The login succeeded, yet the "
+		         "server still wants one: this account may not send from "
+		         "this address; ask the server's admin.");
+}
+
 /* Appends the knowledge base's words about a step's reply to the item:
  * read in the context of the command that step sent. */
 static void explain_reply(struct check_item *it, const struct model_session *s,
@@ -191,6 +218,8 @@ static void explain_reply(struct check_item *it, const struct model_session *s,
 	}
 	if (use_next && best->next != NULL)
 		snprintf(it->next, sizeof it->next, "%s", best->next);
+	if (use_next && best->wants_login)
+		login_next(it, s);
 }
 
 /* A reply-based item's verdict and title from its step's reply, by the

@@ -1355,7 +1355,8 @@ static const struct code_info text_table[] = {
 	  "mail.",
 	  .next = "Log in: give mailflow -a USER (--auth-user), with TLS, "
 	  "usually on port 587. On a public MX on port 25 this refuses "
-	  "internet mail: tell its admin." },
+	  "internet mail: tell its admin.",
+	  .wants_login = 1 },
 	{ .code = "Authentication unsuccessful | authentication failed | "
 	  "Invalid credentials | Username and Password not accepted",
 	  .meaning = "Login failed",
@@ -1605,13 +1606,14 @@ static const struct context_entry context_table[] = {
 	    "The server accepts the sender.",
 	    "Normal.",
 	    "Go on with RCPT TO."),
-	CTX(MAIL, "530", "Login required before sending",
-	    "The server takes mail only from logged-in clients: it refused MAIL "
-	    "FROM without a login.",
-	    "A submission service, or a receive connector that takes no "
+	{ CODES_CMD_MAIL, { .code = "530", .meaning = "Login required before sending",
+	    .explanation = "The server takes mail only from logged-in clients: it "
+	    "refused MAIL FROM without a login.",
+	    .causes = "A submission service, or a receive connector that takes no "
 	    "anonymous mail.",
-	    "Log in first: give mailflow -a USER (--auth-user) with STARTTLS, "
-	    "usually on port 587."),
+	    .next = "Log in first: give mailflow -a USER (--auth-user) with "
+	    "STARTTLS, usually on port 587.",
+	    .wants_login = 1 } },
 	CTX(MAIL, "4xx", "Sender deferred",
 	    "The server will not take mail from this sender now. Temporary: "
 	    "retry later.",

@@ -20,6 +20,9 @@ struct code_info {
 	const char *explanation; /* one or two sentences for a helpdesk reader */
 	const char *causes;      /* the likely causes */
 	const char *next;        /* the next thing to try */
+	/* next says "log in with -a": the checklist replaces it when -a was
+	 * given, with what stood in the login's way. */
+	unsigned wants_login : 1;
 };
 
 /* A basic reply code (200-599); NULL when not in the table. */

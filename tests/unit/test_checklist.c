@@ -732,6 +732,38 @@ static void test_issue12(void **state)
 	}
 }
 
+/* A 530 at MAIL: "give mailflow -a" only when -a was not given; with -a,
+ * what stood in the login's way (found against Exim, test_servers). */
+static void test_530_with_auth_user(void **state)
+{
+	struct checklist c = { 0 };
+	struct model_session *s;
+	const struct check_item *it;
+
+	(void)state;
+	domain_with_host("example.test");
+	s = add_session(0, "192.0.2.1");
+	s->tls_active = 0;
+	step_set(&s->steps[STEP_STARTTLS], STEP_SKIPPED, REASON_BY_OPTION, "--tls off");
+	step_set(&s->steps[STEP_MAIL], STEP_REJECTED, REASON_REFUSED, "");
+	s->steps[STEP_MAIL].code = 530;
+	snprintf(s->steps[STEP_MAIL].enhanced, 16, "5.7.0");
+	snprintf(s->steps[STEP_MAIL].text, sizeof s->steps[0].text, "Authentication required");
+	it = item(&c, "host.mail", 0, 0);
+	assert_int_equal(it->verdict, V_FAIL);
+	assert_non_null(strstr(it->next, "-a USER"));
+	step_set(&s->steps[STEP_AUTH], STEP_SKIPPED, REASON_NOT_OFFERED, "");
+	it = item(&c, "host.mail", 0, 0);
+	assert_null(strstr(it->next, "-a USER"));
+	assert_non_null(strstr(it->next, "start TLS first"));
+	step_set(&s->steps[STEP_AUTH], STEP_REJECTED, REASON_REFUSED, "");
+	s->steps[STEP_AUTH].code = 535;
+	it = item(&c, "host.mail", 0, 0);
+	assert_non_null(strstr(it->next, "login with -a failed"));
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -750,6 +782,7 @@ int main(void)
 		cmocka_unit_test(test_issue12),
 		cmocka_unit_test(test_greeting_delay),
 		cmocka_unit_test(test_manual_left),
+		cmocka_unit_test(test_530_with_auth_user),
 	};
 
 	return cmocka_run_group_tests_name("checklist", tests, NULL, NULL);
