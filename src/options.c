@@ -23,6 +23,7 @@
 #include "mailflow/defaults.h"
 #include "mailflow/dns.h"
 #include "mailflow/text.h"
+#include "mailflow/validate.h"
 #include "mailflow/xmalloc.h"
 
 #define STR_(x) #x
@@ -52,6 +53,9 @@ struct row {
 	const char *group;      /* printed before the row in --help */
 	row_setter set;         /* ROW_FUNC */
 	row_shower show;        /* ROW_FUNC: shows the default */
+	/* ROW_STRING: the value's syntax (validate.h), checked before it is
+	 * kept: these values go onto the wire. NULL: any text. */
+	int (*check)(const char *value, char **cause);
 	size_t offset;          /* the field of struct options it sets */
 	long min, max, scale;   /* ROW_INT */
 	int letter;             /* short option, 0: none */
@@ -68,6 +72,12 @@ static int set_quit_after(struct options *, const struct row *, const char *, ch
 static int set_tls(struct options *, const struct row *, const char *, char **);
 static int set_answer(struct options *, const struct row *, const char *, char **);
 static const char *show_tls(const struct options *, const struct row *, char *, size_t);
+
+/* --from "" is the null reverse-path, MAIL FROM:<>. */
+static int check_from(const char *value, char **cause)
+{
+	return value[0] == '\0' ? 0 : validate_mailbox(value, cause);
+}
 
 #define FIELD(f) offsetof(struct options, f)
 
@@ -102,16 +112,18 @@ static const struct row rows[] = {
 
 	{ .name = "helo", .alias = "ehlo", .arg = "NAME", .group = "SMTP:\n",
 	  .help = "EHLO name (default: this host's name)",
-	  .kind = ROW_STRING, .offset = FIELD(probe.session.helo) },
+	  .kind = ROW_STRING, .offset = FIELD(probe.session.helo), .check = validate_helo },
 	{ .name = "from", .arg = "ADDR",
 	  .help = "MAIL FROM (default " DEFAULT_LOCAL_PART "@HELO; \"\" for <>)",
-	  .kind = ROW_STRING, .offset = FIELD(probe.session.mail_from) },
+	  .kind = ROW_STRING, .offset = FIELD(probe.session.mail_from), .check = check_from },
 	{ .name = "to", .letter = 't', .arg = "ADDR",
 	  .help = "RCPT TO (default: the ADDRESS given, or " DEFAULT_LOCAL_PART "@DOMAIN)",
-	  .kind = ROW_STRING, .offset = FIELD(probe.session.rcpt_to) },
+	  .kind = ROW_STRING, .offset = FIELD(probe.session.rcpt_to),
+	  .check = validate_mailbox },
 	{ .name = "relay-to", .arg = "ADDR",
 	  .help = "outside address for the relay test\n(default {})",
-	  .kind = ROW_STRING, .offset = FIELD(probe.session.relay_to) },
+	  .kind = ROW_STRING, .offset = FIELD(probe.session.relay_to),
+	  .check = validate_mailbox },
 	{ .name = "no-relay-test", .help = "no relay test",
 	  .kind = ROW_FUNC, .set = set_no_relay },
 	{ .name = "send", .help = "send a test message (DATA) where RCPT is accepted",
@@ -215,12 +227,20 @@ static int parse_number(const char *name, const char *s, long min, long max, lon
 /* Sets one option; arg is NULL for a row that takes no value. */
 static int row_apply(struct options *o, const struct row *r, const char *arg, char **cause)
 {
-	char name[64];
+	char name[64], *why = NULL;
 	long v;
 
 	/* The table's promise: a row with a metavar is given a value. */
 	if ((r->arg != NULL || r->kind == ROW_INT) && arg == NULL) {
 		*cause = xasprintf("--%s needs a value", r->name);
+		return -1;
+	}
+	/* No value of any option may carry a control byte: some go onto the
+	 * wire (a CR LF there is an extra SMTP command), all into messages. */
+	if (arg != NULL && (validate_no_controls(arg, &why) < 0 ||
+	                    (r->check != NULL && r->check(arg, &why) < 0))) {
+		*cause = xasprintf("--%s: %s", r->name, why);
+		free(why);
 		return -1;
 	}
 	switch (r->kind) {
@@ -283,6 +303,14 @@ static int set_server(struct options *o, const struct row *r, const char *arg, c
 	}
 	if (host[0] == '\0')
 		goto bad;
+	if (validate_server(host, cause) < 0) {
+		char *why = *cause;
+
+		*cause = xasprintf("--%s: %s", r->name, why);
+		free(why);
+		free(copy);
+		return -1;
+	}
 	if (port != NULL && parse_number("--server port", port, 1, 65535, &v, cause) < 0) {
 		free(copy);
 		return -1;

@@ -82,6 +82,12 @@ size_t text_sanitize(const char *in, size_t len, char *out, size_t outsz)
 	return o;
 }
 
+const char *text_show(const char *s, char *buf, size_t size)
+{
+	text_sanitize(s, strlen(s), buf, size);
+	return buf;
+}
+
 int text_ascii_lower(int c)
 {
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;

@@ -14,6 +14,10 @@
 /* Writes a NUL-terminated, printable form of in[0..len) into out. Returns
  * the number of bytes written (without the NUL). outsz must be >= 8. */
 size_t text_sanitize(const char *in, size_t len, char *out, size_t outsz);
+/* The NUL-terminated s made safe for a message (text_sanitize()): local
+ * input (an argument, a list line, an option value) is shown as safely as
+ * server text. Returns buf. */
+const char *text_show(const char *s, char *buf, size_t size);
 /* Length of the valid UTF-8 sequence at s (at most n bytes): 1 for ASCII,
  * 2-4 for a valid multi-byte character, 0 for an invalid byte (overlongs,
  * surrogates and C1 controls count as invalid). */
