@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mailflow/debug.h"
 #include "mailflow/defaults.h"
@@ -80,6 +81,8 @@ static int check_from(const char *value, char **cause)
 }
 
 #define FIELD(f) offsetof(struct options, f)
+/* What the user typed, made safe for a message (it may hold anything). */
+#define SHOWN(s, buf) text_show((s), (buf), sizeof (buf))
 
 /* The table. Order and groups are --help's. */
 static const struct row rows[] = {
@@ -210,14 +213,14 @@ static const void *field_const(const struct options *o, const struct row *r)
 static int parse_number(const char *name, const char *s, long min, long max, long *out,
                         char **cause)
 {
-	char *end;
+	char *end, shown[96];
 	long v;
 
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || errno || v < min || v > max) {
 		*cause = xasprintf("%s wants a number from %ld to %ld, not \"%s\"", name, min,
-		                   max, s);
+		                   max, SHOWN(s, shown));
 		return -1;
 	}
 	*out = v;
@@ -285,7 +288,7 @@ static const char *row_show(const struct options *o, const struct row *r, char *
 /* "host", "host:port", "[v6]:port", "v6" → o->server_host and server_port. */
 static int set_server(struct options *o, const struct row *r, const char *arg, char **cause)
 {
-	char *copy = xstrdup(arg), *host = copy, *port = NULL, *colon;
+	char *copy = xstrdup(arg), *host = copy, *port = NULL, *colon, shown[96];
 	long v = 0;
 
 	if (host[0] == '[') {
@@ -323,7 +326,8 @@ static int set_server(struct options *o, const struct row *r, const char *arg, c
 	return 0;
 bad:
 	free(copy);
-	*cause = xasprintf("--%s: cannot read \"%s\" as HOST[:PORT]", r->name, arg);
+	*cause = xasprintf("--%s: cannot read \"%s\" as HOST[:PORT]", r->name,
+	                   SHOWN(arg, shown));
 	return -1;
 }
 
@@ -360,10 +364,11 @@ static int set_quit_after(struct options *o, const struct row *r, const char *ar
                           char **cause)
 {
 	int q = smtp_quit_after_parse(arg);
+	char shown[96];
 
 	if (q < 0) {
 		*cause = xasprintf("--%s: \"%s\" is not one of connect, banner, ehlo, tls, auth, "
-		                   "mail, rcpt", r->name, arg);
+		                   "mail, rcpt", r->name, SHOWN(arg, shown));
 		return -1;
 	}
 	o->probe.session.quit_after = (enum smtp_quit_after)q;
@@ -376,6 +381,7 @@ static const char *const tls_names[] = { "auto", "require", "off" };
 static int set_tls(struct options *o, const struct row *r, const char *arg, char **cause)
 {
 	size_t i;
+	char shown[96];
 
 	for (i = 0; i < sizeof tls_names / sizeof tls_names[0]; i++) {
 		if (strcmp(arg, tls_names[i]) == 0) {
@@ -383,7 +389,8 @@ static int set_tls(struct options *o, const struct row *r, const char *arg, char
 			return 0;
 		}
 	}
-	*cause = xasprintf("--%s wants auto, require or off, not \"%s\"", r->name, arg);
+	*cause = xasprintf("--%s wants auto, require or off, not \"%s\"", r->name,
+	                   SHOWN(arg, shown));
 	return -1;
 }
 
@@ -495,6 +502,7 @@ static const struct row *row_by_val(int val)
 
 int options_parse(struct options *o, int argc, char **argv, char **cause)
 {
+	char shown[96];
 	int c;
 
 	getopt_tables();
@@ -509,7 +517,8 @@ int options_parse(struct options *o, int argc, char **argv, char **cause)
 				                   "Try 'mailflow --help'.", optopt);
 			else
 				*cause = xasprintf("unknown option or missing value: \"%s\"\n"
-				                   "Try 'mailflow --help'.", argv[optind - 1]);
+				                   "Try 'mailflow --help'.",
+				                   SHOWN(argv[optind - 1], shown));
 			return -1;
 		}
 		if (row_apply(o, r, optarg, cause) < 0)
@@ -538,7 +547,7 @@ static const struct row *row_named(const char *name)
  * -1 with *cause set (without the file:line, which the caller adds). */
 static int config_line(struct options *o, char *line, char **cause)
 {
-	char *key = line, *val, *copy = NULL;
+	char *key = line, *val, *copy = NULL, shown[96];
 	const struct row *r;
 
 	while (*key == '-')
@@ -550,7 +559,7 @@ static int config_line(struct options *o, char *line, char **cause)
 			val++;
 	}
 	if ((r = row_named(key)) == NULL) {
-		*cause = xasprintf("unknown option \"%s\"", key);
+		*cause = xasprintf("unknown option \"%s\"", SHOWN(key, shown));
 		return -1;
 	}
 	if (r->flags & ROW_CMDLINE_ONLY) {
@@ -589,6 +598,7 @@ int options_read_config(struct options *o, char **cause)
 {
 	char *path = config_path(), line[1100], *why = NULL;
 	int lineno = 0, rc = 0;
+	struct stat st;
 	FILE *f;
 
 	if (path == NULL)
@@ -600,6 +610,12 @@ int options_read_config(struct options *o, char **cause)
 		}
 		free(path);
 		return rc;
+	}
+	/* fopen() opens a directory for reading, and its reads fail: the
+	 * config would be ignored without a word. */
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		*cause = xasprintf("%s: is a directory, not a config file", path);
+		rc = -1;
 	}
 	while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
 		lineno++;
@@ -613,6 +629,10 @@ int options_read_config(struct options *o, char **cause)
 		}
 		*cause = xasprintf("%s:%d: %s", path, lineno, why);
 		free(why);
+		rc = -1;
+	}
+	if (rc == 0 && ferror(f)) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
 		rc = -1;
 	}
 	fclose(f);

@@ -92,3 +92,43 @@ if [ -n "${listener:-}" ]; then
 else
 	skip "no connection was made by any refused run" "no python3 for a listener"
 fi
+
+# Local input is echoed made safe: ESC, C1 (raw or UTF-8), invalid UTF-8
+# and bidi controls in an argument, a list line, an option value or a
+# config key never reach stderr raw.
+raw() { LC_ALL=C grep -c $'\x1b\|\xc2[\x80-\x9f]\|\x9b\|\xff\|\xe2\x80\xae' <<<"$1"; }
+for arg in $'ex\x1b[2Jample.com' $'a\xc2\x9b31mb.com' $'x\xffy.com' $'a\xe2\x80\xaemoc.b' \
+	$'--tls=\x1b[1m' $'--timeout=\xff5' $'--zz\x1b[1m' $'--quit-after=\x9b'; do
+	out=$("$MAILFLOW" --batch --no-smtp "$arg" 2>&1 </dev/null)
+	check "an invalid '$(printf %q "$arg")' is echoed escaped ($(printf %q "$out"))" \
+		'[ "$(raw "$out")" -eq 0 ] && [[ $out == *mailflow:* ]]'
+done
+printf 'fr\033[2Jom x@y.test\n' >"$tmp/xdg/mailflow/config"
+out=$(XDG_CONFIG_HOME=$tmp/xdg "$MAILFLOW" --batch x.test 2>&1); rc=$?
+check "a config key with ESC is echoed escaped (got $rc: $(printf %q "$out"))" \
+	'[ $rc -eq 2 ] && [[ $out == *'"'"'"fr\e[2Jom"'"'"'* ]] && [ "$(raw "$out")" -eq 0 ]'
+rm "$tmp/xdg/mailflow/config"; mkdir "$tmp/xdg/mailflow/config"
+out=$(XDG_CONFIG_HOME=$tmp/xdg "$MAILFLOW" --batch --no-smtp x.test 2>&1); rc=$?
+check "a config path that is a directory is an error, not ignored (got $rc: $out)" \
+	'[ $rc -eq 2 ] && [[ $out == *"is a directory"* ]]'
+rmdir "$tmp/xdg/mailflow/config"
+
+# The list reader: a NUL is an invalid line of its own, the next line is
+# kept and the line numbers stay right; /dev/zero ends with an error.
+printf 'bad_one\nb\0x.test\nthird_line\n\033[2J.test\n' >"$tmp/list"
+out=$("$MAILFLOW" --batch --no-smtp --dns 127.0.0.1:9 --dns-timeout 1 --dns-tries 1 \
+	-f "$tmp/list" 2>&1 >/dev/null)
+check "a NUL in a list line: that line is invalid (list:2) ($(printf %q "$out"))" \
+	'[[ $out == *"list:2: the line contains a NUL byte"* ]]'
+check "the line after the NUL is read, with its own number (list:3)" \
+	'[[ $out == *"list:3: \"third_line\""* ]]'
+check "a list line with ESC is echoed escaped (list:4)" \
+	'[[ $out == *"list:4: \"\\e[2J.test\""* ]] && [ "$(raw "$out")" -eq 0 ]'
+start_s=$SECONDS
+out=$(timeout 20 "$MAILFLOW" --batch --no-smtp -f /dev/zero 2>&1); rc=$?
+check "-f /dev/zero ends with an error and exit 2, in bounded time (got $rc: $out)" \
+	'[ $rc -eq 2 ] && [[ $out == *"MiB"* ]] && [ $((SECONDS - start_s)) -lt 15 ]'
+out=$(head -c 100000 /dev/zero | tr '\0' a | timeout 20 "$MAILFLOW" --batch --no-smtp -f - 2>&1)
+rc=$?
+check "a list of one 100 kB line from stdin is one invalid line (got $rc: ${out:0:80})" \
+	'[ $rc -eq 1 ] && [[ $out == *"-:1: the line is longer"* ]]'
