@@ -393,7 +393,7 @@ int batch_run(struct batch *b, struct loop *loop, const struct batch_options *o,
 {
 	int status;
 
-	if (o->report != NULL && (b->md = fopen(o->report, "w")) == NULL) {
+	if (o->report != NULL && (b->md = secret_fopen(o->report, "w")) == NULL) {
 		*cause = xasprintf("--report %s: %s", o->report, strerror(errno));
 		return -1;
 	}

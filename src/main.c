@@ -185,14 +185,22 @@ static int read_inputs(struct batch *b, const struct options *o, int argc, char 
 	return -1;
 }
 
-/* --auth-user's password: MAILFLOW_PASSWORD, else a hidden prompt. */
+/* --auth-user's password: MAILFLOW_PASSWORD, else a hidden prompt. From
+ * here to the end of main() the process is not dumpable (no core with the
+ * password in it), and the variable's value is wiped where the process
+ * keeps it, so the environment no longer shows it either. */
 static int get_password(struct options *o, char **password)
 {
-	const char *env = getenv("MAILFLOW_PASSWORD");
+	char *env = getenv("MAILFLOW_PASSWORD");
 
 	if (o->probe.session.auth_user == NULL)
 		return 0;
+	secret_hold();
 	*password = env != NULL ? xstrdup(env) : read_password(o->probe.session.auth_user);
+	if (env != NULL) {
+		secret_wipe(env, strlen(env));
+		unsetenv("MAILFLOW_PASSWORD");
+	}
 	if (*password == NULL) {
 		fputs("mailflow: --auth-user needs a password: set MAILFLOW_PASSWORD "
 		      "or run on a terminal\n", stderr);
@@ -294,6 +302,7 @@ out:
 	batch_free(b);
 	secret_free(password);
 	o.probe.session.auth_pass = NULL;
+	secret_release();       /* get_password()'s hold, if it held: wiped now */
 	options_free(&o);
 	debug_log("exit %d", rc);
 	debug_close();

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "mailflow/loop.h"
+#include "mailflow/xmalloc.h"
 #include "style.h"
 
 #define TICK_MS 200
@@ -175,6 +176,7 @@ int ui_run(struct loop *loop, const struct target *target,
            const struct probe_options *popt, const struct ui_options *uopt)
 {
 	struct ui ui;
+	int rc;
 
 	memset(&ui, 0, sizeof ui);
 	ui.loop = loop;
@@ -196,6 +198,11 @@ int ui_run(struct loop *loop, const struct target *target,
 	ui.hook = loop_hook_add(loop, before_sleep, &ui);
 	ui.tick = loop_timer_add(loop, TICK_MS, TICK_MS, on_tick, &ui);
 	ui_mode_draw(&ui);
+	/* Manual mode's ":auth" may read a password at any moment and its
+	 * session keeps it: no core file of the TUI (xmalloc.h). */
+	secret_hold();
 	loop_run(loop);
-	return finish(&ui);
+	rc = finish(&ui);
+	secret_release();
+	return rc;
 }
