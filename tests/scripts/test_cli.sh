@@ -124,6 +124,7 @@ check "the line after the NUL is read, with its own number (list:3)" \
 	'[[ $out == *"list:3: \"third_line\""* ]]'
 check "a list line with ESC is echoed escaped (list:4)" \
 	'[[ $out == *"list:4: \"\\e[2J.test\""* ]] && [ "$(raw "$out")" -eq 0 ]'
+# shellcheck disable=SC2034  # read by check's expression
 start_s=$SECONDS
 out=$(timeout 20 "$MAILFLOW" --batch --no-smtp -f /dev/zero 2>&1); rc=$?
 check "-f /dev/zero ends with an error and exit 2, in bounded time (got $rc: $out)" \

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,7 +73,7 @@ static void test_domain(void **state)
 	long_name[sizeof long_name - 1] = '\0';
 	refused(validate_domain, long_name, "2000 characters long");
 	memset(long_name, 'a', 64);
-	strcpy(long_name + 64, ".example");
+	snprintf(long_name + 64, sizeof long_name - 64, ".example");
 	refused(validate_domain, long_name, "label of 64");
 }
 
@@ -115,7 +116,7 @@ static void test_mailbox(void **state)
 	refused(validate_mailbox, "a@exa mple.com", "only letters");
 	refused(validate_mailbox, "a@[nope]", "address literal");
 	memset(local, 'l', 65);
-	strcpy(local + 65, "@x.test");
+	snprintf(local + 65, sizeof local - 65, "@x.test");
 	refused(validate_mailbox, local, "at most 64");
 }
 
