@@ -233,20 +233,31 @@ static int run_batch(struct loop *loop, struct batch *b, const struct options *o
 	return rc < 0 ? fail(cause) : rc;
 }
 
-/* The TUI for one input on a terminal; the batch scheduler otherwise. */
+/* The TUI for one input on a terminal; the batch scheduler otherwise. A
+ * terminal the TUI cannot use (TERM=dumb, unknown, stdin not a terminal)
+ * is said, and the report printed instead; output to a pipe or a file is
+ * the report without a word (README). */
 static int run(struct loop *loop, struct batch *b, const struct options *o,
                const char *const *themes)
 {
-	int tty = isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+	int tui = batch_count(b) == 1 && !o->batch && !o->json && !o->jsonl &&
+	          o->report == NULL && isatty(STDOUT_FILENO);
 	const struct target *target;
 	const char *input = NULL;
+	char *why = NULL;
 
-	if (o->manual && !tty) {
-		fputs("mailflow: --manual needs a terminal\n", stderr);
+	if (o->manual && ui_check_terminal(&why) < 0) {
+		fprintf(stderr, "mailflow: --manual needs a terminal: %s\n", why);
+		free(why);
 		return 2;
 	}
-	if (batch_count(b) == 1 && !o->batch && !o->json && !o->jsonl && o->report == NULL &&
-	    tty && (target = batch_target(b, 0, &input)) != NULL) {
+	if (tui && ui_check_terminal(&why) < 0) {
+		fprintf(stderr, "mailflow: the terminal UI cannot start: %s; printing the "
+		        "report instead\n", why);
+		free(why);
+		tui = 0;
+	}
+	if (tui && (target = batch_target(b, 0, &input)) != NULL) {
 		struct ui_options uo = { input, o->theme, themes, o->manual };
 
 		debug_log("run: the TUI%s on %s", o->manual ? " (manual)" : "", input);
