@@ -22,6 +22,7 @@
 #include "mailflow/xmalloc.h"
 
 #define LINE_MAX_BYTES 2048
+#define LIST_MAX_BYTES (64 << 20)       /* a whole -f list */
 
 enum job_state {
 	JOB_WAITING,    /* not started yet */
@@ -114,29 +115,79 @@ void batch_add_server(struct batch *b, const char *host)
 }
 
 
+/* What list_line() read. */
+enum list_read { LIST_EOF, LIST_LINE, LIST_LONG, LIST_NUL, LIST_TOO_BIG };
+
+/*
+ * One line of f into buf[0..size) without its newline. Not fgets(): a NUL
+ * byte would end fgets()'s string early, so the line would look unfinished
+ * and the next one be skipped in its place (and every line number after it
+ * shifted). Bounded: a line longer than buf is read to its end and said to
+ * be long; *total counts every byte, and past LIST_MAX_BYTES reading stops
+ * (-f /dev/zero would otherwise never end).
+ */
+static enum list_read list_line(FILE *f, char *buf, size_t size, size_t *total)
+{
+	size_t n = 0;
+	int ch, nul = 0, cut = 0;
+
+	while ((ch = getc(f)) != EOF) {
+		if (++*total > LIST_MAX_BYTES)
+			return LIST_TOO_BIG;
+		if (ch == '\n')
+			break;
+		if (ch == '\0')
+			nul = 1;
+		else if (n + 1 < size)
+			buf[n++] = (char)ch;
+		else
+			cut = 1;
+	}
+	buf[n] = '\0';
+	if (ch == EOF && n == 0 && !nul && !cut)
+		return LIST_EOF;
+	return cut ? LIST_LONG : nul ? LIST_NUL : LIST_LINE;
+}
+
+/* A line that cannot be an input: kept as an invalid one, with its place. */
+static void list_invalid(struct batch *b, const char *what, const char *where, char *why)
+{
+	struct job *j = job_add(b, what, where);
+
+	free(j->error);
+	j->error = why;
+}
+
 int batch_read_file(struct batch *b, const char *path, char **cause)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	char line[LINE_MAX_BYTES], where[300];
 	int lineno = 0, rc = 0;
+	enum list_read got;
+	size_t total = 0;
 
 	if (f == NULL) {
 		*cause = xasprintf("-f %s: %s", path, strerror(errno));
 		return -1;
 	}
 	b->from_file = 1;
-	while (fgets(line, sizeof line, f) != NULL) {
+	while ((got = list_line(f, line, sizeof line, &total)) != LIST_EOF) {
+		if (got == LIST_TOO_BIG) {
+			*cause = xasprintf("-f %s: more than %d MiB; a list is at most that "
+			                   "(split it)", path, LIST_MAX_BYTES >> 20);
+			rc = -1;
+			break;
+		}
 		lineno++;
 		snprintf(where, sizeof where, "%.280s:%d", path, lineno);
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			struct job *j;
-			int ch;
-
-			while ((ch = fgetc(f)) != EOF && ch != '\n')
-				;
-			j = job_add(b, "(line too long)", where);
-			free(j->error);
-			j->error = xasprintf("the line is longer than %d bytes", LINE_MAX_BYTES - 1);
+		if (got == LIST_LONG) {
+			list_invalid(b, "(line too long)", where,
+			             xasprintf("the line is longer than %d bytes", LINE_MAX_BYTES - 1));
+			continue;
+		}
+		if (got == LIST_NUL) {
+			list_invalid(b, "(line with a NUL byte)", where,
+			             xstrdup("the line contains a NUL byte"));
 			continue;
 		}
 		line[strcspn(line, "#")] = '\0';
@@ -144,7 +195,7 @@ int batch_read_file(struct batch *b, const char *path, char **cause)
 		if (line[0] != '\0')
 			job_add(b, line, where);
 	}
-	if (ferror(f)) {
+	if (rc == 0 && ferror(f)) {
 		*cause = xasprintf("-f %s: %s", path, strerror(errno));
 		rc = -1;
 	}
@@ -345,7 +396,7 @@ int batch_run(struct batch *b, struct loop *loop, const struct batch_options *o,
 {
 	int status;
 
-	if (o->report != NULL && (b->md = fopen(o->report, "w")) == NULL) {
+	if (o->report != NULL && (b->md = secret_fopen(o->report, "w")) == NULL) {
 		*cause = xasprintf("--report %s: %s", o->report, strerror(errno));
 		return -1;
 	}

@@ -15,7 +15,7 @@ static unsigned long long trace_start_ms;
 
 int debug_open(const char *path, char **cause)
 {
-	FILE *f = fopen(path, "w");
+	FILE *f = secret_fopen(path, "w");
 
 	if (f == NULL) {
 		if (cause != NULL)

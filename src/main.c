@@ -186,14 +186,22 @@ static int read_inputs(struct batch *b, const struct options *o, int argc, char 
 	return -1;
 }
 
-/* --auth-user's password: MAILFLOW_PASSWORD, else a hidden prompt. */
+/* --auth-user's password: MAILFLOW_PASSWORD, else a hidden prompt. From
+ * here to the end of main() the process is not dumpable (no core with the
+ * password in it), and the variable's value is wiped where the process
+ * keeps it, so the environment no longer shows it either. */
 static int get_password(struct options *o, char **password)
 {
-	const char *env = getenv("MAILFLOW_PASSWORD");
+	char *env = getenv("MAILFLOW_PASSWORD");
 
 	if (o->probe.session.auth_user == NULL)
 		return 0;
+	secret_hold();
 	*password = env != NULL ? xstrdup(env) : read_password(o->probe.session.auth_user);
+	if (env != NULL) {
+		secret_wipe(env, strlen(env));
+		unsetenv("MAILFLOW_PASSWORD");
+	}
 	if (*password == NULL) {
 		fputs("mailflow: --auth-user needs a password: set MAILFLOW_PASSWORD "
 		      "or run on a terminal\n", stderr);
@@ -226,20 +234,31 @@ static int run_batch(struct loop *loop, struct batch *b, const struct options *o
 	return rc < 0 ? fail(cause) : rc;
 }
 
-/* The TUI for one input on a terminal; the batch scheduler otherwise. */
+/* The TUI for one input on a terminal; the batch scheduler otherwise. A
+ * terminal the TUI cannot use (TERM=dumb, unknown, stdin not a terminal)
+ * is said, and the report printed instead; output to a pipe or a file is
+ * the report without a word (README). */
 static int run(struct loop *loop, struct batch *b, const struct options *o,
                const char *const *themes)
 {
-	int tty = isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+	int tui = batch_count(b) == 1 && !o->batch && !o->json && !o->jsonl &&
+	          o->report == NULL && isatty(STDOUT_FILENO);
 	const struct target *target;
 	const char *input = NULL;
+	char *why = NULL;
 
-	if (o->manual && !tty) {
-		fputs("mailflow: --manual needs a terminal\n", stderr);
+	if (o->manual && ui_check_terminal(&why) < 0) {
+		fprintf(stderr, "mailflow: --manual needs a terminal: %s\n", why);
+		free(why);
 		return 2;
 	}
-	if (batch_count(b) == 1 && !o->batch && !o->json && !o->jsonl && o->report == NULL &&
-	    tty && (target = batch_target(b, 0, &input)) != NULL) {
+	if (tui && ui_check_terminal(&why) < 0) {
+		fprintf(stderr, "mailflow: the terminal UI cannot start: %s; printing the "
+		        "report instead\n", why);
+		free(why);
+		tui = 0;
+	}
+	if (tui && (target = batch_target(b, 0, &input)) != NULL) {
 		struct ui_options uo = { input, o->theme, themes, o->manual };
 
 		debug_log("run: the TUI%s on %s", o->manual ? " (manual)" : "", input);
@@ -322,6 +341,7 @@ out:
 	batch_free(b);
 	secret_free(password);
 	o.probe.session.auth_pass = NULL;
+	secret_release();       /* get_password()'s hold, if it held: wiped now */
 	options_free(&o);
 	debug_log("exit %d", rc);
 	debug_close();

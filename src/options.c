@@ -18,11 +18,13 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mailflow/debug.h"
 #include "mailflow/defaults.h"
 #include "mailflow/dns.h"
 #include "mailflow/text.h"
+#include "mailflow/validate.h"
 #include "mailflow/xmalloc.h"
 
 #define STR_(x) #x
@@ -52,6 +54,9 @@ struct row {
 	const char *group;      /* printed before the row in --help */
 	row_setter set;         /* ROW_FUNC */
 	row_shower show;        /* ROW_FUNC: shows the default */
+	/* ROW_STRING: the value's syntax (validate.h), checked before it is
+	 * kept: these values go onto the wire. NULL: any text. */
+	int (*check)(const char *value, char **cause);
 	size_t offset;          /* the field of struct options it sets */
 	long min, max, scale;   /* ROW_INT */
 	int letter;             /* short option, 0: none */
@@ -69,7 +74,15 @@ static int set_tls(struct options *, const struct row *, const char *, char **);
 static int set_answer(struct options *, const struct row *, const char *, char **);
 static const char *show_tls(const struct options *, const struct row *, char *, size_t);
 
+/* --from "" is the null reverse-path, MAIL FROM:<>. */
+static int check_from(const char *value, char **cause)
+{
+	return value[0] == '\0' ? 0 : validate_mailbox(value, cause);
+}
+
 #define FIELD(f) offsetof(struct options, f)
+/* What the user typed, made safe for a message (it may hold anything). */
+#define SHOWN(s, buf) text_show((s), (buf), sizeof (buf))
 
 /* The table. Order and groups are --help's. */
 static const struct row rows[] = {
@@ -105,16 +118,18 @@ static const struct row rows[] = {
 
 	{ .name = "helo", .alias = "ehlo", .arg = "NAME", .group = "SMTP:\n",
 	  .help = "EHLO name (default: this host's name)",
-	  .kind = ROW_STRING, .offset = FIELD(probe.session.helo) },
+	  .kind = ROW_STRING, .offset = FIELD(probe.session.helo), .check = validate_helo },
 	{ .name = "from", .arg = "ADDR",
 	  .help = "MAIL FROM (default " DEFAULT_LOCAL_PART "@HELO; \"\" for <>)",
-	  .kind = ROW_STRING, .offset = FIELD(probe.session.mail_from) },
+	  .kind = ROW_STRING, .offset = FIELD(probe.session.mail_from), .check = check_from },
 	{ .name = "to", .letter = 't', .arg = "ADDR",
 	  .help = "RCPT TO (default: the ADDRESS given, or " DEFAULT_LOCAL_PART "@DOMAIN)",
-	  .kind = ROW_STRING, .offset = FIELD(probe.session.rcpt_to) },
+	  .kind = ROW_STRING, .offset = FIELD(probe.session.rcpt_to),
+	  .check = validate_mailbox },
 	{ .name = "relay-to", .arg = "ADDR",
 	  .help = "outside address for the relay test\n(default {})",
-	  .kind = ROW_STRING, .offset = FIELD(probe.session.relay_to) },
+	  .kind = ROW_STRING, .offset = FIELD(probe.session.relay_to),
+	  .check = validate_mailbox },
 	{ .name = "no-relay-test", .help = "no relay test",
 	  .kind = ROW_FUNC, .set = set_no_relay },
 	{ .name = "send", .help = "send a test message (DATA) where RCPT is accepted",
@@ -205,14 +220,14 @@ static const void *field_const(const struct options *o, const struct row *r)
 static int parse_number(const char *name, const char *s, long min, long max, long *out,
                         char **cause)
 {
-	char *end;
+	char *end, shown[96];
 	long v;
 
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || errno || v < min || v > max) {
 		*cause = xasprintf("%s wants a number from %ld to %ld, not \"%s\"", name, min,
-		                   max, s);
+		                   max, SHOWN(s, shown));
 		return -1;
 	}
 	*out = v;
@@ -222,12 +237,20 @@ static int parse_number(const char *name, const char *s, long min, long max, lon
 /* Sets one option; arg is NULL for a row that takes no value. */
 static int row_apply(struct options *o, const struct row *r, const char *arg, char **cause)
 {
-	char name[64];
+	char name[64], *why = NULL;
 	long v;
 
 	/* The table's promise: a row with a metavar is given a value. */
 	if ((r->arg != NULL || r->kind == ROW_INT) && arg == NULL) {
 		*cause = xasprintf("--%s needs a value", r->name);
+		return -1;
+	}
+	/* No value of any option may carry a control byte: some go onto the
+	 * wire (a CR LF there is an extra SMTP command), all into messages. */
+	if (arg != NULL && (validate_no_controls(arg, &why) < 0 ||
+	                    (r->check != NULL && r->check(arg, &why) < 0))) {
+		*cause = xasprintf("--%s: %s", r->name, why);
+		free(why);
 		return -1;
 	}
 	switch (r->kind) {
@@ -272,7 +295,7 @@ static const char *row_show(const struct options *o, const struct row *r, char *
 /* "host", "host:port", "[v6]:port", "v6" → o->server_host and server_port. */
 static int set_server(struct options *o, const struct row *r, const char *arg, char **cause)
 {
-	char *copy = xstrdup(arg), *host = copy, *port = NULL, *colon;
+	char *copy = xstrdup(arg), *host = copy, *port = NULL, *colon, shown[96];
 	long v = 0;
 
 	if (host[0] == '[') {
@@ -290,6 +313,14 @@ static int set_server(struct options *o, const struct row *r, const char *arg, c
 	}
 	if (host[0] == '\0')
 		goto bad;
+	if (validate_server(host, cause) < 0) {
+		char *why = *cause;
+
+		*cause = xasprintf("--%s: %s", r->name, why);
+		free(why);
+		free(copy);
+		return -1;
+	}
 	if (port != NULL && parse_number("--server port", port, 1, 65535, &v, cause) < 0) {
 		free(copy);
 		return -1;
@@ -302,7 +333,8 @@ static int set_server(struct options *o, const struct row *r, const char *arg, c
 	return 0;
 bad:
 	free(copy);
-	*cause = xasprintf("--%s: cannot read \"%s\" as HOST[:PORT]", r->name, arg);
+	*cause = xasprintf("--%s: cannot read \"%s\" as HOST[:PORT]", r->name,
+	                   SHOWN(arg, shown));
 	return -1;
 }
 
@@ -339,10 +371,11 @@ static int set_quit_after(struct options *o, const struct row *r, const char *ar
                           char **cause)
 {
 	int q = smtp_quit_after_parse(arg);
+	char shown[96];
 
 	if (q < 0) {
 		*cause = xasprintf("--%s: \"%s\" is not one of connect, banner, ehlo, tls, auth, "
-		                   "mail, rcpt", r->name, arg);
+		                   "mail, rcpt", r->name, SHOWN(arg, shown));
 		return -1;
 	}
 	o->probe.session.quit_after = (enum smtp_quit_after)q;
@@ -355,6 +388,7 @@ static const char *const tls_names[] = { "auto", "require", "off" };
 static int set_tls(struct options *o, const struct row *r, const char *arg, char **cause)
 {
 	size_t i;
+	char shown[96];
 
 	for (i = 0; i < sizeof tls_names / sizeof tls_names[0]; i++) {
 		if (strcmp(arg, tls_names[i]) == 0) {
@@ -362,7 +396,8 @@ static int set_tls(struct options *o, const struct row *r, const char *arg, char
 			return 0;
 		}
 	}
-	*cause = xasprintf("--%s wants auto, require or off, not \"%s\"", r->name, arg);
+	*cause = xasprintf("--%s wants auto, require or off, not \"%s\"", r->name,
+	                   SHOWN(arg, shown));
 	return -1;
 }
 
@@ -475,6 +510,7 @@ static const struct row *row_by_val(int val)
 
 int options_parse(struct options *o, int argc, char **argv, char **cause)
 {
+	char shown[96];
 	int c;
 
 	getopt_tables();
@@ -489,7 +525,8 @@ int options_parse(struct options *o, int argc, char **argv, char **cause)
 				                   "Try 'mailflow --help'.", optopt);
 			else
 				*cause = xasprintf("unknown option or missing value: \"%s\"\n"
-				                   "Try 'mailflow --help'.", argv[optind - 1]);
+				                   "Try 'mailflow --help'.",
+				                   SHOWN(argv[optind - 1], shown));
 			return -1;
 		}
 		if (row_apply(o, r, optarg, cause) < 0)
@@ -518,7 +555,7 @@ static const struct row *row_named(const char *name)
  * -1 with *cause set (without the file:line, which the caller adds). */
 static int config_line(struct options *o, char *line, char **cause)
 {
-	char *key = line, *val, *copy = NULL;
+	char *key = line, *val, *copy = NULL, shown[96];
 	const struct row *r;
 
 	while (*key == '-')
@@ -530,7 +567,7 @@ static int config_line(struct options *o, char *line, char **cause)
 			val++;
 	}
 	if ((r = row_named(key)) == NULL) {
-		*cause = xasprintf("unknown option \"%s\"", key);
+		*cause = xasprintf("unknown option \"%s\"", SHOWN(key, shown));
 		return -1;
 	}
 	if (r->flags & ROW_CMDLINE_ONLY) {
@@ -569,6 +606,7 @@ int options_read_config(struct options *o, char **cause)
 {
 	char *path = config_path(), line[1100], *why = NULL;
 	int lineno = 0, rc = 0;
+	struct stat st;
 	FILE *f;
 
 	if (path == NULL)
@@ -580,6 +618,12 @@ int options_read_config(struct options *o, char **cause)
 		}
 		free(path);
 		return rc;
+	}
+	/* fopen() opens a directory for reading, and its reads fail: the
+	 * config would be ignored without a word. */
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		*cause = xasprintf("%s: is a directory, not a config file", path);
+		rc = -1;
 	}
 	while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
 		lineno++;
@@ -593,6 +637,10 @@ int options_read_config(struct options *o, char **cause)
 		}
 		*cause = xasprintf("%s:%d: %s", path, lineno, why);
 		free(why);
+		rc = -1;
+	}
+	if (rc == 0 && ferror(f)) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
 		rc = -1;
 	}
 	fclose(f);

@@ -11,6 +11,7 @@
 #include "mailflow/probe.h"
 #include "mailflow/defaults.h"
 #include "mailflow/loop.h"
+#include "mailflow/validate.h"
 #include "mailflow/xmalloc.h"
 
 #include <arpa/inet.h>
@@ -736,8 +737,10 @@ void probe_options_settle(struct probe_options *o)
 		so->timeout_ms = DEFAULT_TIMEOUT_MS;
 	if (so->helo == NULL) {
 		/* This machine's name when it is a domain name; a name of the
-		 * .localdomain kind otherwise, which says what it is. */
-		if (gethostname(helo, sizeof helo - 1) != 0 || strchr(helo, '.') == NULL)
+		 * .localdomain kind otherwise, which says what it is (and when the
+		 * name is not one RFC 5321 allows in EHLO: it goes onto the wire). */
+		if (gethostname(helo, sizeof helo - 1) != 0 || strchr(helo, '.') == NULL ||
+		    validate_helo(helo, NULL) < 0)
 			snprintf(helo, sizeof helo, "mailflow.localdomain");
 		so->helo = helo;
 	}

@@ -245,6 +245,10 @@ void report_json_string(FILE *out, const char *s, size_t len)
 		} else if (l == 0) {
 			fputs("\\ufffd", out);
 			l = 1;
+		} else if (text_invisible(s + i, l) != 0) {
+			/* Bidi and zero-width characters: escaped in the
+			 * document itself, so no viewer of it reorders a line. */
+			fprintf(out, "\\u%04x", text_invisible(s + i, l));
 		} else {
 			fwrite(s + i, 1, l, out);
 		}

@@ -12,20 +12,12 @@
 #include <string.h>
 
 
-/* Copies s for a message, with anything unprintable shown as \xHH. */
+/* Copies s for a message made safe (text_sanitize(): controls, C1, ESC,
+ * invalid UTF-8 and bidi characters escaped): what the user typed may hold
+ * anything, and it is echoed to a terminal. */
 static void show(const char *s, char *out, size_t outsz)
 {
-	size_t o = 0;
-
-	for (; *s != '\0' && o + 5 < outsz; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(out + o, outsz - o, "\\x%02x", c);
-		else
-			out[o++] = (char)c;
-	}
-	out[o] = '\0';
+	text_show(s, out, outsz);
 }
 
 int target_check_hostname(const char *name, char **cause)
@@ -33,6 +25,9 @@ int target_check_hostname(const char *name, char **cause)
 	size_t len = strlen(name), label = 0, i;
 	const char *start = name;
 	int all_digits = 1;
+	char safe[512];
+
+	show(name, safe, sizeof safe);
 
 	if (len == 0)
 		return cause_set(cause, "the name is empty");
@@ -45,7 +40,7 @@ int target_check_hostname(const char *name, char **cause)
 		if (c == '.' || c == '\0') {
 			if (label == 0)
 				return cause_set(cause, "\"%s\" has an empty label "
-				            "(two dots in a row, or a dot at the start)", name);
+				            "(two dots in a row, or a dot at the start)", safe);
 			if (label > 63)
 				return cause_set(cause, "label \"%.*s\" is %zu characters long; "
 				            "a label has at most 63", (int)label, start, label);
@@ -65,7 +60,7 @@ int target_check_hostname(const char *name, char **cause)
 
 			show(one, shown, sizeof shown);
 			return cause_set(cause, "\"%s\" contains '%s': a host name has only "
-			            "letters, digits, hyphens and dots", name, shown);
+			            "letters, digits, hyphens and dots", safe, shown);
 		}
 		if (!text_ascii_isdigit((unsigned char)c))
 			all_digits = 0;
@@ -73,7 +68,7 @@ int target_check_hostname(const char *name, char **cause)
 	}
 	if (all_digits)
 		return cause_set(cause, "\"%s\" ends in an all-numeric label: that is an "
-		            "IP address or a typo, not a domain", name);
+		            "IP address or a typo, not a domain", safe);
 	return 0;
 }
 

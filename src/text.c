@@ -39,17 +39,47 @@ size_t text_utf8_len(const char *s, size_t n)
 	return n == 0 ? 0 : utf8_valid_len((const unsigned char *)s, n);
 }
 
+/* Characters that print as nothing or reorder what follows: bidi embedding,
+ * override and isolate controls (Trojan Source), the marks, zero-width
+ * characters, line and paragraph separators, the BOM. */
+static int is_invisible(unsigned cp)
+{
+	return cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2064) ||
+	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
+}
+
+unsigned text_invisible(const char *in, size_t l)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	unsigned cp;
+
+	if (l == 2)
+		cp = (unsigned)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
+	else if (l == 3)
+		cp = (unsigned)(s[0] & 0x0f) << 12 | (unsigned)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
+	else
+		return 0;
+	return is_invisible(cp) ? cp : 0;
+}
+
 size_t text_sanitize(const char *in, size_t len, char *out, size_t outsz)
 {
 	static const char ellipsis[] = "\xe2\x80\xa6";
 	const unsigned char *s = (const unsigned char *)in;
 	size_t i = 0, o = 0;
-	char tmp[8];
+	char tmp[16];
 
 	while (i < len) {
 		size_t l = utf8_valid_len(s + i, len - i), tl;
+		unsigned cp;
 
-		if (l == 1 && s[i] >= 0x20 && s[i] != 0x7f) {
+		if (l == 1 && s[i] == '\\') {
+			/* Escaped too, so that a literal "\e[2J" from a server
+			 * reads "\\e[2J", never like an escaped real ESC. */
+			memcpy(tmp, "\\\\", 3);
+			tl = 2;
+		} else if (l == 1 && s[i] >= 0x20 && s[i] != 0x7f) {
 			tmp[0] = (char)s[i];
 			tl = 1;
 		} else if (l == 1) {
@@ -60,6 +90,9 @@ size_t text_sanitize(const char *in, size_t len, char *out, size_t outsz)
 			case 0x1b: memcpy(tmp, "\\e", 3); break;
 			default: snprintf(tmp, sizeof tmp, "\\x%02x", s[i]); break;
 			}
+			tl = strlen(tmp);
+		} else if (l > 1 && (cp = text_invisible(in + i, l)) != 0) {
+			snprintf(tmp, sizeof tmp, "\\u%04x", cp);
 			tl = strlen(tmp);
 		} else if (l > 1) {
 			memcpy(tmp, s + i, l);
@@ -80,6 +113,12 @@ size_t text_sanitize(const char *in, size_t len, char *out, size_t outsz)
 	}
 	out[o] = '\0';
 	return o;
+}
+
+const char *text_show(const char *s, char *buf, size_t size)
+{
+	text_sanitize(s, strlen(s), buf, size);
+	return buf;
 }
 
 int text_ascii_lower(int c)

@@ -6,10 +6,13 @@
 #endif
 #include "mailflow/xmalloc.h"
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 static void out_of_memory(size_t size)
 {
@@ -115,4 +118,31 @@ void secret_free(char *s)
 		return;
 	secret_wipe(s, strlen(s));
 	free(s);
+}
+
+static int secrets_held;
+
+void secret_hold(void)
+{
+	if (secrets_held++ == 0)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+void secret_release(void)
+{
+	if (secrets_held > 0 && --secrets_held == 0)
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+}
+
+FILE *secret_fopen(const char *path, const char *mode)
+{
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (mode[0] == 'a' ? O_APPEND : O_TRUNC);
+	int fd = open(path, flags, 0600);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if ((f = fdopen(fd, mode)) == NULL)
+		close(fd);
+	return f;
 }

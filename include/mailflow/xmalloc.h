@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);
@@ -34,5 +35,19 @@ int cause_set(char **cause, const char *fmt, ...) __attribute__((format(printf, 
 void secret_wipe(void *p, size_t len);
 /* Wipes a NUL-terminated secret, then frees it; NULL is fine. */
 void secret_free(char *s);
+
+/*
+ * While a password is held the process is not dumpable
+ * (prctl(PR_SET_DUMPABLE, 0)): no core file, no ptrace or /proc/PID/mem by
+ * another process of the same user. Calls nest: the last secret_release()
+ * makes it dumpable again.
+ */
+void secret_hold(void);
+void secret_release(void);
+
+/* fopen(path, mode) for writing ("w" or "a") a file that may hold what
+ * others should not read (a report, a transcript, a trace, a history):
+ * created mode 0600, whatever the umask. NULL with errno set. */
+FILE *secret_fopen(const char *path, const char *mode);
 
 #endif

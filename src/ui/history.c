@@ -84,7 +84,7 @@ void history_add(struct history *h, const char *line)
 	if (h->path[0] == '\0')
 		return;
 	make_parents(h->path);
-	f = fopen(h->path, "a");
+	f = secret_fopen(h->path, "a");
 	if (f != NULL) {
 		fprintf(f, "%s\n", line);
 		fclose(f);

@@ -175,7 +175,7 @@ static void helper_save(struct ui *ui, const char *arg, char **cause)
 		say(ui, "usage: :save FILE");
 		return;
 	}
-	f = fopen(arg, "w");
+	f = secret_fopen(arg, "w");
 	if (f == NULL) {
 		say(ui, ":save %s: %s", arg, strerror(errno));
 		return;

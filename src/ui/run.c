@@ -13,6 +13,7 @@
 
 #include "mailflow/loop.h"
 #include "mailflow/report.h"
+#include "mailflow/xmalloc.h"
 
 static void on_probe_change(struct probe *p, void *arg)
 {
@@ -96,7 +97,7 @@ typedef void report_fn(FILE *f, const struct model_domain *d, const struct check
 static int save_one(struct ui *ui, const char *path, report_fn *fn,
                     const struct report_options *ro)
 {
-	FILE *f = fopen(path, "w");
+	FILE *f = secret_fopen(path, "w");
 
 	if (f == NULL) {
 		ui_set_status(ui, "Cannot save %s: %s", path, strerror(errno));

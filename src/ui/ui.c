@@ -16,9 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <term.h>
 #include <unistd.h>
 
 #include "mailflow/loop.h"
+#include "mailflow/xmalloc.h"
 #include "style.h"
 
 #define TICK_MS 200
@@ -128,11 +130,39 @@ static int load_theme(struct ui *ui)
 	return 0;
 }
 
+int ui_check_terminal(char **why)
+{
+	const char *term = getenv("TERM");
+	char *cup;
+	int err = 0;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		return cause_set(why, "%s is not a terminal",
+		                 isatty(STDIN_FILENO) ? "standard output" : "standard input");
+	if (term == NULL || term[0] == '\0')
+		return cause_set(why, "TERM is not set");
+	/* setupterm() says what initscr() would only say by exiting. */
+	if (setupterm(NULL, STDOUT_FILENO, &err) != OK)
+		return cause_set(why, err == 0 ? "TERM=%.40s is not in the terminfo database"
+		                               : "TERM=%.40s: no terminfo database", term);
+	cup = tigetstr("cup");
+	del_curterm(cur_term);
+	if (cup == NULL || cup == (char *)-1)
+		return cause_set(why, "TERM=%.40s cannot move the cursor", term);
+	return 0;
+}
+
 /* curses in the modes the event loop needs; -1 after saying why. */
 static int start_curses(struct ui *ui)
 {
-	if (initscr() == NULL) {
-		fputs("mailflow: cannot start the terminal UI (TERM?)\n", stderr);
+	char *why = NULL;
+
+	/* newterm(), not initscr(): initscr() exits the program when the
+	 * terminal will not do, without a word of mailflow's. */
+	if (ui_check_terminal(&why) < 0 || newterm(NULL, stdout, stdin) == NULL) {
+		fprintf(stderr, "mailflow: the terminal UI cannot start: %s\n",
+		        why != NULL ? why : "newterm() failed");
+		free(why);
 		return -1;
 	}
 	cbreak();
@@ -175,6 +205,7 @@ int ui_run(struct loop *loop, const struct target *target,
            const struct probe_options *popt, const struct ui_options *uopt)
 {
 	struct ui ui;
+	int rc;
 
 	memset(&ui, 0, sizeof ui);
 	ui.loop = loop;
@@ -196,6 +227,11 @@ int ui_run(struct loop *loop, const struct target *target,
 	ui.hook = loop_hook_add(loop, before_sleep, &ui);
 	ui.tick = loop_timer_add(loop, TICK_MS, TICK_MS, on_tick, &ui);
 	ui_mode_draw(&ui);
+	/* Manual mode's ":auth" may read a password at any moment and its
+	 * session keeps it: no core file of the TUI (xmalloc.h). */
+	secret_hold();
 	loop_run(loop);
-	return finish(&ui);
+	rc = finish(&ui);
+	secret_release();
+	return rc;
 }

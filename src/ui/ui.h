@@ -19,6 +19,11 @@ struct ui_options {
 	int manual;
 };
 
+/* 0 when the TUI can start here: stdin and stdout are a terminal whose
+ * TERM terminfo knows and can move the cursor (not TERM=dumb); else -1
+ * with *why set (the caller falls back to the report). */
+int ui_check_terminal(char **why);
+
 /*
  * Runs the TUI until the user quits: starts the probe, draws it live,
  * handles keys. Returns the exit status of DESIGN.md (0 no fail, 1 a

@@ -116,6 +116,41 @@ static void test_check_hostname(void **state)
 	assert_int_equal(target_parse("", &(struct target){ 0 }, NULL), -1);
 }
 
+/* The cause quotes the input made safe: no ESC, no C1 control (raw or as
+ * UTF-8), no invalid UTF-8, no bidi control reaches stderr. */
+static void test_cause_is_safe(void **state)
+{
+	static const char *const inputs[] = {
+		"ex\x1b[2Jample.com", "a\xc2\x9b" "31mb.com", "x\x9by.com", "x\xffy.com",
+		"a\xe2\x80\xae" "moc.b", "a..b\x1b]0;t\x07", "\x1b[2J@x.test",
+	};
+	struct target t;
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+		char *cause = NULL;
+
+		assert_int_equal(target_parse(inputs[i], &t, &cause), -1);
+		assert_non_null(cause);
+		for (j = 0; cause[j] != '\0'; j++) {
+			unsigned char c = (unsigned char)cause[j];
+
+			if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f && j > 0 &&
+			                              (unsigned char)cause[j - 1] == 0xc2) ||
+			    (c == 0xe2 && (unsigned char)cause[j + 1] == 0x80 &&
+			     (unsigned char)cause[j + 2] == 0xae))
+				fail_msg("input %zu: raw byte 0x%02x in \"%s\"", i, c, cause);
+		}
+		/* Valid UTF-8 throughout: an invalid byte became U+FFFD. */
+		for (j = 0; cause[j] != '\0'; j++)
+			if ((unsigned char)cause[j] == 0xff || (unsigned char)cause[j] == 0x9b)
+				fail_msg("input %zu: invalid UTF-8 in \"%s\"", i, cause);
+		free(cause);
+	}
+	assert_int_equal(target_check_hostname("a..b\x1b[2J", NULL), -1);
+}
+
 /* The cause is the whole message, however long the input it quotes. */
 static void test_long_cause(void **state)
 {
@@ -136,6 +171,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_names),
 		cmocka_unit_test(test_check_hostname),
 		cmocka_unit_test(test_long_cause),
+		cmocka_unit_test(test_cause_is_safe),
 	};
 
 	return cmocka_run_group_tests_name("target", tests, NULL, NULL);

@@ -41,6 +41,42 @@ static void test_utf8(void **state)
 	expect("cut\xe2\x82", 5, "cut\xef\xbf\xbd\xef\xbf\xbd");          /* truncated */
 }
 
+/* A literal "\e[2J" sent by a server must not read like a real ESC made
+ * visible: the backslash is escaped too. */
+static void test_backslash_unambiguous(void **state)
+{
+	(void)state;
+	expect("\\e[2J", 5, "\\\\e[2J");
+	expect("\x1b[2J", 4, "\\e[2J");
+	expect("C:\\dir", 6, "C:\\\\dir");
+}
+
+/* Characters that print as nothing or reorder the line. */
+static void test_invisible_escaped(void **state)
+{
+	(void)state;
+	expect("abc\xe2\x80\xae" "dcba", 10, "abc\\u202edcba");       /* RLO */
+	expect("\xe2\x80\xaa\xe2\x80\xac", 6, "\\u202a\\u202c");     /* LRE PDF */
+	expect("\xe2\x81\xa6x\xe2\x81\xa9", 7, "\\u2066x\\u2069");    /* isolates */
+	expect("pay\xe2\x80\x8bpal", 9, "pay\\u200bpal");          /* zero width */
+	expect("a\xe2\x80\xa8" "b\xe2\x80\xa9", 8, "a\\u2028b\\u2029");
+	expect("\xef\xbb\xbfx", 4, "\\ufeffx");                    /* BOM */
+	expect("\xe2\x80\x94", 3, "\xe2\x80\x94");                  /* an em dash stays */
+	assert_int_equal(text_invisible("\xe2\x80\xae", 3), 0x202e);
+	assert_int_equal(text_invisible("\xe2\x80\x94", 3), 0);
+	assert_int_equal(text_invisible("\xc3\xbc", 2), 0);
+}
+
+/* Local input in a message: made safe the same way. */
+static void test_show(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_string_equal(text_show("a\x1b[31m\xc2\x9b\xff", buf, sizeof buf),
+	                    "a\\e[31m\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+}
+
 static void test_bounded(void **state)
 {
 	char in[1000], out[32];
@@ -72,6 +108,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_controls_made_visible),
 		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_backslash_unambiguous),
+		cmocka_unit_test(test_invisible_escaped),
+		cmocka_unit_test(test_show),
 		cmocka_unit_test(test_bounded),
 	};
 
