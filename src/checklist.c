@@ -1049,6 +1049,8 @@ static void starttls_skipped(struct check_item *it, const struct model_step *st,
 static void starttls_failed(struct check_item *it, const struct model_session *s,
                             const struct model_step *st)
 {
+	bool v6 = strchr(s->host, ':') != NULL;
+
 	if (s->tls_injection) {
 		set(it, V_FAIL, "STARTTLS: plaintext injected after the 220",
 		    "The server (or something in between) sent more data after "
@@ -1056,9 +1058,13 @@ static void starttls_failed(struct check_item *it, const struct model_session *s
 		    "came encrypted: a command-injection flaw (CVE-2011-0411 class).",
 		    "Update the mail server or the middlebox in front of it.");
 	} else if (st->fail == FAIL_TLS) {
-		set(it, V_FAIL, "TLS handshake failed", st->detail,
-		    "Check the server's TLS configuration: certificate, key, enabled "
-		    "protocols and ciphers (openssl s_client -starttls smtp).");
+		set(it, V_FAIL, "TLS handshake failed", st->detail, NULL);
+		/* Implicit TLS (465) speaks TLS first: s_client without
+		 * -starttls, or it would wait for a banner that never comes. */
+		fmt(it->next, sizeof it->next, "Check the server's TLS configuration: "
+		    "certificate, key, enabled protocols and ciphers (openssl s_client "
+		    "%s-connect %s%.120s%s:%u).", s->tls_implicit ? "" : "-starttls smtp ",
+		    v6 ? "[" : "", s->host, v6 ? "]" : "", s->port);
 	} else if (st->reason == REASON_POLICY) {
 		set(it, V_FAIL, "STARTTLS not offered, and TLS is required", st->detail,
 		    "Enable STARTTLS on the server.");
@@ -1406,12 +1412,158 @@ static void check_protocol(struct builder *b, long hi, long ai, const struct mod
 	         "lines with one code, at most 512 bytes, sent only when asked.", e);
 }
 
+/* ---- the plaintext retry after a failed TLS handshake ----------------- */
+
+/* The items whose steps come from the retry without TLS (probe.c). */
+static const struct { const char *id; enum model_step_id step; } fallback_items[] = {
+	{ "host.auth", STEP_AUTH }, { "host.mail", STEP_MAIL }, { "host.rcpt", STEP_RCPT },
+	{ "host.relay", STEP_RELAY }, { "host.data", STEP_DATA }, { "host.quit", STEP_QUIT },
+};
+
+static bool tls_handshake_failed(const struct model_session *s)
+{
+	const struct model_step *st = &s->steps[STEP_STARTTLS];
+
+	return st->state == STEP_FAILED && st->reason == REASON_TLS;
+}
+
+/* The later items of an address (items[first..]) say where their result
+ * comes from: the retry without TLS, or no retry at all (--tls require). */
+static void fallback_mark_items(struct builder *b, size_t first, const struct model_session *s)
+{
+	size_t i, k;
+
+	for (i = first; i < b->c->n; i++) {
+		struct check_item *it = &b->c->items[i];
+
+		for (k = 0; k < sizeof fallback_items / sizeof fallback_items[0]; k++) {
+			enum model_step_state st = s->steps[fallback_items[k].step].state;
+			size_t n = strlen(it->title);
+
+			if (strcmp(it->id, fallback_items[k].id) != 0)
+				continue;
+			if (s->fallback.tried && (st == STEP_OK || st == STEP_REJECTED ||
+			                          st == STEP_FAILED)) {
+				snprintf(it->title + n, sizeof it->title - n, ", without TLS "
+				         "(after the TLS failure)");
+				fact(it, "without TLS (after the TLS failure): a second "
+				     "connection in plaintext");
+			} else if (s->fallback.why_not == REASON_POLICY && st == STEP_NOT_RUN) {
+				snprintf(it->title + n, sizeof it->title - n, " (no retry "
+				         "without TLS: TLS is required)");
+			}
+		}
+	}
+}
+
+/* The retry's first step that did not work: refused or failed (the relay
+ * test's refusal is the good answer, and QUIT no finding); STEP__COUNT
+ * when every step it ran worked. */
+static enum model_step_id fallback_broken_step(const struct model_fallback *f)
+{
+	static const enum model_step_id order[] = {
+		STEP_CONNECT, STEP_BANNER, STEP_EHLO, STEP_AUTH, STEP_MAIL, STEP_RCPT, STEP_DATA,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof order / sizeof order[0]; i++)
+		if (f->steps[order[i]].state == STEP_FAILED ||
+		    f->steps[order[i]].state == STEP_REJECTED)
+			return order[i];
+	return STEP__COUNT;
+}
+
+/* The retry ran: does the routine work without TLS, and how far. */
+static void fallback_result(struct check_item *it, const struct model_session *s)
+{
+	const struct model_fallback *f = &s->fallback;
+	enum model_step_id bad = fallback_broken_step(f);
+	const struct model_step *rcpt = &f->steps[STEP_RCPT];
+	char t[160];
+	int i;
+
+	for (i = 0; i < STEP__COUNT; i++)
+		if (f->steps[i].state == STEP_OK && f->steps[i].code == 0)
+			fact(it, "without TLS: %s ok", model_step_id((enum model_step_id)i));
+		else if (f->steps[i].state == STEP_OK || f->steps[i].state == STEP_REJECTED)
+			fact(it, "without TLS: %s %d%s%s", model_step_id((enum model_step_id)i),
+			     f->steps[i].code, f->steps[i].enhanced[0] ? " " : "",
+			     f->steps[i].enhanced);
+	if (bad != STEP__COUNT) {
+		const struct model_step *st = &f->steps[bad];
+
+		if (st->state == STEP_REJECTED)
+			fmt(t, sizeof t, "Without TLS too, %s was refused: %d%s%s",
+			    model_step_id(bad), st->code, st->enhanced[0] ? " " : "", st->enhanced);
+		else
+			fmt(t, sizeof t, "Without TLS too, %s failed", model_step_id(bad));
+		set(it, st->state == STEP_REJECTED ? reply_verdict(st->code) : V_FAIL, t,
+		    "The TLS handshake failed, and the retry without TLS on a new "
+		    "connection did not get through either: mail does not arrive by "
+		    "either route.", "Fix the TLS configuration first, then the step "
+		    "the retry stopped at (see its item and the transcript after the "
+		    "\"retrying without TLS\" line).");
+		if (st->state == STEP_FAILED && st->detail[0])
+			fact(it, "%s", st->detail);
+		return;
+	}
+	if (rcpt->state == STEP_OK)
+		fmt(t, sizeof t, "Without TLS, mail is accepted (RCPT %d%s%s)", rcpt->code,
+		    rcpt->enhanced[0] ? " " : "", rcpt->enhanced);
+	else
+		fmt(t, sizeof t, "Without TLS, the routine works as far as it went");
+	set(it, V_WARN, t, "The TLS handshake failed, but the same routine works "
+	    "in plaintext on a new connection. Senders with opportunistic TLS (most "
+	    "MTAs) fall back like this and deliver, unencrypted; senders that "
+	    "require TLS (MTA-STS in enforce mode, DANE, --tls require) do not "
+	    "deliver.", "Fix TLS on the server; until then mail arrives only "
+	    "unencrypted, and only from senders that allow it.");
+}
+
+/*
+ * host.tls-fallback: only after a failed TLS handshake. What a sending
+ * MTA does next: with opportunistic TLS it retries without TLS (probe.c
+ * ran that retry), with TLS required it gives up.
+ */
+static void check_tls_fallback(struct builder *b, long hi, long ai,
+                               const struct model_session *s, size_t first)
+{
+	const struct model_fallback *f = &s->fallback;
+	struct check_item *it;
+
+	if (!tls_handshake_failed(s))
+		return;
+	fallback_mark_items(b, first, s);
+	it = item_new(b, "host.tls-fallback", hi, ai);
+	it->line_from = f->line_from;
+	it->line_to = f->tried ? s->nlines : f->line_from;
+	if (f->tried && !f->done) {
+		set(it, V_PENDING, "Retrying without TLS", NULL, NULL);
+	} else if (f->tried) {
+		fallback_result(it, s);
+	} else if (!s->done) {
+		set(it, V_PENDING, "Retry without TLS: waiting", NULL, NULL);
+	} else if (f->why_not != REASON_POLICY) {
+		set(it, V_SKIP, "No retry without TLS: the run ended first", NULL, NULL);
+	} else if (s->tls_implicit) {
+		set(it, V_SKIP, "No retry without TLS: implicit TLS has no plaintext",
+		    "With implicit TLS (port 465, --tls-on-connect) TLS comes before "
+		    "any SMTP, so there is nothing to fall back to.", NULL);
+	} else {
+		set(it, V_SKIP, "No retry without TLS: TLS is required (--tls require)",
+		    "A sender that requires TLS does not fall back to plaintext, so to "
+		    "it this mail does not arrive.", "Run without --tls require to see "
+		    "whether the rest works without TLS.");
+	}
+}
+
 static void check_address(struct builder *b, const struct model_domain *d,
                           long hi, long ai)
 {
 	const struct model_address *a = &d->hosts[hi].addrs[ai];
 	const struct model_session *s = a->session;
 	bool mta_sts = d->mta_sts.nrecords > 0;
+	size_t first = b->c->n;
 
 	check_ptr(b, d, hi, ai, a);
 	if (s == NULL)
@@ -1428,6 +1580,7 @@ static void check_address(struct builder *b, const struct model_domain *d,
 	check_reply_step(b, hi, ai, s, &reply_steps[2]);
 	check_quit(b, hi, ai, s);
 	check_protocol(b, hi, ai, s);
+	check_tls_fallback(b, hi, ai, s, first);
 }
 
 /* ---- across hosts ------------------------------------------------------- */

@@ -46,6 +46,23 @@ struct probe {
 	struct smtp_session *manual;
 	struct model_session *manual_data;
 	size_t manual_host, manual_addr;
+	/* Plaintext retries after a failed TLS handshake (fallback_start). */
+	struct fallback **fallbacks;
+	size_t nfallbacks;
+};
+
+/*
+ * A plaintext retry: its own session and data, copied into the session it
+ * continues (orig) as it goes, so views see one session and one transcript.
+ */
+struct fallback {
+	struct probe *probe;
+	struct smtp_session *ss;
+	struct model_session *m;        /* the retry's own data */
+	struct model_session *orig;     /* the session it continues */
+	size_t base;                    /* orig's index of the retry's first line */
+	size_t copied;                  /* the retry's lines copied into orig */
+	bool cut;                       /* orig's transcript is full: copy no more */
 };
 
 struct limiter_wait {
@@ -104,17 +121,30 @@ static void on_session_line(struct smtp_session *ss, const struct model_line *l,
 		p->cb.on_change(p, p->cb.arg);
 }
 
-static void on_session_done(struct smtp_session *ss, void *arg)
-{
-	struct probe *p = arg;
+static bool fallback_start(struct probe *p, struct model_session *m);
 
-	(void)ss;
+static void session_ended(struct probe *p)
+{
 	p->running--;
 	if (p->cb.on_change != NULL)
 		p->cb.on_change(p, p->cb.arg);
 	check_done(p);
 	/* Last: a waiting session of this or another probe may start now. */
 	limiter_release(p->opt.limiter);
+}
+
+static void on_session_done(struct smtp_session *ss, void *arg)
+{
+	struct probe *p = arg;
+
+	/* A retry without TLS takes the session's place (and its limiter
+	 * slot) and ends it later. */
+	if (fallback_start(p, smtp_session_data(ss))) {
+		if (p->cb.on_change != NULL)
+			p->cb.on_change(p, p->cb.arg);
+		return;
+	}
+	session_ended(p);
 }
 
 static void session_start_now(struct probe *p, struct model_host *h, size_t ai);
@@ -189,6 +219,210 @@ static void session_start_now(struct probe *p, struct model_host *h, size_t ai)
 		p->opt.limiter->running++;
 		if (p->opt.limiter->running > p->opt.limiter->peak)
 			p->opt.limiter->peak = p->opt.limiter->running;
+	}
+}
+
+/* ---- the plaintext retry after a failed TLS handshake ----------------- */
+
+#define FALLBACK_MARKER "--- retrying without TLS (opportunistic TLS falls back, " \
+	"as sending MTAs do)"
+#define FALLBACK_WORDS "without TLS (after the TLS failure)"
+
+static void line_meta_copy(struct model_line *dst, const struct model_line *src)
+{
+	dst->code = src->code;
+	dst->flags = src->flags;
+	dst->masked = src->masked;
+	memcpy(dst->note, src->note, sizeof dst->note);
+}
+
+/* A retry's step as the session it continues sees it: its lines and its
+ * time in that session's transcript. */
+static void fallback_map_step(const struct fallback *fb, struct model_step *dst,
+                              const struct model_step *src, uint64_t off)
+{
+	size_t n = fb->orig->nlines;
+
+	*dst = *src;
+	dst->at_ms = src->at_ms + off;
+	dst->line_from = fb->base + src->line_from < n ? fb->base + src->line_from : n;
+	dst->line_to = fb->base + src->line_to < n ? fb->base + src->line_to : n;
+}
+
+/* Brings orig up to date with the retry: new transcript lines (and the
+ * annotations smtp.c adds to the last one after recording it), the
+ * retry's steps, and from AUTH on the steps of the session itself. */
+static void fallback_sync(struct fallback *fb)
+{
+	struct model_session *o = fb->orig, *m = fb->m;
+	uint64_t off = m->started_ms - o->started_ms;
+	int i;
+
+	if (fb->copied > 0 && fb->base + fb->copied - 1 < o->nlines)
+		line_meta_copy(&o->lines[fb->base + fb->copied - 1], &m->lines[fb->copied - 1]);
+	while (!fb->cut && fb->copied < m->nlines) {
+		const struct model_line *src = &m->lines[fb->copied];
+		struct model_line *dst = model_session_add_line(o, src->dir, src->at_ms + off,
+		                                                src->bytes, src->len);
+
+		if (dst == NULL) {
+			fb->cut = true;
+			break;
+		}
+		line_meta_copy(dst, src);
+		fb->copied++;
+	}
+	for (i = 0; i < STEP__COUNT; i++)
+		fallback_map_step(fb, &o->fallback.steps[i], &m->steps[i], off);
+	snprintf(o->fallback.steps[STEP_STARTTLS].detail, sizeof o->fallback.steps[0].detail,
+	         "not tried: the retry goes without TLS");
+	for (i = STEP_AUTH; i < STEP__COUNT; i++) {
+		struct model_step *st = &o->steps[i];
+		char d[201];            /* what fits before the words */
+
+		*st = o->fallback.steps[i];
+		/* (A step left out, by an option or for an earlier one, is
+		 * no result without TLS.) */
+		if (st->state != STEP_OK && st->state != STEP_REJECTED &&
+		    st->state != STEP_FAILED)
+			continue;
+		snprintf(d, sizeof d, "%s", o->fallback.steps[i].detail);
+		snprintf(st->detail, sizeof st->detail, "%s%s" FALLBACK_WORDS, d,
+		         d[0] ? "; " : "");
+	}
+	o->reply_flags |= m->reply_flags;
+	o->unsolicited |= m->unsolicited;
+	o->authenticated = m->authenticated;
+	o->notify_sent = m->notify_sent;
+	o->transcript_cut |= m->transcript_cut;
+}
+
+static void on_fallback_line(struct smtp_session *ss, const struct model_line *l,
+                             void *arg)
+{
+	struct fallback *fb = arg;
+
+	(void)ss;
+	(void)l;
+	fallback_sync(fb);
+	if (fb->probe->cb.on_change != NULL)
+		fb->probe->cb.on_change(fb->probe, fb->probe->cb.arg);
+}
+
+static void on_fallback_step(struct smtp_session *ss, enum model_step_id step, void *arg)
+{
+	(void)ss;
+	(void)step;
+	fallback_sync(arg);
+}
+
+/* The retry ended, and with it the session it continues. */
+static void on_fallback_done(struct smtp_session *ss, void *arg)
+{
+	struct fallback *fb = arg;
+	struct model_session *o = fb->orig;
+
+	(void)ss;
+	fallback_sync(fb);
+	o->fallback.done = 1;
+	snprintf(o->fallback.error, sizeof o->fallback.error, "%s", fb->m->error);
+	{
+		char first[sizeof o->error];
+
+		memcpy(first, o->error, sizeof first);
+		snprintf(o->error, sizeof o->error, "%.100s; then without TLS: %.120s", first,
+		         fb->m->error[0] ? fb->m->error : "the routine ran to its end");
+	}
+	o->running = 0;
+	o->done = 1;
+	o->ended_ms = fb->m->ended_ms;
+	session_ended(fb->probe);
+}
+
+/* Why a session whose TLS handshake failed gets no retry without TLS, or
+ * REASON_NONE: opportunistic TLS (--tls auto) falls back, as sending MTAs
+ * do; --tls require does not, and implicit TLS (465) has no plaintext. */
+static enum model_reason fallback_refused(const struct probe *p, const struct model_session *m)
+{
+	if (p->opt.session.tls != SMTP_TLS_AUTO || m->tls_implicit ||
+	    p->opt.session.tls_on_connect)
+		return REASON_POLICY;
+	return REASON_NONE;
+}
+
+/* After a session ended: a failed TLS handshake (the STARTTLS step
+ * failed for TLS) starts the same routine again on a new connection
+ * without TLS, up to the same --quit-after point. True when it did. */
+static bool fallback_start(struct probe *p, struct model_session *m)
+{
+	static const struct smtp_callbacks fcb = {
+		on_fallback_line, on_fallback_step, on_fallback_done, NULL,
+	};
+	const struct model_step *st = &m->steps[STEP_STARTTLS];
+	struct smtp_options so = p->opt.session;
+	struct fallback *fb;
+
+	if (p->closing || m->fallback.tried || st->state != STEP_FAILED ||
+	    st->reason != REASON_TLS)
+		return false;
+	m->fallback.why_not = fallback_refused(p, m);
+	if (m->fallback.why_not != REASON_NONE) {
+		static const char no[] = "--- no retry without TLS: TLS is required "
+		                         "(--tls require, or implicit TLS)";
+
+		model_session_add_line(m, 'I', loop_clock_ms() - m->started_ms, no,
+		                       sizeof no - 1);
+		return false;
+	}
+	fb = xcalloc(1, sizeof *fb);
+	fb->probe = p;
+	fb->orig = m;
+	fb->m = xcalloc(1, sizeof *fb->m);
+	snprintf(fb->m->host, sizeof fb->m->host, "%s", m->host);
+	snprintf(fb->m->addr, sizeof fb->m->addr, "%s", m->addr);
+	fb->m->port = m->port;
+	m->fallback.tried = 1;
+	m->fallback.at_ms = loop_clock_ms() - m->started_ms;
+	m->fallback.line_from = m->nlines;
+	model_session_add_line(m, 'I', m->fallback.at_ms, FALLBACK_MARKER,
+	                       sizeof FALLBACK_MARKER - 1);
+	fb->base = m->nlines;
+	fb->cut = m->nlines == m->fallback.line_from;  /* the marker did not fit */
+	so.tls = SMTP_TLS_OFF;
+	if (so.rcpt_to == NULL)
+		so.rcpt_to = p->rcpt;
+	m->done = 0;
+	m->running = 1;
+	p->fallbacks = xreallocarray(p->fallbacks, p->nfallbacks + 1, sizeof *p->fallbacks);
+	p->fallbacks[p->nfallbacks++] = fb;
+	fb->ss = smtp_session_start(p->loop, fb->m, &so, &fcb, fb);
+	if (fb->ss == NULL) {
+		/* No parser for it (out of memory): the session ends as it was. */
+		m->done = 1;
+		m->running = 0;
+		m->fallback.done = 1;
+		snprintf(m->fallback.error, sizeof m->fallback.error, "could not start");
+		return false;
+	}
+	return true;
+}
+
+/* The retries of one session (rerun) or all of them (NULL). */
+static void fallback_free(struct probe *p, const struct model_session *orig)
+{
+	size_t i = 0;
+
+	while (i < p->nfallbacks) {
+		struct fallback *fb = p->fallbacks[i];
+
+		if (orig != NULL && fb->orig != orig) {
+			i++;
+			continue;
+		}
+		smtp_session_free(fb->ss);
+		model_session_free(fb->m);
+		free(fb);
+		p->fallbacks[i] = p->fallbacks[--p->nfallbacks];
 	}
 }
 
@@ -658,7 +892,8 @@ void probe_free(struct probe *p)
 			}
 		}
 		p->opt.limiter->tail = last;
-		/* Sessions cut short still held a place. */
+		/* Sessions cut short still held a place (one whose retry
+		 * without TLS runs is not done: it holds the retry's). */
 		for (i = 0; i < p->nsessions; i++)
 			if (!smtp_session_data(p->sessions[i])->done)
 				p->opt.limiter->running--;
@@ -668,6 +903,8 @@ void probe_free(struct probe *p)
 	for (i = 0; i < p->nsessions; i++)
 		smtp_session_free(p->sessions[i]);
 	free(p->sessions);
+	fallback_free(p, NULL);
+	free(p->fallbacks);
 	loop_timer_remove(p->done_timer);
 	model_domain_free(&p->model);
 	free(p);
@@ -689,6 +926,7 @@ int probe_rerun_address(struct probe *p, size_t hi, size_t ai)
 			p->sessions[i] = p->sessions[--p->nsessions];
 			break;
 		}
+	fallback_free(p, a->session);
 	model_session_free(a->session);
 	a->session = NULL;
 	p->done_reported = false;

@@ -367,13 +367,13 @@ static void json_items(FILE *out, const struct checklist *c, long host, long add
 	fputc(']', out);
 }
 
-static void json_steps(FILE *out, const struct model_session *s)
+static void json_steps(FILE *out, const struct model_step *steps)
 {
 	int st;
 
 	fputc('[', out);
 	for (st = 0; st < STEP__COUNT; st++) {
-		const struct model_step *p = &s->steps[st];
+		const struct model_step *p = &steps[st];
 
 		if (st)
 			fputc(',', out);
@@ -453,6 +453,28 @@ static void json_transcript(FILE *out, const struct model_session *s)
 	fputc(']', out);
 }
 
+/* The plaintext retry after a failed TLS handshake; null when there was
+ * no such failure (model.h, struct model_fallback). */
+static void json_fallback(FILE *out, const struct model_fallback *f)
+{
+	if (!f->tried && f->why_not == REASON_NONE) {
+		fputs("null", out);
+		return;
+	}
+	fprintf(out, "{\"tried\":%s,\"done\":%s,\"why_not\":", f->tried ? "true" : "false",
+	        f->done ? "true" : "false");
+	js(out, model_reason_name(f->why_not));
+	fprintf(out, ",\"at_ms\":%llu,\"line_from\":%zu,\"error\":",
+	        (unsigned long long)f->at_ms, f->line_from);
+	js(out, f->error);
+	fputs(",\"steps\":", out);
+	if (f->tried)
+		json_steps(out, f->steps);
+	else
+		fputs("[]", out);
+	fputc('}', out);
+}
+
 static void json_session(FILE *out, const struct model_session *s)
 {
 	size_t i;
@@ -463,7 +485,7 @@ static void json_session(FILE *out, const struct model_session *s)
 	        (unsigned long long)s->banner_ms);
 	js(out, s->error);
 	fputs(",\"steps\":", out);
-	json_steps(out, s);
+	json_steps(out, s->steps);
 	fputs(",\"ehlo\":[", out);
 	for (i = 0; i < s->ehlo.nitems; i++) {
 		if (i)
@@ -476,6 +498,8 @@ static void json_session(FILE *out, const struct model_session *s)
 	}
 	fputs("],\"tls\":", out);
 	json_tls(out, &s->tls);
+	fputs(",\"tls_fallback\":", out);
+	json_fallback(out, &s->fallback);
 	fputs(",\"transcript\":", out);
 	json_transcript(out, s);
 	fprintf(out, ",\"transcript_cut\":%s}", s->transcript_cut ? "true" : "false");

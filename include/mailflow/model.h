@@ -130,6 +130,29 @@ struct model_line {
 
 #define MODEL_TRANSCRIPT_MAX ((size_t)256 * 1024)
 
+/*
+ * After a failed TLS handshake (the STARTTLS step failed with REASON_TLS)
+ * a sending MTA with opportunistic TLS tries again in plaintext on a new
+ * connection; the probe does the same (probe.c) and records it here. The
+ * retry's transcript follows the session's own, after a marker line, and
+ * its steps from AUTH on replace the session's (which the TLS failure left
+ * not run), so every view shows what happens without TLS.
+ */
+struct model_fallback {
+	int tried;                      /* the plaintext retry was started */
+	int done;
+	/* Not tried although the handshake failed: REASON_POLICY (--tls
+	 * require, or implicit TLS, which has no plaintext to fall back to:
+	 * see the session's tls_implicit); REASON_NONE otherwise. */
+	enum model_reason why_not;
+	size_t line_from;               /* the marker line in the transcript */
+	uint64_t at_ms;                 /* the retry's start, from the session start */
+	/* The retry's own steps (connect, banner and EHLO included), with
+	 * their lines and times in the session's transcript. */
+	struct model_step steps[STEP__COUNT];
+	char error[256];                /* the retry's end, in words */
+};
+
 struct model_session {
 	char host[DNS_NAME_MAX];        /* the MX host name (SNI, cert name) */
 	char addr[46];
@@ -158,6 +181,7 @@ struct model_session {
 	int authenticated;
 	int notify_sent;                /* RCPT carried NOTIFY= (DSN) */
 	char error[256];                /* the session's end, in words */
+	struct model_fallback fallback; /* the plaintext retry after a TLS failure */
 };
 
 const char *model_step_id(enum model_step_id step);

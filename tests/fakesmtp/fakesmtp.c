@@ -1,8 +1,12 @@
 /*
  * fakesmtp — a small scriptable SMTP server for the mailflow test lab.
  *
- *   fakesmtp -l ADDR:PORT -s SCRIPT [-c CERT -k KEY] [-o LOGFILE] [-u USER]
+ *   fakesmtp -l ADDR:PORT -s SCRIPT [-s SCRIPT2 ...] [-c CERT -k KEY] [-o LOGFILE] [-u USER]
  *
+ * With several -s (at most SCRIPTS_MAX), the first connection runs the
+ * first script, the second the second, and so on; connections after the
+ * last script run the last one again (a server that behaves differently
+ * on a client's retry, e.g. after a failed TLS handshake).
  * Only for behaviour no real server shows (malformed replies, escape
  * sequences, huge lines, stalls, STARTTLS injection). It listens on a
  * 127.0.0.0/8 address only, forks one child per connection, and the child
@@ -82,6 +86,14 @@ struct conn {
 static struct action *script;
 static size_t nactions;
 static const char *script_path;
+/* Every -s, in order: connection N runs scripts[min(N, nscripts) - 1]. */
+#define SCRIPTS_MAX 8
+static struct {
+	struct action *actions;
+	size_t n;
+	const char *path;
+} scripts[SCRIPTS_MAX];
+static int nscripts;
 static int log_fd = -1;
 static SSL_CTX *ssl_ctx;
 
@@ -519,7 +531,7 @@ static void reap(void)
 
 static _Noreturn void usage(void)
 {
-	die(2, "usage: fakesmtp -l ADDR:PORT -s SCRIPT [-c CERT -k KEY] [-o LOGFILE] [-u USER]");
+	die(2, "usage: fakesmtp -l ADDR:PORT -s SCRIPT [-s SCRIPT2 ...] [-c CERT -k KEY] [-o LOGFILE] [-u USER]");
 }
 
 int main(int argc, char **argv)
@@ -529,7 +541,11 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "l:s:c:k:o:u:")) != -1) {
 		switch (opt) {
 		case 'l': listen_arg = optarg; break;
-		case 's': script_path = optarg; break;
+		case 's':
+			if (nscripts == SCRIPTS_MAX)
+				die(2, "at most %d scripts (-s)", SCRIPTS_MAX);
+			scripts[nscripts++].path = script_path = optarg;
+			break;
 		case 'c': cert = optarg; break;
 		case 'k': key = optarg; break;
 		case 'o': logfile = optarg; break;
@@ -561,7 +577,12 @@ int main(int argc, char **argv)
 		    SSL_CTX_check_private_key(ssl_ctx) != 1)
 			die(2, "cannot use certificate %s and key %s: %s", cert, key, ssl_why("unknown error"));
 	}
-	load_script(script_path);
+	for (int k = 0; k < nscripts; k++) {
+		nactions = 0;
+		load_script(scripts[k].path);
+		scripts[k].actions = script;
+		scripts[k].n = nactions;
+	}
 	if (logfile && (log_fd = open(logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0)
 		die(2, "%s: %s", logfile, strerror(errno));
 
@@ -584,6 +605,7 @@ int main(int argc, char **argv)
 	sigaction(SIGCHLD, &sa, NULL);
 	pid_t parent = getpid();
 	fprintf(stderr, "fakesmtp: listening on %s, script %s (%zu actions)\n", listen_arg, script_path, nactions);
+	int nconn = 0;
 
 	for (;;) {
 		reap();
@@ -610,9 +632,15 @@ int main(int argc, char **argv)
 		}
 		if (pid > 0) {
 			nchildren++;
+			nconn++;
 			close(fd);
 			continue;
 		}
+		/* This connection's script (the last one once they run out). */
+		int which = nconn < nscripts ? nconn : nscripts - 1;
+		script = scripts[which].actions;
+		nactions = scripts[which].n;
+		script_path = scripts[which].path;
 		/* child */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != parent)
