@@ -248,6 +248,19 @@ static int run(struct loop *loop, struct batch *b, const struct options *o,
 	return run_batch(loop, b, o);
 }
 
+/* --bench-ui N (make bench): the TUI's cost, no inputs, no network. */
+static int bench_ui(const struct options *o)
+{
+	struct loop *loop = loop_new();
+	int rc;
+
+	if (loop == NULL)
+		return fail(xstrdup("out of memory"));
+	rc = ui_bench(loop, (size_t)o->bench_ui);
+	loop_free(loop);
+	return rc;
+}
+
 /* TLS context, loop, run; the password is the caller's to wipe. */
 static int start(struct batch *b, struct options *o)
 {
@@ -283,6 +296,10 @@ int main(int argc, char **argv)
 	options_init(&o);
 	if ((rc = read_options(&o, argc, argv, &first)) >= 0)
 		goto out;
+	if (o.bench_ui > 0) {
+		rc = bench_ui(&o);
+		goto out;
+	}
 	b = batch_new();
 	if ((rc = read_inputs(b, &o, argc, argv, first)) >= 0)
 		goto out;
