@@ -5,6 +5,7 @@
 #   make check      deps, then every test: once normally, once under ASan+UBSan
 #   make check-unit the tests that need neither root nor the lab (< 1 min)
 #   make lint       cppcheck, clang-tidy and shellcheck, all clean
+#   make bench      the figures of BENCHMARKS.md, on the test lab (root)
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
 #
 # Objects go to build/<variant>/ so the normal and the sanitizer builds never
@@ -50,7 +51,7 @@ UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: demo all deps check check-normal check-asan check-unit build-normal build-asan \
-	tests layering lint lint-cppcheck lint-tidy lint-shell install uninstall clean FORCE
+	tests layering lint lint-cppcheck lint-tidy lint-shell install uninstall clean FORCE bench
 
 all: layering mailflow
 
@@ -94,8 +95,21 @@ $(BUILD)/tests/fakesmtp: tests/fakesmtp/fakesmtp.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(shell $(PKG_CONFIG) --libs openssl) $(LDFLAGS)
 
+# make bench's timer (tests/bench/run): wait4() microseconds and peak RSS.
+$(BUILD)/tests/benchtime: tests/bench/benchtime.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS)
+
 deps:
 	@bash tests/deps
+
+# Not part of check: minutes long, and it holds the lab (and its lock)
+# throughout. Prints the table and writes BENCHMARKS.md.
+bench:
+	@$(MAKE) --no-print-directory BUILD=build/normal all build/normal/tests/fakesmtp \
+		build/normal/tests/benchtime
+	@bash tests/bench/run build/normal
 
 # Both variants run every suite; tests/run prints "N passed, M failed".
 check: deps
@@ -124,7 +138,8 @@ CPPCHECK   ?= cppcheck
 CLANG_TIDY ?= clang-tidy
 SHELLCHECK ?= shellcheck
 HASH := \#
-LINT_C  := src/main.c $(CORE_SRC) $(UI_SRC) $(TEST_SRC) tests/fakesmtp/fakesmtp.c
+LINT_C  := src/main.c $(CORE_SRC) $(UI_SRC) $(TEST_SRC) tests/fakesmtp/fakesmtp.c \
+	tests/bench/benchtime.c
 # Every shell script: the *.sh files and whatever starts with a sh/bash #!.
 LINT_SH  = $(sort $(wildcard tests/*/*.sh) \
 	$(shell grep -rlE '^$(HASH)!.*\<(ba)?sh\>' .ci tests 2>/dev/null))

@@ -248,16 +248,25 @@ static int run(struct loop *loop, struct batch *b, const struct options *o,
 	return run_batch(loop, b, o);
 }
 
-/* --bench-ui N (make bench): the TUI's cost, no inputs, no network. */
+/* --bench-ui N (make bench): the TUI's cost, no inputs, no network. The
+ * TLS context is made as a real run makes it, since it counts towards the
+ * time to the first painted screen. */
 static int bench_ui(const struct options *o)
 {
-	struct loop *loop = loop_new();
+	struct tls_ctx *tls;
+	struct loop *loop;
+	char *cause = NULL;
 	int rc;
 
-	if (loop == NULL)
-		return fail(xstrdup("out of memory"));
-	rc = ui_bench(loop, (size_t)o->bench_ui);
-	loop_free(loop);
+	if ((tls = tls_ctx_new(o->ca_file, &cause)) == NULL)
+		return fail(cause);
+	if ((loop = loop_new()) == NULL) {
+		rc = fail(xstrdup("out of memory"));
+	} else {
+		rc = ui_bench(loop, (size_t)o->bench_ui);
+		loop_free(loop);
+	}
+	tls_ctx_free(tls);
 	return rc;
 }
 
