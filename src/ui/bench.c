@@ -5,12 +5,14 @@
  * drawn into whatever terminal TERM names (make bench sends it to
  * /dev/null). Prints, on stderr once curses has ended:
  *
- *   bench-ui: hosts N redraws K cpu-us-per-redraw X wall-us-per-redraw Y
+ *   bench-ui: hosts N cpu-us-per-redraw X wall-us-per-redraw Y
+ *   bench-ui: hosts N cpu-us-per-rebuild-and-redraw X wall-us Y
  *   bench-ui: first-paint-epoch-ns T in-process-first-paint-us U
  *
- * A "full redraw" is what a change of the model costs: the checklist and
- * the rows rebuilt from the model, the screen drawn, and (clearok) every
- * cell sent to the terminal again, not only the changed ones.
+ * A "full redraw" is the whole screen drawn and (clearok) every cell sent
+ * to the terminal again, not only the changed ones: what a key, the clock
+ * or a resize costs. A change of the model costs more: the checklist and
+ * the rows rebuilt from it first (ui_run_rebuild), measured apart.
  */
 #include "ui_internal.h"
 
@@ -155,17 +157,25 @@ static void fake_model(struct model_domain *d, size_t n)
 	d->dns_ms = 12;
 }
 
-/* K full redraws, K fitted to a CPU budget; per redraw in microseconds. */
-static void measure(struct ui *ui, size_t nhosts)
+/* One screen: (rebuild) the checklist and rows from the model first, as a
+ * change of the model does; every cell sent again (clearok). */
+static void redraw(struct ui *ui, bool rebuild)
+{
+	if (rebuild)
+		ui_run_rebuild(ui);
+	clearok(curscr, TRUE);
+	ui_mode_draw(ui);
+}
+
+/* K times, K fitted to a CPU budget; "cpu wall" per time, microseconds. */
+static void measure(struct ui *ui, bool rebuild, double *cpu, double *wall)
 {
 	uint64_t c0, w0, c, w;
 	const char *env;
 	long k, i;
 
 	c0 = cpu_us();
-	ui_run_rebuild(ui);
-	clearok(curscr, TRUE);
-	ui_mode_draw(ui);
+	redraw(ui, rebuild);
 	c = cpu_us() - c0;
 	k = c > 0 ? BENCH_CPU_BUDGET_US / (long)c : BENCH_REDRAWS_MAX;
 	k = k < BENCH_REDRAWS_MIN ? BENCH_REDRAWS_MIN : k > BENCH_REDRAWS_MAX ? BENCH_REDRAWS_MAX : k;
@@ -174,17 +184,12 @@ static void measure(struct ui *ui, size_t nhosts)
 		k = atol(env) < BENCH_REDRAWS_MAX ? atol(env) : BENCH_REDRAWS_MAX;
 	c0 = cpu_us();
 	w0 = now_us(CLOCK_MONOTONIC);
-	for (i = 0; i < k; i++) {
-		ui_run_rebuild(ui);
-		clearok(curscr, TRUE);
-		ui_mode_draw(ui);
-	}
+	for (i = 0; i < k; i++)
+		redraw(ui, rebuild);
 	c = cpu_us() - c0;
 	w = now_us(CLOCK_MONOTONIC) - w0;
-	ui_mode_pop_all(ui);
-	endwin();
-	fprintf(stderr, "bench-ui: hosts %zu redraws %ld cpu-us-per-redraw %.1f wall-us-per-redraw %.1f\n",
-	        nhosts, k, (double)c / (double)k, (double)w / (double)k);
+	*cpu = (double)c / (double)k;
+	*wall = (double)w / (double)k;
 }
 
 int ui_bench(struct loop *loop, size_t nhosts)
@@ -193,6 +198,7 @@ int ui_bench(struct loop *loop, size_t nhosts)
 	struct ui ui;
 	char *cause = NULL;
 	uint64_t t0 = now_us(CLOCK_MONOTONIC), t1, epoch;
+	double dc, dw, rc, rw;
 
 	memset(&ui, 0, sizeof ui);
 	ui.loop = loop;
@@ -224,7 +230,14 @@ int ui_bench(struct loop *loop, size_t nhosts)
 	ui_mode_draw(&ui);
 	t1 = now_us(CLOCK_MONOTONIC);
 	epoch = now_us(CLOCK_REALTIME);
-	measure(&ui, nhosts);
+	measure(&ui, false, &dc, &dw);
+	measure(&ui, true, &rc, &rw);
+	ui_mode_pop_all(&ui);
+	endwin();
+	fprintf(stderr, "bench-ui: hosts %zu cpu-us-per-redraw %.1f wall-us-per-redraw %.1f\n",
+	        nhosts, dc, dw);
+	fprintf(stderr, "bench-ui: hosts %zu cpu-us-per-rebuild-and-redraw %.1f wall-us %.1f\n",
+	        nhosts, rc, rw);
 	fprintf(stderr, "bench-ui: first-paint-epoch-ns %llu in-process-first-paint-us %llu\n",
 	        (unsigned long long)epoch * 1000u, (unsigned long long)(t1 - t0));
 	checklist_free(&ui.list);
