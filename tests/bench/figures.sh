@@ -25,11 +25,13 @@ ptf_loop() {
 	local out=$1 a
 	shift 2
 	for a in "$@"; do
-		posttls-finger -c -l may -F "$CA" "[$a]:25" >>"$out" 2>&1 || return 1
+		# It reads a main.cf: the lab's (there may be no /etc/postfix).
+		MAIL_CONFIG=$LAB_DIR/postfix/etc posttls-finger -c -l may -F "$CA" "[$a]:25" >>"$out" 2>&1 ||
+			return 1
 	done
 }
 # For the shells benchtime runs the loops in (in_child).
-export CA
+export CA LAB_DIR
 export -f swaks_loop ptf_loop
 SWAKS_DECL=$(declare -p SWAKS)
 export SWAKS_DECL
