@@ -273,6 +273,25 @@ profile() {
 	} >>"$tmp/profiles"
 }
 
+# A wall-time gap is no CPU profile: the --debug trace's clock of the
+# domain run and the one-host run shows where the time goes.
+trace_timeline() {
+	local what
+	say "figure 7: --debug traces of eight.lab.test and -s mx1.eight.lab.test"
+	"${MF[@]}" --json --debug "$tmp/trace.domain" eight.lab.test >/dev/null 2>&1 || true
+	"${MF[@]}" --json --debug "$tmp/trace.one" -s mx1.eight.lab.test eight.lab.test >/dev/null 2>&1 || true
+	{
+		printf '\n### Concurrency: where the whole domain spends its time beyond one host\n\n'
+		# shellcheck disable=SC2016  # Markdown backquotes
+		printf 'The `--debug` trace (seconds since start) of one run each, session lines only:\n'
+		for what in domain one; do
+			printf '\n%s:\n\n```\n' "$([ "$what" = domain ] && echo "eight.lab.test" || echo "-s mx1.eight.lab.test")"
+			grep -E 'smtp |dns|mx ' "$tmp/trace.$what" | grep -vE ' (C|S): ' | head -n 60 | cut -c1-140
+			printf '```\n'
+		done
+	} >>"$tmp/profiles"
+}
+
 figure_profiles() {
 	local m
 	: >"$tmp/profiles"
@@ -282,6 +301,7 @@ figure_profiles() {
 				profile cost "a full probe of healthy.lab.test" "${MF[@]}" --json healthy.lab.test ;;
 			sessions) profile sessions "100 sessions in flight (hold.bench.test)" \
 				"${MF[@]}" --jsonl --concurrency 100 -f "$tmp/h100.txt" ;;
+			concurrency) trace_timeline ;;
 			tui) MAILFLOW_BENCH_REDRAWS=10 TERM=xterm-256color LINES=50 COLUMNS=200 \
 				profile tui "--bench-ui 2000 (10 full redraws)" "$MAILFLOW" --bench-ui 2000 ;;
 			*) ;;
