@@ -154,8 +154,8 @@ figure_sessions() {
 
 # sample_run PID OUT N SAMPLES: while PID (benchtime) runs, its child's
 # VmRSS and open descriptors every 0.1 s; "rss fds" after the first 100
-# reports and at the end (N - 100 reports: still 200 in flight, as after
-# the first 100, not yet closing down) into SAMPLES.
+# reports, then "rss fds reports" of the last sample before the last
+# report (still running, not yet closing down) into SAMPLES.
 sample_run() {
 	local bt=$1 out=$2 n=$3 samples=$4 pid="" lines rss fds fdl first="" last="" k v
 	while kill -0 "$bt" 2>/dev/null; do
@@ -168,16 +168,16 @@ sample_run() {
 			lines=$(wc -l <"$out")
 			if [ -n "$rss" ]; then
 				[ -z "$first" ] && [ "$lines" -ge 100 ] && first="$rss $fds"
-				[ -z "$last" ] && [ "$lines" -ge $((n - 100)) ] && [ -n "$first" ] && last="$rss $fds"
+				[ -n "$first" ] && [ "$lines" -lt "$n" ] && last="$rss $fds $lines"
 			fi
 		fi
 		sleep 0.1
 	done
-	echo "${first:-0 0} ${last:-0 0}" >"$samples"
+	echo "${first:-0 0} ${last:-0 0 0}" >"$samples"
 }
 
 figure_scale() {
-	local n rc bt dnsfail=0 notpass=0 f wall user sys rss r1 f1 r2 f2
+	local n rc bt dnsfail=0 notpass=0 f wall user sys rss r1 f1 r2 f2 l2
 	say "figure 4: lab domains (bench.test) with --jsonl --concurrency 200, sizes $SIZES, $SCALE_RUNS runs each"
 	for n in $SIZES; do
 		seq "$n" | sed 's/^/d/; s/$/.bench.test/' >"$tmp/d$n.txt"
@@ -210,13 +210,13 @@ figure_scale() {
 	row 4 "time per domain, $last vs $first domains (linear: 1.00)" "$t" "≈ 1 (≤ 1.10)" "$(meets "$t" "<=" 1.10)"
 	# RSS and descriptors: the largest size, median of its runs.
 	local s
-	s=$(awk '{ a[NR] = $1; b[NR] = $2; c[NR] = $3; d[NR] = $4 } END { m = int((NR + 1) / 2); print a[m], b[m], c[m], d[m] }' \
+	s=$(awk '{ a[NR] = $1; b[NR] = $2; c[NR] = $3; d[NR] = $4; e[NR] = $5 } END { m = int((NR + 1) / 2); print a[m], b[m], c[m], d[m], e[m] }' \
 		<(sort -n -k3 "$tmp/f4_$last.samples"))
-	read -r r1 f1 r2 f2 <<<"$s"
-	row 4 "$last domains: RSS after the first 100 → with 100 to go" "$(mb "$r1") → $(mb "$r2") MB" "no growth" \
-		"$(awk -v a="$r1" -v b="$r2" 'BEGIN { print (b <= a * 1.10 + 1024) ? "yes" : "no" }')"
-	row 4 "$last domains: open descriptors after the first 100 → with 100 to go" "$f1 → $f2" "no growth" \
-		"$(awk -v a="$f1" -v b="$f2" 'BEGIN { print (b <= a) ? "yes" : "no" }')"
+	read -r r1 f1 r2 f2 l2 <<<"$s"
+	row 4 "$last domains: RSS after the first 100 → at the end ($l2 done)" "$(mb "$r1") → $(mb "$r2") MB" "no growth" \
+		"$(awk -v a="$r1" -v b="$r2" 'BEGIN { print (b > 0 && b <= a * 1.10 + 1024) ? "yes" : "no" }')"
+	row 4 "$last domains: open descriptors after the first 100 → at the end ($l2 done)" "$f1 → $f2" "no growth" \
+		"$(awk -v a="$f1" -v b="$f2" 'BEGIN { print (b > 0 && b <= a * 1.10) ? "yes" : "no" }')"
 	for n in $SIZES; do
 		f=$(sort "$tmp/f4_$n.fails" | uniq -c | sort -rn | awk '{ printf "%s%s %d", (NR > 1 ? ", " : ""), $2, $1 }')
 		row 4 "$n domains: failed checks, all runs (smtp-sinks accept relaying)" "${f:-none}" "-" "-"
@@ -261,6 +261,32 @@ figure_tui() {
 
 # ---- 7. profiles of what missed its target -----------------------------------
 
+# shorten TEXT: without the work tree's and the bench's directories.
+shorten() { local t=${1//$top\//}; printf '%s' "${t//$tmp/TMP}"; }
+
+# profile_mem NAME TITLE CMD...: massif's heap at its peak, by call site.
+profile_mem() {
+	local name=$1 title=$2
+	shift 2
+	say "figure 7: massif: $title"
+	valgrind --tool=massif --massif-out-file="$tmp/ms.$name" "$@" >/dev/null 2>"$tmp/ms.$name.log" </dev/null ||
+		true
+	[ -s "$tmp/ms.$name" ] || { say "massif of $title failed"; return 0; }
+	{
+		printf '\n### %s\n\n' "$title"
+		# shellcheck disable=SC2016  # Markdown backquotes
+		printf '`valgrind --tool=massif %s`; the heap at its peak snapshot, call sites of 1%% and more (ms_print):\n\n```\n' "$(shorten "$*")"
+		ms_print "$tmp/ms.$name" 2>/dev/null |
+			awk '/Detailed snapshots:/ && match($0, /[0-9]+ \(peak\)/) { peak = substr($0, RSTART, RLENGTH); sub(/ .*/, "", peak) }
+				peak != "" && $1 == peak && $2 ~ /^[0-9,]+$/ { inpk = 1; next }
+				inpk && /^ *n +time/ { exit }
+				inpk && /^[0-9.]+% \(/ { print; next }
+				inpk && /->[0-9]/ && !/below ms_print/ && n++ < 40' |
+			cut -c1-150 || true
+		printf '```\n'
+	} >>"$tmp/profiles"
+}
+
 # profile NAME TITLE CMD...: callgrind's inclusive top functions of CMD.
 profile() {
 	local name=$1 title=$2
@@ -272,9 +298,9 @@ profile() {
 	{
 		printf '\n### %s\n\n' "$title"
 		# shellcheck disable=SC2016  # Markdown backquotes
-		printf '`valgrind --tool=callgrind %s`; the functions with the most instructions, callees included (callgrind_annotate --inclusive=yes):\n\n```\n' "${*//$tmp/TMP}"
+		printf '`valgrind --tool=callgrind %s`; the functions with the most instructions, callees included (callgrind_annotate --inclusive=yes):\n\n```\n' "$(shorten "$*")"
 		callgrind_annotate --inclusive=yes "$tmp/cg.$name" 2>/dev/null |
-			awk '/^-+$/ { d++ ; next } d >= 3 && NF && n++ < 25' | cut -c1-150
+			awk '/^-+$/ { d++ ; next } d >= 3 && NF && $3 !~ /^\// && n++ < 25' | cut -c1-150
 		printf '```\n'
 	} >>"$tmp/profiles"
 }
@@ -305,7 +331,7 @@ figure_profiles() {
 		case $m in
 			cpu|rss) [ -s "$tmp/cg.cost" ] ||
 				profile cost "a full probe of healthy.lab.test" "${MF[@]}" --json healthy.lab.test ;;
-			sessions) profile sessions "100 sessions in flight (hold.bench.test)" \
+			sessions) profile_mem sessions "memory: 100 sessions in flight (hold.bench.test)" \
 				"${MF[@]}" --jsonl --concurrency 100 -f "$tmp/h100.txt" ;;
 			concurrency) trace_timeline ;;
 			tui) MAILFLOW_BENCH_REDRAWS=1 TERM=xterm-256color LINES=50 COLUMNS=200 \
@@ -336,7 +362,7 @@ write_page() {
 		echo "- CPU: ${cpu:-unknown}, nproc $(nproc)"
 		echo "- memory: $(awk '/^MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo)"
 		echo "- kernel: $(uname -r), Debian $deb"
-		echo "- tools: $(swaks --version 2>&1 | awk 'NR == 1' | cut -c1-40), posttls-finger (Postfix $(postconf -h mail_version 2>/dev/null || echo '?')), $(openssl version | cut -d' ' -f1-2)"
+		echo "- tools: $(swaks --version 2>&1 | awk 'NR == 1' | cut -c1-40), posttls-finger (Postfix $(MAIL_CONFIG=$LAB_DIR/postfix/etc postconf -h mail_version 2>/dev/null || echo '?')), $(openssl version | cut -d' ' -f1-2)"
 		echo "- RLIMIT_NOFILE in the bench shell: $NOFILE (raised with ulimit -n to $NOFILE_WANT where allowed)"
 		echo
 		echo "## Figures"
