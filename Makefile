@@ -7,6 +7,7 @@
 #   make lint       cppcheck, clang-tidy and shellcheck, all clean
 #   make fuzz       the libFuzzer targets in fuzz/ (clang), into build/fuzz/
 #   make fuzz-run   each of them for FUZZ_SECONDS (300) over fuzz/corpus/
+#   make bench      the figures of BENCHMARKS.md, on the test lab (root)
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
 #
 # Objects go to build/<variant>/ so the normal and the sanitizer builds never
@@ -54,7 +55,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: demo all deps check check-normal check-asan check-unit build-normal build-asan \
 	tests layering lint lint-cppcheck lint-tidy lint-shell install uninstall clean FORCE \
-	fuzz fuzzers fuzz-run
+	fuzz fuzzers fuzz-run bench
 
 all: layering mailflow
 
@@ -124,8 +125,21 @@ $(BUILD)/%-fuzzer: fuzz/%-fuzzer.c $(BUILD)/libmailflow.a
 fuzz-run: fuzz
 	@MAILFLOW_FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/scripts/test_fuzz.sh
 
+# make bench's timer (tests/bench/run): wait4() microseconds and peak RSS.
+$(BUILD)/tests/benchtime: tests/bench/benchtime.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS)
+
 deps:
 	@bash tests/deps
+
+# Not part of check: minutes long, and it holds the lab (and its lock)
+# throughout. Prints the table and writes BENCHMARKS.md.
+bench:
+	@$(MAKE) --no-print-directory BUILD=build/normal all build/normal/tests/fakesmtp \
+		build/normal/tests/benchtime
+	@bash tests/bench/run build/normal
 
 # Both variants run every suite; tests/run prints "N passed, M failed".
 check: deps
@@ -156,7 +170,8 @@ CPPCHECK   ?= cppcheck
 CLANG_TIDY ?= clang-tidy
 SHELLCHECK ?= shellcheck
 HASH := \#
-LINT_C  := src/main.c $(CORE_SRC) $(UI_SRC) $(TEST_SRC) tests/fakesmtp/fakesmtp.c $(FUZZ_SRC)
+LINT_C  := src/main.c $(CORE_SRC) $(UI_SRC) $(TEST_SRC) tests/fakesmtp/fakesmtp.c $(FUZZ_SRC) \
+	tests/bench/benchtime.c
 # Every shell script: the *.sh files and whatever starts with a sh/bash #!.
 LINT_SH  = $(sort $(wildcard tests/*/*.sh) \
 	$(shell grep -rlE '^$(HASH)!.*\<(ba)?sh\>' .ci tests 2>/dev/null))

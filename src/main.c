@@ -294,6 +294,28 @@ static void raise_nofile(const struct options *o)
 		        o->concurrency, (unsigned long long)need);
 }
 
+/* --bench-ui N (make bench): the TUI's cost, no inputs, no network. The
+ * TLS context is made as a real run makes it, since it counts towards the
+ * time to the first painted screen. */
+static int bench_ui(const struct options *o)
+{
+	struct tls_ctx *tls;
+	struct loop *loop;
+	char *cause = NULL;
+	int rc;
+
+	if ((tls = tls_ctx_new(o->ca_file, &cause)) == NULL)
+		return fail(cause);
+	if ((loop = loop_new()) == NULL) {
+		rc = fail(xstrdup("out of memory"));
+	} else {
+		rc = ui_bench(loop, (size_t)o->bench_ui);
+		loop_free(loop);
+	}
+	tls_ctx_free(tls);
+	return rc;
+}
+
 /* TLS context, loop, run; the password is the caller's to wipe. */
 static int start(struct batch *b, struct options *o)
 {
@@ -329,6 +351,10 @@ int main(int argc, char **argv)
 	options_init(&o);
 	if ((rc = read_options(&o, argc, argv, &first)) >= 0)
 		goto out;
+	if (o.bench_ui > 0) {
+		rc = bench_ui(&o);
+		goto out;
+	}
 	b = batch_new();
 	if ((rc = read_inputs(b, &o, argc, argv, first)) >= 0)
 		goto out;

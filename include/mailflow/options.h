@@ -33,6 +33,7 @@ struct options {
 	int port;                       /* -p; the -s port wins */
 	int json, jsonl, batch, transcripts, manual;
 	int concurrency;
+	int bench_ui;                   /* --bench-ui N: 0 none (make bench) */
 	enum options_answer answer;
 	/* Copies of the config file's values, which the fields above may
 	 * point to. */

@@ -32,4 +32,12 @@ int ui_check_terminal(char **why);
 int ui_run(struct loop *loop, const struct target *target,
            const struct probe_options *popt, const struct ui_options *uopt);
 
+/*
+ * mailflow --bench-ui N (make bench): N made-up finished hosts drawn into
+ * the terminal TERM names, no network; prints the CPU per full redraw and
+ * the time to the first painted screen on stderr. 0, or 2 when curses
+ * cannot start.
+ */
+int ui_bench(struct loop *loop, size_t nhosts);
+
 #endif
