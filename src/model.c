@@ -139,6 +139,7 @@ void model_session_free(struct model_session *s)
 	for (i = 0; i < s->nlines; i++)
 		free(s->lines[i].bytes);
 	free(s->lines);
+	free(s->fallback.steps);
 	free(s);
 }
 

@@ -286,7 +286,7 @@ static void fallback_sync(struct fallback *fb)
 		if (st->state != STEP_OK && st->state != STEP_REJECTED &&
 		    st->state != STEP_FAILED)
 			continue;
-		snprintf(d, sizeof d, "%s", o->fallback.steps[i].detail);
+		snprintf(d, sizeof d, "%.200s", o->fallback.steps[i].detail);
 		snprintf(st->detail, sizeof st->detail, "%s%s" FALLBACK_WORDS, d,
 		         d[0] ? "; " : "");
 	}
@@ -382,6 +382,7 @@ static bool fallback_start(struct probe *p, struct model_session *m)
 	snprintf(fb->m->addr, sizeof fb->m->addr, "%s", m->addr);
 	fb->m->port = m->port;
 	m->fallback.tried = 1;
+	m->fallback.steps = xcalloc(STEP__COUNT, sizeof *m->fallback.steps);
 	m->fallback.at_ms = loop_clock_ms() - m->started_ms;
 	m->fallback.line_from = m->nlines;
 	model_session_add_line(m, 'I', m->fallback.at_ms, FALLBACK_MARKER,

@@ -468,7 +468,7 @@ static void json_fallback(FILE *out, const struct model_fallback *f)
 	        (unsigned long long)f->at_ms, f->line_from);
 	js(out, f->error);
 	fputs(",\"steps\":", out);
-	if (f->tried)
+	if (f->tried && f->steps != NULL)
 		json_steps(out, f->steps);
 	else
 		fputs("[]", out);

@@ -148,8 +148,10 @@ struct model_fallback {
 	size_t line_from;               /* the marker line in the transcript */
 	uint64_t at_ms;                 /* the retry's start, from the session start */
 	/* The retry's own steps (connect, banner and EHLO included), with
-	 * their lines and times in the session's transcript. */
-	struct model_step steps[STEP__COUNT];
+	 * their lines and times in the session's transcript: STEP__COUNT of
+	 * them once tried, else NULL (a session without a fallback does not
+	 * carry 6 KB of steps it never ran). */
+	struct model_step *steps;
 	char error[256];                /* the retry's end, in words */
 };
 
