@@ -1435,8 +1435,42 @@ static int manual_sent(const struct smtp_session *s, char **cause)
 	return s->finished ? cause_set(cause, "the connection is gone") : 0;
 }
 
+/*
+ * What a line typed by hand shows in the transcript when it carries
+ * credentials: "AUTH PLAIN <base64>" (an initial response) keeps its
+ * first two words, and any line typed after a 334 (the answer to a
+ * challenge: a user name, a password) is masked whole. NULL: as typed.
+ */
+static const char *manual_mask(const struct smtp_session *s, const char *line,
+                               char *buf, size_t size)
+{
+	const struct model_session *m = s->m;
+	const char *sp;
+	size_t i;
+
+	for (i = m->nlines; i > 0; i--) {
+		if (m->lines[i - 1].dir == 'C')
+			break;
+		if (m->lines[i - 1].dir == 'S') {
+			if (m->lines[i - 1].code == 334)
+				return "********";
+			break;
+		}
+	}
+	if (strncasecmp(line, "AUTH ", 5) != 0)
+		return NULL;
+	sp = strchr(line + 5, ' ');
+	if (sp == NULL)
+		return NULL;            /* "AUTH LOGIN": no secret yet */
+	snprintf(buf, size, "%.*s ********", (int)(sp - line) < 64 ? (int)(sp - line) : 64,
+	         line);
+	return buf;
+}
+
 int smtp_manual_send(struct smtp_session *s, const char *line, char **cause)
 {
+	char masked[80];
+
 	if (smtp_manual_check_line(line, cause) < 0)
 		return -1;
 	if (strcasecmp(line, "STARTTLS") == 0)
@@ -1444,7 +1478,8 @@ int smtp_manual_send(struct smtp_session *s, const char *line, char **cause)
 	if (!smtp_session_is_manual(s) || s->conn == NULL)
 		return cause_set(cause, "the connection is closed");
 	/* A typed line leaves the state alone: ST_MANUAL shows its reply. */
-	if (write_command(s, line, NULL, NULL) < 0) {
+	if (write_command(s, line, manual_mask(s, line, masked, sizeof masked),
+	                  "credentials typed by hand") < 0) {
 		finish(s, "connection lost while sending");
 		return cause_set(cause, "the connection is gone");
 	}

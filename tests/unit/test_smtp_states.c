@@ -1222,6 +1222,39 @@ static void test_manual_auth_and_data(void **state)
 	assert_string_equal(smtp_session_state(f->s), "DONE");
 }
 
+/* AUTH typed by hand, not with :auth: the initial response and the
+ * answers to 334 challenges never reach the transcript. */
+static void test_manual_typed_auth_masked(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		BANNER,
+		{ "AUTH PLAIN AGphbmUAczNjcmV0LXB3", "535 5.7.8 no\r\n", 0 },
+		{ "AUTH LOGIN", "334 VXNlcm5hbWU6\r\n", 0 },
+		{ USER_B64, "334 UGFzc3dvcmQ6\r\n", 0 },
+		{ PASS_B64, "235 2.7.0 ok\r\n", 0 },
+		{ "MAIL FROM:<me@probe.test>", "250 ok\r\n", 0 },
+		QUIT_OK,
+	};
+
+	f->opt.handover = SMTP_QUIT_BANNER;
+	START(f, script);
+	fx_run_until(f, is_manual_turn);
+	manual_send(f, "AUTH PLAIN AGphbmUAczNjcmV0LXB3");
+	manual_send(f, "AUTH LOGIN");
+	manual_send(f, USER_B64);
+	manual_send(f, PASS_B64);
+	manual_send(f, "MAIL FROM:<me@probe.test>");
+	assert_false(in_transcript(f, "AGphbmUAczNjcmV0LXB3"));
+	assert_no_secret(f);
+	assert_true(in_transcript(f, "AUTH PLAIN ********"));
+	assert_true(in_transcript(f, "AUTH LOGIN"));
+	assert_true(in_transcript(f, "MAIL FROM:<me@probe.test>"));
+	assert_string_equal(f->peer.mismatch, "");
+	manual_send(f, "QUIT");
+	fx_run(f);
+}
+
 /* ---- the --debug trace ------------------------------------------------------ */
 
 static void test_debug_trace(void **state)
@@ -1359,6 +1392,7 @@ int main(void)
 		T(test_quit_answered_by_close),
 		T(test_send_without_relay_test_no_rset),
 		T(test_manual_auth_and_data),
+		T(test_manual_typed_auth_masked),
 		T(test_manual_starttls_injection),
 		T(test_debug_trace),
 	};
