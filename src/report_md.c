@@ -298,6 +298,13 @@ static void put_hosts_table(FILE *out, const struct model_domain *d)
 	}
 }
 
+static void md_evidence_line(FILE *out, const struct model_line *l)
+{
+	fprintf(out, "      %c: ", l->dir);
+	md_code(out, l->bytes, l->len);
+	fputc('\n', out);
+}
+
 /* A failing or warning item: id, where, title; why, next; the evidence in
  * an indented code block (list content is indented by 2, code by 4 more). */
 static void put_item_full(FILE *out, const struct model_domain *d,
@@ -305,7 +312,7 @@ static void put_item_full(FILE *out, const struct model_domain *d,
 {
 	const struct model_address *a = item_address(d, it);
 	const struct model_session *s = a != NULL ? a->session : NULL;
-	size_t k, nlines = 0;
+	size_t k, head, nlines = 0;
 
 	fprintf(out, "\n- `%s` ", it->id);
 	put_where(out, d, it);
@@ -332,15 +339,15 @@ static void put_item_full(FILE *out, const struct model_domain *d,
 		md_code(out, it->facts[k], strnlen(it->facts[k], sizeof it->facts[k]));
 		fputc('\n', out);
 	}
-	for (k = 0; k < nlines && k < MD_EVIDENCE_LINES; k++) {
-		const struct model_line *l = &s->lines[it->line_from + k];
-
-		fprintf(out, "      %c: ", l->dir);
-		md_code(out, l->bytes, l->len);
-		fputc('\n', out);
+	/* Past the limit, the first lines, how many were left out, and always
+	 * the last: the reply the verdict rests on (the 552 after a message). */
+	head = nlines > MD_EVIDENCE_LINES ? MD_EVIDENCE_LINES - 1 : nlines;
+	for (k = 0; k < head; k++)
+		md_evidence_line(out, &s->lines[it->line_from + k]);
+	if (nlines > MD_EVIDENCE_LINES) {
+		fprintf(out, "      (%zu more lines in the transcript)\n", nlines - head - 1);
+		md_evidence_line(out, &s->lines[it->line_from + nlines - 1]);
 	}
-	if (nlines > MD_EVIDENCE_LINES)
-		fprintf(out, "      (%zu more lines in the transcript)\n", nlines - MD_EVIDENCE_LINES);
 }
 
 static void put_full_section(FILE *out, const char *heading, enum verdict v,

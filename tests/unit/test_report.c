@@ -138,11 +138,65 @@ static void test_verdict_line(void **state)
 	model_domain_free(&d);
 }
 
+/* A refused message: past the evidence limit, the Markdown report still
+ * ends the DATA item's evidence with the reply it rests on (issue 12,
+ * point 7), as the text report does. */
+static void test_md_evidence_ends_with_reply(void **state)
+{
+	struct model_domain d;
+	struct model_session *m;
+	struct checklist c;
+	char *out, line[64];
+	int st, i;
+
+	(void)state;
+	domain_ip_literal(&d);
+	m = calloc(1, sizeof *m);
+	assert_non_null(m);
+	d.hosts[0].addrs[0].session = m;
+	snprintf(m->host, sizeof m->host, "192.0.2.1");
+	snprintf(m->addr, sizeof m->addr, "192.0.2.1");
+	m->done = 1;
+	for (st = 0; st < STEP__COUNT; st++) {
+		m->steps[st].state = STEP_OK;
+		m->steps[st].code = 250;
+	}
+	m->steps[STEP_BANNER].code = 220;
+	m->steps[STEP_STARTTLS].state = STEP_SKIPPED;
+	m->steps[STEP_STARTTLS].reason = REASON_BY_OPTION;
+	m->steps[STEP_AUTH].state = STEP_SKIPPED;
+	m->steps[STEP_AUTH].reason = REASON_BY_OPTION;
+	m->steps[STEP_DATA].line_from = m->nlines;
+	model_session_add_line(m, 'C', 10, "DATA", 4);
+	model_session_add_line(m, 'S', 11, "354 go ahead", 12);
+	for (i = 0; i < 30; i++) {
+		snprintf(line, sizeof line, "body line %d", i);
+		model_session_add_line(m, 'C', 12, line, strlen(line));
+	}
+	model_session_add_line(m, 'C', 13, ".", 1);
+	model_session_add_line(m, 'S', 14, "552 5.3.4 Message size exceeds fixed limit", 42);
+	m->steps[STEP_DATA].line_to = m->nlines;
+	m->steps[STEP_DATA].state = STEP_REJECTED;
+	m->steps[STEP_DATA].reason = REASON_REFUSED;
+	m->steps[STEP_DATA].code = 552;
+	snprintf(m->steps[STEP_DATA].enhanced, 16, "5.3.4");
+	snprintf(m->steps[STEP_DATA].text, sizeof m->steps[0].text,
+	         "Message size exceeds fixed limit");
+	checklist_build(&d, &c);
+	out = render(report_markdown, &d, &c);
+	assert_non_null(strstr(out, "more lines in the transcript)\n      S: "
+	                            "552 5.3.4 Message size exceeds fixed limit\n"));
+	free(out);
+	checklist_free(&c);
+	model_domain_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_not_asked),
 		cmocka_unit_test(test_verdict_line),
+		cmocka_unit_test(test_md_evidence_ends_with_reply),
 	};
 
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);
