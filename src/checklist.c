@@ -1399,6 +1399,13 @@ static void check_protocol(struct builder *b, long hi, long ai, const struct mod
 		snprintf(e + n, sizeof e - n, "%sdata sent when no reply was due", n ? ", " : "");
 		fact(it, "the server sent data out of turn");
 	}
+	if (s->reply_misfit) {
+		size_t n = strlen(e);
+
+		snprintf(e + n, sizeof e - n, "%sa reply that answers another command",
+		         n ? ", " : "");
+		fact(it, "a positive reply that does not fit the command (RFC 5321 §4.3.2)");
+	}
 	if (e[0] == '\0') {
 		set(it, V_PASS, "SMTP replies well formed", NULL, NULL);
 		return;

@@ -50,35 +50,39 @@ typedef void state_resp_fn(struct smtp_session *s, const struct reply *r);
  * Every state, with the handler of the reply that ends it (NULL: no reply
  * is due then, so bytes from the server are out of turn) and what the
  * session waits for in it, in words for a timeout's detail ("the server
- * did not answer the password within 30000 ms"). The state names are
- * what smtp_session_state() and the --debug trace show.
+ * did not answer the password within 30000 ms"), and the positive replies
+ * that answer it (RFC 5321 §4.3.2; RFC 4954 for AUTH): a 2xx or 3xx not in
+ * that list (a greeting of 354, EHLO answered 221, MAIL answered 334) is a
+ * protocol failure, never "accepted". Refusals (4xx, 5xx) fit any command.
+ * NULL: no reply is judged so (by hand, the user reads it). The state
+ * names are what smtp_session_state() and the --debug trace show.
  */
 #define SMTP_STATES(X) \
-	X(CONNECTING,    NULL,                  "the connection")   /* TCP connect */ \
-	X(TLS_CONNECT,   NULL,                  "the TLS handshake") /* implicit TLS (465) */ \
-	X(BANNER,        state_banner_resp,     "the greeting") \
-	X(EHLO,          state_ehlo_resp,       "EHLO") \
-	X(HELO,          state_helo_resp,       "HELO")             /* EHLO refused with 5xx */ \
-	X(STARTTLS,      state_starttls_resp,   "STARTTLS") \
-	X(TLS_HANDSHAKE, NULL,                  "the TLS handshake") /* after the 220 to STARTTLS */ \
-	X(EHLO_TLS,      state_ehlo_tls_resp,   "the EHLO after TLS") \
-	X(AUTH_PLAIN,    state_auth_resp,       "the credentials (AUTH PLAIN)") \
-	X(AUTH_LOGIN,    state_auth_login_resp, "AUTH LOGIN")       /* waiting for 334 Username: */ \
-	X(AUTH_USER,     state_auth_user_resp,  "the user name")    /* waiting for 334 Password: */ \
-	X(AUTH_PASS,     state_auth_resp,       "the password") \
-	X(MAIL,          state_mail_resp,       "MAIL FROM") \
-	X(RCPT,          state_rcpt_resp,       "RCPT TO") \
-	X(DATA,          state_data_resp,       "DATA")             /* waiting for 354 */ \
-	X(DATA_BODY,     state_data_body_resp,  "the end of the message") /* its final reply */ \
-	X(RELAY_MAIL,    state_relay_mail_resp, "the relay test's MAIL FROM") /* a new transaction */ \
-	X(RELAY,         state_relay_resp,      "the relay test's RCPT TO") \
-	X(RSET,          state_rset_resp,       "RSET") \
-	X(QUIT,          state_quit_resp,       "QUIT") \
-	X(MANUAL,        state_manual_resp,     "a line typed by hand") /* the user's turn */ \
-	X(DONE,          NULL,                  "nothing")
+	X(CONNECTING,    NULL,                  "the connection", NULL)   /* TCP connect */ \
+	X(TLS_CONNECT,   NULL,                  "the TLS handshake", NULL) /* implicit TLS (465) */ \
+	X(BANNER,        state_banner_resp,     "the greeting", "220") \
+	X(EHLO,          state_ehlo_resp,       "EHLO", "250") \
+	X(HELO,          state_helo_resp,       "HELO", "250")             /* EHLO refused with 5xx */ \
+	X(STARTTLS,      state_starttls_resp,   "STARTTLS", "220") \
+	X(TLS_HANDSHAKE, NULL,                  "the TLS handshake", NULL) /* after the 220 to STARTTLS */ \
+	X(EHLO_TLS,      state_ehlo_tls_resp,   "the EHLO after TLS", "250") \
+	X(AUTH_PLAIN,    state_auth_resp,       "the credentials (AUTH PLAIN)", "235 334") \
+	X(AUTH_LOGIN,    state_auth_login_resp, "AUTH LOGIN", "334")       /* waiting for 334 Username: */ \
+	X(AUTH_USER,     state_auth_user_resp,  "the user name", "334")    /* waiting for 334 Password: */ \
+	X(AUTH_PASS,     state_auth_resp,       "the password", "235") \
+	X(MAIL,          state_mail_resp,       "MAIL FROM", "250") \
+	X(RCPT,          state_rcpt_resp,       "RCPT TO", "250 251") \
+	X(DATA,          state_data_resp,       "DATA", "354")             /* waiting for 354 */ \
+	X(DATA_BODY,     state_data_body_resp,  "the end of the message", "250") /* its final reply */ \
+	X(RELAY_MAIL,    state_relay_mail_resp, "the relay test's MAIL FROM", "250") /* a new transaction */ \
+	X(RELAY,         state_relay_resp,      "the relay test's RCPT TO", "250 251") \
+	X(RSET,          state_rset_resp,       "RSET", "250") \
+	X(QUIT,          state_quit_resp,       "QUIT", "221") \
+	X(MANUAL,        state_manual_resp,     "a line typed by hand", NULL) /* the user's turn */ \
+	X(DONE,          NULL,                  "nothing", NULL)
 
 enum smtp_state {
-#define SMTP_STATE_ENUM(name, resp, waits) ST_##name,
+#define SMTP_STATE_ENUM(name, resp, waits, fits) ST_##name,
 	SMTP_STATES(SMTP_STATE_ENUM)
 #undef SMTP_STATE_ENUM
 };
@@ -94,8 +98,9 @@ static const struct state_entry {
 	const char *name;
 	state_resp_fn *resp;
 	const char *waits;      /* what the server has not answered yet */
+	const char *fits;       /* the positive replies that answer it */
 } state_table[] = {
-#define SMTP_STATE_ENTRY(name, resp, waits) [ST_##name] = { #name, resp, waits },
+#define SMTP_STATE_ENTRY(name, resp, waits, fits) [ST_##name] = { #name, resp, waits, fits },
 	SMTP_STATES(SMTP_STATE_ENTRY)
 #undef SMTP_STATE_ENTRY
 };
@@ -985,12 +990,55 @@ static void state_manual_resp(struct smtp_session *s, const struct reply *r)
 }
 
 /* The dispatcher: the reply goes to the current state's handler. */
+/* Whether a positive reply is one the pending command can get. */
+static bool reply_fits(const struct smtp_session *s, const struct reply *r)
+{
+	const char *fits = state_table[s->state].fits, *p;
+	char code[8];
+
+	/* After a timeout, QUIT's state also takes the late answer to the
+	 * command that timed out (state_quit_resp tells them apart). */
+	if (fits == NULL || s->manual || (s->state == ST_QUIT && s->late_reply) ||
+	    (r->code / 100 != 2 && r->code / 100 != 3))
+		return true;
+	snprintf(code, sizeof code, "%03d", r->code % 1000);
+	for (p = fits; strlen(p) >= 3; p += 4) {
+		if (strncmp(p, code, 3) == 0)
+			return true;
+		if (p[3] != ' ')
+			break;
+	}
+	return false;
+}
+
+/* A positive reply that answers another command: the session is out of
+ * step with the server, so nothing it says later can be trusted. */
+static void reply_misfit(struct smtp_session *s, const struct reply *r)
+{
+	const char *fits = state_table[s->state].fits;
+
+	note(s, "%d is no answer to %s (RFC 5321 §4.3.2: %s)", r->code,
+	     state_table[s->state].waits, fits);
+	step_end(s, s->step, STEP_FAILED, r, REASON_PROTOCOL,
+	         "%d is no answer to %s: RFC 5321 allows %s (or a refusal) there",
+	         r->code, state_table[s->state].waits, fits);
+	s->m->reply_misfit = 1;
+	if (s->state == ST_QUIT || s->state == ST_BANNER)
+		finish(s, "a reply that does not fit the command");
+	else
+		perform_quit(s);
+}
+
 static void handle_reply(struct smtp_session *s, const struct reply *r)
 {
 	state_resp_fn *resp = state_table[s->state].resp;
 
 	loop_timer_remove(s->timer);
 	s->timer = NULL;
+	if (resp != NULL && !reply_fits(s, r)) {
+		reply_misfit(s, r);
+		return;
+	}
 	if (resp != NULL)
 		resp(s, r);
 }

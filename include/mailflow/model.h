@@ -179,6 +179,7 @@ struct model_session {
 	struct tls_facts tls;
 	int tls_injection;              /* plaintext after the STARTTLS 220 */
 	int unsolicited;                /* bytes when the server should be quiet */
+	int reply_misfit;               /* a positive reply that answers another command */
 	unsigned reply_flags;           /* OR of every reply's REPLY_F_* */
 	int authenticated;
 	int notify_sent;                /* RCPT carried NOTIFY= (DSN) */

@@ -1255,6 +1255,73 @@ static void test_manual_typed_auth_masked(void **state)
 	fx_run(f);
 }
 
+/* Replies that do not fit the command (issue 17, point 3): a greeting of
+ * 354, EHLO answered 221, MAIL answered 334, STARTTLS answered 250 are
+ * protocol failures, never "accepted"; a refusal fits any command. */
+static void test_reply_misfit(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step greeting[] = {
+		{ NULL, "354 go ahead\r\n", 0 },
+		QUIT_OK,
+	};
+
+	START(f, greeting);
+	fx_run(f);
+	assert_step(f, STEP_BANNER, STEP_FAILED, REASON_PROTOCOL);
+	assert_true(f->m->reply_misfit);
+	assert_non_null(strstr(f->m->steps[STEP_BANNER].detail, "354 is no answer to the greeting"));
+}
+
+static void test_reply_misfit_ehlo(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step ehlo[] = {
+		BANNER,
+		{ "EHLO probe.test", "221 bye\r\n", 0 },
+		QUIT_OK,
+	};
+
+	START(f, ehlo);
+	fx_run(f);
+	assert_step(f, STEP_EHLO, STEP_FAILED, REASON_PROTOCOL);
+	assert_non_null(strstr(f->peer.received, "QUIT"));
+}
+
+static void test_reply_misfit_mail_starttls(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step mail[] = {
+		BANNER,
+		{ "EHLO probe.test", "250 mx.target.test\r\n", 0 },
+		{ "MAIL FROM:", "334 VXNlcm5hbWU6\r\n", 0 },
+		QUIT_OK,
+	};
+
+	START(f, mail);
+	fx_run(f);
+	assert_step(f, STEP_MAIL, STEP_FAILED, REASON_PROTOCOL);
+	assert_int_equal(f->m->steps[STEP_RCPT].state, STEP_NOT_RUN);
+	assert_true(f->m->reply_misfit);
+}
+
+static void test_reply_misfit_starttls(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		BANNER,
+		{ "EHLO probe.test", "250-mx.target.test\r\n250 STARTTLS\r\n", 0 },
+		{ "STARTTLS", "250 fine\r\n", 0 },
+		QUIT_OK,
+	};
+
+	with_tls(f, SMTP_TLS_AUTO);
+	START(f, script);
+	fx_run(f);
+	assert_step(f, STEP_STARTTLS, STEP_FAILED, REASON_PROTOCOL);
+	assert_false(f->m->tls_active);
+}
+
 /* ---- the --debug trace ------------------------------------------------------ */
 
 static void test_debug_trace(void **state)
@@ -1382,6 +1449,10 @@ int main(void)
 		T(test_rcpt_probe_notify),
 		T(test_relay_open),
 		T(test_starttls_injection),
+		T(test_reply_misfit),
+		T(test_reply_misfit_ehlo),
+		T(test_reply_misfit_mail_starttls),
+		T(test_reply_misfit_starttls),
 		T(test_starttls_step_keeps_220),
 		T(test_starttls_ehlo_after_refused),
 		T(test_starttls_required_not_offered),
