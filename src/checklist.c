@@ -1311,6 +1311,16 @@ static void check_relay(struct builder *b, long hi, long ai, const struct model_
 	evidence(it, st);
 	switch (st->state) {
 	case STEP_OK:
+		if (s->out_of_step) {
+			set(it, V_WARN, "Relay test: not judged, the replies came out of step",
+			    "The server sent a reply that answers another command (or one "
+			    "nobody asked for), so this 250 may be the answer to the command "
+			    "before: an open relay cannot be told from a shifted reply.",
+			    "Run the check again; if the replies are out of step again, the "
+			    "server (or an SMTP proxy in front of it) breaks the one-reply-"
+			    "per-command rule of RFC 5321: its admin should look at it.");
+			return;
+		}
 		if (s->authenticated) {
 			set(it, V_INFO, "Relays for this authenticated user",
 			    "Accepting outside recipients after AUTH is how submission works.",
@@ -1408,6 +1418,17 @@ static void check_protocol(struct builder *b, long hi, long ai, const struct mod
 	}
 	if (e[0] == '\0') {
 		set(it, V_PASS, "SMTP replies well formed", NULL, NULL);
+		return;
+	}
+	if (s->out_of_step) {
+		set(it, V_FAIL, "The server's replies came out of step with the commands",
+		    NULL, "Run the check again; if it repeats, the server or an SMTP "
+		    "proxy in front of it sends extra or late replies: its admin "
+		    "should fix it, since senders misread every reply after it.");
+		snprintf(it->explanation, sizeof it->explanation,
+		         "Seen in this session: %.400s. One command gets one reply (RFC "
+		         "5321 §4.3.2); a reply too many shifts every later one, so the "
+		         "verdicts after it cannot be trusted.", e);
 		return;
 	}
 	set(it, V_WARN, "The server's SMTP is malformed", NULL,

@@ -1023,6 +1023,8 @@ static void reply_misfit(struct smtp_session *s, const struct reply *r)
 	         "%d is no answer to %s: RFC 5321 allows %s (or a refusal) there",
 	         r->code, state_table[s->state].waits, fits);
 	s->m->reply_misfit = 1;
+	if (s->state != ST_BANNER)
+		s->m->out_of_step = 1;
 	if (s->state == ST_QUIT || s->state == ST_BANNER)
 		finish(s, "a reply that does not fit the command");
 	else
@@ -1084,6 +1086,8 @@ static void record_out_of_turn(struct smtp_session *s, struct reply *r,
                                const char *buf, size_t len, const char *why)
 {
 	s->m->unsolicited = 1;
+	if (s->m->steps[STEP_BANNER].state == STEP_OK)
+		s->m->out_of_step = 1;
 	if (r != NULL) {
 		r->flags |= REPLY_F_TRAILING_DATA;
 		s->m->reply_flags |= REPLY_F_TRAILING_DATA;

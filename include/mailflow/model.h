@@ -180,6 +180,10 @@ struct model_session {
 	int tls_injection;              /* plaintext after the STARTTLS 220 */
 	int unsolicited;                /* bytes when the server should be quiet */
 	int reply_misfit;               /* a positive reply that answers another command */
+	/* After the greeting, a reply that answers another command or one no
+	 * command asked for: every later reply may be shifted by one, so the
+	 * checklist trusts none of the verdicts that a shift could fake. */
+	int out_of_step;
 	unsigned reply_flags;           /* OR of every reply's REPLY_F_* */
 	int authenticated;
 	int notify_sent;                /* RCPT carried NOTIFY= (DSN) */

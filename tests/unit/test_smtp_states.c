@@ -43,6 +43,8 @@
 #define P_CLOSE  0x1u   /* close the connection after the reply */
 #define P_BODY   0x2u   /* after the reply, the lines up to "." are the body */
 #define P_TLS    0x4u   /* after the reply, TLS (the peer is the server) */
+#define P_SLOW   0x8u   /* the reply goes out 80 ms after the command came */
+#define PEER_SLOW_MAX 8
 
 struct peer_step {
 	const char *expect;     /* prefix of the client's line; NULL: the banner */
@@ -71,6 +73,12 @@ struct peer {
 	SSL_CTX *sctx;          /* P_TLS: the server side */
 	SSL *ssl;
 	int tls_up;             /* the handshake is done */
+	struct peer_slow {      /* P_SLOW replies on their way, each on its timer */
+		struct peer *p;
+		struct loop_timer *timer;
+		const char *reply;
+		unsigned flags;
+	} slow[PEER_SLOW_MAX];
 };
 
 struct fx {
@@ -94,6 +102,10 @@ static void peer_close(struct peer *p)
 	p->watch = NULL;
 	loop_timer_remove(p->timer);
 	p->timer = NULL;
+	for (size_t i = 0; i < PEER_SLOW_MAX; i++) {
+		loop_timer_remove(p->slow[i].timer);
+		p->slow[i].timer = NULL;
+	}
 	SSL_free(p->ssl);
 	p->ssl = NULL;
 	SSL_CTX_free(p->sctx);
@@ -177,6 +189,27 @@ static void peer_send(struct peer *p, const char *reply, unsigned flags)
 		peer_start_tls(p);
 }
 
+static void on_peer_slow(struct loop_timer *t, void *arg)
+{
+	struct peer_slow *sl = arg;
+
+	(void)t;
+	sl->timer = NULL;
+	peer_send(sl->p, sl->reply, sl->flags & ~P_SLOW);
+}
+
+/* A reply that comes late, while the client may already have sent more. */
+static void peer_send_slow(struct peer *p, const char *reply, unsigned flags)
+{
+	size_t i;
+
+	for (i = 0; i < PEER_SLOW_MAX && p->slow[i].timer != NULL; i++)
+		;
+	assert_true(i < PEER_SLOW_MAX);
+	p->slow[i] = (struct peer_slow){ p, NULL, reply, flags };
+	p->slow[i].timer = loop_timer_add(p->loop, 80, 0, on_peer_slow, &p->slow[i]);
+}
+
 static void peer_line(struct peer *p, const char *line)
 {
 	const struct peer_step *st;
@@ -207,7 +240,9 @@ static void peer_line(struct peer *p, const char *line)
 		snprintf(p->mismatch, sizeof p->mismatch, "want %.100s, got %.100s", st->expect, line);
 	if (st->flags & P_BODY)
 		p->in_body = 1;
-	if (st->reply != NULL)
+	if (st->reply != NULL && (st->flags & P_SLOW))
+		peer_send_slow(p, st->reply, st->flags);
+	else if (st->reply != NULL)
 		peer_send(p, st->reply, st->flags);
 	else if (st->flags & P_CLOSE)
 		peer_close(p);
@@ -1322,6 +1357,33 @@ static void test_reply_misfit_starttls(void **state)
 	assert_false(f->m->tls_active);
 }
 
+/* An extra reply shortly after a real one (issue 17, point 2): every later
+ * reply is shifted, so the session is out of step, the relay test is not
+ * called an open relay, and host.protocol fails. */
+static void test_late_extra_reply(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		BANNER,
+		{ "EHLO probe.test", "250 mx.target.test\r\n|250 2.0.0 one too many\r\n", 0 },
+		{ "MAIL FROM:", "250 ok\r\n", P_SLOW },
+		{ "RCPT TO:<postmaster@target.test>", "250 ok\r\n", P_SLOW },
+		{ "RCPT TO:<relay@elsewhere.test>", "550 5.7.1 relaying denied\r\n", P_SLOW },
+		{ "RSET", "250 ok\r\n", P_SLOW },
+		{ "QUIT", "221 bye\r\n", P_SLOW | P_CLOSE },
+	};
+	struct check_item it;
+
+	f->opt.relay_to = "relay@elsewhere.test";
+	START(f, script);
+	fx_run(f);
+	assert_true(f->m->out_of_step);
+	fx_check(f, "host.relay", &it);
+	assert_int_not_equal(it.verdict, V_FAIL);
+	fx_check(f, "host.protocol", &it);
+	assert_int_equal(it.verdict, V_FAIL);
+}
+
 /* ---- the --debug trace ------------------------------------------------------ */
 
 static void test_debug_trace(void **state)
@@ -1450,6 +1512,7 @@ int main(void)
 		T(test_relay_open),
 		T(test_starttls_injection),
 		T(test_reply_misfit),
+		T(test_late_extra_reply),
 		T(test_reply_misfit_ehlo),
 		T(test_reply_misfit_mail_starttls),
 		T(test_reply_misfit_starttls),
