@@ -998,8 +998,10 @@ static bool reply_fits(const struct smtp_session *s, const struct reply *r)
 
 	/* After a timeout, QUIT's state also takes the late answer to the
 	 * command that timed out (state_quit_resp tells them apart). */
+	/* A reply whose lines carry different codes is malformed, not out of
+	 * step: host.protocol says so (REPLY_F_CODE_MISMATCH). */
 	if (fits == NULL || s->manual || (s->state == ST_QUIT && s->late_reply) ||
-	    (r->code / 100 != 2 && r->code / 100 != 3))
+	    (r->code / 100 != 2 && r->code / 100 != 3) || (r->flags & REPLY_F_CODE_MISMATCH))
 		return true;
 	snprintf(code, sizeof code, "%03d", r->code % 1000);
 	for (p = fits; strlen(p) >= 3; p += 4) {

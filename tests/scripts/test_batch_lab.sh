@@ -159,7 +159,14 @@ host 127.0.0.38 host.ehlo pass
 run oldsmtp.lab.test
 host 127.0.0.39 host.ehlo warn
 
+# Its script answers the relay test's RCPT with QUIT's 221 (it expects QUIT
+# after RCPT): a reply that answers another command, so the session is out
+# of step and host.protocol fails (RFC 5321 §4.3.2); with QUIT after RCPT
+# only the malformed syntax is left, a warn.
 run malformed.lab.test
+host 127.0.0.31 host.protocol fail
+host 127.0.0.31 host.relay warn
+run malformed.lab.test --quit-after rcpt
 host 127.0.0.31 host.protocol warn
 
 run smtps.lab.test --tls-on-connect

@@ -3,7 +3,11 @@
 # address (127.0.10.0/24, used by nothing else), and each case asserts the
 # verdict, the time to it (--timeout plus a small margin) and mailflow's
 # peak RSS. No lab, no root: the ports are above 1024.
+# check() (lib.sh) evaluates its second argument: the single quotes are on
+# purpose.
+# shellcheck disable=SC2016
 set -u
+# shellcheck source=tests/scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 fake=${BUILD:-build/normal}/tests/fakesmtp
@@ -40,8 +44,8 @@ start_fake() {
 	"$fake" -l "$1:$port" -s "$tmp/$2.script" -c "$tmp/cert.pem" -k "$tmp/key.pem" \
 		2>"$tmp/$2.err" &
 	pids+=($!)
-	local i
-	for i in $(seq 50); do
+	local _
+	for _ in $(seq 50); do
 		if (exec 3<>"/dev/tcp/$1/$port") 2>/dev/null; then return 0; fi
 		sleep 0.05
 	done
