@@ -974,6 +974,8 @@ void probe_options_settle(struct probe_options *o)
 		so->tls_on_connect = 1;
 	if (so->timeout_ms <= 0)
 		so->timeout_ms = DEFAULT_TIMEOUT_MS;
+	if (so->session_timeout_ms <= 0)
+		so->session_timeout_ms = so->timeout_ms * DEFAULT_SESSION_TIMEOUTS;
 	if (so->helo == NULL) {
 		/* This machine's name when it is a domain name; a name of the
 		 * .localdomain kind otherwise, which says what it is (and when the

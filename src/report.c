@@ -527,10 +527,11 @@ static void json_options(FILE *out, const struct probe_options *po)
 	        tls_modes[so->tls], so->tls_on_connect ? "true" : "false");
 	js(out, so->auth_user ? so->auth_user : "");
 	fprintf(out, ",\"send\":%s,\"dsn\":%s,\"quit_after\":\"%s\",\"timeout_ms\":%d,"
-	        "\"banner_timeout_ms\":%d},", so->send ? "true" : "false",
-	        so->dsn ? "true" : "false",
+	        "\"banner_timeout_ms\":%d,\"session_timeout_ms\":%d},",
+	        so->send ? "true" : "false", so->dsn ? "true" : "false",
 	        smtp_quit_after_name(so->quit_after), so->timeout_ms,
-	        so->banner_timeout_ms ? so->banner_timeout_ms : so->timeout_ms);
+	        so->banner_timeout_ms ? so->banner_timeout_ms : so->timeout_ms,
+	        so->session_timeout_ms);
 }
 
 static void json_domain(FILE *out, const struct model_domain *d, const struct checklist *c)

@@ -114,6 +114,7 @@ struct smtp_session {
 	struct conn *conn;
 	struct reply_parser *parser;
 	struct loop_timer *timer;
+	struct loop_timer *deadline;    /* --session-timeout, from the start */
 	enum smtp_state state;
 	enum model_step_id step;        /* the step the pending reply ends */
 	bool rcpt_ok;
@@ -271,6 +272,8 @@ static void finish(struct smtp_session *s, const char *why)
 	s->finished = true;
 	loop_timer_remove(s->timer);
 	s->timer = NULL;
+	loop_timer_remove(s->deadline);
+	s->deadline = NULL;
 	if (s->conn != NULL) {
 		conn_free(s->conn);
 		s->conn = NULL;
@@ -289,6 +292,7 @@ static void finish(struct smtp_session *s, const char *why)
 }
 
 static void on_timeout(struct loop_timer *t, void *arg);
+static void on_deadline(struct loop_timer *t, void *arg);
 
 static void arm_timer(struct smtp_session *s, int ms)
 {
@@ -1305,6 +1309,25 @@ static void on_timeout(struct loop_timer *t, void *arg)
 	quit_after_timeout(s);
 }
 
+/* The whole session's deadline: whatever the server does (a byte at a
+ * time, each reply just in time), the session ends here, without QUIT: a
+ * server that dribbles would take its time over that too. */
+static void on_deadline(struct loop_timer *t, void *arg)
+{
+	struct smtp_session *s = arg;
+	int ms = s->opt.session_timeout_ms;
+
+	(void)t;
+	s->deadline = NULL;
+	if (s->finished)
+		return;
+	note(s, "the session passed --session-timeout (%d ms)", ms);
+	step_end(s, s->step, STEP_FAILED, NULL, REASON_TIMEOUT,
+	         "the whole session passed --session-timeout (%d ms) while waiting "
+	         "for %s", ms, state_table[s->state].waits);
+	finish(s, "session timeout");
+}
+
 /* ---- the face ------------------------------------------------------------ */
 
 static void on_start_failed(struct loop_timer *t, void *arg)
@@ -1344,6 +1367,9 @@ static struct smtp_session *session_new(struct loop *loop,
 	s->conn = conn_new(loop, &ccb, s);
 	m->running = 1;
 	m->started_ms = loop_clock_ms();
+	if (s->opt.session_timeout_ms > 0)
+		s->deadline = loop_timer_add(loop, (uint64_t)s->opt.session_timeout_ms, 0,
+		                             on_deadline, s);
 	debug_log("smtp %s [%s]:%u session starts in %s", m->host, m->addr,
 	          (unsigned)m->port, state_table[ST_CONNECTING].name);
 	state_set(s, ST_CONNECTING);
@@ -1410,6 +1436,7 @@ void smtp_session_free(struct smtp_session *s)
 	if (s == NULL)
 		return;
 	loop_timer_remove(s->timer);
+	loop_timer_remove(s->deadline);
 	conn_free(s->conn);
 	reply_parser_free(s->parser);
 	free(s->message);
@@ -1433,6 +1460,8 @@ static void enter_manual(struct smtp_session *s, const char *point)
 {
 	loop_timer_remove(s->timer);
 	s->timer = NULL;
+	loop_timer_remove(s->deadline); /* by hand, the user decides */
+	s->deadline = NULL;
 	s->manual = true;
 	state_set(s, ST_MANUAL);
 	note(s, "continuing by hand after %s", point);

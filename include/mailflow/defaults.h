@@ -9,6 +9,7 @@
 #define DEFAULT_PORT            25      /* SMTP (RFC 5321) */
 #define DEFAULT_PORT_SMTPS      465     /* submissions: TLS on connect (RFC 8314) */
 #define DEFAULT_TIMEOUT_MS      30000   /* per SMTP command */
+#define DEFAULT_SESSION_TIMEOUTS 4      /* --session-timeout: this many --timeout */
 #define DEFAULT_QUIT_WAIT_MS    2000    /* QUIT after a timeout waits this (at most --timeout) */
 #define DEFAULT_DNS_TIMEOUT_MS  2000    /* per DNS try */
 #define DEFAULT_DNS_TRIES       2

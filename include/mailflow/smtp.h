@@ -63,6 +63,10 @@ struct smtp_options {
 	int timeout_ms;                 /* per command */
 	int banner_timeout_ms;
 	int connect_timeout_ms;
+	/* The whole session, whatever arrives (0: DEFAULT_SESSION_TIMEOUTS
+	 * times timeout_ms): a server that trickles a byte at a time or
+	 * answers each command just in time cannot hold a session longer. */
+	int session_timeout_ms;
 	const char *bind_addr;
 	/* Manual mode: run the routine up to this point, then hand the
 	 * session over (on_manual) instead of going on or quitting.

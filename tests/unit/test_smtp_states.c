@@ -1384,6 +1384,38 @@ static void test_late_extra_reply(void **state)
 	assert_int_equal(it.verdict, V_FAIL);
 }
 
+/* --session-timeout (issue 17, point 1): a server that answers every
+ * command in time, but slowly, still cannot hold a session past it. */
+static void test_session_deadline(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		BANNER,
+		{ "EHLO probe.test", "250 mx.target.test\r\n", P_SLOW },
+		{ "MAIL FROM:", "250 ok\r\n", P_SLOW },
+		{ "RCPT TO:", "250 ok\r\n", P_SLOW },
+		{ "RSET", "250 ok\r\n", P_SLOW },
+		{ "QUIT", "221 bye\r\n", P_SLOW | P_CLOSE },
+	};
+	uint64_t t0 = loop_clock_ms(), took;
+	size_t i, timed_out = 0;
+
+	f->opt.timeout_ms = 1000;
+	f->opt.session_timeout_ms = 200;
+	START(f, script);
+	fx_run(f);
+	took = loop_clock_ms() - t0;
+	assert_true(f->done);
+	assert_true(took < 600);
+	for (i = 0; i < STEP__COUNT; i++)
+		if (f->m->steps[i].state == STEP_FAILED &&
+		    f->m->steps[i].reason == REASON_TIMEOUT &&
+		    strstr(f->m->steps[i].detail, "session-timeout") != NULL)
+			timed_out++;
+	assert_int_equal(timed_out, 1);
+	assert_int_not_equal(f->m->steps[STEP_QUIT].state, STEP_OK);
+}
+
 /* ---- the --debug trace ------------------------------------------------------ */
 
 static void test_debug_trace(void **state)
@@ -1513,6 +1545,7 @@ int main(void)
 		T(test_starttls_injection),
 		T(test_reply_misfit),
 		T(test_late_extra_reply),
+		T(test_session_deadline),
 		T(test_reply_misfit_ehlo),
 		T(test_reply_misfit_mail_starttls),
 		T(test_reply_misfit_starttls),
