@@ -2,6 +2,7 @@
  * report.c — text renderings of the model.
  */
 #include "mailflow/report.h"
+#include "mailflow/summary.h"
 #include "mailflow/text.h"
 
 #include <string.h>
@@ -630,6 +631,7 @@ void report_json(FILE *out, const struct model_domain *d, const struct checklist
                  const struct report_options *o)
 {
 	size_t counts[VERDICT__COUNT], i;
+	char sentence[1024];
 	int v;
 
 	checklist_count(c, counts);
@@ -639,6 +641,8 @@ void report_json(FILE *out, const struct model_domain *d, const struct checklist
 	fputs(",\"summary\":{", out);
 	for (v = 0; v < VERDICT__COUNT; v++)
 		fprintf(out, "%s\"%s\":%zu", v ? "," : "", verdict_name((enum verdict)v), counts[v]);
+	fputs(",\"text\":", out);
+	js(out, summary_domain_text(d, c, sentence, sizeof sentence));
 	fprintf(out, "},\"exit\":%d,", o->exit_status);
 	if (o->options != NULL)
 		json_options(out, o->options);
@@ -727,12 +731,14 @@ static void text_item(FILE *out, const struct check_item *it,
 void report_batch_text(FILE *out, const struct model_domain *d, const struct checklist *c,
                        const struct report_options *o)
 {
-	char verdicts[128];
+	char verdicts[128], sentence[1024];
 	size_t i, j, k;
 
 	fputs("mailflow ", out);
 	put_safe(out, d->target.domain);
 	fprintf(out, "  %zu MX  DNS %llu ms\n", d->nhosts, (unsigned long long)d->dns_ms);
+	put_safe(out, summary_domain_text(d, c, sentence, sizeof sentence));
+	fputc('\n', out);
 	fprintf(out, "Verdict: %s\n\n", checklist_verdict_line(c, verdicts, sizeof verdicts));
 	fputs("Domain\n", out);
 	for (k = 0; k < c->n; k++)

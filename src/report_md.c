@@ -16,6 +16,7 @@
  * Server text never starts a line: each line begins with text of ours.
  */
 #include "mailflow/report.h"
+#include "mailflow/summary.h"
 #include "mailflow/text.h"
 
 #include <string.h>
@@ -499,6 +500,7 @@ void report_markdown(FILE *out, const struct model_domain *d, const struct check
 	static const int passed[VERDICT__COUNT] = { [V_PASS] = 1 };
 	static const int other[VERDICT__COUNT] = { [V_INFO] = 1, [V_SKIP] = 1, [V_PENDING] = 1 };
 	size_t counts[VERDICT__COUNT], i, j, nsessions = 0;
+	char sentence[1024];
 
 	checklist_count(c, counts);
 	fputs("# mailflow: ", out);
@@ -508,6 +510,8 @@ void report_markdown(FILE *out, const struct model_domain *d, const struct check
 		md_text(out, d->target.unicode);
 		fputc(')', out);
 	}
+	fputs("\n\n", out);
+	md_text(out, summary_domain_text(d, c, sentence, sizeof sentence));
 	fputs("\n\n", out);
 	put_headline(out, d, c, counts);
 	fputc('\n', out);

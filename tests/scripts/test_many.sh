@@ -25,7 +25,8 @@ def session: (.port|type=="number") and (.steps|length==11) and all(.steps[]; st
   and (.transcript|type=="array") and all(.transcript[]; (.dir|IN("C","S","I")) and (.ms|type=="number") and (.text|type=="string"))
   and (.tls == null or ((.tls.version|type=="string") and (.tls.chain_ok|type=="boolean") and (.tls.name_ok|type=="boolean") and (.tls.sha256|type=="string")));
 .schema == 1 and (.tool == "mailflow") and (.input|type=="string") and (.exit|IN(0,1,2))
-and (.summary|keys == ["fail","info","pass","pending","skip","warn"])
+and (.summary|keys == ["fail","info","pass","pending","skip","text","warn"])
+and (.summary.text|type=="string") and (.summary.text|test("^(Mail to|The mail servers of|Checking mail to|[^ ]+ accepts no mail)"))
 and (.options.dns|type=="string") and (.options.from|type=="string") and (.options.tls|IN("auto","require","off"))
 and (.domain.name|type=="string") and (.domain.mx|lookup) and (.domain.spf.lookup|lookup)
 and (.domain.findings|type=="array") and all(.domain.checklist[]; item)

@@ -71,17 +71,22 @@ else
 	head -n 40 "$tmp/nouser.diff" | sed 's/^/# /'
 fi
 
-# The verdict first: the title, then the summary in words.
-mapfile -t first < <(grep -v '^[[:space:]]*$' "$tmp/nouser.md" | head -n 3)
+# The verdict first: the title, the domain's sentence (the same as JSON's
+# summary.text), then the summary in words and the counts.
+mapfile -t first < <(grep -v '^[[:space:]]*$' "$tmp/nouser.md" | head -n 4)
 if [ "${first[0]:-}" = "# mailflow: nouser.lab.test" ]; then ok "nouser: the first line is the title"
 else nok "nouser: first line '${first[0]:-}'"; fi
-if [[ "${first[1]:-}" == '**1 failure, 3 warnings**: RCPT TO refused: 550 5.1.1 (mx.nouser.lab.test)' ]]; then
-	ok "nouser: the second line is the verdict in words"
-else nok "nouser: second line '${first[1]:-}'"; fi
+sentence=$(jq -r '.summary.text' "$tmp/nouser.json" 2>/dev/null)
+if [[ -n "$sentence" && "${first[1]:-}" == "$sentence" && "$sentence" == "Mail to nouser.lab.test cannot be delivered: "* ]]; then
+	ok "nouser: the report opens with the domain's sentence, as summary.text says it"
+else nok "nouser: second line '${first[1]:-}', summary.text '$sentence'"; fi
+if [[ "${first[2]:-}" == '**1 failure, 3 warnings**: RCPT TO refused: 550 5.1.1 (mx.nouser.lab.test)' ]]; then
+	ok "nouser: then the verdict in words"
+else nok "nouser: third line '${first[2]:-}'"; fi
 want=$(jq -r '.summary | "- Verdicts: \(.fail) fail, \(.warn) warn, \(.pass) pass, \(.info) info, \(.skip) skip"' \
 	"$tmp/nouser.json" 2>/dev/null)
-if [[ -n "$want" && "${first[2]:-}" == "$want"* ]]; then ok "nouser: the counts agree with --json"
-else nok "nouser: counts '${first[2]:-}', --json says '$want'"; fi
+if [[ -n "$want" && "${first[3]:-}" == "$want"* ]]; then ok "nouser: the counts agree with --json"
+else nok "nouser: counts '${first[3]:-}', --json says '$want'"; fi
 # The sections, in order.
 got=$(grep -E '^## ' "$tmp/nouser.md" | tr '\n' ',')
 if [ "$got" = "## Hosts,## Failures,## Warnings,## Passed,## Other checks,## Transcripts," ]; then

@@ -183,7 +183,16 @@ static void test_md_evidence_ends_with_reply(void **state)
 	snprintf(m->steps[STEP_DATA].text, sizeof m->steps[0].text,
 	         "Message size exceeds fixed limit");
 	checklist_build(&d, &c);
+	/* The summary's sentence opens every report (issue 13, point 2). */
+	out = render(report_json, &d, &c);
+	assert_non_null(strstr(out, ",\"text\":\"Mail to example.test cannot be delivered: "
+	                            "192.0.2.1 refuses the message (552 5.3.4).\"}"));
+	free(out);
+	out = render(report_batch_text, &d, &c);
+	assert_non_null(strstr(out, " ms\nMail to example.test cannot be delivered: 192.0.2.1"));
+	free(out);
 	out = render(report_markdown, &d, &c);
+	assert_non_null(strstr(out, "\n\nMail to example.test cannot be delivered: 192.0.2.1"));
 	assert_non_null(strstr(out, "more lines in the transcript)\n      S: "
 	                            "552 5.3.4 Message size exceeds fixed limit\n"));
 	free(out);
