@@ -1027,10 +1027,17 @@ static bool starttls_missing(const struct model_step *st)
 }
 
 /* STARTTLS skipped: by the user, or because the server does not offer it. */
-static void starttls_skipped(struct check_item *it, const struct model_step *st,
-                             bool mta_sts)
+static void starttls_skipped(struct check_item *it, const struct model_session *s,
+                             const struct model_step *st, bool mta_sts)
 {
-	if (st->reason == REASON_BY_OPTION) {
+	if (st->reason == REASON_NOT_OFFERED && s->ehlo.cut) {
+		set(it, V_WARN, "STARTTLS not seen: the EHLO reply was cut, it may lie past the cut",
+		    "The server's EHLO reply has more lines than mailflow keeps (100), "
+		    "so STARTTLS may be offered after the cut; no real server sends "
+		    "that many, which is a fault of its own.",
+		    "Look at the server's EHLO reply by hand (mailflow --manual), and "
+		    "have its admin trim the extension list.");
+	} else if (st->reason == REASON_BY_OPTION) {
 		set(it, V_SKIP, "STARTTLS not tried (--tls off)", NULL, NULL);
 	} else if (st->reason == REASON_QUIT_AFTER) {
 		set(it, V_SKIP, "STARTTLS not tried: the session stopped before it", NULL, NULL);
@@ -1089,7 +1096,7 @@ static void check_starttls(struct builder *b, long hi, long ai, const struct mod
 		set(it, s->done ? V_SKIP : V_PENDING, "STARTTLS: not reached", NULL, NULL);
 		return;
 	case STEP_SKIPPED:
-		starttls_skipped(it, st, mta_sts);
+		starttls_skipped(it, s, st, mta_sts);
 		return;
 	case STEP_OK:
 		fmt(t, sizeof t, "%s: %s %s", s->tls_implicit ? "Implicit TLS" : "STARTTLS",

@@ -496,5 +496,6 @@ int reply_parse_ehlo(const struct reply *r, struct ehlo *out)
 		s = reply_line_text(r, i, &len);
 		ehlo_line(out, s, len);
 	}
+	out->cut = (r->flags & REPLY_F_TOO_MANY_LINES) != 0;
 	return 0;
 }

@@ -149,6 +149,8 @@ struct ehlo {
 	unsigned auth;          /* AUTH_* from "AUTH ..." and "AUTH=..." */
 	struct ehlo_item items[EHLO_ITEMS_MAX];
 	size_t nitems;          /* every line after the first, verbatim */
+	int cut;                /* the reply had more lines than the parser keeps:
+	                           an extension may lie past the cut */
 };
 
 /* Parses a 250 EHLO reply; -1 if r is not a 2xx reply. */

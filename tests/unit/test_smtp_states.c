@@ -1416,6 +1416,36 @@ static void test_session_deadline(void **state)
 	assert_int_not_equal(f->m->steps[STEP_QUIT].state, STEP_OK);
 }
 
+/* An EHLO reply past the parser's 100 lines, STARTTLS after the cut (issue
+ * 17, point 6): not "not offered", but "not seen: the reply was cut". */
+static void test_ehlo_cut_starttls(void **state)
+{
+	struct fx *f = *state;
+	static char ehlo[150 * 16 + 64];
+	static struct peer_step script[] = {
+		BANNER,
+		{ "EHLO probe.test", ehlo, 0 },
+		{ "MAIL FROM:", "250 ok\r\n", 0 },
+		{ "RCPT TO:", "250 ok\r\n", 0 },
+		{ "RSET", "250 ok\r\n", 0 },
+		QUIT_OK,
+	};
+	struct check_item it;
+	size_t i, n = 0;
+
+	n += (size_t)snprintf(ehlo + n, sizeof ehlo - n, "250-mx.target.test\r\n");
+	for (i = 0; i < 150; i++)
+		n += (size_t)snprintf(ehlo + n, sizeof ehlo - n, "250-X-EXT%zu\r\n", i);
+	snprintf(ehlo + n, sizeof ehlo - n, "250 STARTTLS\r\n");
+	with_tls(f, SMTP_TLS_AUTO);
+	START(f, script);
+	fx_run(f);
+	assert_true(f->m->ehlo.cut);
+	fx_check(f, "host.starttls", &it);
+	assert_int_equal(it.verdict, V_WARN);
+	assert_non_null(strstr(it.title, "cut"));
+}
+
 /* ---- the --debug trace ------------------------------------------------------ */
 
 static void test_debug_trace(void **state)
@@ -1546,6 +1576,7 @@ int main(void)
 		T(test_reply_misfit),
 		T(test_late_extra_reply),
 		T(test_session_deadline),
+		T(test_ehlo_cut_starttls),
 		T(test_reply_misfit_ehlo),
 		T(test_reply_misfit_mail_starttls),
 		T(test_reply_misfit_starttls),
