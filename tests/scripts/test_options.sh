@@ -141,7 +141,6 @@ else nok "--debug unwritable: exit $rc: $(cat "$tmp/out")"; fi
 # The same with a session that gets as far as AUTH (fakesmtp on loopback).
 fake=${BUILD:-build/normal}/tests/fakesmtp
 if [ -x "$fake" ]; then
-	port=$((20000 + RANDOM % 20000))
 	cat >"$tmp/auth.script" <<-'EOF'
 	send 220 fake.test ESMTP
 	expect EHLO
@@ -153,11 +152,20 @@ if [ -x "$fake" ]; then
 	send 221 2.0.0 Bye
 	close
 	EOF
-	"$fake" -l "127.0.0.1:$port" -s "$tmp/auth.script" -o "$tmp/fake.log" 2>"$tmp/fake.err" &
-	fake_pid=$!
-	for _ in $(seq 50); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-		sleep 0.1
+	# A port below the ephemeral range, and a listener that is ours: a
+	# taken port (the connect would reach someone else) means another try.
+	for _ in 1 2 3 4 5; do
+		port=$((20000 + RANDOM % 12000))
+		"$fake" -l "127.0.0.1:$port" -s "$tmp/auth.script" -o "$tmp/fake.log" 2>"$tmp/fake.err" &
+		fake_pid=$!
+		up=
+		for _ in $(seq 50); do
+			kill -0 "$fake_pid" 2>/dev/null || break
+			if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then up=1; break; fi
+			sleep 0.1
+		done
+		[ -n "$up" ] && kill -0 "$fake_pid" 2>/dev/null && break
+		kill "$fake_pid" 2>/dev/null; wait "$fake_pid" 2>/dev/null; fake_pid=
 	done
 	MAILFLOW_PASSWORD=$pw "$MAILFLOW" -s "127.0.0.1:$port" --auth-user jane --tls off \
 		--allow-plaintext-auth --quit-after auth --timeout 5 --debug "$trace" \

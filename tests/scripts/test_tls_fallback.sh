@@ -76,7 +76,7 @@ serve() {
 	for s in "$@"; do args+=(-s "$tmp/$s.script"); done
 	: >"$tmp/fake.log"
 	for _ in 1 2 3 4 5; do
-		port=$((20000 + RANDOM % 20000))
+		port=$((20000 + RANDOM % 12000))
 		"$fake" -l "127.0.0.1:$port" "${args[@]}" -o "$tmp/fake.log" 2>"$tmp/fake.err" &
 		fake_pid=$!
 		for _ in $(seq 50); do
