@@ -385,7 +385,7 @@ static void check_mx(struct builder *b, const struct model_domain *d)
 static void check_mx_targets(struct builder *b, const struct model_domain *d)
 {
 	struct check_item *it = item_new(b, "dns.mx.targets", -1, -1);
-	size_t i, bad = 0, noaddr = 0, warn = 0, limited = 0;
+	size_t i, bad = 0, noaddr = 0, warn = 0, limited = 0, capped = 0;
 	char e[768] = "";
 
 	if (d->nhosts == 0) {
@@ -406,6 +406,8 @@ static void check_mx_targets(struct builder *b, const struct model_domain *d)
 		case FINDING_MX_TARGET_NO_ADDRESS: noaddr++; break;
 		case FINDING_MX_TARGET_CNAME:
 		case FINDING_NULL_MX_MIXED: warn++; break;
+		case FINDING_MX_HOSTS_CAPPED:
+		case FINDING_HOST_ADDRS_CAPPED: capped++; break;
 		default: continue;
 		}
 		fact(it, "%s", f->detail);
@@ -425,6 +427,12 @@ static void check_mx_targets(struct builder *b, const struct model_domain *d)
 		set(it, V_WARN, "MX targets: addresses unknown, the DNS server is limiting "
 		    "our queries", dns_failure_words(DNS_LIMITED),
 		    "Run again with a lower --dns-rate, or ask another DNS server (--dns).");
+		return;
+	}
+	if (bad == 0 && noaddr == 0 && warn == 0 && capped > 0) {
+		set(it, V_WARN, "MX targets: more hosts or addresses than mailflow checks", e,
+		    "The domain's DNS admin keeps a few MX hosts with a few addresses "
+		    "each: senders try only the first ones, the rest never get mail.");
 		return;
 	}
 	if (bad == 0 && noaddr == 0 && warn == 0) {
@@ -1075,6 +1083,17 @@ static void starttls_failed(struct check_item *it, const struct model_session *s
 	} else if (st->reason == REASON_POLICY) {
 		set(it, V_FAIL, "STARTTLS not offered, and TLS is required", st->detail,
 		    "Enable STARTTLS on the server.");
+	} else if (st->state == STEP_FAILED && st->reason == REASON_TIMEOUT &&
+	           st->code == 220) {
+		/* The 220 came: what timed out is the handshake, not a reply. */
+		set(it, V_FAIL, "TLS handshake: no answer in time (timeout)",
+		    "The server agreed to start TLS (220) but did not finish the TLS "
+		    "handshake in time.",
+		    "Retry with a longer --timeout; if it repeats, the receiving "
+		    "admin checks the server's TLS set-up and anything in front of it "
+		    "that may swallow the handshake.");
+		snprintf(it->explanation + strlen(it->explanation),
+		         sizeof it->explanation - strlen(it->explanation), " %s", st->detail);
 	} else if (st->state == STEP_FAILED) {
 		judge_no_reply(it, st, "STARTTLS");
 	} else {
@@ -1192,6 +1211,13 @@ static void auth_not_offered(struct check_item *it, const struct model_session *
 		    "credentials never travel in plain text.",
 		    "Start TLS first: drop --tls off (or use --tls require); "
 		    "--allow-plaintext-auth does not help here.");
+	} else if ((s->ehlo.exts & EHLO_AUTH) && s->ehlo.auth_cut) {
+		set(it, V_WARN, "AUTH not tried: the list of mechanisms was cut",
+		    "The server's AUTH line is longer than mailflow keeps (4096 "
+		    "bytes), and none of the mechanisms it speaks (PLAIN, LOGIN) is "
+		    "in the part kept: they may lie past the cut.",
+		    "The receiving admin shortens the AUTH line to the mechanisms "
+		    "actually offered; no real server lists more than a handful.");
 	} else if (s->ehlo.exts & EHLO_AUTH) {
 		set(it, V_WARN, "AUTH not possible: no mechanism mailflow speaks",
 		    "The server offers AUTH, but none of the mechanisms mailflow "
@@ -1423,8 +1449,26 @@ static void check_protocol(struct builder *b, long hi, long ai, const struct mod
 		         n ? ", " : "");
 		fact(it, "a positive reply that does not fit the command (RFC 5321 §4.3.2)");
 	}
+	if (s->reply_unended) {
+		size_t n = strlen(e);
+
+		snprintf(e + n, sizeof e - n, "%sa reply that never ended (%zu bytes)",
+		         n ? ", " : "", s->reply_unended);
+		fact(it, "a reply that never ended: %zu bytes without its last line",
+		     s->reply_unended);
+	}
 	if (e[0] == '\0') {
 		set(it, V_PASS, "SMTP replies well formed", NULL, NULL);
+		return;
+	}
+	if (s->reply_unended) {
+		set(it, V_FAIL, "A reply never ended", NULL, "The receiving admin checks "
+		    "the server and anything in front of it (an SMTP proxy, a firewall "
+		    "with SMTP inspection): no sender can read a reply without an end.");
+		snprintf(it->explanation, sizeof it->explanation,
+		         "Seen in this session: %.400s. An SMTP reply ends with a line "
+		         "\"DDD text\" (a space after the code); this one did not end "
+		         "before the step's timeout.", e);
 		return;
 	}
 	if (s->out_of_step) {

@@ -1,6 +1,7 @@
 /*
  * model.c — the run's data (see include/mailflow/model.h).
  */
+#include "mailflow/defaults.h"
 #include "mailflow/model.h"
 #include "mailflow/xmalloc.h"
 
@@ -92,10 +93,11 @@ struct model_line *model_session_add_line(struct model_session *s, char dir,
                                           uint64_t at_ms, const char *bytes,
                                           size_t len)
 {
+	size_t max = s->transcript_max ? s->transcript_max : DEFAULT_TRANSCRIPT_MAX;
 	struct model_line *l;
 	char *copy;
 
-	if (s->transcript_bytes + len > MODEL_TRANSCRIPT_MAX) {
+	if (s->transcript_bytes + len > max) {
 		s->transcript_cut = 1;
 		return NULL;
 	}

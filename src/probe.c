@@ -292,6 +292,8 @@ static void fallback_sync(struct fallback *fb)
 	}
 	o->reply_flags |= m->reply_flags;
 	o->unsolicited |= m->unsolicited;
+	if (m->reply_unended)
+		o->reply_unended = m->reply_unended;
 	o->authenticated = m->authenticated;
 	o->notify_sent = m->notify_sent;
 	o->transcript_cut |= m->transcript_cut;
@@ -518,7 +520,7 @@ static void on_mx(struct probe *p, const struct dns_result *r)
 {
 	struct model_domain *d = &p->model;
 	struct dns_record *recs = r->records;
-	size_t i, n = r->nrecords, nroot = 0;
+	size_t i, n = r->nrecords, nroot = 0, left_out = 0;
 
 	model_lookup_set(&d->mx, r);
 	switch (r->status) {
@@ -575,6 +577,10 @@ static void on_mx(struct probe *p, const struct dns_result *r)
 				dup = true;
 		if (dup)
 			continue;
+		if (d->nhosts == DEFAULT_MX_HOSTS_MAX) {
+			left_out++;
+			continue;
+		}
 		hi = model_host_add(d, recs[i].name, recs[i].pref);
 		if (looks_like_ip(recs[i].name)) {
 			d->hosts[hi].ip_literal = 1;
@@ -584,6 +590,11 @@ static void on_mx(struct probe *p, const struct dns_result *r)
 			                  recs[i].name);
 		}
 	}
+	if (left_out > 0)
+		model_finding_add(d, FINDING_MX_HOSTS_CAPPED, d->target.domain,
+		                  "%zu MX hosts: mailflow checks the %d most preferred "
+		                  "and leaves %zu out (sending MTAs try fewer still)",
+		                  d->nhosts + left_out, DEFAULT_MX_HOSTS_MAX, left_out);
 	for (i = 0; i < d->nhosts; i++) {
 		size_t j;
 
@@ -644,14 +655,25 @@ static void on_host_address(struct probe *p, size_t hi,
 			                  "(RFC 2181 section 10.3)", h->name, r->cname);
 	}
 	for (i = 0; i < r->nrecords; i++) {
-		size_t before = h->naddrs;
-		size_t ai = model_address_add(h, r->records[i].addr, family);
+		size_t before = h->naddrs, ai;
+
+		if (h->naddrs == DEFAULT_HOST_ADDRS_MAX) {
+			h->addrs_left_out++;    /* an answer is a set: no repeats */
+			continue;
+		}
+		ai = model_address_add(h, r->records[i].addr, family);
 
 		if (h->naddrs > before) {       /* new, not a repeated record */
 			send_query(p, Q_PTR, hi, ai, h->addrs[ai].addr, DNS_PTR);
 			session_start(p, h, ai);
 		}
 	}
+	if (h->a.done && h->aaaa.done && h->addrs_left_out > 0)
+		model_finding_add(&p->model, FINDING_HOST_ADDRS_CAPPED, h->name,
+		                  "%s has %zu addresses: mailflow checks the first %d "
+		                  "and leaves %zu out (Postfix tries 5 at most)",
+		                  h->name, h->naddrs + h->addrs_left_out,
+		                  DEFAULT_HOST_ADDRS_MAX, h->addrs_left_out);
 	if (h->a.done && h->aaaa.done && h->naddrs == 0) {
 		if (h->implicit)
 			model_finding_add(&p->model, FINDING_NO_MAIL_HOST, h->name,
@@ -1019,6 +1041,7 @@ struct smtp_session *probe_manual_open(struct probe *p, size_t hi, size_t ai,
 	snprintf(m->host, sizeof m->host, "%s", h->name);
 	snprintf(m->addr, sizeof m->addr, "%s", h->addrs[ai].addr);
 	m->port = p->opt.port;
+	m->transcript_max = DEFAULT_MANUAL_TRANSCRIPT_MAX;
 	if (so.rcpt_to == NULL)
 		so.rcpt_to = p->rcpt;
 	so.handover = handover == SMTP_QUIT_NEVER ? SMTP_QUIT_BANNER : handover;

@@ -209,6 +209,7 @@ static void line_store(struct reply_parser *p, size_t ending)
 	memcpy(l->text, p->line, p->line_len);
 	l->text[p->line_len] = '\0';
 	l->len = p->line_len;
+	l->cut = p->line_total > REPLY_LINE_HARD;
 	p->held += p->line_len + ending;
 }
 
@@ -226,7 +227,7 @@ static bool line_end(struct reply_parser *p, size_t ending)
 	if (p->line_total > REPLY_LINE_HARD)
 		p->flags |= REPLY_F_CUT_LINE;
 
-	if (p->nseen < REPLY_LINES_MAX)
+	if (p->nseen < REPLY_LINES_MAX && p->held + p->line_len <= REPLY_BYTES_MAX)
 		line_store(p, ending);
 	else
 		p->flags |= REPLY_F_TOO_MANY_LINES;
@@ -433,10 +434,11 @@ static void copy_bounded(char *dst, size_t size, const char *s, size_t len)
 	dst[len] = '\0';
 }
 
-static void ehlo_line(struct ehlo *e, const char *s, size_t len)
+static void ehlo_line(struct ehlo *e, const char *s, size_t len, int cut)
 {
 	struct ehlo_item *item;
 	const char *kw;
+	char upper[sizeof item->keyword];
 	size_t kwlen, pos = 0, rest, i;
 
 	if (!next_word(s, len, &pos, &kw, &kwlen))
@@ -453,23 +455,29 @@ static void ehlo_line(struct ehlo *e, const char *s, size_t len)
 	}
 	if (text_equal_ci(kw, kwlen, "SIZE"))
 		e->size = size_parse(s, len, pos);
-	if (text_equal_ci(kw, kwlen, "AUTH"))
+	if (text_equal_ci(kw, kwlen, "AUTH")) {
 		auth_parse(s, len, pos, &e->auth);
+		e->auth_cut |= cut;
+	}
 	/* The pre-RFC 2554 form that old Outlook clients look for:
 	 * "AUTH=PLAIN LOGIN", the first mechanism glued to the keyword. */
 	if (kwlen > 5 && text_equal_ci(kw, 5, "AUTH=")) {
 		e->exts |= EHLO_AUTH;
 		e->auth |= auth_mechanism(kw + 5, kwlen - 5);
 		auth_parse(s, len, pos, &e->auth);
+		e->auth_cut |= cut;
 	}
 
 	if (e->nitems == EHLO_ITEMS_MAX)
 		return;
 	item = &e->items[e->nitems++];
-	copy_bounded(item->keyword, sizeof item->keyword, kw, kwlen);
-	for (i = 0; item->keyword[i] != '\0'; i++)
-		item->keyword[i] = (char)text_ascii_upper(
-			(unsigned char)item->keyword[i]);
+	/* Escaped, not copied: "STARTTLS\0" copied as a C string would read
+	 * "STARTTLS" in the reports while the extension is not offered. */
+	if (kwlen > sizeof upper)
+		kwlen = sizeof upper;
+	for (i = 0; i < kwlen; i++)
+		upper[i] = (char)text_ascii_upper((unsigned char)kw[i]);
+	text_sanitize(upper, kwlen, item->keyword, sizeof item->keyword);
 	copy_bounded(item->params, sizeof item->params, s + rest, len - rest);
 }
 
@@ -494,7 +502,7 @@ int reply_parse_ehlo(const struct reply *r, struct ehlo *out)
 	}
 	for (i = 1; i < r->nlines; i++) {
 		s = reply_line_text(r, i, &len);
-		ehlo_line(out, s, len);
+		ehlo_line(out, s, len, r->lines[i].cut);
 	}
 	out->cut = (r->flags & REPLY_F_TOO_MANY_LINES) != 0;
 	return 0;

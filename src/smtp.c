@@ -688,6 +688,10 @@ static void after_tls(struct smtp_session *s)
 		else
 			perform_auth_login(s);
 		return;
+	} else if (e->auth_cut) {
+		step_end(s, STEP_AUTH, STEP_SKIPPED, NULL, REASON_NOT_OFFERED,
+		         "the AUTH line was cut at %d bytes before PLAIN or LOGIN",
+		         REPLY_LINE_HARD);
 	} else {
 		step_end(s, STEP_AUTH, STEP_SKIPPED, NULL, REASON_NOT_OFFERED,
 		         "the server offers no mechanism mailflow speaks (PLAIN, LOGIN)");
@@ -1289,6 +1293,7 @@ static void on_timeout(struct loop_timer *t, void *arg)
 	(void)t;
 	s->timer = NULL;
 	if (still_talking(s)) {
+		s->m->reply_unended = s->step_rx;
 		note(s, "no complete reply within %d ms: %zu bytes came and kept coming",
 		     ms, s->step_rx);
 		step_end(s, s->step, STEP_FAILED, NULL, REASON_TIMEOUT,
@@ -1299,6 +1304,8 @@ static void on_timeout(struct loop_timer *t, void *arg)
 		return;
 	}
 	note(s, "no reply within %d ms%s", ms, partial ? " (a reply began, then stopped)" : "");
+	if (partial)
+		s->m->reply_unended = partial;
 	if (partial)
 		step_end(s, s->step, STEP_FAILED, NULL, REASON_TIMEOUT,
 		         "the server's reply to %s stopped after %zu bytes and "

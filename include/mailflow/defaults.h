@@ -26,6 +26,19 @@
 #define DEFAULT_GREET_DELAY_INFO_MS     1000
 #define DEFAULT_GREET_DELAY_WARN_MS     10000
 
+/* How much of a session's transcript is kept: a probe's real transcript is
+ * 2-4 KB, and a thousand hostile sessions at this limit (plus the reply
+ * parser's REPLY_BYTES_MAX) stay under 100 MB (SECURITY.md). A manual
+ * session is a person's, typed over minutes: it keeps more. */
+#define DEFAULT_TRANSCRIPT_MAX          ((size_t)32 * 1024)
+#define DEFAULT_MANUAL_TRANSCRIPT_MAX   ((size_t)1024 * 1024)
+/* Sending MTAs stop somewhere too (Postfix: smtp_mx_address_limit 5,
+ * smtp_mx_session_limit 2); mailflow checks more, but a domain with 64 MX
+ * hosts of 64 addresses each is an attack, not a mail set-up. What is left
+ * out is a finding (dns.mx.targets). */
+#define DEFAULT_MX_HOSTS_MAX            16
+#define DEFAULT_HOST_ADDRS_MAX          8
+
 /* A port on which TLS starts with the connection, not with STARTTLS. */
 #define DEFAULT_PORT_IS_IMPLICIT_TLS(port) ((port) == DEFAULT_PORT_SMTPS)
 

@@ -128,7 +128,6 @@ struct model_line {
 	char note[96];          /* e.g. a 334 prompt decoded */
 };
 
-#define MODEL_TRANSCRIPT_MAX ((size_t)256 * 1024)
 
 /*
  * After a failed TLS handshake (the STARTTLS step failed with REASON_TLS)
@@ -166,7 +165,8 @@ struct model_session {
 	struct model_line *lines;
 	size_t nlines;
 	size_t transcript_bytes;
-	int transcript_cut;             /* over MODEL_TRANSCRIPT_MAX: later lines dropped */
+	size_t transcript_max;          /* 0: DEFAULT_TRANSCRIPT_MAX */
+	int transcript_cut;             /* over transcript_max: later lines dropped */
 	char local_addr[64];
 	enum conn_error conn_error;     /* with FAIL_CONNECT / FAIL_CLOSED */
 	uint64_t banner_ms;             /* connected → banner complete */
@@ -185,6 +185,9 @@ struct model_session {
 	 * checklist trusts none of the verdicts that a shift could fake. */
 	int out_of_step;
 	unsigned reply_flags;           /* OR of every reply's REPLY_F_* */
+	/* Bytes of a reply that never ended before its step's timeout (kept
+	 * coming, or began and stopped); 0 when every reply ended. */
+	size_t reply_unended;
 	int authenticated;
 	int notify_sent;                /* RCPT carried NOTIFY= (DSN) */
 	char error[256];                /* the session's end, in words */
@@ -197,7 +200,7 @@ const char *model_fail_name(enum model_fail fail);
 const char *model_reason_name(enum model_reason reason);
 enum model_fail model_reason_fail(enum model_reason reason);
 /* Appends a transcript line; returns it, or NULL once the transcript is
- * over MODEL_TRANSCRIPT_MAX (transcript_cut is set). */
+ * over transcript_max (transcript_cut is set). */
 struct model_line *model_session_add_line(struct model_session *s, char dir,
                                           uint64_t at_ms, const char *bytes,
                                           size_t len);
@@ -241,6 +244,7 @@ struct model_host {
 	struct model_lookup a, aaaa, tlsa;
 	struct model_address *addrs;
 	size_t naddrs;
+	size_t addrs_left_out;          /* past DEFAULT_HOST_ADDRS_MAX: not checked */
 	struct model_tlsa *tlsa_records;
 	size_t ntlsa;
 };
@@ -263,6 +267,8 @@ struct model_policy {
 	X(MX_TARGET_IP_LITERAL,   "mx.target.ip-literal") \
 	X(MX_TARGET_CNAME,        "mx.target.cname") \
 	X(MX_TARGET_NO_ADDRESS,   "mx.target.no-address") \
+	X(MX_HOSTS_CAPPED,        "mx.hosts-capped") \
+	X(HOST_ADDRS_CAPPED,      "mx.target.addresses-capped") \
 	X(PTR_MISSING,            "ptr.missing") \
 	X(FCRDNS_MISMATCH,        "ptr.not-confirmed") \
 	X(SPF_MULTIPLE,           "spf.multiple")

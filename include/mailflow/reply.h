@@ -31,15 +31,21 @@
 #define REPLY_LINE_MAX 512
 /* A longer line is kept up to this many bytes, the rest is dropped. */
 #define REPLY_LINE_HARD 4096
-/* More lines than this in one reply: the rest are dropped. */
+/* More lines than this in one reply, or lines past REPLY_BYTES_MAX of
+ * kept text, are dropped (REPLY_F_TOO_MANY_LINES): so a session's parser
+ * holds at most REPLY_BYTES_MAX + REPLY_LINE_HARD, and a thousand hostile
+ * sessions stay within a few tens of MB (SECURITY.md). Real replies are
+ * under 2 KB. */
 #define REPLY_LINES_MAX 100
+#define REPLY_BYTES_MAX ((size_t)16 * 1024)
 
 /* Findings about a reply: a bitmask. */
 #define REPLY_F_CODE_MISMATCH  0x001u  /* lines carry different codes */
 #define REPLY_F_BARE_LF        0x002u  /* a line ended in LF without CR */
 #define REPLY_F_LONG_LINE      0x004u  /* a line over 512 bytes */
 #define REPLY_F_CUT_LINE       0x008u  /* ... over REPLY_LINE_HARD: cut */
-#define REPLY_F_TOO_MANY_LINES 0x010u  /* over REPLY_LINES_MAX: dropped */
+#define REPLY_F_TOO_MANY_LINES 0x010u  /* over REPLY_LINES_MAX or
+                                          REPLY_BYTES_MAX: dropped */
 #define REPLY_F_CONTROL        0x020u  /* NUL or other control bytes */
 #define REPLY_F_NON_ASCII      0x040u  /* bytes >= 0x80 */
 #define REPLY_F_BAD_SYNTAX     0x080u  /* not "DDD", "DDD " or "DDD-" */
@@ -50,6 +56,7 @@ struct reply_line {
 	char *text;             /* the whole line as received, without CRLF;
 	                           NUL-terminated, but may hold NULs: use len */
 	size_t len;
+	int cut;                /* longer than REPLY_LINE_HARD: the rest dropped */
 };
 
 struct reply {
@@ -138,7 +145,9 @@ size_t reply_enhanced_parse(const char *s, size_t len, unsigned flags);
 #define EHLO_ITEMS_MAX 32
 
 struct ehlo_item {
-	char keyword[32];       /* upper case */
+	char keyword[32];       /* upper case; control bytes shown escaped
+	                           ("STARTTLS\\x00"), so it never reads as a
+	                           keyword it is not */
 	char params[160];       /* as sent, cut to fit */
 };
 
@@ -151,6 +160,8 @@ struct ehlo {
 	size_t nitems;          /* every line after the first, verbatim */
 	int cut;                /* the reply had more lines than the parser keeps:
 	                           an extension may lie past the cut */
+	int auth_cut;           /* the AUTH line was cut (REPLY_LINE_HARD): a
+	                           mechanism may lie past the cut */
 };
 
 /* Parses a 250 EHLO reply; -1 if r is not a 2xx reply. */

@@ -24,6 +24,8 @@
  *   stall            do nothing until the client closes the connection
  *   flood TEXT       TEXT and CRLF over and over, without end, until the
  *                    client goes away (a hostile server; not logged line by line)
+ *   floodraw TEXT    TEXT over and over without any CRLF: one reply line that
+ *                    never ends
  *   close            close the connection and end
  *
  * -o appends one line per line received ("C: ...") and sent ("S: ..."),
@@ -64,9 +66,9 @@
 #define MAX_CHILDREN 128
 
 enum op { OP_SEND, OP_SENDRAW, OP_SENDBIG, OP_EXPECT, OP_READ, OP_READDATA,
-	  OP_SLEEP, OP_STARTTLS, OP_STALL, OP_CLOSE, OP_FLOOD };
+	  OP_SLEEP, OP_STARTTLS, OP_STALL, OP_CLOSE, OP_FLOOD, OP_FLOODRAW };
 static const char *const op_names[] = { "send", "sendraw", "sendbig", "expect",
-	"read", "readdata", "sleep", "starttls", "stall", "close", "flood" };
+	"read", "readdata", "sleep", "starttls", "stall", "close", "flood", "floodraw" };
 
 struct action {
 	enum op op;
@@ -291,7 +293,7 @@ static void load_script(const char *path)
 		if (a->op == OP_SLEEP && (a->num = parse_num(arg, 86400000, &arg)) < 0)
 			die(2, "%s:%d: sleep needs milliseconds (0 to 86400000)", path, lineno);
 		if (a->op == OP_SENDBIG || a->op == OP_SEND || a->op == OP_SENDRAW ||
-		    a->op == OP_EXPECT || a->op == OP_FLOOD) {
+		    a->op == OP_EXPECT || a->op == OP_FLOOD || a->op == OP_FLOODRAW) {
 			if (!(a->text = unescape(arg, &a->len)))
 				die(2, "%s:%d: bad escape in '%s'", path, lineno, arg);
 			if (a->op == OP_SENDBIG && a->len == 0)
@@ -428,14 +430,15 @@ static void run_script(struct conn *c)
 				conn_end(c, 0);
 			break;
 		}
-		case OP_FLOOD: {
+		case OP_FLOOD:
+		case OP_FLOODRAW: {
 			static char buf[64 * 1024];
-			size_t len = 0;
+			size_t len = 0, eol = a->op == OP_FLOOD ? 2 : 0;
 
-			while (len + a->len + 2 <= sizeof buf) {
+			while (len + a->len + eol <= sizeof buf) {
 				memcpy(buf + len, a->text, a->len);
-				memcpy(buf + len + a->len, "\r\n", 2);
-				len += a->len + 2;
+				memcpy(buf + len + a->len, "\r\n", eol);
+				len += a->len + eol;
 			}
 			log_note("flooding with '%.*s' until the client goes away",
 			         (int)(a->len > 60 ? 60 : a->len), a->text);

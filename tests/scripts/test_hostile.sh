@@ -113,3 +113,83 @@ if start_fake 127.0.10.2 tlsflood; then
 		'[ "$rc" -ne 124 ] && [ "$ms" -lt 4000 ]'
 	rss_check "TLS flood"
 fi
+
+# ---- one reply line that never ends (issue 17, point 6) -----------------------
+
+cat >"$tmp/unended.script" <<'EOF2'
+send 220 unended.test ESMTP
+expect EHLO
+floodraw 250-this line never ends and never ends and never ends 
+EOF2
+if start_fake 127.0.10.3 unended; then
+	probe unended -s 127.0.10.3:$port --timeout 2 --tls off
+	echo "# bench: unended reply: verdict after $ms ms, peak RSS $rss KB (--timeout 2)"
+	check "unended reply: ends within --timeout 2 + 2 s (took $ms ms, exit $rc)" \
+		'[ "$rc" -ne 124 ] && [ "$ms" -lt 4000 ]'
+	check "unended reply: host.protocol fails, not 'well formed' (it is $(item unended host.protocol))" \
+		'[ "$(item unended host.protocol)" = fail ] && grep -q "never ended" "$tmp/unended.json"'
+	rss_check "unended reply"
+fi
+
+# ---- AUTH with 5,000 mechanisms, then PLAIN LOGIN past the line's cut ----------
+
+mechs=$(for i in $(seq 5000); do printf 'X-MECH%d ' "$i"; done)
+{
+	printf 'send 220 mechs.test ESMTP\nexpect EHLO\nsend 250-mechs.test\n'
+	printf 'send 250 AUTH %sPLAIN LOGIN\n' "$mechs"
+	printf 'expect MAIL\nsend 250 ok\nexpect RCPT\nsend 250 ok\nexpect RCPT\nsend 550 no\n'
+	printf 'expect RSET\nsend 250 ok\nexpect QUIT\nsend 221 bye\n'
+} >"$tmp/mechs.script"
+if start_fake 127.0.10.4 mechs; then
+	MAILFLOW_PASSWORD=not-sent probe mechs -s 127.0.10.4:$port --timeout 2 --tls off \
+		-a someone --allow-plaintext-auth
+	check "5,000 AUTH mechanisms: host.auth says the list was cut, not 'no mechanism'" \
+		'[ "$(item mechs host.auth)" = warn ] && grep -q "list of mechanisms was cut" "$tmp/mechs.json" &&
+		 ! grep -q "no mechanism mailflow speaks" "$tmp/mechs.json"'
+	check "5,000 AUTH mechanisms: the replies stay in step (host.protocol $(item mechs host.protocol))" \
+		'[ "$(item mechs host.protocol)" != fail ]'
+fi
+
+# ---- "STARTTLS\0": not the keyword, and not shown as if it were ----------------
+
+cat >"$tmp/nul.script" <<'EOF2'
+send 220 nul.test ESMTP
+expect EHLO
+send 250-nul.test
+send 250 STARTTLS\x00
+expect MAIL
+send 250 ok
+expect RCPT
+send 250 ok
+expect RCPT
+send 550 no
+expect RSET
+send 250 ok
+expect QUIT
+send 221 bye
+EOF2
+if start_fake 127.0.10.5 nul; then
+	probe nul -s 127.0.10.5:$port --timeout 2
+	kw=$(jq -r '[.. | objects | select(has("keyword")) | .keyword][0]' "$tmp/nul.json")
+	check "STARTTLS\\0: the EHLO keyword is shown escaped ($kw), as the verdict reads it" \
+		'[ "$kw" = "STARTTLS\\x00" ] && [ "$(item nul host.starttls)" = warn ]'
+fi
+
+# ---- a TLS handshake that never comes after the 220 ----------------------------
+
+cat >"$tmp/hsstall.script" <<'EOF2'
+send 220 hsstall.test ESMTP
+expect EHLO
+send 250-hsstall.test
+send 250 STARTTLS
+expect STARTTLS
+send 220 2.0.0 go ahead
+stall
+EOF2
+if start_fake 127.0.10.6 hsstall; then
+	probe hsstall -s 127.0.10.6:$port --timeout 2
+	title=$(jq -r '[.. | objects | select(.id? == "host.starttls") | .title][0]' "$tmp/hsstall.json")
+	check "handshake timeout: titled as the handshake's timeout ($title), not a refusal or a missing reply" \
+		'[ "$(item hsstall host.starttls)" = fail ] && case $title in *"TLS handshake"*timeout*) true ;; *) false ;; esac'
+	check "handshake timeout: ends within --timeout 2 + 2 s (took $ms ms)" '[ "$ms" -lt 4000 ]'
+fi

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "mailflow/defaults.h"
 #include "mailflow/loop.h"
 #include "mailflow/probe.h"
 
@@ -228,6 +229,36 @@ static void test_mx_target_findings(void **state)
 	assert_int_equal(d->hosts[0].pref, d->hosts[1].pref);
 	assert_true(d->hosts[0].pref_shared);
 	assert_true(d->hosts[1].pref_shared);
+	probe_free(r.probe);
+}
+
+/* A run has a size limit: hosts and addresses past the caps are left out,
+ * and the plan says how many (issue 17, point 5). */
+static void test_caps(void **state)
+{
+	struct loop *loop = *state;
+	struct run r;
+	const struct model_domain *d;
+	const struct model_finding *f;
+
+	d = plan(&r, loop, "manymx.lab.test", LAB_DNS, 1000, 2);
+	assert_int_equal(d->nhosts, DEFAULT_MX_HOSTS_MAX);
+	assert_string_equal(d->hosts[0].name, "m1.manymx.lab.test");
+	assert_int_equal(d->hosts[DEFAULT_MX_HOSTS_MAX - 1].pref, DEFAULT_MX_HOSTS_MAX * 10);
+	f = model_finding_find(d, FINDING_MX_HOSTS_CAPPED, NULL);
+	assert_non_null(f);
+	assert_non_null(strstr(f->detail, "20 MX hosts"));
+	assert_non_null(strstr(f->detail, "leaves 4 out"));
+	probe_free(r.probe);
+
+	d = plan(&r, loop, "manyaddr.lab.test", LAB_DNS, 1000, 2);
+	assert_int_equal(d->nhosts, 1);
+	assert_int_equal(d->hosts[0].naddrs, DEFAULT_HOST_ADDRS_MAX);
+	assert_int_equal(d->hosts[0].addrs_left_out, 12 - DEFAULT_HOST_ADDRS_MAX);
+	f = model_finding_find(d, FINDING_HOST_ADDRS_CAPPED, "mx.manyaddr.lab.test");
+	assert_non_null(f);
+	assert_non_null(strstr(f->detail, "12 addresses"));
+	assert_null(model_finding_find(d, FINDING_MX_HOSTS_CAPPED, NULL));
 	probe_free(r.probe);
 }
 
@@ -485,6 +516,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_healthy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_implicit_null_nxdomain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mx_target_findings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_caps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reverse_dns_findings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_servfail_and_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_never_answers, setup, teardown),

@@ -1188,6 +1188,75 @@ static void test_ehlo_items(void **state)
 	assert_string_equal(e.host, "mx");
 }
 
+/* The kept text of one reply is bounded in bytes too, not only in lines:
+ * 100 lines of 4 KB would hold 400 KB per session. */
+static void test_reply_bytes_max(void **state)
+{
+	char *s, *w, line[4001];
+	struct reply *r;
+	size_t i, maxb, kept = 0;
+
+	(void)state;
+	memset(line, 'x', sizeof line - 1);
+	line[sizeof line - 1] = '\0';
+	s = malloc((size_t)60 * 4010);
+	assert_non_null(s);
+	w = s;
+	for (i = 0; i < 59; i++)
+		w += sprintf(w, "250-%s\r\n", line);
+	sprintf(w, "250 last\r\n");
+	r = parse3(s, strlen(s), NULL, &maxb);
+	assert_true(r->flags & REPLY_F_TOO_MANY_LINES);
+	assert_int_equal(r->code, 250);
+	assert_int_equal(r->raw_len, strlen(s));
+	for (i = 0; i < r->nlines; i++)
+		kept += r->lines[i].len;
+	assert_true(kept <= REPLY_BYTES_MAX);
+	assert_true(r->nlines >= 3 && r->nlines < 59);
+	assert_true(maxb <= REPLY_BYTES_MAX + REPLY_LINE_HARD + 16);
+	reply_free(r);
+	free(s);
+}
+
+/* An AUTH line cut at REPLY_LINE_HARD says so; a keyword with a control
+ * byte is kept escaped, never as the keyword it resembles. */
+static void test_ehlo_cut_and_escaped(void **state)
+{
+	struct ehlo e;
+	char *s, *w;
+	size_t i;
+
+	(void)state;
+	s = malloc((size_t)5000 * 12 + 100);
+	assert_non_null(s);
+	w = s + sprintf(s, "250-mx\r\n250 AUTH ");
+	for (i = 0; i < 5000; i++)
+		w += sprintf(w, "X-M%zu ", i);
+	sprintf(w, "PLAIN LOGIN\r\n");
+	parse_ehlo(s, &e);
+	assert_int_equal(e.exts, EHLO_AUTH);
+	assert_int_equal(e.auth & (AUTH_PLAIN | AUTH_LOGIN), 0);
+	assert_int_equal(e.auth_cut, 1);
+	free(s);
+
+	parse_ehlo("250-mx\r\n250 AUTH PLAIN LOGIN\r\n", &e);
+	assert_int_equal(e.auth_cut, 0);
+	assert_int_equal(e.auth, AUTH_PLAIN | AUTH_LOGIN);
+
+	{
+		static const char nul[] = "250-mx\r\n250 STARTTLS\0\r\n";
+		struct reply *r = parse3(nul, sizeof nul - 1, NULL, NULL);
+
+		assert_int_equal(reply_parse_ehlo(r, &e), 0);
+		reply_free(r);
+	}
+	assert_int_equal(e.exts & EHLO_STARTTLS, 0);
+	assert_int_equal(e.nitems, 1);
+	assert_string_equal(e.items[0].keyword, "STARTTLS\\x00");
+	parse_ehlo("250-mx\r\n250 x\\y\r\n", &e);
+	assert_string_equal(e.items[0].keyword, "X\\\\Y");
+}
+
 static void test_ehlo_not_2xx(void **state)
 {
 	static const char *const replies[] = {
@@ -1243,6 +1312,8 @@ int main(void)
 		cmocka_unit_test(test_ehlo_size),
 		cmocka_unit_test(test_ehlo_items),
 		cmocka_unit_test(test_ehlo_not_2xx),
+		cmocka_unit_test(test_reply_bytes_max),
+		cmocka_unit_test(test_ehlo_cut_and_escaped),
 	};
 
 	return cmocka_run_group_tests_name("reply", tests, NULL, NULL);
