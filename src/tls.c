@@ -17,6 +17,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,11 +59,37 @@ static void cause_ssl(char **cause, const char *what)
 	*cause = xasprintf("%s%s", what, err);
 }
 
-/* The trust store: --ca-file, or the system's. */
+/* A hashed CA directory (c_rehash: "5ad8a5d6.0"), whose certificates
+ * OpenSSL reads one at a time when a chain needs them. */
+static bool hashed_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+
+	if (d == NULL)
+		return false;
+	while (!found && (e = readdir(d)) != NULL)
+		found = strlen(e->d_name) == 10 && strspn(e->d_name, "0123456789abcdef") == 8 &&
+		        strcmp(e->d_name + 8, ".0") == 0;
+	closedir(d);
+	return found;
+}
+
+/* The trust store: --ca-file, or the system's. The system's as its hashed
+ * directory when there is one: the bundle file would be parsed whole at
+ * start (about 140 certificates, 80 ms and 1 MB before the first screen),
+ * the directory only for the issuers the servers' chains name. */
 static int ctx_load_trust(SSL_CTX *ssl_ctx, const char *ca_file, char **cause)
 {
+	const char *dir = getenv(X509_get_default_cert_dir_env());
 	char *what;
 
+	if (dir == NULL)
+		dir = X509_get_default_cert_dir();
+	if (ca_file == NULL && getenv(X509_get_default_cert_file_env()) == NULL &&
+	    hashed_dir(dir) && SSL_CTX_load_verify_dir(ssl_ctx, dir) == 1)
+		return 0;
 	if (ca_file == NULL) {
 		if (SSL_CTX_set_default_verify_paths(ssl_ctx) == 1)
 			return 0;
@@ -93,7 +121,8 @@ struct tls_ctx *tls_ctx_new(const char *ca_file, char **cause)
 	SSL_CTX_set_verify(ctx->ssl_ctx, SSL_VERIFY_NONE, NULL);
 	/* A session mostly waits for a reply: no 34 KB of read and write
 	 * buffers each while it does (a thousand sessions in flight). */
-	SSL_CTX_set_mode(ctx->ssl_ctx, SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_mode(ctx->ssl_ctx, SSL_MODE_RELEASE_BUFFERS |
+	                 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (ctx_load_trust(ctx->ssl_ctx, ca_file, cause) < 0) {
 		SSL_CTX_free(ctx->ssl_ctx);
 		free(ctx);

@@ -63,7 +63,7 @@
 #define DATA_MAX_BYTES (64L * 1024 * 1024)
 #define LOG_MAX_SHOWN 4096               /* bytes of one line shown in the log */
 #define IO_TIMEOUT_S 300                 /* per read or write, like a real MTA */
-#define MAX_CHILDREN 128
+#define MAX_CHILDREN 1100        /* 1,000 sessions in flight on one listener */
 
 enum op { OP_SEND, OP_SENDRAW, OP_SENDBIG, OP_EXPECT, OP_READ, OP_READDATA,
 	  OP_SLEEP, OP_STARTTLS, OP_STALL, OP_CLOSE, OP_FLOOD, OP_FLOODRAW };
