@@ -157,11 +157,14 @@ figure_sessions() {
 # sample to the next (few while the first domains still resolve, many
 # later): what must not grow is the rest (files, the terminal, DNS sockets).
 fixed_fds() {
-	local tcp
-	tcp=$(awk 'FNR > 1 { print $10 }' /proc/"$1"/net/tcp /proc/"$1"/net/tcp6 2>/dev/null | sort -u)
-	find /proc/"$1"/fd -mindepth 1 -maxdepth 1 -printf '%l\n' 2>/dev/null |
-		awk -v tcp="$tcp" 'BEGIN { n = split(tcp, t, "\n"); for (i = 1; i <= n; i++) s["socket:[" t[i] "]"] = 1 }
-			!($0 in s) { c++ } END { print c + 0 }'
+	local c
+	c=$({
+		awk 'FNR > 1 { print "socket:[" $10 "]" }' /proc/"$1"/net/tcp /proc/"$1"/net/tcp6 2>/dev/null
+		echo --
+		find /proc/"$1"/fd -mindepth 1 -maxdepth 1 -printf '%l\n' 2>/dev/null
+	} | awk '$0 == "--" { fds = 1; next } !fds { tcp[$0] = 1; next } !($0 in tcp) { c++ }
+		END { print c + 0 }') || true
+	echo "${c:-0}"
 }
 
 # sample_run PID OUT N SAMPLES: while PID (benchtime) runs, its child's
@@ -169,7 +172,7 @@ fixed_fds() {
 # reports, then "rss fds reports" of the last sample before the last
 # report (still running, not yet closing down) into SAMPLES.
 sample_run() {
-	local bt=$1 out=$2 n=$3 samples=$4 pid="" lines rss fds fdl first="" last="" k v
+	local bt=$1 out=$2 n=$3 samples=$4 pid="" lines rss fds first="" last="" k v
 	while kill -0 "$bt" 2>/dev/null; do
 		[ -n "$pid" ] || read -r pid _ <"/proc/$bt/task/$bt/children" 2>/dev/null || true
 		if [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; then
