@@ -334,6 +334,8 @@ static void scan_postfix_end(struct scan *sc)
 	sc->want = WANT_NOTHING;
 	if (r == NULL)
 		return;
+	if (find_ci(t, n, " said: ") != NULL || find_ci(t, n, "(in reply to ") != NULL)
+		scan_source(sc, EXPLAIN_SRC_POSTFIX);
 	if ((said = find_ci(t, n, " said: ")) != NULL ||
 	    (said = find_ci(t, n, "refused to talk to me: ")) != NULL) {
 		scan_host(sc, t, (size_t)(said - t));
@@ -389,6 +391,11 @@ static int scan_marker(struct scan *sc, const char *s, size_t n)
 		                                                : EXPLAIN_ACTION_FAILED;
 		return 1;
 	}
+	/* Gmail's headline: "** Address not found **". */
+	if (n > 6 && starts_ci(s, n, "** ") && s[n - 1] == '*' && s[n - 2] == '*') {
+		scan_source(sc, EXPLAIN_SRC_GMAIL);
+		return 1;
+	}
 	if (find_ci(s, n, "----- Transcript of session follows -----") != NULL) {
 		scan_source(sc, EXPLAIN_SRC_SENDMAIL);
 		sc->want = WANT_NOTHING;
@@ -408,6 +415,7 @@ static int scan_marker(struct scan *sc, const char *s, size_t n)
 static int scan_sentence(struct scan *sc, const char *s, size_t n)
 {
 	static const struct { const char *w; enum explain_source src; } said[] = {
+		{ "has not been delivered yet", EXPLAIN_SRC_GMAIL },
 		{ "wasn't delivered to ", EXPLAIN_SRC_GMAIL },
 		{ "was not delivered to ", EXPLAIN_SRC_GMAIL },
 		{ "Your message to ", EXPLAIN_SRC_EXCHANGE },
@@ -424,7 +432,7 @@ static int scan_sentence(struct scan *sc, const char *s, size_t n)
 		scan_source(sc, said[i].src);
 		if (find_ci(s, n, "delayed") != NULL || find_ci(s, n, "not been delivered yet") != NULL)
 			sc->action = EXPLAIN_ACTION_DELAYED;
-		p += strlen(said[i].w);
+		p = i == 0 ? s : p + strlen(said[i].w);
 		if (find_address(p, n - (size_t)(p - s), addr, sizeof addr)) {
 			sc->cur = rcpt_get(sc->ex, addr);
 			sc->cur->action = sc->action;
@@ -549,8 +557,9 @@ static void scan_reply_line(struct scan *sc, const char *s, size_t n)
  * names its server (Exim). */
 static int scan_list_line(struct scan *sc, const char *s, size_t n)
 {
-	char addr[EXPLAIN_ADDR_MAX];
-	const char *p = s;
+	char addr[EXPLAIN_ADDR_MAX], enh[16];
+	const char *p = s, *q;
+	int code;
 
 	while (p < s + n && text_is_blank((unsigned char)*p))
 		p++;
@@ -558,6 +567,14 @@ static int scan_list_line(struct scan *sc, const char *s, size_t n)
 		scan_host(sc, p, n - (size_t)(p - s));
 		if (sc->cur != NULL)
 			scan_fill_host(sc, sc->cur);
+		return 1;
+	}
+	/* Exchange: "mx1.example.com #550 5.1.1 RESOLVER...; not found ##". */
+	if ((q = find_ci(p, n - (size_t)(p - s), " #")) != NULL && sc->cur != NULL &&
+	    reply_at(q + 2, n - (size_t)(q + 2 - s), &code, enh)) {
+		copy_cut(sc->host, sizeof sc->host, p, (size_t)(q - p));
+		sc->ip[0] = '\0';
+		scan_fill_host(sc, sc->cur);
 		return 1;
 	}
 	if (address_only_line(s, n, addr, sizeof addr) ||
@@ -613,8 +630,16 @@ static void scan_line(struct scan *sc, const char *s, size_t n)
 	/* A reply line of its own (pasted, or in a bounce nobody wrote like
 	 * this): a recipient when it is a refusal. */
 	if (reply_at(s, n, &code, enh) && code >= 400) {
-		struct explain_rcpt *r = sc->cur != NULL && sc->cur->code == 0 ? sc->cur
-		                         : rcpt_get(sc->ex, "");
+		struct explain_rcpt *r;
+
+		/* The same recipient's reply again (Sendmail's summary line). */
+		if (find_address(s, n, addr, sizeof addr)) {
+			r = rcpt_get(sc->ex, addr);
+			if (r->code != 0)
+				return;
+		} else {
+			r = sc->cur != NULL && sc->cur->code == 0 ? sc->cur : rcpt_get(sc->ex, "");
+		}
 
 		if (r->code == 0 || r->address[0] == '\0') {
 			rcpt_set_reply(r, s, n);
@@ -776,15 +801,42 @@ static void received_word(const char *v, size_t n, const char *key, char *out, s
 	copy_cut(out, size, p, (size_t)(e - p));
 }
 
-static void received_parse(struct explain *ex, const char *v)
+/* v without its (comments), which may nest: "(using TLSv1.3 with
+ * cipher ...)" must not read as the "with" clause. xmalloc'd. */
+static char *strip_comments(const char *v, size_t *n)
+{
+	char *out = xmalloc(strlen(v) + 1);
+	size_t o = 0;
+	int depth = 0;
+
+	for (; *v != '\0'; v++) {
+		if (*v == '\\' && depth > 0 && v[1] != '\0') {
+			v++;
+			continue;
+		}
+		if (*v == '(')
+			depth++;
+		else if (*v == ')' && depth > 0)
+			depth--;
+		else if (depth == 0)
+			out[o++] = *v;
+	}
+	out[o] = '\0';
+	*n = o;
+	return out;
+}
+
+static void received_parse(struct explain *ex, const char *raw)
 {
 	struct explain_hop *h;
-	size_t n = strlen(v);
+	size_t n;
+	char *v = strip_comments(raw, &n);
 	const char *semi = strrchr(v, ';');
 	GDateTime *dt;
 
 	if (ex->nhops == EXPLAIN_HOPS_MAX) {
 		ex->flags |= EXPLAIN_F_MORE_HOPS;
+		free(v);
 		return;
 	}
 	h = &ex->hops[ex->nhops++];
@@ -793,12 +845,13 @@ static void received_parse(struct explain *ex, const char *v)
 	received_word(v, n, "by", h->by, sizeof h->by);
 	received_word(v, n, "with", h->with, sizeof h->with);
 	h->tls = find_ci(v, n, "ESMTPS") != NULL || find_ci(v, n, "ESMTPSA") != NULL ||
-	         find_ci(v, n, "TLS") != NULL;
+	         find_ci(raw, strlen(raw), "TLS") != NULL;
 	if (semi != NULL && (dt = g_mime_utils_header_decode_date(semi + 1)) != NULL) {
 		h->has_time = 1;
 		h->time = g_date_time_to_unix(dt);
 		g_date_time_unref(dt);
 	}
+	free(v);
 }
 
 /* The hops in the order the message went (the last header first), with
@@ -1158,7 +1211,7 @@ static int looks_like_message(const char *in, size_t len)
 
 		if (c == ':')
 			return i > 0 && !text_ascii_isdigit((unsigned char)in[0]);
-		if (c <= ' ' || c >= 0x7f)
+		if (!text_ascii_isalnum(c) && c != '-' && c != '_')
 			return 0;
 	}
 	return 0;
@@ -1220,6 +1273,23 @@ static enum explain_side side_of_code(int code, enum codes_cmd cmd)
 	}
 }
 
+/* A failure without a reply, in the words the bounces use: the
+ * receiving side could not be reached (their servers or their DNS). */
+static int unreachable_text(const char *t)
+{
+	static const char *const words[] = {
+		"timed out", "Connection refused", "requests to connect", "No route to host",
+		"Host or domain name not found", "Network is unreachable", "lost connection",
+		"conversation with", "Host not found",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (find_ci(t, strlen(t), words[i]) != NULL)
+			return 1;
+	return 0;
+}
+
 static void rcpt_finish(struct explain_rcpt *r)
 {
 	const char *enh = r->enhanced[0] != '\0' ? r->enhanced : r->status;
@@ -1244,6 +1314,9 @@ static void rcpt_finish(struct explain_rcpt *r)
 		r->side = EXPLAIN_SIDE_UNKNOWN;
 	else if ((r->side = side_of_enhanced(enh)) == EXPLAIN_SIDE_UNKNOWN)
 		r->side = side_of_code(r->code, r->cmd);
+	if (r->side == EXPLAIN_SIDE_UNKNOWN && r->code == 0 && unreachable_text(r->text))
+		r->side = r->permanence == EXPLAIN_PERM_TEMPORARY ? EXPLAIN_SIDE_WAIT
+		                                                   : EXPLAIN_SIDE_RECIPIENT;
 	/* A temporary failure of their system or network: the sending server
 	 * retries by itself; someone acts only if it lasts. */
 	if (r->permanence == EXPLAIN_PERM_TEMPORARY && r->side == EXPLAIN_SIDE_RECIPIENT &&

@@ -36,10 +36,13 @@ static const char *source_words(enum explain_source s)
 	return (unsigned)s < EXPLAIN_SRC__COUNT ? w[s] : NULL;
 }
 
-static const char *perm_words(enum explain_permanence p)
+static const char *perm_words(const struct explain_rcpt *r)
 {
-	switch (p) {
+	switch (r->permanence) {
 	case EXPLAIN_PERM_TEMPORARY:
+		if (r->action == EXPLAIN_ACTION_FAILED)
+			return "temporary, but the sending server has stopped trying: the "
+			       "message was returned; send it again once the cause is gone";
 		return "temporary: the sending server keeps trying for a while (days at most)";
 	case EXPLAIN_PERM_PERMANENT:
 		return "permanent: sending again as it is will fail again";
@@ -201,8 +204,10 @@ static void text_rcpt(FILE *out, const struct explain_rcpt *r, int colour)
 	put_safe(out, r->address[0] != '\0' ? r->address : "(no recipient named)");
 	fprintf(out, ": %s\n", explain_action_name(r->action));
 	if (r->remote_mta[0] != '\0') {
-		snprintf(where, sizeof where, "%s%s%s%s", r->remote_mta, r->remote_ip[0] ? " [" : "",
-		         r->remote_ip, r->remote_ip[0] ? "]" : "");
+		int ip = r->remote_ip[0] != '\0' && strcmp(r->remote_ip, r->remote_mta) != 0;
+
+		snprintf(where, sizeof where, "%s%s%s%s", r->remote_mta, ip ? " [" : "",
+		         ip ? r->remote_ip : "", ip ? "]" : "");
 		put_field(out, "Server", where);
 	}
 	if (r->cmd != CODES_CMD_ANY)
@@ -218,7 +223,7 @@ static void text_rcpt(FILE *out, const struct explain_rcpt *r, int colour)
 		fputc('\n', out);
 		put_field(out, "Likely causes", ci->causes);
 	}
-	fprintf(out, "  Temporary or permanent: %s\n", perm_words(r->permanence));
+	fprintf(out, "  Temporary or permanent: %s\n", perm_words(r));
 	fprintf(out, "  Who acts: %s\n", side_words(r->side));
 	fprintf(out, "  Next step: %s\n", rcpt_next(r, ci));
 }
@@ -248,7 +253,7 @@ static void text_hops(FILE *out, const struct explain *ex)
 		if (!h->has_time)
 			fputs("  no date", out);
 		else if (i > 0 && h->delay != 0)
-			fprintf(out, "  +%s", duration(h->delay, d2, sizeof d2));
+			fprintf(out, "  %s%s", h->delay > 0 ? "+" : "", duration(h->delay, d2, sizeof d2));
 		if ((long)i == ex->slowest && h->delay > 0)
 			fputs("  <- slowest", out);
 		if (h->skew)
@@ -312,7 +317,8 @@ void report_explain_text(FILE *out, const struct explain *ex, int colour)
 	text_notes(out, ex);
 	for (i = 0; i < ex->nrcpts; i++)
 		text_rcpt(out, &ex->rcpts[i], colour);
-	if (ex->nhops > 0)
+	/* A bounce's own route says little: only a message's headers'. */
+	if (ex->nhops > 0 && ex->kind == EXPLAIN_KIND_HEADERS)
 		text_hops(out, ex);
 	if (ex->nauth > 0 || ex->kind == EXPLAIN_KIND_HEADERS)
 		text_auth(out, ex);
@@ -561,7 +567,7 @@ static void md_rcpt(FILE *out, const struct explain_rcpt *r, const struct model_
 		md_field(out, "Explanation", ci->explanation);
 		md_field(out, "Likely causes", ci->causes);
 	}
-	fprintf(out, "- Temporary or permanent: %s\n", perm_words(r->permanence));
+	fprintf(out, "- Temporary or permanent: %s\n", perm_words(r));
 	fprintf(out, "- Who acts: %s\n", side_words(r->side));
 	fputs("- Next step: ", out);
 	md_text(out, rcpt_next(r, ci));
@@ -590,7 +596,7 @@ void report_explain_markdown(FILE *out, const struct explain *ex, const struct m
 	md_field(out, "Reported by", ex->reporting_mta);
 	for (i = 0; i < ex->nrcpts; i++)
 		md_rcpt(out, &ex->rcpts[i], d, c);
-	if (ex->nhops > 0) {
+	if (ex->nhops > 0 && ex->kind == EXPLAIN_KIND_HEADERS) {
 		fprintf(out, "\n### Route: %zu hops, %s\n\n| # | from | by | with | TLS | delay |\n"
 		        "| --- | --- | --- | --- | --- | --- |\n", ex->nhops,
 		        duration(ex->total_delay, d1, sizeof d1));
