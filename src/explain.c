@@ -650,7 +650,11 @@ static void scan_line(struct scan *sc, const char *s, size_t n)
 	}
 }
 
-/* Reads t[0..n) as the text of a bounce (or a pasted reply). */
+static void dsn_parse(struct explain *ex, const char *t, size_t n);
+
+/* Reads t[0..n) as the text of a bounce (or a pasted reply). The fields
+ * of a delivery-status part met in it (pasted, or in a message too
+ * nested to be parsed) are read as such, up to the next boundary. */
 static void scan_text(struct explain *ex, const char *t, size_t n)
 {
 	struct scan sc;
@@ -661,8 +665,13 @@ static void scan_text(struct explain *ex, const char *t, size_t n)
 	memset(&sc, 0, sizeof sc);
 	sc.ex = ex;
 	sc.action = EXPLAIN_ACTION_FAILED;
-	while (!sc.stop && line_next(&ls, &s, &len))
+	while (!sc.stop && line_next(&ls, &s, &len)) {
+		if (starts_ci(s, len, "Reporting-MTA:") || starts_ci(s, len, "Final-Recipient:")) {
+			dsn_parse(ex, s, (size_t)(t + n - s));
+			break;
+		}
 		scan_line(&sc, s, len);
+	}
 	if (sc.want == WANT_POSTFIX)
 		scan_postfix_end(&sc);
 }
@@ -765,7 +774,7 @@ static void dsn_parse(struct explain *ex, const char *t, size_t n)
 				          strlen(colon + 1));
 			field[0] = '\0';
 		}
-		if (!more)
+		if (!more || (len >= 2 && s[0] == '-' && s[1] == '-'))
 			break;
 		if (is_blank_line(s, len))
 			r = NULL;
@@ -1087,18 +1096,28 @@ static void walk(struct explain *ex, GMimeObject *o, int depth, int *dsn)
 
 	if (o == NULL)
 		return;
-	if (ex->parts >= DEFAULT_EXPLAIN_PARTS_MAX || depth > DEFAULT_EXPLAIN_DEPTH_MAX) {
+	if (depth > DEFAULT_EXPLAIN_DEPTH_MAX) {
 		ex->flags |= EXPLAIN_F_PARTS;
 		return;
 	}
-	ex->parts++;
 	if (GMIME_IS_MULTIPART(o)) {
 		count = g_mime_multipart_get_count(GMIME_MULTIPART(o));
-		for (i = 0; i < count && ex->parts < DEFAULT_EXPLAIN_PARTS_MAX; i++)
+		for (i = 0; i < count; i++)
 			walk(ex, g_mime_multipart_get_part(GMIME_MULTIPART(o), i), depth + 1, dsn);
-		if (i < count)
-			ex->flags |= EXPLAIN_F_PARTS;
-	} else if (GMIME_IS_MESSAGE_PART(o)) {
+		return;
+	}
+	/* Past the limit only delivery-status parts are read (GMime has
+	 * parsed them all already, within the input's bound). */
+	if (ex->parts >= DEFAULT_EXPLAIN_PARTS_MAX) {
+		GMimeContentType *ct = g_mime_object_get_content_type(o);
+
+		ex->flags |= EXPLAIN_F_PARTS;
+		if (!GMIME_IS_PART(o) || ct == NULL ||
+		    !g_mime_content_type_is_type(ct, "message", "delivery-status"))
+			return;
+	}
+	ex->parts++;
+	if (GMIME_IS_MESSAGE_PART(o)) {
 		GMimeMessage *m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(o));
 		const char *subj = m != NULL ? g_mime_message_get_subject(m) : NULL;
 
