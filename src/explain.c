@@ -1028,7 +1028,8 @@ static char *part_text(struct explain *ex, GMimePart *part, size_t *len)
 	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
 	*len = ba->len;
 	out = g_malloc(ba->len + 1);
-	memcpy(out, ba->data, ba->len);
+	if (ba->len > 0)
+		memcpy(out, ba->data, ba->len);
 	out[ba->len] = '\0';
 	g_object_unref(filtered);
 	g_object_unref(mem);

@@ -20,6 +20,8 @@ set -euo pipefail
 dir=${1:?usage: postfix-bounces.sh DIR}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
+# Postfix's daemons (user postfix) and the pipe (user nobody) must reach it.
+chmod 755 "$dir"
 [ "$(id -u)" -eq 0 ] || { echo "postfix-bounces: needs root" >&2; exit 2; }
 command -v postfix >/dev/null || { echo "postfix-bounces: postfix is missing" >&2; exit 2; }
 
