@@ -751,36 +751,58 @@ static void dsn_field(struct explain *ex, struct explain_rcpt **r, const char *n
 
 /* The fields of a message/delivery-status body: unfolded, one at a time;
  * a blank line ends a recipient's block. */
+/* The fields of one block, in any order (Exim writes Action before
+ * Final-Recipient): the recipient first, then the rest. */
+#define DSN_BLOCK_FIELDS 16
+
+struct dsn_block {
+	char field[DSN_BLOCK_FIELDS][EXPLAIN_TEXT_MAX];
+	size_t n;
+};
+
+static int dsn_is_recipient(const char *f)
+{
+	return starts_ci(f, strlen(f), "Final-Recipient:") ||
+	       starts_ci(f, strlen(f), "Original-Recipient:");
+}
+
+static void dsn_block_end(struct explain *ex, struct dsn_block *b)
+{
+	struct explain_rcpt *r = NULL;
+	size_t i, pass;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < b->n; i++) {
+			const char *f = b->field[i], *colon = strchr(f, ':');
+
+			if (colon == NULL || dsn_is_recipient(f) != (pass == 0))
+				continue;
+			dsn_field(ex, &r, f, (size_t)(colon - f), colon + 1, strlen(colon + 1));
+		}
+	b->n = 0;
+}
+
 static void dsn_parse(struct explain *ex, const char *t, size_t n)
 {
 	struct lines ls = { t, t + n, &ex->flags };
-	struct explain_rcpt *r = NULL;
-	char field[EXPLAIN_TEXT_MAX] = "";
+	struct dsn_block *b = xcalloc(1, sizeof *b);
 	const char *s;
 	size_t len;
-	int more = 1;
 
-	while (more) {
-		more = line_next(&ls, &s, &len);
-		if (more && len > 0 && text_is_blank((unsigned char)s[0]) && field[0] != '\0') {
-			append_cut(field, sizeof field, s, len);
+	while (line_next(&ls, &s, &len)) {
+		if (len > 0 && text_is_blank((unsigned char)s[0]) && b->n > 0) {
+			append_cut(b->field[b->n - 1], EXPLAIN_TEXT_MAX, s, len);
 			continue;
 		}
-		if (field[0] != '\0') {
-			const char *colon = strchr(field, ':');
-
-			if (colon != NULL)
-				dsn_field(ex, &r, field, (size_t)(colon - field), colon + 1,
-				          strlen(colon + 1));
-			field[0] = '\0';
-		}
-		if (!more || (len >= 2 && s[0] == '-' && s[1] == '-'))
+		if (len >= 2 && s[0] == '-' && s[1] == '-')
 			break;
 		if (is_blank_line(s, len))
-			r = NULL;
-		else
-			copy_cut(field, sizeof field, s, len);
+			dsn_block_end(ex, b);
+		else if (b->n < DSN_BLOCK_FIELDS)
+			copy_cut(b->field[b->n++], EXPLAIN_TEXT_MAX, s, len);
 	}
+	dsn_block_end(ex, b);
+	free(b);
 }
 
 /* ---- headers: Received, Authentication-Results ------------------------- */

@@ -146,6 +146,47 @@ static void test_postfix_expired(void **state)
 	explain_free(ex);
 }
 
+/* A real Exim bounce: an mbox "From " line first, Action before
+ * Final-Recipient in the DSN, the text part's command. */
+static void test_exim_real(void **state)
+{
+	struct explain *ex = parse_file("tests/explain/real/exim-failed.eml");
+	const struct explain_rcpt *r = &ex->rcpts[0];
+
+	(void)state;
+	assert_int_equal(ex->kind, EXPLAIN_KIND_DSN);
+	assert_int_equal(ex->source, EXPLAIN_SRC_EXIM);
+	assert_int_equal(ex->nrcpts, 1);
+	assert_string_equal(r->address, "nobody@refuse.test");
+	assert_string_equal(r->status, "5.0.0");
+	assert_int_equal(r->code, 550);
+	assert_string_equal(r->enhanced, "5.1.1");      /* the reply's, not the status' */
+	assert_int_equal(r->cmd, CODES_CMD_RCPT);
+	assert_string_equal(r->remote_mta, "127.0.22.2");
+	assert_string_equal(ex->reporting_mta, "mail.exim-sender.test");
+	assert_string_equal(ex->original_subject, "Budget");
+	explain_free(ex);
+}
+
+static void test_dsn_field_order(void **state)
+{
+	char *cause = NULL;
+	struct explain *ex = parse_text(
+		"Content-Type: message/delivery-status\n\nReporting-MTA: dns; a.example\n\n"
+		"Action: delayed\nStatus: 4.4.1\nFinal-Recipient: rfc822; s@example.net\n"
+		"Diagnostic-Code: smtp; 451 4.4.1 no answer\n  from host\n", &cause);
+
+	(void)state;
+	assert_non_null(ex);
+	assert_int_equal(ex->nrcpts, 1);
+	assert_string_equal(ex->rcpts[0].address, "s@example.net");
+	assert_int_equal(ex->rcpts[0].action, EXPLAIN_ACTION_DELAYED);
+	assert_string_equal(ex->rcpts[0].status, "4.4.1");
+	assert_string_equal(ex->rcpts[0].text, "451 4.4.1 no answer from host");
+	assert_int_equal(ex->rcpts[0].side, EXPLAIN_SIDE_WAIT);
+	explain_free(ex);
+}
+
 /* ---- samples written from the public formats ---------------------------- */
 
 static void test_m365(void **state)
@@ -544,6 +585,8 @@ int main(void)
 		cmocka_unit_test(test_postfix_failed),
 		cmocka_unit_test(test_postfix_delayed),
 		cmocka_unit_test(test_postfix_expired),
+		cmocka_unit_test(test_exim_real),
+		cmocka_unit_test(test_dsn_field_order),
 		cmocka_unit_test(test_m365),
 		cmocka_unit_test(test_exchange_2010),
 		cmocka_unit_test(test_gmail),

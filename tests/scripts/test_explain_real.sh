@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # --explain end to end with real bounces: two Postfix instances of their
 # own (tests/explain/postfix-bounces.sh, on 127.0.22.1-2) make a failure,
-# a delay notice and an expiry; mailflow explains each and probes the
-# receiver that refused (-s 127.0.22.2: no DNS), which still refuses, still
-# defers, or (once the user exists) accepts.
+# a delay notice and an expiry, and Exim (tests/explain/exim-bounces.sh,
+# from 127.0.22.3, when make deps has unpacked it) a failure; mailflow
+# explains each and probes the receiver that refused (-s 127.0.22.2: no
+# DNS), which still refuses, still defers, or (once the user exists)
+# accepts.
 # needs: root
 # check() (lib.sh) evaluates its second argument: the single quotes are on
 # purpose.
@@ -45,6 +47,17 @@ check "the delay notice: temporary, and the server still defers now" \
 run "$failed" --report "$tmp/r.md" >/dev/null 2>&1
 check "--report: the explanation opens the Markdown report, with the state now" \
 	'grep -q "^## Explained: a delivery status notification" "$tmp/r.md" && grep -q "Now\*\*: the server still refuses" "$tmp/r.md"'
+
+# Exim's bounce of the same refusal.
+if eximb=$(bash tests/explain/exim-bounces.sh "$tmp" 2>"$tmp/exim.err"); then
+	out=$(run "$eximb" 2>&1)
+	check "a real Exim bounce: a DSN written by Exim, RCPT TO, 550 5.1.1, still refused" \
+		'[[ $out == *"written by Exim"* && $out == *"FAIL nobody@refuse.test: failed"* && $out == *"In answer to: RCPT TO"* && $out == *"Now: nobody@refuse.test: the server still refuses this recipient: 550 5.1.1"* ]]'
+elif grep -q 'make deps unpacks it' "$tmp/exim.err"; then
+	skip "a real Exim bounce" "$(cat "$tmp/exim.err")"
+else
+	nok "exim-bounces.sh made a bounce: $(tail -3 "$tmp/exim.err")"
+fi
 
 # The user is made: the problem has gone.
 printf 'known@refuse.test x\nlater@refuse.test x\nnobody@refuse.test x\n' >"$tmp/receiver/etc/users"
