@@ -966,17 +966,20 @@ static int auth_result_is(const struct explain *ex, const char *method, const ch
 
 static void auth_finish(struct explain *ex)
 {
+	int dmarc = auth_result_is(ex, "dmarc", NULL);
+
+	/* DMARC decides when it was checked; without it, DKIM's pass (and
+	 * no SPF fail) is a pass, a fail of both with no pass a fail. */
 	if (ex->nauth == 0)
 		ex->auth_verdict = EXPLAIN_AUTH_NONE;
-	else if (auth_result_is(ex, "dmarc", "pass"))
+	else if (auth_result_is(ex, "dmarc", "pass") ||
+	         (!dmarc && auth_result_is(ex, "dkim", "pass") &&
+	          !auth_result_is(ex, "spf", "fail")))
 		ex->auth_verdict = EXPLAIN_AUTH_PASS;
-	else if (auth_result_is(ex, "dmarc", "fail"))
-		ex->auth_verdict = EXPLAIN_AUTH_FAIL;
-	else if (!auth_result_is(ex, "dmarc", NULL) && auth_result_is(ex, "dkim", "pass") &&
-	         !auth_result_is(ex, "spf", "fail"))
-		ex->auth_verdict = EXPLAIN_AUTH_PASS;
-	else if (!auth_result_is(ex, "dkim", "pass") && !auth_result_is(ex, "spf", "pass") &&
-	         (auth_result_is(ex, "dkim", "fail") || auth_result_is(ex, "spf", "fail")))
+	else if (auth_result_is(ex, "dmarc", "fail") ||
+	         (!dmarc && !auth_result_is(ex, "dkim", "pass") &&
+	          !auth_result_is(ex, "spf", "pass") &&
+	          (auth_result_is(ex, "dkim", "fail") || auth_result_is(ex, "spf", "fail"))))
 		ex->auth_verdict = EXPLAIN_AUTH_FAIL;
 	else
 		ex->auth_verdict = EXPLAIN_AUTH_PARTIAL;
@@ -1262,9 +1265,9 @@ static int looks_like_message(const char *in, size_t len)
 /* NUL bytes, or many control bytes, in the first 8 KB: not text. */
 static int looks_binary(const char *in, size_t len)
 {
-	size_t i, n = len < 8192 ? len : 8192, ctl = 0;
+	size_t i, ctl = 0;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < len && i < 8192; i++) {
 		unsigned char c = (unsigned char)in[i];
 
 		if (c == 0)
@@ -1272,7 +1275,7 @@ static int looks_binary(const char *in, size_t len)
 		if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f')
 			ctl++;
 	}
-	return ctl * 10 > n;
+	return ctl * 10 > i;
 }
 
 /* Enhanced subject.detail → whose side acts; see explain.h. */

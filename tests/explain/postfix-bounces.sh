@@ -123,6 +123,7 @@ bounce_queue_lifetime = 30s
 CONF
 } >"$dir/sender/etc/main.cf"
 printf 'refuse.test smtp:[127.0.22.2]:25\n' >"$dir/sender/etc/transport"
+# shellcheck disable=SC2016  # ${queue_id} is Postfix's, expanded by pipe(8)
 printf '%s\ntofile unix - n n - - pipe\n  user=nobody argv=%s %s/${queue_id}.eml\n' \
     "$services" "$dir/tofile" "$dir/out" >"$dir/sender/etc/master.cf"
 # pickup reads what sendmail(1) drops.

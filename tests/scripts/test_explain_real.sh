@@ -22,8 +22,9 @@ if ! KEEP=1 bash tests/explain/postfix-bounces.sh "$tmp" >"$tmp/list" 2>"$tmp/er
 	nok "postfix-bounces.sh made the bounces: $(tail -3 "$tmp/err")"
 	exit 0
 fi
-failed=$(grep -l '^Status: 5.1.1' $(cat "$tmp/list") | head -n 1)
-delayed=$(grep -l '^Action: delayed' $(cat "$tmp/list") | head -n 1)
+mapfile -t made <"$tmp/list"
+failed=$(grep -l '^Status: 5.1.1' "${made[@]}" | head -n 1)
+delayed=$(grep -l '^Action: delayed' "${made[@]}" | head -n 1)
 check "a real Postfix made a failure notice and a delay notice" '[ -n "$failed" ] && [ -n "$delayed" ]'
 
 run() { "$MAILFLOW" --explain "$1" -s 127.0.22.2 --batch --no-transcripts --timeout 10 "${@:2}"; }
