@@ -335,6 +335,27 @@ static const char *now_words(enum checklist_now now)
 	}
 }
 
+/* Whether the server the bounce names is one of d's hosts (by name or
+ * address): -1 when the bounce names none. */
+static int remote_probed(const struct explain_rcpt *r, const struct model_domain *d)
+{
+	size_t i, j, n = strlen(r->remote_mta);
+
+	if (r->remote_mta[0] == '\0')
+		return -1;
+	for (i = 0; i < d->nhosts; i++) {
+		const struct model_host *h = &d->hosts[i];
+
+		if (strlen(h->name) == n && text_equal_ci(h->name, n, r->remote_mta))
+			return 1;
+		for (j = 0; j < h->naddrs; j++)
+			if (strcmp(h->addrs[j].addr, r->remote_mta) == 0 ||
+			    strcmp(h->addrs[j].addr, r->remote_ip) == 0)
+				return 1;
+	}
+	return 0;
+}
+
 void report_explain_now_text(FILE *out, const struct explain *ex,
                              const struct model_domain *d, const struct checklist *c)
 {
@@ -361,6 +382,12 @@ void report_explain_now_text(FILE *out, const struct explain *ex,
 			put_safe(out, it->title);
 		}
 		fputc('\n', out);
+		if (remote_probed(r, d) == 0) {
+			fputs("     The bounce names ", out);
+			put_safe(out, r->remote_mta);
+			fputs(", which is not among the hosts probed now: the route has changed, "
+			      "or the bounce came from a relay on the way (probe it with -s)\n", out);
+		}
 	}
 }
 

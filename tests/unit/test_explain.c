@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "mailflow/checklist.h"
 #include "mailflow/codes.h"
 #include "mailflow/defaults.h"
 #include "mailflow/explain.h"
@@ -579,6 +580,39 @@ static void test_json_document(void **state)
 	explain_free(ex);
 }
 
+/* The state now, from the host.rcpt verdicts the checklist decided. */
+static void test_rcpt_now(void **state)
+{
+	struct check_item items[3];
+	struct checklist c = { items, 3 };
+	const struct check_item *it = NULL;
+
+	(void)state;
+	memset(items, 0, sizeof items);
+	items[0].id = "dns.mx";
+	items[0].host = items[0].addr = -1;
+	items[1].id = "host.rcpt";
+	items[1].verdict = V_PASS;
+	items[1].code = 250;
+	items[2].id = "host.rcpt";
+	items[2].verdict = V_FAIL;
+	items[2].code = 550;
+	/* One host still refuses: refused, whatever the others say. */
+	assert_int_equal(checklist_rcpt_now(&c, &it), CHECKLIST_NOW_REFUSED);
+	assert_ptr_equal(it, &items[2]);
+	items[2].verdict = V_WARN;
+	assert_int_equal(checklist_rcpt_now(&c, &it), CHECKLIST_NOW_DEFERRED);
+	items[2].verdict = V_PASS;
+	assert_int_equal(checklist_rcpt_now(&c, &it), CHECKLIST_NOW_ACCEPTED);
+	items[1].verdict = items[2].verdict = V_SKIP;
+	assert_int_equal(checklist_rcpt_now(&c, &it), CHECKLIST_NOW_UNTESTED);
+	assert_ptr_equal(it, &items[1]);
+	c.n = 1;        /* no session at all: the MX item says why */
+	assert_int_equal(checklist_rcpt_now(&c, &it), CHECKLIST_NOW_UNTESTED);
+	assert_ptr_equal(it, &items[0]);
+	assert_string_equal(checklist_now_name(CHECKLIST_NOW_REFUSED), "refused");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -603,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_charset),
 		cmocka_unit_test(test_text_escaped),
 		cmocka_unit_test(test_json_document),
+		cmocka_unit_test(test_rcpt_now),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
