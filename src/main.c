@@ -267,7 +267,7 @@ static int run(struct loop *loop, struct batch *b, const struct options *o,
 		tui = 0;
 	}
 	if (tui && (target = batch_target(b, 0, &input)) != NULL) {
-		struct ui_options uo = { input, o->theme, themes, o->manual };
+		struct ui_options uo = { input, o->theme, themes, o->manual, explained };
 
 		debug_log("run: the TUI%s on %s", o->manual ? " (manual)" : "", input);
 		return ui_run(loop, target, &o->probe, &uo);
@@ -426,14 +426,21 @@ static int explain_main(struct options *o)
 	if (o->no_probe || explain_inputs(b, ex) == 0) {
 		rc = explain_only(ex, o, !o->no_probe);
 	} else {
-		if (!o->json && !o->jsonl) {
+		/* One domain on a terminal: the TUI, the explanation on top. */
+		char *why = NULL;
+		int tui = batch_count(b) == 1 && !o->batch && !o->json && !o->jsonl &&
+		          o->report == NULL && isatty(STDOUT_FILENO) &&
+		          ui_check_terminal(&why) == 0;
+
+		free(why);
+
+		if (!tui && !o->json && !o->jsonl) {
 			report_explain_text(stdout, ex, isatty(STDOUT_FILENO) &&
 			                    getenv("NO_COLOR") == NULL);
 			fputs("\nProbing the failed recipients' domains now (RCPT TO them):\n\n",
 			      stdout);
 			fflush(stdout);
 		}
-		o->batch = 1;
 		raise_nofile(o);
 		rc = start(b, o);
 	}

@@ -580,6 +580,15 @@ static void test_json_document(void **state)
 	explain_free(ex);
 }
 
+/* checklist_rcpt_now() over the two host.rcpt items with these verdicts. */
+static enum checklist_now now_of(struct checklist *c, enum verdict v1, enum verdict v2,
+                                 const struct check_item **it)
+{
+	c->items[1].verdict = v1;
+	c->items[2].verdict = v2;
+	return checklist_rcpt_now(c, it);
+}
+
 /* The state now, from the host.rcpt verdicts the checklist decided. */
 static void test_rcpt_now(void **state)
 {
@@ -592,20 +601,15 @@ static void test_rcpt_now(void **state)
 	items[0].id = "dns.mx";
 	items[0].host = items[0].addr = -1;
 	items[1].id = "host.rcpt";
-	items[1].verdict = V_PASS;
 	items[1].code = 250;
 	items[2].id = "host.rcpt";
-	items[2].verdict = V_FAIL;
 	items[2].code = 550;
 	/* One host still refuses: refused, whatever the others say. */
-	assert_int_equal(checklist_rcpt_now(&c, &it), CHECKLIST_NOW_REFUSED);
+	assert_int_equal(now_of(&c, V_PASS, V_FAIL, &it), CHECKLIST_NOW_REFUSED);
 	assert_ptr_equal(it, &items[2]);
-	items[2].verdict = V_WARN;
-	assert_int_equal(checklist_rcpt_now(&c, &it), CHECKLIST_NOW_DEFERRED);
-	items[2].verdict = V_PASS;
-	assert_int_equal(checklist_rcpt_now(&c, &it), CHECKLIST_NOW_ACCEPTED);
-	items[1].verdict = items[2].verdict = V_SKIP;
-	assert_int_equal(checklist_rcpt_now(&c, &it), CHECKLIST_NOW_UNTESTED);
+	assert_int_equal(now_of(&c, V_PASS, V_WARN, &it), CHECKLIST_NOW_DEFERRED);
+	assert_int_equal(now_of(&c, V_PASS, V_PASS, &it), CHECKLIST_NOW_ACCEPTED);
+	assert_int_equal(now_of(&c, V_SKIP, V_SKIP, &it), CHECKLIST_NOW_UNTESTED);
 	assert_ptr_equal(it, &items[1]);
 	c.n = 1;        /* no session at all: the MX item says why */
 	assert_int_equal(checklist_rcpt_now(&c, &it), CHECKLIST_NOW_UNTESTED);
