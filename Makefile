@@ -22,6 +22,7 @@ CC      ?= cc
 PKG_CONFIG ?= pkg-config
 
 PKGS := ncursesw libcares openssl libidn2
+PKGS += gmime-3.0
 VERSION := 0.1.0
 
 # Only evaluated when a target needs them, so `make deps` works on a machine

@@ -255,6 +255,7 @@ static void job_print(struct batch *b, struct job *j)
 	ro.transcripts = o->transcripts;
 	ro.options = o->probe;
 	ro.colour = o->colour;
+	ro.explain = o->explain;
 	if (o->format == BATCH_JSONL) {
 		report_json(o->out, d, &list, &ro);
 	} else if (o->format == BATCH_JSON) {

@@ -1871,3 +1871,36 @@ const char *checklist_step_cell(const struct model_session *s,
 	}
 	return buf;
 }
+
+/* ---- --explain: the recipient now ------------------------------------- */
+
+enum checklist_now checklist_rcpt_now(const struct checklist *c, const struct check_item **item)
+{
+	static const enum verdict order[] = { V_FAIL, V_WARN, V_PASS };
+	static const enum checklist_now now[] = {
+		CHECKLIST_NOW_REFUSED, CHECKLIST_NOW_DEFERRED, CHECKLIST_NOW_ACCEPTED,
+	};
+	const struct check_item *first = NULL;
+	size_t i, k;
+
+	for (k = 0; k < sizeof order / sizeof order[0]; k++)
+		for (i = 0; i < c->n; i++)
+			if (strcmp(c->items[i].id, "host.rcpt") == 0 &&
+			    c->items[i].verdict == order[k]) {
+				*item = &c->items[i];
+				return now[k];
+			}
+	for (i = 0; i < c->n && first == NULL; i++)
+		if (strcmp(c->items[i].id, "host.rcpt") == 0)
+			first = &c->items[i];
+	*item = first != NULL ? first : checklist_find(c, "dns.mx", -1, -1);
+	return CHECKLIST_NOW_UNTESTED;
+}
+
+const char *checklist_now_name(enum checklist_now now)
+{
+	static const char *const names[CHECKLIST_NOW__COUNT] = {
+		"untested", "accepted", "deferred", "refused",
+	};
+	return (unsigned)now < CHECKLIST_NOW__COUNT ? names[now] : "?";
+}

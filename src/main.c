@@ -9,14 +9,18 @@
 #include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "mailflow/batch.h"
 #include "mailflow/debug.h"
+#include "mailflow/defaults.h"
+#include "mailflow/explain.h"
 #include "mailflow/loop.h"
 #include "mailflow/options.h"
 #include "mailflow/probe.h"
+#include "mailflow/report_explain.h"
 #include "mailflow/tls.h"
 #include "mailflow/xmalloc.h"
 #include "ui/ui.h"
@@ -24,6 +28,9 @@
 #ifndef PATH_MAX
 #define PATH_MAX 4096
 #endif
+
+/* --explain: what was read, shown in every document of the run. */
+static const struct explain *explained;
 
 /* Prints "mailflow: cause", frees it; the exit status of a run not made. */
 static int fail(char *cause)
@@ -227,6 +234,7 @@ static int run_batch(struct loop *loop, struct batch *b, const struct options *o
 		.progress = batch_count(b) > 1 && isatty(STDERR_FILENO),
 		.out = stdout,
 		.log = stderr,
+		.explain = explained,
 	};
 	char *cause = NULL;
 	int rc = batch_run(b, loop, &bo, &cause);
@@ -259,7 +267,7 @@ static int run(struct loop *loop, struct batch *b, const struct options *o,
 		tui = 0;
 	}
 	if (tui && (target = batch_target(b, 0, &input)) != NULL) {
-		struct ui_options uo = { input, o->theme, themes, o->manual };
+		struct ui_options uo = { input, o->theme, themes, o->manual, explained };
 
 		debug_log("run: the TUI%s on %s", o->manual ? " (manual)" : "", input);
 		return ui_run(loop, target, &o->probe, &uo);
@@ -341,6 +349,107 @@ static int start(struct batch *b, struct options *o)
 	return rc;
 }
 
+/* The failed (or delayed) recipients with a domain, one per domain, as
+ * the batch's inputs (RCPT TO each); how many. */
+static size_t explain_inputs(struct batch *b, const struct explain *ex)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < ex->nrcpts && n < DEFAULT_EXPLAIN_PROBES_MAX; i++) {
+		const struct explain_rcpt *r = &ex->rcpts[i];
+		const char *dom = explain_rcpt_domain(r);
+
+		if (dom == NULL || r->permanence == EXPLAIN_PERM_NONE)
+			continue;
+		for (j = 0; j < i; j++)
+			if (explain_rcpt_domain(&ex->rcpts[j]) != NULL &&
+			    strcasecmp(explain_rcpt_domain(&ex->rcpts[j]), dom) == 0 &&
+			    ex->rcpts[j].permanence != EXPLAIN_PERM_NONE)
+				break;
+		if (j < i)
+			continue;
+		batch_add_input(b, r->address, "the explained input");
+		n++;
+	}
+	return n;
+}
+
+/* The explanation alone (--no-probe, or nothing to probe). */
+static int explain_only(const struct explain *ex, const struct options *o, int why)
+{
+	FILE *md;
+
+	if (o->json || o->jsonl) {
+		report_explain_json_document(stdout, ex, o->explain);
+	} else {
+		report_explain_text(stdout, ex, isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL);
+		if (why)
+			fputs("\nNothing to probe: the input names no failed recipient with a "
+			      "domain.\n", stdout);
+	}
+	if (o->report != NULL) {
+		if ((md = secret_fopen(o->report, "w")) == NULL) {
+			fprintf(stderr, "mailflow: %s: cannot write the report\n", o->report);
+			return 2;
+		}
+		report_explain_markdown(md, ex, NULL, NULL);
+		fclose(md);
+	}
+	return 0;
+}
+
+/* --explain: read, explain, then probe the failed recipients' domains
+ * in batch (the TUI has no explanation pane yet). */
+static int explain_main(struct options *o)
+{
+	char *buf = NULL, *cause = NULL;
+	size_t len, total;
+	int cut, rc;
+	struct explain *ex;
+	struct batch *b;
+
+	if (explain_read_input(o->explain, &buf, &len, &total, &cut, &cause) < 0)
+		return fail(cause);
+	ex = explain_new();
+	rc = explain_parse(buf, len, ex, &cause);
+	free(buf);
+	if (rc < 0) {
+		explain_free(ex);
+		return fail(cause);
+	}
+	if (cut) {
+		ex->flags |= EXPLAIN_F_CUT;
+		ex->input_len = total;
+	}
+	explained = ex;
+	b = batch_new();
+	if (o->no_probe || explain_inputs(b, ex) == 0) {
+		rc = explain_only(ex, o, !o->no_probe);
+	} else {
+		/* One domain on a terminal: the TUI, the explanation on top. */
+		char *why = NULL;
+		int tui = batch_count(b) == 1 && !o->batch && !o->json && !o->jsonl &&
+		          o->report == NULL && isatty(STDOUT_FILENO) &&
+		          ui_check_terminal(&why) == 0;
+
+		free(why);
+
+		if (!tui && !o->json && !o->jsonl) {
+			report_explain_text(stdout, ex, isatty(STDOUT_FILENO) &&
+			                    getenv("NO_COLOR") == NULL);
+			fputs("\nProbing the failed recipients' domains now (RCPT TO them):\n\n",
+			      stdout);
+			fflush(stdout);
+		}
+		raise_nofile(o);
+		rc = start(b, o);
+	}
+	batch_free(b);
+	explained = NULL;
+	explain_free(ex);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -353,6 +462,11 @@ int main(int argc, char **argv)
 		goto out;
 	if (o.bench_ui > 0) {
 		rc = bench_ui(&o);
+		goto out;
+	}
+	if (o.explain != NULL) {
+		rc = first < argc ? fail(xstrdup("--explain takes no other domain or address"))
+		                  : explain_main(&o);
 		goto out;
 	}
 	b = batch_new();

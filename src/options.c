@@ -177,6 +177,14 @@ static const struct row rows[] = {
 	  .help = "SMTP sessions (and domains) in flight at once (default {})",
 	  .kind = ROW_INT, .offset = FIELD(concurrency), .min = 1, .max = 1000, .scale = 1 },
 
+	{ .name = "explain", .arg = "FILE|-|TEXT", .group = "\nFrom a bounce:\n",
+	  .help = "explain a bounce, a message's headers or a reply line\n"
+	          "(a file, - for stdin, or the text), then probe the\n"
+	          "failed recipients' domains (RCPT TO them)",
+	  .kind = ROW_STRING, .offset = FIELD(explain), .flags = ROW_CMDLINE_ONLY },
+	{ .name = "no-probe", .help = "with --explain: explain only, probe nothing",
+	  .kind = ROW_FLAG, .offset = FIELD(no_probe), .value = 1, .flags = ROW_CMDLINE_ONLY },
+
 	{ .name = "batch", .group = "Output:\n",
 	  .help = "no TUI: print the report (also when not on a terminal)",
 	  .kind = ROW_FLAG, .offset = FIELD(batch), .value = 1 },

@@ -2,6 +2,7 @@
  * report.c — text renderings of the model.
  */
 #include "mailflow/report.h"
+#include "mailflow/report_explain.h"
 #include "mailflow/summary.h"
 #include "mailflow/text.h"
 
@@ -653,7 +654,12 @@ void report_json(FILE *out, const struct model_domain *d, const struct checklist
 			fputc(',', out);
 		json_host(out, &d->hosts[i], c, (long)i, d->complete);
 	}
-	fputs("]}\n", out);
+	fputc(']', out);
+	if (o->explain != NULL) {
+		fputs(",\"explain\":", out);
+		report_explain_json(out, o->explain, d, c);
+	}
+	fputs("}\n", out);
 }
 
 /* ---- batch text ---------------------------------------------------------- */
@@ -734,6 +740,8 @@ void report_batch_text(FILE *out, const struct model_domain *d, const struct che
 	char verdicts[128], sentence[1024];
 	size_t i, j, k;
 
+	if (o->explain != NULL)
+		report_explain_now_text(out, o->explain, d, c);
 	fputs("mailflow ", out);
 	put_safe(out, d->target.domain);
 	fprintf(out, "  %zu MX  DNS %llu ms\n", d->nhosts, (unsigned long long)d->dns_ms);

@@ -16,6 +16,7 @@
  * Server text never starts a line: each line begins with text of ours.
  */
 #include "mailflow/report.h"
+#include "mailflow/report_explain.h"
 #include "mailflow/summary.h"
 #include "mailflow/text.h"
 
@@ -503,6 +504,8 @@ void report_markdown(FILE *out, const struct model_domain *d, const struct check
 	char sentence[1024];
 
 	checklist_count(c, counts);
+	if (o != NULL && o->explain != NULL)
+		report_explain_markdown(out, o->explain, d, c);
 	fputs("# mailflow: ", out);
 	md_text(out, d->target.domain);
 	if (d->target.is_idn) {

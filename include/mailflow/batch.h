@@ -39,6 +39,7 @@ struct batch_options {
 	int progress;           /* a "n/m done" line on log while running */
 	FILE *out;              /* the documents */
 	FILE *log;              /* messages, progress and the final count */
+	const struct explain *explain;  /* --explain: in every document; NULL: none */
 };
 
 struct batch *batch_new(void);

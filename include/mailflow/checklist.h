@@ -94,4 +94,21 @@ const char *checklist_step_cell(const struct model_session *s,
                                 enum model_step_id step, unsigned flags,
                                 uint64_t now_ms, char *buf, size_t size);
 
+/*
+ * --explain: what the probe found now for the recipient a bounce named,
+ * from the host.rcpt items (the probe sent RCPT TO that recipient): any
+ * host refused it (fail), else any deferred it (warn), else one accepted
+ * it (pass), else it could not be asked (untested). *item is the item it
+ * rests on (the first such one), or the dns.mx item, or NULL.
+ */
+enum checklist_now {
+	CHECKLIST_NOW_UNTESTED,
+	CHECKLIST_NOW_ACCEPTED,
+	CHECKLIST_NOW_DEFERRED,
+	CHECKLIST_NOW_REFUSED,
+	CHECKLIST_NOW__COUNT
+};
+enum checklist_now checklist_rcpt_now(const struct checklist *c, const struct check_item **item);
+const char *checklist_now_name(enum checklist_now now);
+
 #endif

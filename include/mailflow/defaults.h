@@ -38,6 +38,17 @@
  * out is a finding (dns.mx.targets). */
 #define DEFAULT_MX_HOSTS_MAX            16
 #define DEFAULT_HOST_ADDRS_MAX          8
+/* --explain: what is read of the input, and how far a message's MIME
+ * structure is followed (a bounce is a few parts; a MIME bomb is not). */
+#define DEFAULT_EXPLAIN_INPUT_MAX       (16u << 20)     /* bytes; the rest unread */
+#define DEFAULT_EXPLAIN_LINE_MAX        4096    /* bytes of a line looked at */
+#define DEFAULT_EXPLAIN_PARTS_MAX       256     /* MIME parts walked */
+#define DEFAULT_EXPLAIN_DEPTH_MAX       16      /* multipart levels walked */
+/* More multipart or message/rfc822 declarations than this: only the
+ * header block goes to the MIME parser, the body is read as text. */
+#define DEFAULT_EXPLAIN_NESTING_MAX     64
+/* At most this many failed recipients' domains are probed. */
+#define DEFAULT_EXPLAIN_PROBES_MAX      8
 
 /* A port on which TLS starts with the connection, not with STARTTLS. */
 #define DEFAULT_PORT_IS_IMPLICIT_TLS(port) ((port) == DEFAULT_PORT_SMTPS)

@@ -25,6 +25,8 @@ struct options {
 	const char *ca_file;            /* --ca-file */
 	const char *theme;              /* --theme NAME|PATH */
 	const char *report;             /* --report FILE.md */
+	const char *explain;            /* --explain FILE|-|TEXT */
+	int no_probe;                   /* --no-probe: explain only */
 	const char *list_file;          /* -f FILE ("-": stdin) */
 	const char *debug_file;         /* --debug FILE */
 	const char *server_arg;         /* -s / --manual HOST[:PORT], as typed */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "mailflow/checklist.h"
+#include "mailflow/explain.h"
 #include "mailflow/probe.h"
 #include "mailflow/model.h"
 
@@ -24,6 +25,7 @@ struct report_options {
 	const char *input;              /* what the user typed */
 	int exit_status;                /* for the JSON document */
 	const struct probe_options *options;    /* shown in JSON; may be NULL */
+	const struct explain *explain;  /* --explain: what was read; NULL: none */
 };
 
 /* The checklist, a per-host summary and the transcripts, as text. */

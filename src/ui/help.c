@@ -16,6 +16,7 @@ static void help_draw(struct ui *ui)
 		"m                 manual mode on the selected host (from a checklist step:",
 		"                  the routine runs up to that step, then you type)",
 		"/  n              search the transcript, next match",
+		"b                 the bounce explained (mailflow --explain)",
 		"mouse             click a host, a line or an item to select it",
 		"q                 quit                   ?          this help",
 		"",

@@ -190,6 +190,10 @@ static int hosts_key(struct ui *ui, int ch)
 	case 'n': ui_search_next(ui, false); break;
 	case 'm': open_manual(ui); break;
 	case 'r': ui_run_again(ui, ui->rows[ui->sel].hi < 0); break;
+	case 'b':
+		if (ui->uopt.explain != NULL)
+			ui_mode_push(ui, &ui_mode_bounce);
+		break;
 	case 'R': ui_run_again(ui, true); break;
 	case 's': ui_run_save(ui); break;
 	default: return UI_KEY_IGNORED;

@@ -223,6 +223,8 @@ int ui_run(struct loop *loop, const struct target *target,
 	}
 	ui_run_rebuild(&ui);
 	ui_mode_push(&ui, &ui_mode_hosts);
+	if (ui.uopt.explain != NULL)
+		ui_mode_push(&ui, &ui_mode_bounce);
 	ui.stdin_watch = loop_watch_add(loop, STDIN_FILENO, LOOP_READ, on_stdin, &ui);
 	ui.hook = loop_hook_add(loop, before_sleep, &ui);
 	ui.tick = loop_timer_add(loop, TICK_MS, TICK_MS, on_tick, &ui);

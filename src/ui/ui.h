@@ -5,6 +5,7 @@
 #ifndef MAILFLOW_UI_H
 #define MAILFLOW_UI_H
 
+#include "mailflow/explain.h"
 #include "mailflow/probe.h"
 #include "mailflow/target.h"
 
@@ -17,6 +18,8 @@ struct ui_options {
 	/* Open manual mode on the first address of the probe's -s server
 	 * as soon as it is known (mailflow --manual HOST). */
 	int manual;
+	/* --explain: the bounce explained, in a pane over the screen (b). */
+	const struct explain *explain;
 };
 
 /* 0 when the TUI can start here: stdin and stdout are a terminal whose

@@ -64,6 +64,7 @@ extern const struct ui_mode ui_mode_help;
 extern const struct ui_mode ui_mode_popup;
 extern const struct ui_mode ui_mode_search;
 extern const struct ui_mode ui_mode_manual;
+extern const struct ui_mode ui_mode_bounce;     /* bounce.c: --explain's pane */
 
 /* ---- state --------------------------------------------------------------- */
 

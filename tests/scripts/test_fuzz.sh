@@ -56,6 +56,7 @@ max_len() {
 	case $1 in
 	reply|ehlo) echo 16384;;
 	list|config) echo 8192;;
+	explain) echo 65536;;   # a bounce with its parts is a few KB
 	*) echo 4096;;
 	esac
 }
