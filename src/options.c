@@ -188,7 +188,15 @@ static const struct row rows[] = {
 	  .kind = ROW_FLAG, .offset = FIELD(json), .value = 1 },
 	{ .name = "jsonl", .help = "one JSON document per domain, one a line",
 	  .kind = ROW_FLAG, .offset = FIELD(jsonl), .value = 1 },
-	{ .name = "report", .arg = "FILE.md", .help = "also write a Markdown report for a ticket",
+	{ .name = "metrics", .help = "Prometheus text exposition (node_exporter's textfile\n"
+	                             "collector) instead of the report",
+	  .kind = ROW_FLAG, .offset = FIELD(metrics), .value = 1 },
+	{ .name = "nagios", .help = "one Nagios/Icinga plugin status line with perfdata;\n"
+	                            "exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
+	  .kind = ROW_FLAG, .offset = FIELD(nagios), .value = 1 },
+	{ .name = "report", .arg = "FILE.md|FILE.html",
+	  .help = "also write a report for a ticket: Markdown, or\n"
+	          "HTML (self-contained, with a timing picture)",
 	  .kind = ROW_STRING, .offset = FIELD(report) },
 	{ .name = "no-transcripts", .help = "leave the transcripts out of the text report",
 	  .kind = ROW_FLAG, .offset = FIELD(transcripts), .value = 0 },

@@ -32,6 +32,7 @@ struct options {
 	int server_port;                /* its port part; 0: none given */
 	int port;                       /* -p; the -s port wins */
 	int json, jsonl, batch, transcripts, manual;
+	int metrics, nagios;            /* --metrics, --nagios */
 	int concurrency;
 	int bench_ui;                   /* --bench-ui N: 0 none (make bench) */
 	enum options_answer answer;
