@@ -567,6 +567,14 @@ static void put_transcripts(FILE *out, const struct model_domain *d)
 		fputs("<p>No SMTP session was made.</p>\n", out);
 }
 
+void report_html(FILE *out, const struct model_domain *d, const struct checklist *c,
+                 const struct report_options *o)
+{
+	report_html_begin(out, o != NULL && o->input != NULL ? o->input : d->target.domain);
+	report_html_domain(out, d, c, o);
+	report_html_end(out);
+}
+
 void report_html_domain(FILE *out, const struct model_domain *d, const struct checklist *c,
                         const struct report_options *o)
 {

@@ -95,6 +95,9 @@ void report_html_begin(FILE *out, const char *title);
 void report_html_domain(FILE *out, const struct model_domain *d,
                         const struct checklist *c, const struct report_options *o);
 void report_html_end(FILE *out);
+/* A page of one domain: begin, domain, end. */
+void report_html(FILE *out, const struct model_domain *d, const struct checklist *c,
+                 const struct report_options *o);
 
 /* A JSON string literal of any bytes: escapes, and U+FFFD for invalid
  * UTF-8. */
