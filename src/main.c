@@ -14,10 +14,12 @@
 
 #include "mailflow/batch.h"
 #include "mailflow/checklist.h"
+#include "mailflow/completion.h"
 #include "mailflow/debug.h"
 #include "mailflow/loop.h"
 #include "mailflow/options.h"
 #include "mailflow/probe.h"
+#include "mailflow/theme.h"
 #include "mailflow/tls.h"
 #include "mailflow/xmalloc.h"
 #include "ui/ui.h"
@@ -167,6 +169,10 @@ static int read_options(struct options *o, int argc, char **argv, int *first)
 		printf("mailflow %s\n", MAILFLOW_VERSION);
 		return 0;
 	}
+	if (o->answer == OPTIONS_COMPLETION)
+		return completion_write(stdout, o->completion_shell) < 0 ? 2 : 0;
+	if (o->answer == OPTIONS_LIST_THEMES)
+		return theme_list(theme_dirs(), stdout) > 0 ? 0 : 1;
 	nagios_mode = o->nagios;
 	if (o->debug_file != NULL && debug_open(o->debug_file, &cause) < 0)
 		return fail(cause);
