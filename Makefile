@@ -57,7 +57,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: demo all deps check check-normal check-asan check-unit build-normal build-asan \
 	tests layering lint lint-cppcheck lint-tidy lint-shell install uninstall clean FORCE \
-	fuzz fuzzers fuzz-run bench completions
+	fuzz fuzzers fuzz-run bench completions deb
 
 all: layering mailflow
 
@@ -247,6 +247,23 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mailflow $(DESTDIR)$(MANDIR)/man1/mailflow.1
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/mailflow $(DESTDIR)$(ZSHCOMPDIR)/_mailflow
 	rm -rf $(DESTDIR)$(DATADIR)
+
+# make deb: the Debian package (debian/, debhelper) built by
+# dpkg-buildpackage from a copy of this tree in build/debsrc (so nothing is
+# written beside the tree, and no other build is cleaned); the .deb lands
+# in build/. The package's own test is tests/scripts/test_deb.sh.
+DEB_ARCH = $(shell dpkg-architecture -qDEB_HOST_ARCH 2>/dev/null)
+DEB      = build/mailflow_$(VERSION)_$(DEB_ARCH).deb
+deb:
+	@command -v dpkg-buildpackage >/dev/null || { echo "make deb: dpkg-buildpackage is missing (make deps)" >&2; exit 1; }
+	$(Q)rm -rf build/debsrc && mkdir -p build/debsrc/mailflow-$(VERSION)
+	$(Q)tar -cf - --exclude=./build --exclude=./.git --exclude=./mailflow --exclude='*.deb' . | \
+		tar -C build/debsrc/mailflow-$(VERSION) -xf -
+	@echo "  DEB     $(DEB)"
+	$(Q)cd build/debsrc/mailflow-$(VERSION) && DEB_BUILD_OPTIONS="parallel=$(JOBS) nocheck" \
+		dpkg-buildpackage -b -us -uc >../build.log 2>&1 || { tail -n 30 ../build.log >&2; exit 1; }
+	$(Q)cp build/debsrc/mailflow_$(VERSION)_$(DEB_ARCH).deb $(DEB)
+	@echo "$(DEB)"
 
 clean:
 	rm -rf build mailflow

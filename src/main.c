@@ -171,11 +171,12 @@ static int read_options(struct options *o, int argc, char **argv, int *first)
 	}
 	if (o->answer == OPTIONS_COMPLETION)
 		return completion_write(stdout, o->completion_shell) < 0 ? 2 : 0;
-	if (o->answer == OPTIONS_LIST_THEMES)
-		return theme_list(theme_dirs(), stdout) > 0 ? 0 : 1;
 	nagios_mode = o->nagios;
 	if (o->debug_file != NULL && debug_open(o->debug_file, &cause) < 0)
 		return fail(cause);
+	/* After --debug: the trace says where the themes were looked up. */
+	if (o->answer == OPTIONS_LIST_THEMES)
+		return theme_list(theme_dirs(), stdout) > 0 ? 0 : 1;
 	options_finish(o);
 	probe_options_settle(&o->probe);
 	debug_log("mailflow %s", MAILFLOW_VERSION);
