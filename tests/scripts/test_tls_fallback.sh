@@ -128,6 +128,10 @@ is "host.tls-fallback: mail arrives, unencrypted" "$(verdict host.tls-fallback)"
 check "host.tls-fallback names RCPT" '[[ $(title host.tls-fallback) == "Without TLS, mail is accepted (RCPT 250 2.1.5)" ]]'
 is "JSON tls_fallback.tried" "$(jq -r '.hosts[0].addresses[0].session.tls_fallback.tried' <<<"$json")" true
 is "JSON tls_fallback.done" "$(jq -r '.hosts[0].addresses[0].session.tls_fallback.done' <<<"$json")" true
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	check "the document with a fallback fits docs/mailflow.schema.json" \
+		'python3 "$(dirname "$0")/schema_check.py" - <<<"$json"'
+fi
 is "JSON tls_fallback's own starttls step" "$(jq -r '.hosts[0].addresses[0].session.tls_fallback.steps[] | select(.step=="starttls") | .state' <<<"$json")" skipped
 is "JSON steps: starttls is the TLS failure" "$(jq -r '.hosts[0].addresses[0].session.steps[] | select(.step=="starttls") | .reason' <<<"$json")" tls
 check "JSON steps: rcpt's detail says without TLS" \
@@ -177,6 +181,10 @@ check "--tls require: said why" '[[ $(title host.tls-fallback) == *"(--tls requi
 check "--tls require: host.rcpt says no retry" '[[ $(title host.rcpt) == *"no retry without TLS"* ]]'
 is "--tls require: JSON tls_fallback.tried" "$(jq -r '.hosts[0].addresses[0].session.tls_fallback.tried' <<<"$json")" false
 is "--tls require: JSON tls_fallback.why_not" "$(jq -r '.hosts[0].addresses[0].session.tls_fallback.why_not' <<<"$json")" policy
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	check "--tls require: the document fits docs/mailflow.schema.json" \
+		'python3 "$(dirname "$0")/schema_check.py" - <<<"$json"'
+fi
 
 # ---- implicit TLS: no plaintext to fall back to; the 465 advice ----------------
 
