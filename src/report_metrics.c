@@ -151,7 +151,11 @@ static void label_value(struct buf *b, const char *s)
 	}
 }
 
-/* The labels of a sample: name="value" pairs from a NULL-ended list. */
+/* The end of sample()'s label list: a null pointer of the type it reads
+ * (a bare NULL may be an int in a variadic call). */
+#define LABELS_END ((const char *)0)
+
+/* The labels of a sample: name="value" pairs, up to LABELS_END. */
 static void sample(struct report_metrics *m, enum family f, double value, ...)
 {
 	struct buf *b = &m->fam[f];
@@ -204,21 +208,21 @@ static void add_tls(struct report_metrics *m, const char *dn, const char *hn, co
 	long long expiry;
 
 	if (!s->tls.handshake_done) {
-		sample(m, FAM_TLS_VERSION, 0, "domain", dn, "host", hn, "address", an, NULL);
+		sample(m, FAM_TLS_VERSION, 0, "domain", dn, "host", hn, "address", an, LABELS_END);
 		return;
 	}
 	sample(m, FAM_TLS, 1, "domain", dn, "host", hn, "address", an,
-	       "version", s->tls.version, "cipher", s->tls.cipher, NULL);
+	       "version", s->tls.version, "cipher", s->tls.cipher, LABELS_END);
 	sample(m, FAM_TLS_VERSION, tls_version_number(s->tls.version),
-	       "domain", dn, "host", hn, "address", an, NULL);
+	       "domain", dn, "host", hn, "address", an, LABELS_END);
 	if ((expiry = utc_seconds(s->tls.not_after)) >= 0) {
 		sample(m, FAM_CERT_EXPIRY, (double)expiry,
-		       "domain", dn, "host", hn, "address", an, NULL);
+		       "domain", dn, "host", hn, "address", an, LABELS_END);
 		sample(m, FAM_CERT_LEFT, (double)(expiry - (long long)time(NULL)),
-		       "domain", dn, "host", hn, "address", an, NULL);
+		       "domain", dn, "host", hn, "address", an, LABELS_END);
 	}
 	sample(m, FAM_CERT_OK, s->tls.chain_ok && s->tls.name_ok ? 1 : 0,
-	       "domain", dn, "host", hn, "address", an, NULL);
+	       "domain", dn, "host", hn, "address", an, LABELS_END);
 }
 
 static void add_session(struct report_metrics *m, const char *dn, const char *hn,
@@ -228,7 +232,7 @@ static void add_session(struct report_metrics *m, const char *dn, const char *hn
 
 	sample(m, FAM_HOST_UP, s->steps[STEP_CONNECT].state == STEP_OK &&
 	       s->steps[STEP_BANNER].state == STEP_OK ? 1 : 0,
-	       "domain", dn, "host", hn, "address", an, NULL);
+	       "domain", dn, "host", hn, "address", an, LABELS_END);
 	for (i = 0; i < STEP__COUNT; i++) {
 		const struct model_step *st = &s->steps[i];
 		const char *step = model_step_id((enum model_step_id)i);
@@ -236,14 +240,14 @@ static void add_session(struct report_metrics *m, const char *dn, const char *hn
 		if (st->state != STEP_OK && st->state != STEP_REJECTED && st->state != STEP_FAILED)
 			continue;
 		sample(m, FAM_STEP, (double)st->ms / 1000.0, "domain", dn, "host", hn,
-		       "address", an, "step", step, NULL);
+		       "address", an, "step", step, LABELS_END);
 		if (st->code > 0)
 			sample(m, FAM_STEP_CODE, st->code, "domain", dn, "host", hn,
-			       "address", an, "step", step, NULL);
+			       "address", an, "step", step, LABELS_END);
 	}
 	if (s->done && s->ended_ms >= s->started_ms)
 		sample(m, FAM_SESSION, (double)(s->ended_ms - s->started_ms) / 1000.0,
-		       "domain", dn, "host", hn, "address", an, NULL);
+		       "domain", dn, "host", hn, "address", an, LABELS_END);
 	add_tls(m, dn, hn, an, s);
 }
 
@@ -265,9 +269,9 @@ static void add_address(struct report_metrics *m, const struct model_domain *d,
 		const char *vn = verdict_name((enum verdict)v);
 
 		sample(m, FAM_HOST_VERDICT, sh.verdict == (enum verdict)v ? 1 : 0, "domain", dn,
-		       "host", h->name, "address", a->addr, "verdict", vn, NULL);
+		       "host", h->name, "address", a->addr, "verdict", vn, LABELS_END);
 		sample(m, FAM_HOST_CHECKS, (double)counts[v], "domain", dn, "host", h->name,
-		       "address", a->addr, "verdict", vn, NULL);
+		       "address", a->addr, "verdict", vn, LABELS_END);
 	}
 	if (a->session != NULL)
 		add_session(m, dn, h->name, a->addr, a->session);
@@ -281,14 +285,14 @@ void report_metrics_add(struct report_metrics *m, const struct model_domain *d,
 	int status = o != NULL ? o->exit_status : checklist_exit_status(d, c), v;
 
 	checklist_count(c, counts);
-	sample(m, FAM_UP, status == 2 ? 0 : 1, "domain", dn, NULL);
-	sample(m, FAM_EXIT, status, "domain", dn, NULL);
+	sample(m, FAM_UP, status == 2 ? 0 : 1, "domain", dn, LABELS_END);
+	sample(m, FAM_EXIT, status, "domain", dn, LABELS_END);
 	for (v = 0; v < VERDICT__COUNT; v++)
 		sample(m, FAM_CHECKS, (double)counts[v], "domain", dn,
-		       "verdict", verdict_name((enum verdict)v), NULL);
-	sample(m, FAM_DNS, (double)d->dns_ms / 1000.0, "domain", dn, NULL);
-	sample(m, FAM_MXHOSTS, (double)d->nhosts, "domain", dn, NULL);
-	sample(m, FAM_RUN, (double)time(NULL), "domain", dn, NULL);
+		       "verdict", verdict_name((enum verdict)v), LABELS_END);
+	sample(m, FAM_DNS, (double)d->dns_ms / 1000.0, "domain", dn, LABELS_END);
+	sample(m, FAM_MXHOSTS, (double)d->nhosts, "domain", dn, LABELS_END);
+	sample(m, FAM_RUN, (double)time(NULL), "domain", dn, LABELS_END);
 	for (i = 0; i < d->nhosts; i++)
 		for (j = 0; j < d->hosts[i].naddrs; j++)
 			add_address(m, d, c, i, j);

@@ -6,6 +6,9 @@
 # --theme, file names for FILE values and nothing for a free value; make
 # install puts both scripts where bash-completion and zsh look. zsh: the
 # script parses and hands _arguments a spec per option.
+# check() (lib.sh) evaluates its second argument: the single quotes are on
+# purpose, and the variables only it reads are used.
+# shellcheck disable=SC2016,SC2034
 set -u
 # shellcheck source=tests/scripts/lib.sh
 . "$(dirname "$0")/lib.sh"

@@ -9,6 +9,9 @@
 # /usr/share/mailflow (the package's path), never in the build tree, and
 # finds the packaged ones there. About 20 s (a full -O2 build), so it is
 # make check's, not check-unit's.
+# check() (lib.sh) evaluates its second argument: the single quotes are on
+# purpose, and the variables only it reads are used.
+# shellcheck disable=SC2016,SC2034
 set -u
 # shellcheck source=tests/scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
