@@ -81,9 +81,12 @@ else
 	check "zsh: the themes it offers ($zthemes)" '[ "$zthemes" = "default high-contrast light mine mono " ]'
 fi
 
-# make install: where bash-completion and zsh look.
-cmds=$(make -n -s install DESTDIR=/tmp/x PREFIX=/usr BUILD="$BUILD" 2>/dev/null)
-check "make install puts the bash completion in /usr/share/bash-completion/completions" \
-	'grep -q "completion/mailflow /tmp/x/usr/share/bash-completion/completions/mailflow" <<<"$cmds"'
-check "make install puts the zsh completion in /usr/share/zsh/vendor-completions" \
-	'grep -q "completion/_mailflow /tmp/x/usr/share/zsh/vendor-completions/_mailflow" <<<"$cmds"'
+# make install: where bash-completion and zsh look (a scratch prefix).
+if make -s install PREFIX="$tmp/usr" BUILD="$BUILD" >"$tmp/install.log" 2>&1; then
+	check "make install puts the bash completion in PREFIX/share/bash-completion/completions" \
+		'cmp -s "$tmp/usr/share/bash-completion/completions/mailflow" "$tmp/mailflow.bash"'
+	check "make install puts the zsh completion in PREFIX/share/zsh/vendor-completions" \
+		'cmp -s "$tmp/usr/share/zsh/vendor-completions/_mailflow" "$tmp/_mailflow"'
+else
+	nok "make install failed: $(tail -3 "$tmp/install.log")"
+fi
