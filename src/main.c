@@ -371,9 +371,13 @@ int main(int argc, char **argv)
 	struct options o;
 	struct batch *b = NULL;
 	char *password = NULL;
-	int rc, first = 1;
+	int rc, first = 1, i;
 
 	options_init(&o);
+	/* Before the options are read: a bad option with --nagios is UNKNOWN. */
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--nagios") == 0)
+			nagios_mode = 1;
 	if ((rc = read_options(&o, argc, argv, &first)) >= 0)
 		goto out;
 	if (o.bench_ui > 0) {

@@ -252,6 +252,13 @@ static uint64_t session_offset(const struct model_domain *d, const struct model_
 }
 
 /* The end of the axis: the last step's end (and the DNS plan's). */
+/* The end of a step on the run's axis, 0 for one not drawn. */
+static uint64_t step_end(const struct model_domain *d, const struct model_session *s,
+                         const struct model_step *st)
+{
+	return step_drawn(st) ? session_offset(d, s) + st->at_ms + st->ms : 0;
+}
+
 static uint64_t timing_span(const struct model_domain *d)
 {
 	uint64_t span = d->dns_ms;
@@ -264,10 +271,13 @@ static uint64_t timing_span(const struct model_domain *d)
 
 			if (s == NULL)
 				continue;
-			for (k = 0; k < STEP__COUNT; k++)
-				if (step_drawn(&s->steps[k]) &&
-				    session_offset(d, s) + s->steps[k].at_ms + s->steps[k].ms > span)
-					span = session_offset(d, s) + s->steps[k].at_ms + s->steps[k].ms;
+			for (k = 0; k < STEP__COUNT; k++) {
+				if (step_end(d, s, &s->steps[k]) > span)
+					span = step_end(d, s, &s->steps[k]);
+				if (s->fallback.tried && s->fallback.steps != NULL &&
+				    step_end(d, s, &s->fallback.steps[k]) > span)
+					span = step_end(d, s, &s->fallback.steps[k]);
+			}
 		}
 	return span > 0 ? span : 1;
 }
@@ -326,6 +336,17 @@ static void put_bar(FILE *out, double x, double w, int y, const char *fill, cons
 	        (unsigned long long)at, (unsigned long long)ms);
 }
 
+static void put_step_bar(FILE *out, const struct model_step *st, enum model_step_id id,
+                         uint64_t off, int y, uint64_t span, const char *label)
+{
+	uint64_t at = off + st->at_ms;
+
+	if (!step_drawn(st))
+		return;
+	put_bar(out, x_of(at, span), x_of(at + st->ms, span) - x_of(at, span), y,
+	        step_colour(id), model_step_id(id), label, at, st->ms);
+}
+
 static void put_session_row(FILE *out, const struct model_domain *d, const struct model_host *h,
                             const struct model_address *a, int y, uint64_t span)
 {
@@ -346,16 +367,14 @@ static void put_session_row(FILE *out, const struct model_domain *d, const struc
 		return;
 	}
 	off = session_offset(d, s);
-	for (k = 0; k < STEP__COUNT; k++) {
-		const struct model_step *st = &s->steps[k];
-		uint64_t at = off + st->at_ms;
-
-		if (!step_drawn(st))
-			continue;
-		put_bar(out, x_of(at, span), x_of(at + st->ms, span) - x_of(at, span), y,
-		        step_colour((enum model_step_id)k), model_step_id((enum model_step_id)k),
-		        label, at, st->ms);
-	}
+	for (k = 0; k < STEP__COUNT; k++)
+		put_step_bar(out, &s->steps[k], (enum model_step_id)k, off, y, span, label);
+	/* The plaintext retry after a TLS failure: its own connection, banner
+	 * and EHLO (its later steps are the session's, drawn above). */
+	if (s->fallback.tried && s->fallback.steps != NULL)
+		for (k = STEP_CONNECT; k < STEP_AUTH; k++)
+			put_step_bar(out, &s->fallback.steps[k], (enum model_step_id)k, off, y,
+			             span, label);
 }
 
 static void put_timing(FILE *out, const struct model_domain *d)

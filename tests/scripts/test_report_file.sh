@@ -77,3 +77,8 @@ check "nagios: a report that cannot be written is UNKNOWN, exit 3" \
 	'[ "$rc" -eq 3 ] && [[ $out == "MAILFLOW UNKNOWN - --report "*"is a directory"* ]]'
 out=$(timeout 30 "${M[@]}" 'bad..name' 2>/dev/null); rc=$?
 check "without --nagios the invalid input still exits 2" '[ "$rc" -eq 2 ]'
+out=$(timeout 30 "${M[@]}" --nagios --no-such-option example.com 2>/dev/null); rc=$?
+check "nagios: a bad option is UNKNOWN, exit 3, with a status line" \
+	'[ "$rc" -eq 3 ] && [[ $out == "MAILFLOW UNKNOWN - unknown option"* ]]'
+out=$(timeout 30 "${M[@]}" --no-such-option example.com 2>/dev/null); rc=$?
+check "without --nagios a bad option still exits 2" '[ "$rc" -eq 2 ] && [ -z "$out" ]'

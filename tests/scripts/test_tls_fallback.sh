@@ -112,8 +112,11 @@ connections() { grep -c 'connection from' "$tmp/fake.log"; }
 # ---- opportunistic TLS (the default): the plaintext retry ----------------------
 
 serve ping badtls plain || exit 1
-run
+run --report "$tmp/fallback.html"
 is "exit status (the TLS failure is a fail)" "$rc" 1
+check "the HTML timing picture shows both connections (the retry's too)" \
+	'[ "$(grep -c "data-step=\"connect\"" "$tmp/fallback.html")" -eq 2 ] &&
+	 [ "$(grep -c "data-step=\"banner\"" "$tmp/fallback.html")" -eq 2 ]'
 is "host.starttls stays fail" "$(verdict host.starttls)" fail
 is "a second connection was made" "$(connections)" 3
 check "the second connection sent no STARTTLS but MAIL FROM" \
