@@ -53,7 +53,11 @@ struct batch {
 	/* One DNS channel and pacer for every domain in flight. */
 	struct dns_share *dns;
 	size_t next, active, done, printed;
-	FILE *md;
+	FILE *md;               /* the --report file's stream (rf.f) */
+	struct report_file rf;
+	int html;               /* the --report file is HTML */
+	struct report_metrics *metrics;
+	struct report_nagios *nagios;
 	int report_failed;
 	struct loop_timer *reap;
 };
@@ -233,7 +237,11 @@ size_t batch_print_invalid(const struct batch *b, FILE *log)
 	return bad;
 }
 
-/* ---- JSON helpers report.c does not have yet ---------------------------------- */
+/* The exit-status convention of the run: the monitoring plugins' with --nagios. */
+static enum exit_style batch_style(const struct batch *b)
+{
+	return b->o->format == BATCH_NAGIOS ? EXIT_STYLE_NAGIOS : EXIT_STYLE_MAILFLOW;
+}
 
 /* ---- running ---------------------------------------------------------------- */
 
@@ -248,7 +256,7 @@ static void job_print(struct batch *b, struct job *j)
 	struct checklist list;
 
 	checklist_build(d, &list);
-	j->status = checklist_exit_status(d, &list);
+	j->status = checklist_exit_status_as(d, &list, batch_style(b));
 	memset(&ro, 0, sizeof ro);
 	ro.input = j->input;
 	ro.exit_status = j->status;
@@ -256,7 +264,12 @@ static void job_print(struct batch *b, struct job *j)
 	ro.options = o->probe;
 	ro.colour = o->colour;
 	ro.explain = o->explain;
-	if (o->format == BATCH_JSONL) {
+	ro.many = b->n > 1;
+	if (o->format == BATCH_METRICS) {
+		report_metrics_add(b->metrics, d, &list, &ro);
+	} else if (o->format == BATCH_NAGIOS) {
+		report_nagios_add(b->nagios, d, &list, &ro);
+	} else if (o->format == BATCH_JSONL) {
 		report_json(o->out, d, &list, &ro);
 	} else if (o->format == BATCH_JSON) {
 		if (b->n > 1)
@@ -269,7 +282,9 @@ static void job_print(struct batch *b, struct job *j)
 			fputs("\n\n", o->out);
 		report_batch_text(o->out, d, &list, &ro);
 	}
-	if (b->md != NULL) {
+	if (b->md != NULL && b->html) {
+		report_html_domain(b->md, d, &list, &ro);
+	} else if (b->md != NULL) {
 		if (b->printed)
 			fputs("\n---\n\n", b->md);
 		report_markdown(b->md, d, &list, &ro);
@@ -335,6 +350,11 @@ static void job_start(struct batch *b, struct job *j)
 		/* Said when read; in JSON Lines also an object of its own. */
 		if (b->o->format == BATCH_JSONL)
 			report_json_invalid(b->o->out, j->input, j->where, j->error, 1);
+		if (b->o->format == BATCH_NAGIOS) {
+			report_nagios_invalid(b->nagios, j->input, j->error);
+			job_finish(b, j, checklist_exit_status_as(NULL, NULL, EXIT_STYLE_NAGIOS));
+			return;
+		}
 		job_finish(b, j, 1);
 		return;
 	}
@@ -343,8 +363,10 @@ static void job_start(struct batch *b, struct job *j)
 	j->probe = probe_new(b->loop, &j->target, &po, &cb, &cause);
 	if (j->probe == NULL) {
 		fprintf(b->o->log, "mailflow: %s: %s\n", j->input, cause ? cause : "cannot start");
+		if (b->o->format == BATCH_NAGIOS)
+			report_nagios_invalid(b->nagios, j->input, cause ? cause : "cannot start");
 		free(cause);
-		job_finish(b, j, 2);
+		job_finish(b, j, checklist_exit_status_as(NULL, NULL, batch_style(b)));
 		return;
 	}
 	debug_log("batch: %s (%s) started", j->input, j->where);
@@ -364,12 +386,13 @@ static void batch_fill(struct batch *b)
  * the Markdown report was not written. The one place it is decided. */
 static int batch_status(const struct batch *b)
 {
-	int worst = b->report_failed ? 2 : 0;
+	enum exit_style style = batch_style(b);
+	int worst = b->report_failed ? checklist_exit_status_as(NULL, NULL, style) : 0;
 	size_t i;
 
 	for (i = 0; i < b->n; i++)
-		if (b->v[i].state == JOB_DONE && b->v[i].status > worst)
-			worst = b->v[i].status;
+		if (b->v[i].state == JOB_DONE)
+			worst = checklist_exit_worst(worst, b->v[i].status, style);
 	return worst;
 }
 
@@ -395,18 +418,26 @@ static void batch_summary(const struct batch *b)
 int batch_run(struct batch *b, struct loop *loop, const struct batch_options *o,
               char **cause)
 {
+	char *why = NULL;
 	int status;
 
-	if (o->report != NULL && (b->md = secret_fopen(o->report, "w")) == NULL) {
-		*cause = xasprintf("--report %s: %s", o->report, strerror(errno));
-		return -1;
+	if (o->report != NULL) {
+		if (report_file_open(&b->rf, o->report, cause) < 0)
+			return -1;
+		b->md = b->rf.f;
+		b->html = report_path_is_html(o->report);
+		if (b->html)
+			report_html_begin(b->md, b->n == 1 ? b->v[0].input : "several domains");
 	}
 	if ((b->dns = dns_share_new(loop, &o->probe->dns, cause)) == NULL) {
-		if (b->md != NULL)
-			fclose(b->md);
+		report_file_abort(&b->rf);
 		b->md = NULL;
 		return -1;
 	}
+	if (o->format == BATCH_METRICS)
+		b->metrics = report_metrics_new();
+	if (o->format == BATCH_NAGIOS)
+		b->nagios = report_nagios_new();
 	b->loop = loop;
 	b->o = o;
 	b->lim = probe_limiter_new(o->concurrency);
@@ -416,14 +447,25 @@ int batch_run(struct batch *b, struct loop *loop, const struct batch_options *o,
 		loop_run(loop);
 	if (o->format == BATCH_JSON && b->n > 1)
 		report_json_array_end(o->out, b->printed);
-	if (b->md != NULL && fclose(b->md) != 0) {
-		fprintf(o->log, "mailflow: --report %s: %s\n", o->report, strerror(errno));
+	if (b->md != NULL && b->html)
+		report_html_end(b->md);
+	if (b->md != NULL && report_file_commit(&b->rf, &why) < 0) {
+		fprintf(o->log, "mailflow: %s\n", why);
+		free(why);
 		b->report_failed = 1;
 	}
 	b->md = NULL;
-	if (b->n > 1)
+	if (b->n > 1 && o->format != BATCH_NAGIOS)
 		batch_summary(b);
 	status = batch_status(b);
+	if (b->metrics != NULL)
+		report_metrics_write(b->metrics, o->out);
+	if (b->nagios != NULL)
+		report_nagios_write(b->nagios, o->out, status);
+	report_metrics_free(b->metrics);
+	report_nagios_free(b->nagios);
+	b->metrics = NULL;
+	b->nagios = NULL;
 	debug_log("batch: exit %d", status);
 	probe_limiter_free(b->lim);
 	b->lim = NULL;

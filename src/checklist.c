@@ -1820,15 +1820,40 @@ const struct check_item *checklist_find(const struct checklist *c, const char *i
 
 int checklist_exit_status(const struct model_domain *d, const struct checklist *c)
 {
+	return checklist_exit_status_as(d, c, EXIT_STYLE_MAILFLOW);
+}
+
+int checklist_exit_status_as(const struct model_domain *d, const struct checklist *c,
+                             enum exit_style style)
+{
+	int nagios = style == EXIT_STYLE_NAGIOS;
 	size_t counts[VERDICT__COUNT];
 
+	/* No run at all (an invalid input, a probe that could not start). */
+	if (d == NULL || c == NULL)
+		return nagios ? 3 : 2;
 	/* NXDOMAIN and NODATA are answers the checklist judges; a missing
 	 * answer leaves nothing to judge. With -s HOST no MX is asked. */
 	if (d->mx.done && d->mx.status != DNS_OK && d->mx.status != DNS_NODATA &&
 	    d->mx.status != DNS_NXDOMAIN)
-		return 2;
+		return nagios ? 3 : 2;
 	checklist_count(c, counts);
-	return counts[V_FAIL] > 0 ? 1 : 0;
+	if (!nagios)
+		return counts[V_FAIL] > 0 ? 1 : 0;
+	/* monitoring-plugins: CRITICAL, WARNING, UNKNOWN (still pending:
+	 * not judged), OK. */
+	return counts[V_FAIL] > 0 ? 2 : counts[V_WARN] > 0 ? 1 : counts[V_PENDING] > 0 ? 3 : 0;
+}
+
+int checklist_exit_worst(int a, int b, enum exit_style style)
+{
+	/* The Nagios order of badness is OK < WARNING < UNKNOWN < CRITICAL
+	 * (monitoring-plugins' max_state_alt); mailflow's is the number. */
+	static const int rank[4] = { 0, 1, 3, 2 };
+
+	if (style != EXIT_STYLE_NAGIOS || a < 0 || a > 3 || b < 0 || b > 3)
+		return a > b ? a : b;
+	return rank[a] >= rank[b] ? a : b;
 }
 
 const char *checklist_step_cell(const struct model_session *s,

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "mailflow/batch.h"
+#include "mailflow/checklist.h"
+#include "mailflow/completion.h"
 #include "mailflow/debug.h"
 #include "mailflow/defaults.h"
 #include "mailflow/explain.h"
@@ -21,6 +23,7 @@
 #include "mailflow/options.h"
 #include "mailflow/probe.h"
 #include "mailflow/report_explain.h"
+#include "mailflow/theme.h"
 #include "mailflow/tls.h"
 #include "mailflow/xmalloc.h"
 #include "ui/ui.h"
@@ -31,13 +34,27 @@
 
 /* --explain: what was read, shown in every document of the run. */
 static const struct explain *explained;
+/* --nagios: a run that cannot be made is UNKNOWN, said on stdout too. */
+static int nagios_mode;
+
+/* The exit status of a run not made (why: in words, for --nagios). */
+static int not_run(const char *why)
+{
+	if (nagios_mode)
+		printf("MAILFLOW UNKNOWN - %s\n", why);
+	return checklist_exit_status_as(NULL, NULL, nagios_mode ? EXIT_STYLE_NAGIOS
+	                                                        : EXIT_STYLE_MAILFLOW);
+}
 
 /* Prints "mailflow: cause", frees it; the exit status of a run not made. */
 static int fail(char *cause)
 {
+	int rc;
+
 	fprintf(stderr, "mailflow: %s\n", cause);
+	rc = not_run(cause);
 	free(cause);
-	return 2;
+	return rc;
 }
 
 /* The password, typed without echo on the terminal; NULL without one. */
@@ -158,8 +175,14 @@ static int read_options(struct options *o, int argc, char **argv, int *first)
 		printf("mailflow %s\n", MAILFLOW_VERSION);
 		return 0;
 	}
+	if (o->answer == OPTIONS_COMPLETION)
+		return completion_write(stdout, o->completion_shell) < 0 ? 2 : 0;
+	nagios_mode = o->nagios;
 	if (o->debug_file != NULL && debug_open(o->debug_file, &cause) < 0)
 		return fail(cause);
+	/* After --debug: the trace says where the themes were looked up. */
+	if (o->answer == OPTIONS_LIST_THEMES)
+		return theme_list(theme_dirs(), stdout) > 0 ? 0 : 1;
 	options_finish(o);
 	probe_options_settle(&o->probe);
 	debug_log("mailflow %s", MAILFLOW_VERSION);
@@ -185,11 +208,11 @@ static int read_inputs(struct batch *b, const struct options *o, int argc, char 
 	if (batch_count(b) == 0) {
 		fputs("mailflow: give a domain or an address (or -f FILE)\n", stderr);
 		options_usage(stderr);
-		return 2;
+		return not_run("no domain or address given");
 	}
 	/* A single bad input is the whole run; a bad line of a list is not. */
 	if (batch_print_invalid(b, stderr) > 0 && batch_count(b) == 1 && o->list_file == NULL)
-		return 2;
+		return not_run("the input is not a domain or address (see stderr)");
 	return -1;
 }
 
@@ -225,7 +248,8 @@ static int run_batch(struct loop *loop, struct batch *b, const struct options *o
 {
 	struct batch_options bo = {
 		.probe = &o->probe,
-		.format = o->jsonl ? BATCH_JSONL : o->json ? BATCH_JSON : BATCH_TEXT,
+		.format = o->nagios ? BATCH_NAGIOS : o->metrics ? BATCH_METRICS
+		          : o->jsonl ? BATCH_JSONL : o->json ? BATCH_JSON : BATCH_TEXT,
 		.transcripts = o->transcripts,
 		.colour = !o->json && !o->jsonl && isatty(STDOUT_FILENO) &&
 		          getenv("NO_COLOR") == NULL,
@@ -250,7 +274,7 @@ static int run(struct loop *loop, struct batch *b, const struct options *o,
                const char *const *themes)
 {
 	int tui = batch_count(b) == 1 && !o->batch && !o->json && !o->jsonl &&
-	          o->report == NULL && isatty(STDOUT_FILENO);
+	          !o->metrics && !o->nagios && o->report == NULL && isatty(STDOUT_FILENO);
 	const struct target *target;
 	const char *input = NULL;
 	char *why = NULL;
@@ -455,9 +479,13 @@ int main(int argc, char **argv)
 	struct options o;
 	struct batch *b = NULL;
 	char *password = NULL;
-	int rc, first = 1;
+	int rc, first = 1, i;
 
 	options_init(&o);
+	/* Before the options are read: a bad option with --nagios is UNKNOWN. */
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--nagios") == 0)
+			nagios_mode = 1;
 	if ((rc = read_options(&o, argc, argv, &first)) >= 0)
 		goto out;
 	if (o.bench_ui > 0) {
@@ -474,7 +502,7 @@ int main(int argc, char **argv)
 		goto out;
 	raise_nofile(&o);
 	if (get_password(&o, &password) < 0)
-		rc = 2;
+		rc = not_run("--auth-user needs a password");
 	else
 		rc = start(b, &o);
 out:

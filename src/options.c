@@ -72,6 +72,7 @@ static int set_no_relay(struct options *, const struct row *, const char *, char
 static int set_quit_after(struct options *, const struct row *, const char *, char **);
 static int set_tls(struct options *, const struct row *, const char *, char **);
 static int set_answer(struct options *, const struct row *, const char *, char **);
+static int set_completion(struct options *, const struct row *, const char *, char **);
 static const char *show_tls(const struct options *, const struct row *, char *, size_t);
 
 /* --from "" is the null reverse-path, MAIL FROM:<>. */
@@ -196,7 +197,15 @@ static const struct row rows[] = {
 	  .kind = ROW_FLAG, .offset = FIELD(json), .value = 1 },
 	{ .name = "jsonl", .help = "one JSON document per domain, one a line",
 	  .kind = ROW_FLAG, .offset = FIELD(jsonl), .value = 1 },
-	{ .name = "report", .arg = "FILE.md", .help = "also write a Markdown report for a ticket",
+	{ .name = "metrics", .help = "Prometheus text exposition (node_exporter's textfile\n"
+	                             "collector) instead of the report",
+	  .kind = ROW_FLAG, .offset = FIELD(metrics), .value = 1 },
+	{ .name = "nagios", .help = "one Nagios/Icinga plugin status line with perfdata;\n"
+	                            "exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
+	  .kind = ROW_FLAG, .offset = FIELD(nagios), .value = 1 },
+	{ .name = "report", .arg = "FILE.md|FILE.html",
+	  .help = "also write a report for a ticket: Markdown, or\n"
+	          "HTML (self-contained, with a timing picture)",
 	  .kind = ROW_STRING, .offset = FIELD(report) },
 	{ .name = "no-transcripts", .help = "leave the transcripts out of the text report",
 	  .kind = ROW_FLAG, .offset = FIELD(transcripts), .value = 0 },
@@ -209,6 +218,12 @@ static const struct row rows[] = {
 	{ .name = "bench-ui", .arg = "N",
 	  .help = "measure the TUI with N made-up hosts (make bench)",
 	  .kind = ROW_INT, .offset = FIELD(bench_ui), .min = 1, .max = 100000, .scale = 1,
+	  .flags = ROW_CMDLINE_ONLY },
+	{ .name = "completion", .arg = "bash|zsh",
+	  .help = "print the shell completion script (make install\ninstalls both)",
+	  .kind = ROW_FUNC, .set = set_completion, .flags = ROW_CMDLINE_ONLY },
+	{ .name = "list-themes", .help = "print the names of the themes found, one a line",
+	  .kind = ROW_FUNC, .set = set_answer, .value = OPTIONS_LIST_THEMES,
 	  .flags = ROW_CMDLINE_ONLY },
 	{ .name = "help", .letter = 'h', .help = "show this help",
 	  .kind = ROW_FUNC, .set = set_answer, .value = OPTIONS_HELP,
@@ -429,6 +444,35 @@ static int set_answer(struct options *o, const struct row *r, const char *arg, c
 	(void)arg, (void)cause;
 	o->answer = (enum options_answer)r->value;
 	return 0;
+}
+
+static int set_completion(struct options *o, const struct row *r, const char *arg,
+                          char **cause)
+{
+	(void)r;
+	if (strcmp(arg, "bash") != 0 && strcmp(arg, "zsh") != 0) {
+		*cause = xasprintf("--completion: bash or zsh, not \"%s\"", arg);
+		return -1;
+	}
+	o->completion_shell = arg;
+	o->answer = OPTIONS_COMPLETION;
+	return 0;
+}
+
+size_t options_row_count(void)
+{
+	return NROWS;
+}
+
+void options_row_info(size_t i, struct options_row_info *out)
+{
+	const struct row *r = &rows[i < NROWS ? i : 0];
+
+	out->name = r->name;
+	out->alias = r->alias;
+	out->arg = r->arg;
+	out->help = r->help;
+	out->letter = r->letter;
 }
 
 /* ---- init, finish, trace ---------------------------------------------------- */
@@ -694,7 +738,8 @@ static const char usage_exit[] =
 	"\n"
 	"Exit status: 0 no check failed; 1 at least one check failed (or an invalid\n"
 	"line in a list); 2 the run could not be made (bad arguments, no DNS answer\n"
-	"for the domain's MX). With several domains: the worst of them.\n";
+	"for the domain's MX). With several domains: the worst of them.\n"
+	"With --nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (monitoring plugins).\n";
 
 /* "  -s, --server HOST[:PORT]" and the help text from HELP_COLUMN on. */
 static void usage_row(FILE *out, const struct options *defaults, const struct row *r)

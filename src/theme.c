@@ -10,6 +10,7 @@
 #include "mailflow/text.h"
 #include "mailflow/xmalloc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -1060,4 +1061,47 @@ int theme_load(struct theme *t, const char *name_or_path,
 	}
 	theme_set_mono_flag(t);
 	return 0;
+}
+
+/* ---- the themes there are (--list-themes) ------------------------------------ */
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t theme_list(const char *const *dirs, FILE *out)
+{
+	char **names = NULL;
+	size_t n = 0, i, k, printed = 0;
+	struct dirent *e;
+	DIR *dir;
+
+	for (i = 0; dirs != NULL && dirs[i] != NULL; i++) {
+		if ((dir = opendir(dirs[i])) == NULL)
+			continue;
+		while ((e = readdir(dir)) != NULL) {
+			size_t len = strlen(e->d_name);
+
+			/* NAME.theme, a name one can type: no hidden files. */
+			if (len <= 6 || e->d_name[0] == '.' ||
+			    strcmp(e->d_name + len - 6, ".theme") != 0)
+				continue;
+			names = xreallocarray(names, n + 1, sizeof *names);
+			names[n++] = xasprintf("%.*s", (int)(len - 6), e->d_name);
+		}
+		closedir(dir);
+	}
+	if (n > 0)
+		qsort(names, n, sizeof *names, name_cmp);
+	for (k = 0; k < n; k++) {
+		if (k == 0 || strcmp(names[k], names[k - 1]) != 0) {
+			fprintf(out, "%s\n", names[k]);
+			printed++;
+		}
+	}
+	for (k = 0; k < n; k++)
+		free(names[k]);
+	free(names);
+	return printed;
 }

@@ -27,6 +27,9 @@ enum batch_format {
 	BATCH_TEXT,     /* the text report (the DNS plan only with smtp 0) */
 	BATCH_JSON,     /* one JSON document; several domains: an array */
 	BATCH_JSONL,    /* one JSON document a line, invalid inputs too */
+	BATCH_METRICS,  /* --metrics: one Prometheus exposition at the end */
+	BATCH_NAGIOS,   /* --nagios: one plugin status line at the end; exit
+	                   statuses in the Nagios convention */
 };
 
 struct batch_options {
@@ -34,7 +37,8 @@ struct batch_options {
 	enum batch_format format;
 	int transcripts;        /* text report: include the transcripts */
 	int colour;             /* text report: ANSI colours */
-	const char *report;     /* also Markdown into this file; NULL: none */
+	const char *report;     /* also Markdown (or HTML: *.html) into this
+	                           file; NULL: none */
 	size_t concurrency;     /* domains, and SMTP sessions, at once */
 	int progress;           /* a "n/m done" line on log while running */
 	FILE *out;              /* the documents */

@@ -65,6 +65,17 @@ const struct check_item *checklist_find(const struct checklist *c,
  */
 int checklist_exit_status(const struct model_domain *d, const struct checklist *c);
 
+/* The conventions an exit status can follow: mailflow's own (above) or the
+ * monitoring plugins' (--nagios): 0 OK, 1 WARNING (a warn), 2 CRITICAL (a
+ * fail), 3 UNKNOWN (not judged: no DNS answer, or no run at all). */
+enum exit_style { EXIT_STYLE_MAILFLOW, EXIT_STYLE_NAGIOS };
+/* checklist_exit_status() in either convention; d and c NULL: the run
+ * could not be made (2, or 3 for Nagios). The one place both are decided. */
+int checklist_exit_status_as(const struct model_domain *d, const struct checklist *c,
+                             enum exit_style style);
+/* The worse of two exit statuses of a list, in the convention's order. */
+int checklist_exit_worst(int a, int b, enum exit_style style);
+
 /* The command a step's reply answers, for the knowledge base: the
  * greeting for the banner, HELO when EHLO was refused, the end of data
  * once the message was sent... CODES_CMD_ANY for connect. */

@@ -18,7 +18,10 @@
 #include "mailflow/probe.h"
 
 /* What the command line asked for instead of a run. */
-enum options_answer { OPTIONS_RUN, OPTIONS_HELP, OPTIONS_VERSION };
+enum options_answer { OPTIONS_RUN, OPTIONS_HELP, OPTIONS_VERSION,
+	OPTIONS_COMPLETION,     /* --completion SHELL */
+	OPTIONS_LIST_THEMES,    /* --list-themes */
+};
 
 struct options {
 	struct probe_options probe;     /* from probe_options_init() */
@@ -34,6 +37,8 @@ struct options {
 	int server_port;                /* its port part; 0: none given */
 	int port;                       /* -p; the -s port wins */
 	int json, jsonl, batch, transcripts, manual;
+	int metrics, nagios;            /* --metrics, --nagios */
+	const char *completion_shell;   /* --completion: "bash" or "zsh" */
 	int concurrency;
 	int bench_ui;                   /* --bench-ui N: 0 none (make bench) */
 	enum options_answer answer;
@@ -69,6 +74,17 @@ void options_finish(struct options *o);
 
 /* The --help text, generated from the table. */
 void options_usage(FILE *out);
+
+/* The table, read-only, for what is generated from it elsewhere (the
+ * shell completion, completion.c). */
+struct options_row_info {
+	const char *name, *alias;       /* long names */
+	const char *arg;                /* metavar; NULL: no value */
+	const char *help;               /* "{}" the default, \n continues */
+	int letter;                     /* short option, 0: none */
+};
+size_t options_row_count(void);
+void options_row_info(size_t i, struct options_row_info *out);
 
 /* Every option's value, one line each, into the --debug trace (when it is
  * open). No option holds a secret. */

@@ -26,6 +26,7 @@ struct report_options {
 	int exit_status;                /* for the JSON document */
 	const struct probe_options *options;    /* shown in JSON; may be NULL */
 	const struct explain *explain;  /* --explain: what was read; NULL: none */
+	int many;                       /* one of several domains (--nagios) */
 };
 
 /* The checklist, a per-host summary and the transcripts, as text. */
@@ -40,6 +41,66 @@ void report_json(FILE *out, const struct model_domain *d,
  * step, then the transcripts in code blocks (report_md.c). */
 void report_markdown(FILE *out, const struct model_domain *d,
                      const struct checklist *c, const struct report_options *o);
+/*
+ * --metrics (report_metrics.c): the Prometheus text exposition format
+ * (0.0.4) for node_exporter's textfile collector. Every domain of a list
+ * is added, then the whole is written once, each metric family together.
+ */
+struct report_metrics;
+struct report_metrics *report_metrics_new(void);
+void report_metrics_add(struct report_metrics *m, const struct model_domain *d,
+                        const struct checklist *c, const struct report_options *o);
+void report_metrics_write(const struct report_metrics *m, FILE *out);
+void report_metrics_free(struct report_metrics *m);
+
+/*
+ * --nagios (report_metrics.c): the monitoring-plugins output, one status
+ * line "MAILFLOW CRITICAL - <the domain's sentence> | perfdata" (and one
+ * line a domain after it for a list). o->exit_status is the domain's
+ * status in the Nagios convention (checklist_exit_status_as); write gets
+ * the list's.
+ */
+struct report_nagios;
+struct report_nagios *report_nagios_new(void);
+void report_nagios_add(struct report_nagios *n, const struct model_domain *d,
+                       const struct checklist *c, const struct report_options *o);
+void report_nagios_invalid(struct report_nagios *n, const char *input, const char *error);
+void report_nagios_write(const struct report_nagios *n, FILE *out, int status);
+void report_nagios_free(struct report_nagios *n);
+
+/*
+ * A report file (report_file.c), written whole or not at all: open makes a
+ * 0600 temporary file beside path after checking that path is no directory
+ * and its directory is writable (-1 with *cause set: say it before any
+ * probing); the report is written to rf->f; commit renames it over path
+ * (an existing report is replaced atomically); abort removes it.
+ */
+struct report_file {
+	FILE *f;
+	char *path, *tmp;
+};
+int report_file_open(struct report_file *rf, const char *path, char **cause);
+int report_file_commit(struct report_file *rf, char **cause);
+void report_file_abort(struct report_file *rf);
+/* The report at path is HTML (".html", ".htm"), else Markdown. */
+int report_path_is_html(const char *path);
+
+/*
+ * The run as one self-contained HTML page (report_html.c): inline CSS, no
+ * script, nothing fetched; the domain's sentence, the hosts table with the
+ * verdicts' colours, a timing picture (inline SVG: one bar per address
+ * with its steps on a common time axis), each failing and warning item
+ * with why, next and evidence, the transcripts. begin once, one domain
+ * per domain of the run, end once.
+ */
+void report_html_begin(FILE *out, const char *title);
+void report_html_domain(FILE *out, const struct model_domain *d,
+                        const struct checklist *c, const struct report_options *o);
+void report_html_end(FILE *out);
+/* A page of one domain: begin, domain, end. */
+void report_html(FILE *out, const struct model_domain *d, const struct checklist *c,
+                 const struct report_options *o);
+
 /* A JSON string literal of any bytes: escapes, and U+FFFD for invalid
  * UTF-8. */
 void report_json_string(FILE *out, const char *s, size_t len);

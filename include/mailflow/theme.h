@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Every element a theme can style: one table (X-macro) makes the enum, the
  * names used in theme files, and the built-in defaults. */
@@ -110,6 +111,9 @@ int theme_load(struct theme *t, const char *name_or_path,
 void theme_parse(struct theme *t, const char *text, size_t len,
                  const char *file, const char *const *dirs);
 void theme_free(struct theme *t);
+/* The names of the themes in dirs (NAME.theme files), sorted, each once,
+ * one a line on out (--list-themes, the shell completion). How many. */
+size_t theme_list(const char *const *dirs, FILE *out);
 
 /* "fg=cyan,bg=#102030,bold" → style; 0, or -1 with *cause set to a
  * message the caller frees (cause may be NULL). */

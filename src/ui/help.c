@@ -12,7 +12,7 @@ static void help_draw(struct ui *ui)
 		"Home/End          first / last           Enter      explain the selection",
 		"r                 run the selected host again (on the DNS row: everything)",
 		"R                 run everything again",
-		"s                 save the report (.txt with transcripts, and .json)",
+		"s                 save the report (.txt with transcripts, .json, .html)",
 		"m                 manual mode on the selected host (from a checklist step:",
 		"                  the routine runs up to that step, then you type)",
 		"/  n              search the transcript, next match",

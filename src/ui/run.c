@@ -135,5 +135,8 @@ void ui_run_save(struct ui *ui)
 	snprintf(path, sizeof path, "%s.json", base);
 	if (save_one(ui, path, report_json, &ro) < 0)
 		return;
-	ui_set_status(ui, "Saved %s.txt and %s.json", base, base);
+	snprintf(path, sizeof path, "%s.html", base);
+	if (save_one(ui, path, report_html, &ro) < 0)
+		return;
+	ui_set_status(ui, "Saved %s.txt, .json and .html", base);
 }

@@ -112,8 +112,11 @@ connections() { grep -c 'connection from' "$tmp/fake.log"; }
 # ---- opportunistic TLS (the default): the plaintext retry ----------------------
 
 serve ping badtls plain || exit 1
-run
+run --report "$tmp/fallback.html"
 is "exit status (the TLS failure is a fail)" "$rc" 1
+check "the HTML timing picture shows both connections (the retry's too)" \
+	'[ "$(grep -c "data-step=\"connect\"" "$tmp/fallback.html")" -eq 2 ] &&
+	 [ "$(grep -c "data-step=\"banner\"" "$tmp/fallback.html")" -eq 2 ]'
 is "host.starttls stays fail" "$(verdict host.starttls)" fail
 is "a second connection was made" "$(connections)" 3
 check "the second connection sent no STARTTLS but MAIL FROM" \
@@ -128,6 +131,10 @@ is "host.tls-fallback: mail arrives, unencrypted" "$(verdict host.tls-fallback)"
 check "host.tls-fallback names RCPT" '[[ $(title host.tls-fallback) == "Without TLS, mail is accepted (RCPT 250 2.1.5)" ]]'
 is "JSON tls_fallback.tried" "$(jq -r '.hosts[0].addresses[0].session.tls_fallback.tried' <<<"$json")" true
 is "JSON tls_fallback.done" "$(jq -r '.hosts[0].addresses[0].session.tls_fallback.done' <<<"$json")" true
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	check "the document with a fallback fits docs/mailflow.schema.json" \
+		'python3 "$(dirname "$0")/schema_check.py" - <<<"$json"'
+fi
 is "JSON tls_fallback's own starttls step" "$(jq -r '.hosts[0].addresses[0].session.tls_fallback.steps[] | select(.step=="starttls") | .state' <<<"$json")" skipped
 is "JSON steps: starttls is the TLS failure" "$(jq -r '.hosts[0].addresses[0].session.steps[] | select(.step=="starttls") | .reason' <<<"$json")" tls
 check "JSON steps: rcpt's detail says without TLS" \
@@ -177,6 +184,10 @@ check "--tls require: said why" '[[ $(title host.tls-fallback) == *"(--tls requi
 check "--tls require: host.rcpt says no retry" '[[ $(title host.rcpt) == *"no retry without TLS"* ]]'
 is "--tls require: JSON tls_fallback.tried" "$(jq -r '.hosts[0].addresses[0].session.tls_fallback.tried' <<<"$json")" false
 is "--tls require: JSON tls_fallback.why_not" "$(jq -r '.hosts[0].addresses[0].session.tls_fallback.why_not' <<<"$json")" policy
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	check "--tls require: the document fits docs/mailflow.schema.json" \
+		'python3 "$(dirname "$0")/schema_check.py" - <<<"$json"'
+fi
 
 # ---- implicit TLS: no plaintext to fall back to; the 465 advice ----------------
 

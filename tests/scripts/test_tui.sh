@@ -59,8 +59,9 @@ expect_screen "/ searches the transcript" "/Relay: line"
 keys s
 wait_for "Saved mailflow-healthy.lab.test-" 5
 if ls "$tmp"/mailflow-healthy.lab.test-*.txt >/dev/null 2>&1 &&
-   jq -e '.schema == 1' "$tmp"/mailflow-healthy.lab.test-*.json >/dev/null 2>&1; then
-	ok "s saves the report as .txt and .json"
+   jq -e '.schema == 1' "$tmp"/mailflow-healthy.lab.test-*.json >/dev/null 2>&1 &&
+   grep -q '<tr class="v-[a-z]*" data-verdict=[^>]*><td>1</td>' "$tmp"/mailflow-healthy.lab.test-*.html 2>/dev/null; then
+	ok "s saves the report as .txt, .json and .html"
 else nok "s did not save: $(ls "$tmp")"; fi
 # Issue 12, point 5: the header counts every verdict class (info and skip
 # too), the same numbers as the saved report's summary.
