@@ -26,6 +26,12 @@
 #define DEFAULT_GREET_DELAY_INFO_MS     1000
 #define DEFAULT_GREET_DELAY_WARN_MS     10000
 
+/* An SPF evaluation (every lookup of it) ends as temperror after this
+ * (RFC 7208 section 4.6.4 suggests at least 20 s). */
+#define DEFAULT_SPF_TIMEOUT_MS  20000
+/* Debian's publicsuffix package: the organisational domain (DMARC). */
+#define DEFAULT_PSL_FILE        "/usr/share/publicsuffix/public_suffix_list.dat"
+
 /* A port on which TLS starts with the connection, not with STARTTLS. */
 #define DEFAULT_PORT_IS_IMPLICIT_TLS(port) ((port) == DEFAULT_PORT_SMTPS)
 
