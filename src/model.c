@@ -2,6 +2,7 @@
  * model.c — the run's data (see include/mailflow/model.h).
  */
 #include "mailflow/model.h"
+#include "mailflow/sender.h"
 #include "mailflow/xmalloc.h"
 
 #include <stdarg.h>
@@ -185,6 +186,7 @@ void model_domain_free(struct model_domain *d)
 	policy_free(&d->mta_sts);
 	policy_free(&d->tls_rpt);
 	free(d->findings);
+	sender_facts_free(d->sender);
 	memset(d, 0, sizeof *d);
 }
 

@@ -341,7 +341,10 @@ static int parse_directive(const char *s, size_t n, struct spf_term *t, size_t *
 		alen--;
 		spec_len = dual_cidr_split(arg, alen, md->v4, md->v6, t);
 		if (spec_len == (size_t)-1 || spec_len == 0) {
-			*bad = nl + 1 + (spec_len == (size_t)-1 ? 0 : spec_len);
+			const char *sl = memchr(arg, '/', alen);
+
+			/* At the prefix length that is wrong, or the empty domain. */
+			*bad = nl + 1 + (spec_len == 0 || sl == NULL ? 0 : (size_t)(sl - arg));
 			err_set(err, errsz, "%s: %s", md->name,
 			        spec_len == 0 ? "empty domain" : "bad prefix length");
 			return -1;

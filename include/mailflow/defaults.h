@@ -29,6 +29,9 @@
 /* An SPF evaluation (every lookup of it) ends as temperror after this
  * (RFC 7208 section 4.6.4 suggests at least 20 s). */
 #define DEFAULT_SPF_TIMEOUT_MS  20000
+/* DKIM RSA keys: shorter than the first fail (RFC 8301), than the second warn. */
+#define DEFAULT_DKIM_RSA_MIN_BITS       1024
+#define DEFAULT_DKIM_RSA_WARN_BITS      2048
 /* Debian's publicsuffix package: the organisational domain (DMARC). */
 #define DEFAULT_PSL_FILE        "/usr/share/publicsuffix/public_suffix_list.dat"
 
