@@ -777,6 +777,7 @@ static void on_result(const struct dns_result *r, void *arg)
  * the callbacks that follow from it. */
 static void plan_progress(struct probe *p)
 {
+	sender_maybe_start(p);
 	if (p->pending == 0 && !p->model.complete) {
 		p->model.complete = 1;
 		p->model.dns_ms = loop_clock_ms() - p->model.started_ms;
