@@ -180,7 +180,7 @@ static const struct row rows[] = {
 	  .help = "the sending server's address for SPF (default:\n"
 	          "the address mailflow's sessions leave from)",
 	  .kind = ROW_FUNC, .set = set_sender_ip },
-	{ .name = "dkim-selector", .arg = "NAME",
+	{ .name = "dkim-selector", .arg = "SEL",
 	  .help = "a DKIM selector to check (repeatable; none:\na few common ones are tried)",
 	  .kind = ROW_FUNC, .set = set_dkim_selector },
 

@@ -249,7 +249,10 @@ static size_t dual_cidr_split(const char *arg, size_t n, bool v4, bool v6, struc
 	return i == n ? spec_len : (size_t)-1;
 }
 
-static int parse_ip(struct spf_term *t, const char *arg, size_t n, char *err, size_t errsz)
+/* The network of ip4: / ip6: (arg after the colon); *bad is the offset
+ * in arg of what is wrong. */
+static int parse_ip(struct spf_term *t, const char *arg, size_t n, size_t *bad, char *err,
+                    size_t errsz)
 {
 	bool v6 = t->mech == SPF_IP6;
 	const char *slash = memchr(arg, '/', n);
@@ -268,6 +271,7 @@ static int parse_ip(struct spf_term *t, const char *arg, size_t n, char *err, si
 	}
 	if (slash != NULL &&
 	    cidr_read(slash, n - alen, v6 ? 128 : 32, v6 ? &t->cidr6 : &t->cidr4) != n - alen) {
+		*bad = alen;
 		err_set(err, errsz, "bad prefix length");
 		return -1;
 	}
@@ -328,10 +332,15 @@ static int parse_directive(const char *s, size_t n, struct spf_term *t, size_t *
 		return 0;
 	}
 	if (md->arg == 3) {
-		if (alen == 0 || arg[0] != ':' || parse_ip(t, arg + 1, alen - 1, err, errsz) < 0) {
-			if (alen == 0 || arg[0] != ':')
-				err_set(err, errsz, "%s needs \":address\"", md->name);
+		size_t ibad = 0;
+
+		if (alen == 0 || arg[0] != ':') {
+			err_set(err, errsz, "%s needs \":address\"", md->name);
 			*bad = nl;
+			return -1;
+		}
+		if (parse_ip(t, arg + 1, alen - 1, &ibad, err, errsz) < 0) {
+			*bad = nl + 1 + ibad;
 			return -1;
 		}
 		return 0;
