@@ -761,6 +761,15 @@ static void finish(struct spf_evaluation *e, enum spf_result res, enum spf_why w
 	e->finish = loop_timer_add(e->loop, 0, 0, on_finish, e);
 }
 
+/* The end, with the reason already in e->r.reason. */
+static void finish_top(struct spf_evaluation *e, enum spf_result res, enum spf_why why)
+{
+	char reason[sizeof e->r.reason];
+
+	snprintf(reason, sizeof reason, "%s", e->r.reason);
+	finish(e, res, why, "%s", reason);
+}
+
 static void on_deadline(struct loop_timer *t, void *arg)
 {
 	struct spf_evaluation *e = arg;
@@ -853,9 +862,11 @@ static bool target_of(struct spf_evaluation *e, struct frame *f, const char *spe
 		finish(e, SPF_PERMERROR, SPF_WHY_BAD_DOMAIN, "%s: %s", f->domain, err);
 		return false;
 	}
+	/* The trailing dot of a fully qualified name goes (p reads buf). */
 	n = strlen(buf);
 	if (n > 0 && buf[n - 1] == '.')
-		buf[--n] = '\0';
+		n--;
+	buf[n] = '\0';
 	while (n > DNS_NAME_MAX - 1 && strchr(p, '.') != NULL) {
 		p = strchr(p, '.') + 1;
 		n = strlen(p);
@@ -1029,6 +1040,11 @@ static void frame_pop(struct spf_evaluation *e, enum spf_result res, enum spf_wh
 		snprintf(e->r.matched_domain, sizeof e->r.matched_domain, "%s", f->domain);
 		e->r.result = res;
 		e->r.why = why;
+		if (why == SPF_WHY_MATCH)
+			snprintf(e->r.reason, sizeof e->r.reason, "%.100s matched in the record of %.180s",
+			         e->r.matched, e->r.matched_domain);
+		else if (why == SPF_WHY_DEFAULT)
+			snprintf(e->r.reason, sizeof e->r.reason, "no mechanism matched %s", e->ip);
 		if (res == SPF_FAIL && e->exp_spec[0] != '\0') {
 			/* The explanation is looked up with exp='s record as
 			 * <domain> (its target is expanded there). */
@@ -1037,7 +1053,7 @@ static void frame_pop(struct spf_evaluation *e, enum spf_result res, enum spf_wh
 				ask(e, W_EXP, f->target, DNS_TXT);
 			return;
 		}
-		finish(e, res, why, "%s", e->r.reason[0] ? e->r.reason : "");
+		finish_top(e, res, why);
 		return;
 	}
 	pf = &e->frames[e->depth - 2];
@@ -1177,7 +1193,7 @@ static void on_exp(struct spf_evaluation *e, const struct dns_result *r)
 	    spf_macro_expand(r->records[0].text, &c, true, e->r.explanation,
 	                     sizeof e->r.explanation, err, sizeof err) < 0)
 		e->r.explanation[0] = '\0';
-	finish(e, e->r.result, e->r.why, "%s", "");
+	finish_top(e, e->r.result, e->r.why);
 }
 
 static void on_term_answer(struct spf_evaluation *e, const struct dns_result *r)
