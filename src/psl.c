@@ -64,13 +64,16 @@ int psl_load(const char *path, char **cause)
 		rules[nrules++] = xstrdup(line);
 	}
 	fclose(f);
-	qsort(rules, nrules, sizeof *rules, rule_cmp);
+	if (rules != NULL)
+		qsort(rules, nrules, sizeof *rules, rule_cmp);
 	loaded = 1;
 	return 0;
 }
 
 static int has_rule(const char *r)
 {
+	if (rules == NULL)
+		return 0;
 	return bsearch(&r, rules, nrules, sizeof *rules, rule_cmp) != NULL;
 }
 

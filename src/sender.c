@@ -200,8 +200,8 @@ int sender_dmarc_parse(const char *text, struct sender_dmarc *d)
 /* The RSA key length of a base64 SubjectPublicKeyInfo (DKIM's p=). */
 static int key_bits(const char *b64, char *k, size_t ksz)
 {
-	unsigned char raw[2048];
-	char clean[2800];
+	unsigned char raw[DNS_TXT_MAX];
+	char clean[DNS_TXT_MAX + 4];
 	size_t n = 0, i;
 	int len, pad = 0, bits = 0;
 	const unsigned char *pp = raw;
@@ -228,7 +228,8 @@ static int key_bits(const char *b64, char *k, size_t ksz)
 
 int sender_dkim_parse(const char *text, size_t len, struct sender_dkim *k)
 {
-	char buf[1024], *cur = buf, *tag, *value;
+	/* An RSA key of 8192 bits is about 1,400 bytes of base64. */
+	char buf[DNS_TXT_MAX + 1], *cur = buf, *tag, *value;
 	bool first = true, have_p = false;
 
 	snprintf(buf, sizeof buf, "%.*s", (int)(len < sizeof buf ? len : sizeof buf - 1), text);

@@ -89,7 +89,7 @@ check "toomany: the tree has 4 records, each with its lookups (11, 10, 7, 4)" \
 check "toomany: the includes hang under each other" \
 	'[ "$(jqs "[.sender.spf.tree[].parent] | map(tostring) | join(\",\")")" = "-1,0,1,2" ]'
 mf voids.sender.test 192.0.2.10
-check "voids: 3 void lookups, permerror (voids)" \
+check "voids: 3 void lookups, permerror (voids) (got $(jqs '.sender.spf | "\(.voids) \(.why): \(.reason)"'))" \
 	'[ "$(jqs .sender.spf.voids)" = 3 ] && [ "$(jqs .sender.spf.why)" = voids ]'
 mf syntax.sender.test 192.0.2.1
 check "syntax: the error and its column (36, the /33)" \
