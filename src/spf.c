@@ -151,9 +151,7 @@ static int macro_string_check(const char *s, size_t n, bool exp, size_t *bad)
 				return -1;
 			}
 			i += m;
-		} else if (c >= 0x21 && c <= 0x7e) {
-			i++;
-		} else if (exp && c == ' ') {
+		} else if ((c >= 0x21 && c <= 0x7e) || (exp && c == ' ')) {
 			i++;
 		} else {
 			*bad = i;
@@ -915,7 +913,10 @@ static enum spf_result qual_result(char q)
 
 static void term_text(const struct spf_term *t, char *buf, size_t size)
 {
-	char q[2] = { t->qual == '+' ? '\0' : t->qual, '\0' };
+	char q[2] = { '\0', '\0' };
+
+	if (t->qual != '+')
+		q[0] = t->qual;
 
 	if (t->spec[0] != '\0')
 		snprintf(buf, size, "%s%s:%s", q, spf_mech_name(t->mech), t->spec);

@@ -7,6 +7,9 @@
 # destinations verified or not), DKIM keys by length, revoked and t=y, and
 # the sentence in text, JSON and Markdown.
 # MAILFLOW_SENDER_DNS points both at another server (default the lab's).
+# The check expressions are single-quoted on purpose: check evals them.
+# shellcheck disable=SC2016,SC2034
+# shellcheck source=tests/scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 set -u
 DNS=${MAILFLOW_SENDER_DNS:-127.0.0.1:5353}

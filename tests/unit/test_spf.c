@@ -115,7 +115,7 @@ static void test_parse_bounds(void **state)
 	spf_record_free(&r);
 	/* 300 terms fit in 4 KB: the term limit is said. */
 	n = (size_t)snprintf(big, 20000, "v=spf1");
-	while (n < 300 * 3)
+	while (n < (size_t)300 * 3)
 		n += (size_t)snprintf(big + n, 20000 - n, " a");
 	assert_int_equal(spf_record_parse(big, n, &r, &pos, err, sizeof err), -1);
 	assert_non_null(strstr(err, "terms"));
@@ -203,13 +203,13 @@ static void deliver(struct loop_timer *t, void *arg)
 {
 	struct pending *p = arg;
 	struct dns_result r;
-	struct dns_record recs[16];
+	struct dns_record *recs = calloc(16, sizeof *recs);
 	size_t i;
 	bool seen = false;
 
 	(void)t;
+	assert_non_null(recs);
 	memset(&r, 0, sizeof r);
-	memset(recs, 0, sizeof recs);
 	r.type = p->type;
 	snprintf(r.qname, sizeof r.qname, "%s", p->name);
 	r.status = DNS_NXDOMAIN;
@@ -228,9 +228,9 @@ static void deliver(struct loop_timer *t, void *arg)
 			recs[r.nrecords].text = (char *)zone[i].value;
 			recs[r.nrecords].text_len = strlen(zone[i].value);
 		} else if (p->type == DNS_A || p->type == DNS_AAAA) {
-			snprintf(recs[r.nrecords].addr, sizeof recs[0].addr, "%s", zone[i].value);
+			snprintf(recs[r.nrecords].addr, sizeof recs->addr, "%s", zone[i].value);
 		} else {
-			snprintf(recs[r.nrecords].name, sizeof recs[0].name, "%s", zone[i].value);
+			snprintf(recs[r.nrecords].name, sizeof recs->name, "%s", zone[i].value);
 		}
 		r.nrecords++;
 	}
@@ -239,6 +239,7 @@ static void deliver(struct loop_timer *t, void *arg)
 	if (seen && r.status == DNS_NODATA && r.nrecords > 0)
 		r.status = DNS_OK;
 	p->cb(&r, p->arg);
+	free(recs);
 	free(p);
 }
 
