@@ -875,7 +875,7 @@ static bool target_of(struct spf_evaluation *e, struct frame *f, const char *spe
 		       f->domain, spec, p);
 		return false;
 	}
-	snprintf(f->target, sizeof f->target, "%s", p);
+	memcpy(f->target, p, n + 1);     /* n < DNS_NAME_MAX, checked above */
 	return true;
 }
 
