@@ -888,9 +888,20 @@ static void sender_maybe_start(struct probe *p)
 		return;
 	for (i = 0; i < p->nsessions; i++) {
 		const struct model_session *m = smtp_session_data(p->sessions[i]);
+		unsigned char buf[16];
+		const char *a = m->local_addr;
+		size_t n;
 
-		if (m->local_addr[0] != '\0') {
-			sender_run(p, m->local_addr, SENDER_IP_SESSION);
+		/* "IP:PORT" or "[IPv6]:PORT" (conn_local_address). */
+		if (a[0] == '[')
+			a++;
+		n = a == m->local_addr ? strcspn(a, ":") : strcspn(a, "]");
+		if (n == 0 || n >= sizeof ip)
+			continue;
+		memcpy(ip, a, n);
+		ip[n] = '\0';
+		if (inet_pton(AF_INET, ip, buf) == 1 || inet_pton(AF_INET6, ip, buf) == 1) {
+			sender_run(p, ip, SENDER_IP_SESSION);
 			return;
 		}
 	}

@@ -165,4 +165,31 @@ check "--from someone@pass.sender.test: that domain is checked" '[ "$(jqs .sende
 json=$(timeout 60 "$MAILFLOW" --json --no-smtp --dns "$DNS" --sender pass.sender.test 2>/dev/null)
 check "no --sender-ip: the address is the route's and said so" \
 	'[ "$(jqs .sender.ip_source)" = route ] && [ -n "$(jqs .sender.ip)" ]'
+# Without --sender-ip, with a session: the session's local address, said so.
+# A greeting server of our own on 127.0.23.2 (issue 20's range) answers once.
+port=2525
+/usr/bin/python3 - "$port" >"$tmp/greeter.log" 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.23.2", int(sys.argv[1])))
+s.listen(1)
+s.settimeout(30)
+c, _ = s.accept()
+c.settimeout(10)
+f = c.makefile("rwb")
+f.write(b"220 greeter.sender.test ESMTP\r\n"); f.flush()
+for line in f:
+    if line.upper().startswith(b"QUIT"):
+        f.write(b"221 bye\r\n"); f.flush(); break
+    f.write(b"502 not here\r\n"); f.flush()
+PY
+greeter=$!
+sleep 1
+json=$(timeout 60 "$MAILFLOW" --json --dns "$DNS" --sender -p "$port" --timeout 5 \
+	--quit-after banner withmx.sender.test 2>/dev/null)
+kill "$greeter" 2>/dev/null
+check "no --sender-ip, a session: SPF for its local address ($(jqs .sender.ip)), said so, pass" \
+	'[ "$(jqs .sender.ip_source)" = session ] && [ "$(jqs .sender.ip)" = "$(jqs ".hosts[0].addresses[0].session.local" | cut -d: -f1)" ] &&
+	 [ "$(jqs .sender.spf.result)" = pass ]'
 echo "1..$n"
