@@ -9,6 +9,7 @@
 #include "mailflow/checklist.h"
 #include "mailflow/codes.h"
 #include "mailflow/defaults.h"
+#include "mailflow/sender.h"
 #include "mailflow/text.h"
 #include "mailflow/xmalloc.h"
 
@@ -1745,6 +1746,314 @@ static void check_compare(struct builder *b, const struct model_domain *d)
 	}
 }
 
+/* ---- --sender: SPF, DMARC, DKIM as a receiver judges them ------------- */
+
+static const char *sender_ip_words(const struct sender_facts *s)
+{
+	switch (s->ip_source) {
+	case SENDER_IP_GIVEN: return "given with --sender-ip";
+	case SENDER_IP_SESSION:
+		return "the address mailflow's own sessions left from, which may not be "
+		       "your outbound mail server's: give --sender-ip";
+	default:
+		return "the address this machine's route would use (no session was made), "
+		       "which may not be your outbound mail server's: give --sender-ip";
+	}
+}
+
+static const char *spf_why_words(enum spf_why w)
+{
+	switch (w) {
+	case SPF_WHY_MATCH: return "A mechanism of the record matched this address.";
+	case SPF_WHY_DEFAULT:
+		return "No mechanism matched and the record has no \"all\" or redirect=: "
+		       "receivers treat the message as if there were no SPF.";
+	case SPF_WHY_NO_RECORD:
+		return "The domain publishes no SPF record: receivers cannot tell forged mail "
+		       "from real, and many file unauthenticated mail as spam.";
+	case SPF_WHY_MULTIPLE:
+		return "More than one v=spf1 record: RFC 7208 makes that a permanent error.";
+	case SPF_WHY_SYNTAX:
+		return "The record does not parse: receivers give up on it (permerror) and "
+		       "large ones treat that as a failure.";
+	case SPF_WHY_LOOKUPS:
+		return "The record needs more than 10 DNS lookups (include, a, mx, ptr, exists, "
+		       "redirect, counted through every include): that is a permanent error, "
+		       "and big receivers treat it as a failure.";
+	case SPF_WHY_VOIDS:
+		return "More than 2 of its lookups found nothing (NXDOMAIN or no record): a "
+		       "permanent error (RFC 7208 section 4.6.4).";
+	case SPF_WHY_NAMES:
+		return "An mx mechanism names a domain with more than 10 MX records: a "
+		       "permanent error.";
+	case SPF_WHY_INCLUDE_NONE:
+		return "An include: or redirect= points to a domain without an SPF record: a "
+		       "permanent error.";
+	case SPF_WHY_DNS:
+	case SPF_WHY_TIMEOUT:
+		return "A DNS lookup failed or timed out: receivers defer the message "
+		       "(temperror) and try again later.";
+	case SPF_WHY_UNREADABLE:
+		return "A TXT record there is longer than mailflow reads.";
+	case SPF_WHY_BAD_DOMAIN:
+		return "A macro or domain-spec expands to something that is not a domain name.";
+	}
+	return "";
+}
+
+static enum verdict spf_verdict(enum spf_result r)
+{
+	switch (r) {
+	case SPF_PASS: return V_PASS;
+	case SPF_FAIL:
+	case SPF_PERMERROR: return V_FAIL;
+	default: return V_WARN;
+	}
+}
+
+static void check_sender_spf(struct builder *b, const struct sender_facts *s)
+{
+	struct check_item *it = item_new(b, "sender.spf", -1, -1);
+	const struct spf_eval *e = &s->spf;
+	char t[160], x[768];
+	size_t i;
+
+	if (!s->spf_done) {
+		set(it, V_PENDING, "SPF: evaluating", NULL, NULL);
+		return;
+	}
+	fact(it, "IP %s: %s", s->ip, sender_ip_words(s));
+	fact(it, "%u of %d DNS lookups, %u of %d void lookups, %llu ms", e->lookups,
+	     SPF_LOOKUPS_MAX, e->voids, SPF_VOIDS_MAX, (unsigned long long)e->ms);
+	for (i = 0; i < e->nnodes && it->nfacts + 1 < CHECK_EVIDENCE_MAX; i++) {
+		const struct spf_node *n = &e->nodes[i];
+
+		fact(it, "%*s%s%s: %s, %u lookups%s%s \"%.120s\"", (int)n->depth * 2, "",
+		     n->via == SPF_INCLUDE ? "include:" : n->via == SPF_REDIRECT ? "redirect=" : "",
+		     n->domain, spf_result_name(n->result), n->lookups_tree,
+		     n->matched[0] ? ", matched " : "", n->matched,
+		     n->record != NULL ? n->record : "(no record)");
+	}
+	if (e->result == SPF_PASS || e->result == SPF_FAIL || e->result == SPF_SOFTFAIL ||
+	    e->result == SPF_NEUTRAL)
+		fmt(t, sizeof t, "SPF for %s: %s%s%s%s", s->ip, spf_result_name(e->result),
+		    e->matched[0] ? " (" : "", e->matched, e->matched[0] ? ")" : "");
+	else
+		fmt(t, sizeof t, "SPF for %s: %s", s->ip, spf_result_name(e->result));
+	fmt(x, sizeof x, "%s %s%s%s", spf_why_words(e->why), e->reason,
+	    e->explanation[0] ? " The domain explains: " : "", e->explanation);
+	switch (e->result) {
+	case SPF_PASS:
+		set(it, V_PASS, t, x, NULL);
+		break;
+	case SPF_FAIL:
+		set(it, V_FAIL, t, x, "If this address does send your mail, add it to the SPF "
+		    "record (ip4:/ip6:, or include: your provider's record).");
+		break;
+	case SPF_SOFTFAIL:
+	case SPF_NEUTRAL:
+	case SPF_NONE:
+		set(it, V_WARN, t, x, "List every server that sends your mail in the SPF record "
+		    "and end it with -all (or ~all while you check).");
+		break;
+	case SPF_PERMERROR:
+		set(it, V_FAIL, t, x, e->why == SPF_WHY_LOOKUPS
+		    ? "Flatten includes into ip4:/ip6: ranges, or drop includes you no longer "
+		      "use, until the tree needs 10 lookups or fewer."
+		    : "Fix the record (the error and its column are above).");
+		break;
+	default:
+		set(it, spf_verdict(e->result), t, x, "Try again later, or with another resolver "
+		    "(--dns); check the servers of the domains named.");
+		break;
+	}
+}
+
+static const char *dest_words(enum dmarc_dest d)
+{
+	switch (d) {
+	case DEST_SAME_ORG: return "the domain's own organisation";
+	case DEST_VERIFIED: return "external, agreed";
+	case DEST_UNVERIFIED: return "external, NOT agreed: receivers will not send there";
+	case DEST_DNS_FAILED: return "external, check failed (DNS)";
+	case DEST_NOT_MAILTO: return "not a mailto: URI";
+	default: return "checking";
+	}
+}
+
+static void check_sender_dmarc(struct builder *b, const struct sender_facts *s)
+{
+	struct check_item *it = item_new(b, "sender.dmarc", -1, -1);
+	const struct sender_dmarc *d = &s->dmarc;
+	char t[160];
+	size_t i, unverified = 0, failed = 0;
+
+	if (!s->done) {
+		set(it, V_PENDING, "DMARC: waiting for DNS", NULL, NULL);
+		return;
+	}
+	fact(it, "TXT %s: %s (organisational domain %s%s)", d->name, dns_status_name(d->status),
+	     s->org_domain, s->org_guessed ? ", guessed: no public suffix list" : "");
+	if (d->found)
+		fact(it, "\"%s\"", d->record);
+	for (i = 0; i < d->nuris; i++) {
+		fact(it, "%s %s: %s%s%s", d->uris[i].ruf ? "ruf" : "rua", d->uris[i].uri,
+		     dest_words(d->uris[i].dest), d->uris[i].check_name[0] ? ", asked " : "",
+		     d->uris[i].check_name);
+		unverified += d->uris[i].dest == DEST_UNVERIFIED;
+		failed += d->uris[i].dest == DEST_DNS_FAILED;
+	}
+	if (!d->found && d->status != DNS_OK && d->status != DNS_NODATA &&
+	    d->status != DNS_NXDOMAIN) {
+		set(it, V_WARN, "DMARC: lookup failed", dns_failure_words(d->status),
+		    "Try again, or with another resolver (--dns).");
+		return;
+	}
+	if (!d->found) {
+		set(it, V_WARN, "DMARC: none", "Without DMARC, receivers have no policy for "
+		    "mail that fails SPF and DKIM, and large ones (Gmail, Yahoo) require one of "
+		    "bulk senders.", "Publish _dmarc TXT \"v=DMARC1; p=none; rua=mailto:...\", "
+		    "read the reports, then move to quarantine or reject.");
+		return;
+	}
+	if (d->nrecords > 1) {
+		set(it, V_FAIL, "DMARC: more than one record", "With several v=DMARC1 records "
+		    "receivers apply none (RFC 7489 section 6.6.3).", "Keep one record.");
+		return;
+	}
+	if (!d->syntax_ok) {
+		fmt(t, sizeof t, "DMARC: invalid record (%s)", d->error);
+		set(it, V_FAIL, t, "Receivers ignore a DMARC record they cannot read.",
+		    "Fix the record: v=DMARC1 first, then p=none|quarantine|reject.");
+		return;
+	}
+	fmt(t, sizeof t, "DMARC%s: p=%s, sp=%s, pct=%d, adkim=%c, aspf=%c",
+	    d->at_org ? " (organisational domain)" : "", dmarc_policy_name(d->p),
+	    dmarc_policy_name(d->sp), d->pct, d->adkim, d->aspf);
+	if (unverified > 0) {
+		set(it, V_WARN, t, "A report address is outside the domain's organisation and "
+		    "that domain has not agreed to take its reports (no v=DMARC1 at "
+		    "<domain>._report._dmarc.<destination>, RFC 7489 section 7.1): receivers "
+		    "send it nothing.", "Have the destination publish that TXT record, or "
+		    "send reports to an address of your own domain.");
+		return;
+	}
+	if (d->p == DMARC_P_NONE) {
+		set(it, V_WARN, t, "p=none only monitors: mail that fails SPF and DKIM is "
+		    "still delivered, so the domain can be forged.", "After reading the reports, "
+		    "move to p=quarantine, then p=reject.");
+		return;
+	}
+	if (d->pct < 100 || failed > 0) {
+		set(it, V_WARN, t, failed > 0 ? "A report destination could not be checked."
+		    : "pct under 100: the policy applies to part of the failing mail only.",
+		    failed > 0 ? "Try again." : "Raise pct to 100 when the reports are clean.");
+		return;
+	}
+	set(it, V_PASS, t, NULL, NULL);
+}
+
+static enum verdict dkim_key_verdict(const struct sender_dkim *k, char *why, size_t size)
+{
+	switch (k->state) {
+	case DKIM_PENDING: return V_PENDING;
+	case DKIM_NO_KEY:
+		fmt(why, size, "%s: no key record", k->selector);
+		return V_FAIL;
+	case DKIM_DNS_FAILED:
+		fmt(why, size, "%s: lookup failed (%s)", k->selector, dns_status_name(k->status));
+		return V_WARN;
+	case DKIM_REVOKED:
+		fmt(why, size, "%s: revoked (empty p=): signatures with it fail", k->selector);
+		return V_FAIL;
+	case DKIM_BAD:
+		fmt(why, size, "%s: %s", k->selector, k->error);
+		return V_FAIL;
+	case DKIM_KEY:
+		break;
+	}
+	if (strcasecmp(k->k, "rsa") == 0 && k->bits > 0 && k->bits < DEFAULT_DKIM_RSA_MIN_BITS) {
+		fmt(why, size, "%s: RSA %d bits, receivers reject keys under %d", k->selector,
+		    k->bits, DEFAULT_DKIM_RSA_MIN_BITS);
+		return V_FAIL;
+	}
+	if (strcasecmp(k->k, "rsa") == 0 && k->bits > 0 && k->bits < DEFAULT_DKIM_RSA_WARN_BITS) {
+		fmt(why, size, "%s: RSA %d bits, %d is recommended", k->selector, k->bits,
+		    DEFAULT_DKIM_RSA_WARN_BITS);
+		return V_WARN;
+	}
+	if (k->testing) {
+		fmt(why, size, "%s: t=y, testing: receivers may ignore its signatures", k->selector);
+		return V_WARN;
+	}
+	fmt(why, size, "%s: %s %d bits", k->selector, k->k, k->bits);
+	return V_PASS;
+}
+
+static enum verdict worse(enum verdict a, enum verdict b)
+{
+	static const int rank[VERDICT__COUNT] = {
+		[V_PASS] = 1, [V_INFO] = 0, [V_SKIP] = 0, [V_WARN] = 2, [V_FAIL] = 3,
+		[V_PENDING] = 4,
+	};
+
+	return rank[b] > rank[a] ? b : a;
+}
+
+static void check_sender_dkim(struct builder *b, const struct sender_facts *s)
+{
+	struct check_item *it = item_new(b, "sender.dkim", -1, -1);
+	enum verdict v = V_PASS;
+	char why[192], first_bad[192] = "", t[160];
+	size_t i, found = 0;
+
+	for (i = 0; i < s->ndkim; i++) {
+		const struct sender_dkim *k = &s->dkim[i];
+		enum verdict kv = dkim_key_verdict(k, why, sizeof why);
+
+		if (s->selectors_guessed && k->state == DKIM_NO_KEY)
+			continue;
+		found += k->state != DKIM_NO_KEY;
+		fact(it, "TXT %s: %s", k->name, why);
+		/* The title names the worst key (the first of the worst). */
+		if (kv != V_PASS && worse(v, kv) != v)
+			snprintf(first_bad, sizeof first_bad, "%s", why);
+		v = worse(v, kv);
+	}
+	if (v == V_PENDING) {
+		set(it, V_PENDING, "DKIM: waiting for DNS", NULL, NULL);
+		return;
+	}
+	if (s->selectors_guessed) {
+		fmt(t, sizeof t, found ? "DKIM: a key at a common selector (a guess)"
+		    : "DKIM: no key at the common selectors (a guess, not a finding)");
+		set(it, V_INFO, t, "No --dkim-selector was given, so a few common selectors were "
+		    "tried; a domain's real selector is in the s= tag of the DKIM-Signature "
+		    "header of a message it sent.", "Give --dkim-selector NAME from a message's "
+		    "DKIM-Signature header.");
+		return;
+	}
+	if (v == V_PASS) {
+		set(it, V_PASS, "DKIM: the keys are published and usable", NULL, NULL);
+		return;
+	}
+	fmt(t, sizeof t, "DKIM: %s", first_bad);
+	set(it, v, t, "Receivers check a DKIM signature against the key published at "
+	    "<selector>._domainkey.<domain>; a missing, revoked, unreadable or short key "
+	    "makes the signature fail, and with it DMARC unless SPF aligns.",
+	    "Publish the selector's public key (RSA of 2048 bits) as the signing system "
+	    "shows it; remove t=y once signatures verify.");
+}
+
+static void check_sender(struct builder *b, const struct model_domain *d)
+{
+	if (d->sender == NULL)
+		return;
+	check_sender_spf(b, d->sender);
+	check_sender_dmarc(b, d->sender);
+	check_sender_dkim(b, d->sender);
+}
+
 static void check_domain(struct builder *b, const struct model_domain *d)
 {
 	check_mx(b, d);
@@ -1762,6 +2071,7 @@ static void check_domain(struct builder *b, const struct model_domain *d)
 	             "Optional: publish _smtp._tls TXT \"v=TLSRPTv1; rua=mailto:...\".");
 	check_tlsa(b, d);
 	check_compare(b, d);
+	check_sender(b, d);
 }
 
 void checklist_build(const struct model_domain *d, struct checklist *out)

@@ -3,6 +3,7 @@
  */
 #include "mailflow/defaults.h"
 #include "mailflow/model.h"
+#include "mailflow/sender.h"
 #include "mailflow/xmalloc.h"
 
 #include <stdarg.h>
@@ -187,6 +188,7 @@ void model_domain_free(struct model_domain *d)
 	policy_free(&d->mta_sts);
 	policy_free(&d->tls_rpt);
 	free(d->findings);
+	sender_facts_free(d->sender);
 	memset(d, 0, sizeof *d);
 }
 

@@ -13,6 +13,7 @@
  */
 #include "mailflow/options.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stddef.h>
@@ -74,6 +75,8 @@ static int set_tls(struct options *, const struct row *, const char *, char **);
 static int set_answer(struct options *, const struct row *, const char *, char **);
 static int set_completion(struct options *, const struct row *, const char *, char **);
 static const char *show_tls(const struct options *, const struct row *, char *, size_t);
+static int set_sender_ip(struct options *, const struct row *, const char *, char **);
+static int set_dkim_selector(struct options *, const struct row *, const char *, char **);
 
 /* --from "" is the null reverse-path, MAIL FROM:<>. */
 static int check_from(const char *value, char **cause)
@@ -170,6 +173,17 @@ static const struct row rows[] = {
 	  .kind = ROW_STRING, .offset = FIELD(probe.session.auth_user) },
 	{ .name = "allow-plaintext-auth", .help = "send credentials without TLS",
 	  .kind = ROW_FLAG, .offset = FIELD(probe.session.allow_plaintext_auth), .value = 1 },
+
+	{ .name = "sender", .group = "The sender's side (SPF, DMARC, DKIM):\n",
+	  .help = "check the domain of --from (else the DOMAIN given)\nas a sender",
+	  .kind = ROW_FLAG, .offset = FIELD(probe.sender_check), .value = 1 },
+	{ .name = "sender-ip", .arg = "IP",
+	  .help = "the sending server's address for SPF (default:\n"
+	          "the address mailflow's sessions leave from)",
+	  .kind = ROW_FUNC, .set = set_sender_ip },
+	{ .name = "dkim-selector", .arg = "SEL",
+	  .help = "a DKIM selector to check (repeatable; none:\na few common ones are tried)",
+	  .kind = ROW_FUNC, .set = set_dkim_selector },
 
 	{ .name = "file", .letter = 'f', .arg = "FILE", .group = "\nMany domains:\n",
 	  .help = "domains or addresses, one a line, # comments (- = stdin)",
@@ -398,6 +412,45 @@ static int set_no_relay(struct options *o, const struct row *r, const char *arg,
 	return 0;
 }
 
+/* --sender-ip implies --sender. */
+static int set_sender_ip(struct options *o, const struct row *r, const char *arg,
+                         char **cause)
+{
+	unsigned char buf[16];
+	char shown[96];
+
+	(void)r;
+	if (inet_pton(AF_INET, arg, buf) != 1 && inet_pton(AF_INET6, arg, buf) != 1)
+		return cause_set(cause, "--sender-ip wants an IPv4 or IPv6 address, not \"%s\"",
+		                 SHOWN(arg, shown));
+	o->probe.sender.ip = arg;
+	o->probe.sender_check = 1;
+	return 0;
+}
+
+/* A selector is a dot-atom of DNS labels (RFC 6376 section 3.1). */
+static int set_dkim_selector(struct options *o, const struct row *r, const char *arg,
+                             char **cause)
+{
+	struct sender_options *so = &o->probe.sender;
+	char shown[96];
+	size_t i, n = strlen(arg);
+
+	(void)r;
+	for (i = 0; i < n; i++)
+		if (!text_ascii_isalnum((unsigned char)arg[i]) && arg[i] != '-' &&
+		    arg[i] != '_' && arg[i] != '.')
+			break;
+	if (n == 0 || n >= SENDER_SELECTOR_LEN || i < n || arg[0] == '.' || arg[n - 1] == '.')
+		return cause_set(cause, "--dkim-selector wants a DNS label like \"s1\" "
+		                 "(letters, digits, -, _ and dots), not \"%s\"", SHOWN(arg, shown));
+	if (so->nselectors == SENDER_SELECTORS_MAX)
+		return cause_set(cause, "at most %d --dkim-selector", SENDER_SELECTORS_MAX);
+	so->selectors[so->nselectors++] = arg;
+	o->probe.sender_check = 1;
+	return 0;
+}
+
 static int set_quit_after(struct options *o, const struct row *r, const char *arg,
                           char **cause)
 {
@@ -504,6 +557,16 @@ void options_finish(struct options *o)
 	o->probe.port = (uint16_t)(o->server_port != 0 ? o->server_port : o->port);
 	if (o->manual)
 		o->probe.smtp = 0;
+	/* --sender checks the domain of a --from given (not of the default
+	 * one, which probe_options_settle() makes from this host's name). */
+	if (o->probe.sender_check && o->probe.session.mail_from != NULL) {
+		const char *at = strrchr(o->probe.session.mail_from, '@');
+
+		if (at != NULL && at[1] != '\0') {
+			o->probe.sender.domain = at + 1;
+			o->probe.sender.mail_from = o->probe.session.mail_from;
+		}
+	}
 }
 
 void options_trace(const struct options *o)

@@ -49,6 +49,10 @@ struct probe {
 	/* Plaintext retries after a failed TLS handshake (fallback_start). */
 	struct fallback **fallbacks;
 	size_t nfallbacks;
+	/* --sender: its run (one pending count while it waits or runs). */
+	struct sender_run *sender;
+	bool sender_waiting;            /* for a session's local address */
+	char sender_domain[DNS_NAME_MAX];
 };
 
 /*
@@ -109,6 +113,7 @@ struct qctx {
 static void on_result(const struct dns_result *r, void *arg);
 static void check_done(struct probe *p);
 static void limiter_release(struct probe_limiter *l);
+static void sender_maybe_start(struct probe *p);
 
 static void on_session_line(struct smtp_session *ss, const struct model_line *l,
                             void *arg)
@@ -117,6 +122,7 @@ static void on_session_line(struct smtp_session *ss, const struct model_line *l,
 
 	(void)ss;
 	(void)l;
+	sender_maybe_start(p);
 	if (p->cb.on_change != NULL)
 		p->cb.on_change(p, p->cb.arg);
 }
@@ -126,6 +132,7 @@ static bool fallback_start(struct probe *p, struct model_session *m);
 static void session_ended(struct probe *p)
 {
 	p->running--;
+	sender_maybe_start(p);
 	if (p->cb.on_change != NULL)
 		p->cb.on_change(p, p->cb.arg);
 	check_done(p);
@@ -760,6 +767,8 @@ static void on_fcrdns(struct probe *p, size_t hi, size_t ai,
 	fcrdns_settle(p, a);
 }
 
+static void plan_progress(struct probe *p);
+
 static void on_result(const struct dns_result *r, void *arg)
 {
 	struct qctx *q = arg;
@@ -783,6 +792,14 @@ static void on_result(const struct dns_result *r, void *arg)
 	case Q_FCRDNS: on_fcrdns(p, q->host, q->addr, r); break;
 	}
 	free(q);
+	plan_progress(p);
+}
+
+/* After an answer (or the sender check's end): the plan's completion and
+ * the callbacks that follow from it. */
+static void plan_progress(struct probe *p)
+{
+	sender_maybe_start(p);
 	if (p->pending == 0 && !p->model.complete) {
 		p->model.complete = 1;
 		p->model.dns_ms = loop_clock_ms() - p->model.started_ms;
@@ -842,6 +859,98 @@ static void on_direct_ready(struct loop_timer *t, void *arg)
 	check_done(p);
 }
 
+/* ---- --sender --------------------------------------------------------- */
+
+static int sender_query(void *ctx, const char *name, enum dns_type type, dns_result_cb cb,
+                        void *arg, char **cause)
+{
+	struct probe *p = ctx;
+
+	return dns_query(p->dns, name, type, cb, arg, cause);
+}
+
+static void on_sender_done(void *arg)
+{
+	struct probe *p = arg;
+
+	p->pending--;
+	plan_progress(p);
+}
+
+static void sender_run(struct probe *p, const char *ip, enum sender_ip_source source)
+{
+	struct sender_options so = p->opt.sender;
+	char *cause = NULL;
+
+	so.domain = p->sender_domain;
+	if (so.helo == NULL)
+		so.helo = p->opt.session.helo;
+	p->sender_waiting = false;
+	p->model.sender = xcalloc(1, sizeof *p->model.sender);
+	p->sender = sender_run_start(p->loop, &so, ip, source, sender_query, p,
+	                             p->model.sender, on_sender_done, p, &cause);
+	if (p->sender == NULL) {
+		model_finding_add(&p->model, FINDING_DNS_FAILURE, p->sender_domain,
+		                  "sender check not run: %s", cause != NULL ? cause : "error");
+		free(cause);
+		p->model.sender->done = true;
+		p->pending--;
+	}
+}
+
+/* Without --sender-ip: the local address of the first session that has
+ * one; when no session will (none, or none connected), the address the
+ * route to the first MX address (else to TEST-NET-1) would leave from. */
+static void sender_maybe_start(struct probe *p)
+{
+	char ip[64];
+	size_t i;
+
+	if (!p->sender_waiting || p->closing)
+		return;
+	for (i = 0; i < p->nsessions; i++) {
+		const struct model_session *m = smtp_session_data(p->sessions[i]);
+		unsigned char buf[16];
+		const char *a = m->local_addr;
+		size_t n;
+
+		/* "IP:PORT" or "[IPv6]:PORT" (conn_local_address). */
+		if (a[0] == '[')
+			a++;
+		n = a == m->local_addr ? strcspn(a, ":") : strcspn(a, "]");
+		if (n == 0 || n >= sizeof ip)
+			continue;
+		memcpy(ip, a, n);
+		ip[n] = '\0';
+		if (inet_pton(AF_INET, ip, buf) == 1 || inet_pton(AF_INET6, ip, buf) == 1) {
+			sender_run(p, ip, SENDER_IP_SESSION);
+			return;
+		}
+	}
+	if (p->pending > 1 || p->running > 0 || p->queued > 0)
+		return;
+	if (p->model.nhosts == 0 || p->model.hosts[0].naddrs == 0 ||
+	    sender_route_address(p->model.hosts[0].addrs[0].addr, ip, sizeof ip) < 0)
+		if (sender_route_address("192.0.2.1", ip, sizeof ip) < 0)
+			snprintf(ip, sizeof ip, "127.0.0.1");
+	sender_run(p, ip, SENDER_IP_ROUTE);
+}
+
+/* The sender's domain: --from's (options_finish), else the target's. */
+static void sender_begin(struct probe *p, const struct target *t)
+{
+	if (!p->opt.sender_check)
+		return;
+	snprintf(p->sender_domain, sizeof p->sender_domain, "%s",
+	         p->opt.sender.domain != NULL ? p->opt.sender.domain : t->domain);
+	p->pending++;
+	if (p->opt.sender.ip != NULL) {
+		sender_run(p, p->opt.sender.ip, SENDER_IP_GIVEN);
+		return;
+	}
+	p->sender_waiting = true;
+}
+
 struct probe *probe_new(struct loop *loop, const struct target *target,
                         const struct probe_options *opt,
                         const struct probe_callbacks *cb, char **cause)
@@ -864,6 +973,7 @@ struct probe *probe_new(struct loop *loop, const struct target *target,
 		return NULL;
 	}
 	p->model.started_ms = loop_clock_ms();
+	sender_begin(p, target);
 	if (opt->server != NULL) {
 		size_t hi = model_host_add(&p->model, opt->server, 0);
 
@@ -922,6 +1032,7 @@ void probe_free(struct probe *p)
 				p->opt.limiter->running--;
 	}
 	probe_manual_close(p);
+	sender_run_free(p->sender);
 	dns_free(p->dns);
 	for (i = 0; i < p->nsessions; i++)
 		smtp_session_free(p->sessions[i]);

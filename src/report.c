@@ -648,6 +648,7 @@ void report_json(FILE *out, const struct model_domain *d, const struct checklist
 	if (o->options != NULL)
 		json_options(out, o->options);
 	json_domain(out, d, c);
+	report_sender_json(out, d, c);
 	fputs(",\"hosts\":[", out);
 	for (i = 0; i < d->nhosts; i++) {
 		if (i)
@@ -752,6 +753,7 @@ void report_batch_text(FILE *out, const struct model_domain *d, const struct che
 	for (k = 0; k < c->n; k++)
 		if (c->items[k].host == -1)
 			text_item(out, &c->items[k], NULL, o);
+	report_sender_text(out, d, c);
 
 	fputs("\nHosts\n   #  pref  host                           address          connect  banner  TLS      RCPT  relay\n", out);
 	for (i = 0; i < d->nhosts; i++)

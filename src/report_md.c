@@ -521,6 +521,7 @@ void report_markdown(FILE *out, const struct model_domain *d, const struct check
 	put_summary(out, d, c, o);
 
 	put_hosts_table(out, d);
+	report_sender_markdown(out, d, c);
 	put_full_section(out, "Failures", V_FAIL, d, c);
 	put_full_section(out, "Warnings", V_WARN, d, c);
 	put_short_section(out, "Passed", passed, 0, d, c);

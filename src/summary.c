@@ -7,6 +7,7 @@
  * checklist judged), never from an item's English text.
  */
 #include "mailflow/summary.h"
+#include "mailflow/sender.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -384,5 +385,76 @@ const char *summary_domain_text(const struct model_domain *d,
 		put(&w, ".");
 	if (put_hosts(&w, d, c, false, 0) > 0)
 		put(&w, ".");
+	return buf;
+}
+
+/* What a receiver would do with the mail, from the sender's verdicts. */
+static const char *sender_outcome(const struct sender_facts *s, enum verdict dkim)
+{
+	const struct sender_dmarc *d = &s->dmarc;
+	bool enforce = d->found && d->syntax_ok && d->nrecords == 1 &&
+	               (d->p == DMARC_P_REJECT || d->p == DMARC_P_QUARANTINE);
+	bool dkim_ok = dkim == V_PASS || dkim == V_INFO;
+
+	switch (s->spf.result) {
+	case SPF_PASS:
+		return dkim_ok ? "a receiver would accept it if DKIM also signs"
+		               : "a receiver would accept it on SPF alone, but its DKIM key "
+		                 "is not usable, so forwarded mail would fail";
+	case SPF_TEMPERROR:
+		return "a receiver would defer it (a temporary SPF error) and try again";
+	case SPF_FAIL:
+	case SPF_PERMERROR:
+		if (enforce)
+			return d->p == DMARC_P_REJECT
+			       ? "a receiver would reject it unless a valid DKIM signature aligns"
+			       : "a receiver would put it in spam unless a valid DKIM signature aligns";
+		return s->spf.result == SPF_FAIL ? "a receiver would likely reject it (SPF fail)"
+		       : "big receivers would treat it as failing SPF";
+	default:
+		return enforce ? "it passes DMARC only if a valid DKIM signature aligns"
+		               : "a receiver would likely file it as spam unless DKIM signs it";
+	}
+}
+
+const char *summary_sender_text(const struct model_domain *d, const struct checklist *c,
+                                char *buf, size_t size)
+{
+	const struct sender_facts *s = d->sender;
+	const struct check_item *dk = checklist_find(c, "sender.dkim", -1, -1);
+	char dmarc[512];
+	size_t i, n;
+
+	if (size == 0)
+		return buf;
+	buf[0] = '\0';
+	if (s == NULL)
+		return buf;
+	if (!s->done) {
+		snprintf(buf, size, "Mail from %s sent from %s: checking SPF, DMARC and DKIM.",
+		         s->domain, s->ip);
+		return buf;
+	}
+	if (!s->dmarc.found) {
+		snprintf(dmarc, sizeof dmarc, "no DMARC");
+	} else if (!s->dmarc.syntax_ok || s->dmarc.nrecords > 1) {
+		snprintf(dmarc, sizeof dmarc, "DMARC invalid");
+	} else {
+		n = (size_t)snprintf(dmarc, sizeof dmarc, "DMARC p=%s",
+		                     dmarc_policy_name(s->dmarc.p));
+		for (i = 0; i < s->dmarc.nuris && n < sizeof dmarc; i++) {
+			const struct sender_uri *u = &s->dmarc.uris[i];
+
+			if (u->ruf || u->domain[0] == '\0')
+				continue;
+			n += (size_t)snprintf(dmarc + n, sizeof dmarc - n, "%s%s%s",
+			                      n > 0 && strstr(dmarc, " with reports to ") != NULL
+			                      ? ", " : " with reports to ", u->domain,
+			                      u->dest == DEST_UNVERIFIED ? " (not agreed)" : "");
+		}
+	}
+	snprintf(buf, size, "Mail from %s sent from %s: SPF %s, %s; %s.", s->domain, s->ip,
+	         spf_result_name(s->spf.result), dmarc,
+	         sender_outcome(s, dk != NULL ? dk->verdict : V_PENDING));
 	return buf;
 }

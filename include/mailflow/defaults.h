@@ -49,6 +49,14 @@
 #define DEFAULT_EXPLAIN_NESTING_MAX     64
 /* At most this many failed recipients' domains are probed. */
 #define DEFAULT_EXPLAIN_PROBES_MAX      8
+/* An SPF evaluation (every lookup of it) ends as temperror after this
+ * (RFC 7208 section 4.6.4 suggests at least 20 s). */
+#define DEFAULT_SPF_TIMEOUT_MS  20000
+/* DKIM RSA keys: shorter than the first fail (RFC 8301), than the second warn. */
+#define DEFAULT_DKIM_RSA_MIN_BITS       1024
+#define DEFAULT_DKIM_RSA_WARN_BITS      2048
+/* Debian's publicsuffix package: the organisational domain (DMARC). */
+#define DEFAULT_PSL_FILE        "/usr/share/publicsuffix/public_suffix_list.dat"
 
 /* A port on which TLS starts with the connection, not with STARTTLS. */
 #define DEFAULT_PORT_IS_IMPLICIT_TLS(port) ((port) == DEFAULT_PORT_SMTPS)

@@ -301,6 +301,8 @@ struct model_domain {
 	uint64_t started_ms;
 	uint64_t dns_ms;                /* until the last answer of the plan */
 	int complete;
+	/* --sender: the sender's side (sender.h), NULL when not asked. */
+	struct sender_facts *sender;
 };
 
 void model_domain_init(struct model_domain *d, const struct target *t);

@@ -16,6 +16,7 @@
 
 #include "mailflow/dns.h"
 #include "mailflow/model.h"
+#include "mailflow/sender.h"
 #include "mailflow/smtp.h"
 #include "mailflow/target.h"
 
@@ -53,6 +54,10 @@ struct probe_options {
 	const char *server;
 	/* NULL: no bound. */
 	struct probe_limiter *limiter;
+	/* --sender: SPF, DMARC and DKIM of the domain of --from (else of
+	 * the target) into model.sender (sender.h). */
+	int sender_check;
+	struct sender_options sender;
 };
 
 /* The options of a run at their defaults (mailflow/defaults.h). */

@@ -113,4 +113,12 @@ void report_json_invalid(FILE *out, const char *input, const char *where,
 void report_json_array_item(FILE *out, size_t index);
 void report_json_array_end(FILE *out, size_t count);
 
+/* --sender's facts (report_sender.c); nothing when it was not asked. The
+ * text section, a ,"sender":{...} member for the JSON document, and the
+ * Markdown section. */
+void report_sender_text(FILE *out, const struct model_domain *d, const struct checklist *c);
+void report_sender_json(FILE *out, const struct model_domain *d, const struct checklist *c);
+void report_sender_markdown(FILE *out, const struct model_domain *d,
+                            const struct checklist *c);
+
 #endif

@@ -42,4 +42,10 @@ const char *summary_domain_text(const struct model_domain *d,
                                 const struct checklist *c,
                                 char *buf, size_t size);
 
+/* --sender's sentence: "Mail from example.com sent from 192.0.2.10: SPF
+ * pass, DMARC p=reject with reports to example.com; a receiver would
+ * accept it if DKIM also signs." "" without --sender. Returns buf. */
+const char *summary_sender_text(const struct model_domain *d, const struct checklist *c,
+                                char *buf, size_t size);
+
 #endif

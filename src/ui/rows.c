@@ -5,7 +5,9 @@
  */
 #include "ui_internal.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mailflow/xmalloc.h"
 
@@ -17,9 +19,12 @@ void ui_rows_rebuild(struct ui *ui)
 	for (i = 0; i < d->nhosts; i++)
 		n += d->hosts[i].naddrs ? d->hosts[i].naddrs : 1;
 	free(ui->rows);
-	ui->rows = xcalloc(n, sizeof *ui->rows);
+	ui->rows = xcalloc(n + 1, sizeof *ui->rows);
 	ui->nrows = 0;
 	ui->rows[ui->nrows++] = (struct ui_row){ -1, -1 };
+	/* --sender: the Sender row under the DNS row (its items: sender.*). */
+	if (d->sender != NULL)
+		ui->rows[ui->nrows++] = (struct ui_row){ UI_ROW_SENDER, -1 };
 	for (i = 0; i < d->nhosts; i++) {
 		if (d->hosts[i].naddrs == 0)
 			ui->rows[ui->nrows++] = (struct ui_row){ (long)i, -1 };
@@ -42,7 +47,10 @@ size_t ui_items_of_row(const struct ui *ui, size_t row, const struct check_item 
 	for (i = 0; i < ui->list.n && n < max; i++) {
 		const struct check_item *it = &ui->list.items[i];
 
-		if (r->hi == -1 ? it->host == -1
+		bool sender = it->host == -1 && strncmp(it->id, "sender.", 7) == 0;
+
+		if (r->hi == UI_ROW_SENDER ? sender
+		    : r->hi == -1 ? it->host == -1 && !sender
 		    : (it->host == r->hi && it->addr == r->ai && r->ai != -1))
 			out[n++] = it;
 	}

@@ -6,6 +6,8 @@
  */
 #include "ui_internal.h"
 
+#include "mailflow/summary.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -81,6 +83,36 @@ static void draw_domain_row(struct ui *ui, int y, bool selected)
 	}
 }
 
+/* --sender's row: SPF, DMARC and DKIM marks, then the sentence. */
+static void draw_sender_row(struct ui *ui, int y, bool selected)
+{
+	static const struct { const char *id, *label; } cols[] = {
+		{ "sender.spf", "SPF" }, { "sender.dmarc", "DMARC" }, { "sender.dkim", "DKIM" },
+	};
+	const struct paint *p = &ui->paint;
+	attr_t base = selected ? p->attr[THEME_SELECTION] : p->attr[THEME_NORMAL];
+	char sentence[1024];
+	size_t i;
+	int x;
+
+	paint_fill(y, 0, COLS, base);
+	x = paint_put(y, 0, 3, selected ? ">" : " ", base);
+	x += paint_putf(y, x, 12, base | A_BOLD, "Sender ");
+	for (i = 0; i < sizeof cols / sizeof cols[0] && x < COLS - 12; i++) {
+		const struct check_item *it = checklist_find(&ui->list, cols[i].id, -1, -1);
+		enum verdict v = it ? it->verdict : V_PENDING;
+
+		x += paint_put(y, x, COLS - x, cols[i].label, base);
+		x += paint_put(y, x, COLS - x, " ", base);
+		x += paint_put(y, x, COLS - x, paint_mark(p, v),
+		               selected ? base : paint_verdict_attr(p, v));
+		x += paint_put(y, x, COLS - x, "  ", base);
+	}
+	summary_sender_text(probe_model(ui->probe), &ui->list, sentence, sizeof sentence);
+	if (x < COLS - 1)
+		paint_put_raw(y, x, COLS - x - 1, sentence, strlen(sentence), base);
+}
+
 /* A step's cell colour: its checklist item's verdict; pending while the
  * step has still to run or is running. */
 static enum verdict cell_verdict(const struct ui *ui, const struct model_session *s,
@@ -154,7 +186,9 @@ void ui_table_draw(struct ui *ui, int y0, int rows)
 	if (ui->sel >= ui->tbl_top + (size_t)rows)
 		ui->tbl_top = ui->sel - (size_t)rows + 1;
 	for (y = 0, r = ui->tbl_top; y < rows && r < ui->nrows; y++, r++) {
-		if (ui->rows[r].hi < 0)
+		if (ui->rows[r].hi == UI_ROW_SENDER)
+			draw_sender_row(ui, y0 + 1 + y, r == ui->sel);
+		else if (ui->rows[r].hi < 0)
 			draw_domain_row(ui, y0 + 1 + y, r == ui->sel);
 		else
 			draw_address_row(ui, &ui->rows[r], y0 + 1 + y, r == ui->sel);

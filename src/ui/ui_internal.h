@@ -74,6 +74,9 @@ enum ui_focus { FOCUS_HOSTS, FOCUS_TRANSCRIPT, FOCUS_CHECKLIST, FOCUS__COUNT };
 struct ui_row {
 	long hi, ai;
 };
+/* The Sender row's hi (--sender; the DNS row's is -1): like the DNS row
+ * wherever hi < 0, with the sender.* items. */
+#define UI_ROW_SENDER (-2L)
 
 #define UI_SEARCH_MAX 128
 #define UI_ITEMS_MAX 128        /* checklist items of one row */
