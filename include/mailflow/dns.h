@@ -35,7 +35,7 @@ struct loop;
 #define DNS_NAME_MAX 254
 /* Caps that keep a hostile answer small. */
 #define DNS_MAX_RECORDS 64
-#define DNS_TXT_MAX 4096
+#define DNS_TXT_MAX 16384
 #define DNS_TLSA_DATA_MAX 256
 
 enum dns_type {

@@ -33,8 +33,8 @@
 
 struct loop;
 
-#define SPF_RECORD_MAX  4096
-#define SPF_TERMS_MAX   256
+#define SPF_RECORD_MAX  16384
+#define SPF_TERMS_MAX   1024
 #define SPF_LOOKUPS_MAX 10      /* RFC 7208 §4.6.4 */
 #define SPF_VOIDS_MAX   2       /* RFC 7208 §4.6.4 */
 #define SPF_NAMES_MAX   10      /* MX / PTR names per term, §4.6.4 */

@@ -100,23 +100,32 @@ static void test_parse_errors_with_column(void **state)
 
 static void test_parse_bounds(void **state)
 {
-	char *big = malloc(20000);
+	size_t cap = SPF_RECORD_MAX * 2, n = 0;
+	char *big = malloc(cap);
 	unsigned pos;
 	char err[160];
-	size_t n = 0;
 	struct spf_record r;
 
 	(void)state;
-	n += (size_t)snprintf(big, 20000, "v=spf1");
+	assert_non_null(big);
+	/* A record of about 10 KB is read whole, as receivers read it. */
+	n += (size_t)snprintf(big, cap, "v=spf1");
 	while (n < 10000)
-		n += (size_t)snprintf(big + n, 20000 - n, " ip4:192.0.2.1");
+		n += (size_t)snprintf(big + n, cap - n, " ip4:192.0.2.1");
+	assert_int_equal(spf_record_parse(big, n, &r, &pos, err, sizeof err), 0);
+	spf_record_free(&r);
+	/* One over the byte limit: said as the limit. */
+	while (n <= SPF_RECORD_MAX)
+		n += (size_t)snprintf(big + n, cap - n, " ip4:192.0.2.1");
 	assert_int_equal(spf_record_parse(big, n, &r, &pos, err, sizeof err), -1);
 	assert_non_null(strstr(err, "limit"));
 	spf_record_free(&r);
-	/* 300 terms fit in 4 KB: the term limit is said. */
-	n = (size_t)snprintf(big, 20000, "v=spf1");
-	while (n < (size_t)300 * 3)
-		n += (size_t)snprintf(big + n, 20000 - n, " a");
+	/* More terms than SPF_TERMS_MAX, within the byte limit: the term
+	 * limit is said. */
+	n = (size_t)snprintf(big, cap, "v=spf1");
+	while (n < (size_t)(SPF_TERMS_MAX + 10) * 2)
+		n += (size_t)snprintf(big + n, cap - n, " a");
+	assert_true(n < SPF_RECORD_MAX);
 	assert_int_equal(spf_record_parse(big, n, &r, &pos, err, sizeof err), -1);
 	assert_non_null(strstr(err, "terms"));
 	spf_record_free(&r);
