@@ -21,7 +21,7 @@ MANDIR  ?= $(PREFIX)/share/man
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 
-PKGS := ncursesw libcares openssl libidn2
+PKGS := ncursesw libcares openssl libidn2 libcurl
 VERSION := 0.1.0
 
 # Only evaluated when a target needs them, so `make deps` works on a machine

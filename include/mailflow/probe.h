@@ -53,6 +53,8 @@ struct probe_options {
 	const char *server;
 	/* NULL: no bound. */
 	struct probe_limiter *limiter;
+	/* --ca-file for the MTA-STS policy fetch (NULL: the system store). */
+	const char *ca_file;
 };
 
 /* The options of a run at their defaults (mailflow/defaults.h). */
