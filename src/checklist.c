@@ -1759,6 +1759,7 @@ static void check_mta_sts(struct builder *b, const struct model_domain *d)
 
 	if (it->verdict != V_PASS)
 		return;
+	it->facts_always = true;
 	txt = sts_txt_parse(d->mta_sts.records[0], id);
 	if (id[0])
 		fact(it, "id %s", id);
@@ -1876,6 +1877,7 @@ static void check_tls_rpt(struct builder *b, const struct model_domain *d)
 
 	if (it->verdict != V_PASS)
 		return;
+	it->facts_always = true;
 	if (sts_tlsrpt_parse(d->tls_rpt.records[0], &r) < 0) {
 		fmt(t, sizeof t, "TLS-RPT: the record is not valid (%s)",
 		    (r.problems & RPT_P_BAD_VERSION) ? "not v=TLSRPTv1 first" :
