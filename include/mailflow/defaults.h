@@ -26,9 +26,9 @@
 #define DEFAULT_GREET_DELAY_INFO_MS     1000
 #define DEFAULT_GREET_DELAY_WARN_MS     10000
 
-/* MTA-STS (RFC 8461): the most bytes of a policy file read; a sender's
- * parser needs a few hundred, 64 KiB is what RFC 8461 §3.3 allows for. */
-#define DEFAULT_STS_MAX_BYTES   (64 * 1024)
+/* MTA-STS (RFC 8461): the most bytes of a policy file read (a real one
+ * is a few hundred; section 3.3 lets senders limit the size). */
+#define DEFAULT_STS_MAX_BYTES   ((size_t)64 * 1024)
 
 /* A port on which TLS starts with the connection, not with STARTTLS. */
 #define DEFAULT_PORT_IS_IMPLICIT_TLS(port) ((port) == DEFAULT_PORT_SMTPS)

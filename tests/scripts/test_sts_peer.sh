@@ -14,6 +14,9 @@
 # c-ares' resolv.conf has no port) and whose /etc/hosts names the lab's
 # policy servers (aiohttp resolves with getaddrinfo); SSL_CERT_FILE is the
 # lab CA. Nothing of the machine's own is changed.
+# check's expressions are single-quoted on purpose (check evaluates them):
+# shellcheck disable=SC2016
+# shellcheck source=tests/scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/../lab/lib.sh"
@@ -56,7 +59,7 @@ PY
 /usr/bin/python3 "$tmp/relay.py" 127.0.21.253 &
 relay_pid=$!
 printf 'nameserver 127.0.21.253\noptions timeout:2 attempts:1\n' >"$tmp/resolv.conf"
-{ cat /etc/hosts; while read -r addr dom _; do echo "$addr mta-sts.$dom"; done <<<"$(lab_sts_hosts)"; } \
+{ cat /etc/hosts; while read -r addr dom _; do echo "$addr mta-sts.$dom"; done <<<"$(lab_sts_hosts all)"; } \
 	>"$tmp/hosts"
 sleep 0.3
 

@@ -100,7 +100,7 @@ static void test_policy_duplicates_warn(void **state)
 static void test_policy_hostile(void **state)
 {
 	struct sts_policy p;
-	size_t n = 100 * 1024, i;
+	size_t n = (size_t)100 * 1024, i;
 	char *big = malloc(n + 64);
 	char bin[] = "version: STSv1\nmode: enf\0rce\nmx: a\x01.example\nmax_age: 1\n";
 
