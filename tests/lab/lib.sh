@@ -80,6 +80,7 @@ LAB_STS_HOSTS="
 127.0.21.10 stall.sts.test      stall    none
 127.0.21.11 enforcebad.sts.test bad      own
 127.0.21.12 healthy.lab.test    enforce  own
+127.0.21.13 slow.sts.test       slow     own
 "
 # lab_sts_hosts [nginx|smtp-sink]: "addr domain mode cert" lines.
 lab_sts_hosts() {

@@ -141,6 +141,13 @@ dom dns.mta-sts fail
 sts '.status == "timeout"' "a server that never answers: timeout"
 check "stall: verdict in $ms ms (under 12 s)" '[ "$ms" -lt 12000 ]'
 
+# One byte a second: the whole fetch's deadline (--session-timeout, 4 x
+# --timeout: 8 s) ends it.
+run slow.sts.test
+dom dns.mta-sts fail
+sts '.status == "timeout"' "a slowloris server: timeout"
+check "slow: verdict in $ms ms (8 s deadline, under 12 s)" '[ "$ms" -ge 7000 ] && [ "$ms" -lt 12000 ]'
+
 run nohost.sts.test
 dom dns.mta-sts fail
 sts '.state == "no-address"' "mta-sts.nohost has no address"

@@ -90,7 +90,7 @@ else:
 }
 
 for d in enforce missing testing wildcard notfound html redirect wrongcert big stall \
-         enforcebad nohost badtxt; do
+         slow enforcebad nohost badtxt; do
 	theirs=$(peer_facts "$d.sts.test")
 	mine=$(ours "$d.sts.test")
 	check "$d.sts.test: mta-sts-query and mailflow agree ($theirs / $mine)" \
