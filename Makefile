@@ -23,7 +23,7 @@ ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/vendor-completions
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 
-PKGS := ncursesw libcares openssl libidn2
+PKGS := ncursesw libcares openssl libidn2 libcurl
 PKGS += gmime-3.0
 VERSION := 0.1.0
 

@@ -1637,17 +1637,323 @@ static void check_tls_fallback(struct builder *b, long hi, long ai,
 	}
 }
 
+/* ---- MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) ------------------------- */
+
+/* The policy a sender applies: fetched, parsed and usable (RFC 8461 §5:
+ * anything else, and the sender goes on as if there were none). */
+static const struct sts_policy *sts_applies(const struct model_domain *d)
+{
+	if (d->sts.state != MODEL_STS_FETCHED || !d->sts.parsed ||
+	    (d->sts.policy.problems & STS_P_FATAL) != 0)
+		return NULL;
+	return &d->sts.policy;
+}
+
+/* Senders that honour MTA-STS refuse what fails it: enforce mode. */
+static bool sts_enforced(const struct model_domain *d)
+{
+	const struct sts_policy *pol = sts_applies(d);
+
+	return pol != NULL && pol->mode == STS_MODE_ENFORCE;
+}
+
+static void sts_problem_words(unsigned pr, char *buf, size_t size)
+{
+	static const struct { unsigned bit; const char *words; } w[] = {
+		{ STS_P_NO_VERSION, "no \"version: STSv1\"" },
+		{ STS_P_BAD_VERSION, "a version other than STSv1" },
+		{ STS_P_NO_MODE, "no mode" },
+		{ STS_P_BAD_MODE, "a mode other than enforce, testing or none" },
+		{ STS_P_NO_MX, "no mx: line" },
+		{ STS_P_NO_MAX_AGE, "no max_age" },
+		{ STS_P_BAD_MAX_AGE, "a max_age that is not a number up to 31557600" },
+		{ STS_P_BAD_LINE, "a line that is not \"key: value\" text" },
+		{ STS_P_LONG_LINE, "a line over 1024 bytes" },
+		{ STS_P_DUPLICATE, "a field given twice" },
+		{ STS_P_BAD_MX, "an mx: pattern that is no host name" },
+	};
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof w / sizeof w[0]; i++)
+		if ((pr & w[i].bit) && n < size)
+			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? ", " : "", w[i].words);
+}
+
+/* The fetch's facts: what was asked, what came back, the certificate. */
+static void sts_fetch_facts(struct check_item *it, const struct model_sts *m)
+{
+	const struct sts_fetch_result *f = &m->fetch;
+
+	fact(it, "GET %s from %s: %s%ld%s%s, %llu ms", f->url, f->addr,
+	     f->http_code ? "HTTP " : "no HTTP answer", f->http_code,
+	     f->content_type[0] ? ", " : "", f->content_type, (unsigned long long)f->ms);
+	if (f->error[0])
+		fact(it, "error: %s", f->error);
+	if (f->location[0])
+		fact(it, "Location: %s", f->location);
+	if (f->cert_subject[0])
+		fact(it, "certificate %s, issuer %s, until %s", f->cert_subject, f->cert_issuer,
+		     f->cert_expire);
+}
+
+static void sts_policy_facts(struct check_item *it, const struct sts_policy *pol)
+{
+	char mx[240];
+	size_t i, n = 0;
+
+	fact(it, "policy: mode %s, max_age %ld, %zu mx pattern%s", sts_mode_name(pol->mode),
+	     pol->max_age, pol->nmx, pol->nmx == 1 ? "" : "s");
+	mx[0] = '\0';
+	for (i = 0; i < pol->nmx && n < sizeof mx; i++)
+		n += (size_t)snprintf(mx + n, sizeof mx - n, "%s%s", i ? ", " : "", pol->mx[i]);
+	if (pol->nmx > 0)
+		fact(it, "mx: %s", mx);
+}
+
+/* A fetch that brought no policy: why, in the words of RFC 8461 §3.3. */
+static void sts_fetch_failed(struct check_item *it, const struct model_sts *m)
+{
+	const struct sts_fetch_result *f = &m->fetch;
+	const char *next = "Serve the policy at https://mta-sts.<domain>/.well-known/"
+	                   "mta-sts.txt as text/plain, status 200, with a certificate "
+	                   "for mta-sts.<domain> from a public CA.";
+	char t[160];
+
+	switch (f->status) {
+	case STS_FETCH_HTTP:
+		fmt(t, sizeof t, "MTA-STS: no policy file (HTTP %ld)", f->http_code);
+		break;
+	case STS_FETCH_REDIRECT:
+		fmt(t, sizeof t, "MTA-STS: the policy URL redirects (HTTP %ld), senders do not follow",
+		    f->http_code);
+		break;
+	case STS_FETCH_CONTENT_TYPE:
+		fmt(t, sizeof t, "MTA-STS: the policy is served as %.60s, not text/plain",
+		    f->content_type[0] ? f->content_type : "(no type)");
+		break;
+	case STS_FETCH_TOO_BIG:
+		fmt(t, sizeof t, "MTA-STS: the policy is over the size limit");
+		break;
+	case STS_FETCH_CERT:
+		fmt(t, sizeof t, "MTA-STS: the certificate of %.100s is not valid", m->host);
+		break;
+	case STS_FETCH_TLS:
+		fmt(t, sizeof t, "MTA-STS: TLS with %.100s failed", m->host);
+		break;
+	case STS_FETCH_CONNECT:
+		fmt(t, sizeof t, "MTA-STS: no connection to %.100s port 443", m->host);
+		break;
+	case STS_FETCH_TIMEOUT:
+		fmt(t, sizeof t, "MTA-STS: %.100s did not answer in time", m->host);
+		break;
+	default:
+		fmt(t, sizeof t, "MTA-STS: the policy could not be fetched");
+		break;
+	}
+	set(it, V_FAIL, t, "The _mta-sts record announces a policy, but senders cannot "
+	    "fetch a valid one, so they treat the domain as having none: the record "
+	    "protects nothing (and a policy they had cached may expire unrenewed).", next);
+}
+
+static void sts_policy_verdict(struct check_item *it, const struct model_domain *d)
+{
+	const struct sts_policy *pol = &d->sts.policy;
+	char t[160], words[400];
+
+	sts_policy_facts(it, pol);
+	if (pol->problems & STS_P_FATAL) {
+		sts_problem_words(pol->problems & STS_P_FATAL, words, sizeof words);
+		set(it, V_FAIL, "MTA-STS: the policy file is not valid", NULL,
+		    "Fix the policy file (RFC 8461 section 3.2): \"version: STSv1\", "
+		    "\"mode: enforce\", \"mx: <each MX host or *.pattern>\", \"max_age: 604800\".");
+		fmt(it->explanation, sizeof it->explanation, "The policy has %s; senders "
+		    "ignore a policy they cannot parse, as if there were none.", words);
+		return;
+	}
+	if (pol->problems) {
+		sts_problem_words(pol->problems, words, sizeof words);
+		fmt(t, sizeof t, "MTA-STS policy %s, with faults", sts_mode_name(pol->mode));
+		set(it, V_WARN, t, NULL, "Remove the duplicate field or the bad mx: pattern.");
+		fmt(it->explanation, sizeof it->explanation, "The policy has %s; senders "
+		    "may read it differently.", words);
+		return;
+	}
+	fmt(t, sizeof t, "MTA-STS policy: %s, max_age %ld", sts_mode_name(pol->mode), pol->max_age);
+	if (pol->mode == STS_MODE_ENFORCE)
+		set(it, V_PASS, t, "Senders that honour MTA-STS deliver only over verified "
+		    "TLS to the MX hosts the policy names.", NULL);
+	else if (pol->mode == STS_MODE_TESTING)
+		set(it, V_INFO, t, "Testing mode: senders report failures (TLS-RPT) but "
+		    "still deliver.", "When the TLS reports are clean, switch to mode: enforce.");
+	else
+		set(it, V_INFO, t, "Mode none: the domain withdraws its policy; senders "
+		    "stop applying it.", NULL);
+}
+
+static void check_mta_sts(struct builder *b, const struct model_domain *d)
+{
+	struct check_item *it = check_policy(b, d, "dns.mta-sts", "MTA-STS", &d->mta_sts, V_INFO,
+	             "Without MTA-STS, senders cannot learn that this domain always "
+	             "uses verified TLS, so a network attacker could strip STARTTLS.",
+	             "Optional hardening: publish _mta-sts TXT and a policy at "
+	             "https://mta-sts.<domain>/.well-known/mta-sts.txt.");
+	const struct model_sts *m = &d->sts;
+	char id[STS_ID_MAX + 1], t[160];
+	unsigned txt;
+
+	if (it->verdict != V_PASS)
+		return;
+	it->facts_always = true;
+	txt = sts_txt_parse(d->mta_sts.records[0], id);
+	if (id[0])
+		fact(it, "id %s", id);
+	if (txt != 0) {
+		fmt(t, sizeof t, "MTA-STS: the _mta-sts record is not valid (%s)",
+		    (txt & STS_TXT_BAD_VERSION) ? "not v=STSv1 first" :
+		    (txt & STS_TXT_SYNTAX) ? "a field without =" :
+		    (txt & STS_TXT_NO_ID) ? "no id=" : "id= not 1-32 letters and digits");
+		set(it, V_FAIL, t, "Senders ignore an _mta-sts record they cannot parse "
+		    "(RFC 8461 section 3.1).", "Publish \"v=STSv1; id=<1-32 letters and "
+		    "digits, changed with each policy change>\".");
+		return;
+	}
+	switch (m->state) {
+	case MODEL_STS_NOT_TRIED:
+		set(it, V_SKIP, "MTA-STS: the policy was not fetched", NULL, NULL);
+		return;
+	case MODEL_STS_RESOLVING:
+	case MODEL_STS_FETCHING:
+		set(it, V_PENDING, "MTA-STS: fetching the policy", NULL, NULL);
+		return;
+	case MODEL_STS_NO_ADDRESS:
+		fact(it, "%s: A %s, AAAA %s", m->host, dns_status_name(m->a.status),
+		     dns_status_name(m->aaaa.status));
+		fmt(t, sizeof t, "MTA-STS: %.100s has no address, so no policy file", m->host);
+		set(it, V_FAIL, t, "The _mta-sts record announces a policy, but the policy "
+		    "host does not resolve: senders treat the domain as having none.",
+		    "Publish an A/AAAA record for mta-sts.<domain> and serve the policy there.");
+		return;
+	case MODEL_STS_NO_START:
+		set(it, V_WARN, "MTA-STS: the policy fetch could not start", m->error, NULL);
+		return;
+	case MODEL_STS_FETCHED:
+		break;
+	}
+	sts_fetch_facts(it, m);
+	if (m->fetch.status != STS_FETCH_OK)
+		sts_fetch_failed(it, m);
+	else
+		sts_policy_verdict(it, d);
+}
+
+/* host.mta-sts: what a sender that honours the policy does with this
+ * host: covered by an mx: pattern, STARTTLS, a certificate valid for its
+ * name. Only where the domain announces a policy. */
+static void check_host_mta_sts(struct builder *b, const struct model_domain *d,
+                               long hi, long ai, const struct model_session *s)
+{
+	const struct sts_policy *pol = sts_applies(d);
+	const char *name = d->hosts[hi].name;
+	struct check_item *it;
+	enum verdict bad;
+	long pat;
+	char t[160];
+
+	if (d->sts.state == MODEL_STS_NOT_TRIED)
+		return;
+	it = item_new(b, "host.mta-sts", hi, ai);
+	if (d->sts.state == MODEL_STS_RESOLVING || d->sts.state == MODEL_STS_FETCHING) {
+		set(it, V_PENDING, "MTA-STS: waiting for the policy", NULL, NULL);
+		return;
+	}
+	if (pol == NULL || pol->mode == STS_MODE_NONE) {
+		set(it, V_SKIP, pol == NULL ? "MTA-STS: no valid policy applies"
+		                            : "MTA-STS: the policy's mode is none", NULL, NULL);
+		return;
+	}
+	bad = pol->mode == STS_MODE_ENFORCE ? V_FAIL : V_WARN;
+	pat = sts_policy_covers(pol, name);
+	if (pat < 0) {
+		fmt(t, sizeof t, "MTA-STS: %.100s is not in the policy's mx: list", name);
+		set(it, bad, t, NULL, "Add the host (or a *.pattern that covers it) as an "
+		    "mx: line of the policy, and change the id= of the _mta-sts record.");
+		fmt(it->explanation, sizeof it->explanation, "%s", bad == V_FAIL ?
+		    "In enforce mode, senders that honour MTA-STS will not deliver to this "
+		    "host." : "In testing mode senders still deliver, but report the failure.");
+		return;
+	}
+	fact(it, "covered by mx: %s", pol->mx[pat]);
+	if (s == NULL) {
+		fmt(t, sizeof t, "MTA-STS: %.100s is covered (TLS not checked)", name);
+		set(it, V_PASS, t, NULL, NULL);
+		return;
+	}
+	if (!s->done && !s->tls.handshake_done) {
+		set(it, V_PENDING, "MTA-STS: waiting for the session's TLS", NULL, NULL);
+		return;
+	}
+	if (!s->tls.handshake_done)
+		fmt(t, sizeof t, "MTA-STS: %.100s offers no usable STARTTLS", name);
+	else if (!s->tls.chain_ok || !s->tls.name_ok || s->tls.days_left < 0)
+		fmt(t, sizeof t, "MTA-STS: the certificate of %.100s does not pass", name);
+	else {
+		fmt(t, sizeof t, "MTA-STS: %.100s is covered, with STARTTLS and a valid certificate",
+		    name);
+		set(it, V_PASS, t, NULL, NULL);
+		return;
+	}
+	set(it, bad, t, NULL, "See host.starttls and host.cert for this host.");
+	fmt(it->explanation, sizeof it->explanation, "%s", bad == V_FAIL ?
+	    "In enforce mode, senders that honour MTA-STS will not deliver to this "
+	    "host: they need STARTTLS and a certificate valid for the MX name under "
+	    "a trusted CA." : "In testing mode senders still deliver, but report the failure.");
+}
+
+static void check_tls_rpt(struct builder *b, const struct model_domain *d)
+{
+	struct check_item *it = check_policy(b, d, "dns.tls-rpt", "TLS-RPT", &d->tls_rpt, V_INFO,
+	             "Without TLS-RPT, senders have nowhere to report TLS problems "
+	             "with this domain's servers.",
+	             "Optional: publish _smtp._tls TXT \"v=TLSRPTv1; rua=mailto:...\".");
+	struct sts_tlsrpt r;
+	char t[160];
+	size_t i;
+
+	if (it->verdict != V_PASS)
+		return;
+	it->facts_always = true;
+	if (sts_tlsrpt_parse(d->tls_rpt.records[0], &r) < 0) {
+		fmt(t, sizeof t, "TLS-RPT: the record is not valid (%s)",
+		    (r.problems & RPT_P_BAD_VERSION) ? "not v=TLSRPTv1 first" :
+		    (r.problems & RPT_P_NO_RUA) ? "no rua=" :
+		    (r.problems & RPT_P_BAD_URI) ? "a rua= that is neither mailto: nor https:" :
+		    "a field without =, or rua= twice");
+		set(it, V_FAIL, t, "Senders cannot send TLS reports to a record they cannot "
+		    "parse (RFC 8460 section 3).", "Publish \"v=TLSRPTv1; rua=mailto:"
+		    "tls-reports@<domain>\" (or an https: URL).");
+		return;
+	}
+	for (i = 0; i < r.nrua; i++)
+		fact(it, "reports to %s", r.rua[i]);
+	fmt(t, sizeof t, "TLS-RPT: reports go to %zu address%s", r.nrua_all,
+	    r.nrua_all == 1 ? "" : "es");
+	set(it, V_PASS, t, NULL, NULL);
+}
+
 static void check_address(struct builder *b, const struct model_domain *d,
                           long hi, long ai)
 {
 	const struct model_address *a = &d->hosts[hi].addrs[ai];
 	const struct model_session *s = a->session;
-	bool mta_sts = d->mta_sts.nrecords > 0;
+	bool mta_sts = sts_enforced(d);     /* the real policy, fetched */
 	size_t first = b->c->n;
 
 	check_ptr(b, d, hi, ai, a);
-	if (s == NULL)
+	if (s == NULL) {
+		check_host_mta_sts(b, d, hi, ai, NULL);
 		return;
+	}
 	check_connect(b, hi, ai, s);
 	check_banner(b, hi, ai, a, s);
 	check_ehlo(b, hi, ai, s);
@@ -1661,6 +1967,7 @@ static void check_address(struct builder *b, const struct model_domain *d,
 	check_quit(b, hi, ai, s);
 	check_protocol(b, hi, ai, s);
 	check_tls_fallback(b, hi, ai, s, first);
+	check_host_mta_sts(b, d, hi, ai, s);
 }
 
 /* ---- across hosts ------------------------------------------------------- */
@@ -2060,15 +2367,8 @@ static void check_domain(struct builder *b, const struct model_domain *d)
 	check_mx_targets(b, d);
 	check_spf(b, d);
 	check_dmarc(b, d);
-	check_policy(b, d, "dns.mta-sts", "MTA-STS", &d->mta_sts, V_INFO,
-	             "Without MTA-STS, senders cannot learn that this domain always "
-	             "uses verified TLS, so a network attacker could strip STARTTLS.",
-	             "Optional hardening: publish _mta-sts TXT and a policy at "
-	             "https://mta-sts.<domain>/.well-known/mta-sts.txt.");
-	check_policy(b, d, "dns.tls-rpt", "TLS-RPT", &d->tls_rpt, V_INFO,
-	             "Without TLS-RPT, senders have nowhere to report TLS problems "
-	             "with this domain's servers.",
-	             "Optional: publish _smtp._tls TXT \"v=TLSRPTv1; rua=mailto:...\".");
+	check_mta_sts(b, d);
+	check_tls_rpt(b, d);
 	check_tlsa(b, d);
 	check_compare(b, d);
 	check_sender(b, d);

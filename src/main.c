@@ -357,6 +357,7 @@ static int start(struct batch *b, struct options *o)
 	char *cause = NULL;
 	int rc;
 
+	o->probe.ca_file = o->ca_file;
 	if ((o->probe.smtp || o->manual) && (so->tls != SMTP_TLS_OFF || so->tls_on_connect)) {
 		if ((tls = tls_ctx_new(o->ca_file, &cause)) == NULL)
 			return fail(cause);

@@ -187,6 +187,7 @@ void model_domain_free(struct model_domain *d)
 	policy_free(&d->dmarc);
 	policy_free(&d->mta_sts);
 	policy_free(&d->tls_rpt);
+	sts_policy_clear(&d->sts.policy);
 	free(d->findings);
 	sender_facts_free(d->sender);
 	memset(d, 0, sizeof *d);

@@ -25,6 +25,7 @@
 enum purpose {
 	Q_MX, Q_SPF, Q_DMARC, Q_MTA_STS, Q_TLS_RPT,
 	Q_HOST_A, Q_HOST_AAAA, Q_HOST_TLSA, Q_PTR, Q_FCRDNS,
+	Q_STS_A, Q_STS_AAAA,
 };
 
 struct probe {
@@ -53,6 +54,9 @@ struct probe {
 	struct sender_run *sender;
 	bool sender_waiting;            /* for a session's local address */
 	char sender_domain[DNS_NAME_MAX];
+	/* The MTA-STS policy fetch (sts_plan), beside the sessions. */
+	struct sts_fetch *sts_fetch;
+	bool sts_running;
 };
 
 /*
@@ -644,6 +648,80 @@ static void on_policy(struct probe *p, struct model_policy *pol,
 		                  pol->nrecords, r->qname);
 }
 
+/* ---- MTA-STS: the policy fetched as a sender fetches it -------------- */
+
+static void on_sts_fetched(const struct sts_fetch_result *r, void *arg)
+{
+	struct probe *p = arg;
+	struct model_sts *m = &p->model.sts;
+
+	m->fetch = *r;
+	m->fetch.body = NULL;           /* the fetch's own: parsed here, not kept */
+	m->state = MODEL_STS_FETCHED;
+	if (r->status == STS_FETCH_OK) {
+		sts_policy_parse(r->body, r->len, &m->policy);
+		m->parsed = 1;
+	}
+	p->sts_running = false;
+	if (p->cb.on_change != NULL)
+		p->cb.on_change(p, p->cb.arg);
+	check_done(p);
+}
+
+/* One v=STSv1 record that parses (RFC 8461 §3.1: otherwise a sender
+ * assumes there is no policy): the address of mta-sts.<domain> from the
+ * run's own resolver, then the fetch. */
+static void sts_plan(struct probe *p)
+{
+	struct model_sts *m = &p->model.sts;
+	char id[STS_ID_MAX + 1];
+
+	if (m->state != MODEL_STS_NOT_TRIED || p->model.mta_sts.nrecords != 1 ||
+	    !p->model.mta_sts.lookup.done ||
+	    (sts_txt_parse(p->model.mta_sts.records[0], id) &
+	     (STS_TXT_BAD_VERSION | STS_TXT_SYNTAX)) != 0 ||
+	    snprintf(m->host, sizeof m->host, "mta-sts.%s", p->model.target.domain) >=
+	    (int)sizeof m->host)
+		return;
+	m->state = MODEL_STS_RESOLVING;
+	p->sts_running = true;
+	send_query(p, Q_STS_A, 0, 0, m->host, DNS_A);
+	send_query(p, Q_STS_AAAA, 0, 0, m->host, DNS_AAAA);
+}
+
+static void on_sts_address(struct probe *p, const struct dns_result *r)
+{
+	struct model_sts *m = &p->model.sts;
+	struct sts_fetch_options fo = {
+		.ca_file = p->opt.ca_file,
+		.connect_timeout_ms = p->opt.session.connect_timeout_ms > 0 ?
+		                      p->opt.session.connect_timeout_ms : p->opt.session.timeout_ms,
+		.timeout_ms = p->opt.session.session_timeout_ms,
+	};
+	char *cause = NULL;
+
+	model_lookup_set(r->type == DNS_A ? &m->a : &m->aaaa, r);
+	note_failure(p, r);
+	if (m->state != MODEL_STS_RESOLVING)
+		return;
+	if (r->nrecords > 0 && (p->opt.family == 0 || p->opt.family == (r->type == DNS_A ? 4 : 6))) {
+		m->state = MODEL_STS_FETCHING;
+		p->sts_fetch = sts_fetch_start(p->loop, p->model.target.domain, r->records[0].addr,
+		                               &fo, on_sts_fetched, p, &cause);
+		if (p->sts_fetch == NULL) {
+			m->state = MODEL_STS_NO_START;
+			snprintf(m->error, sizeof m->error, "%s", cause ? cause : "error");
+			free(cause);
+			p->sts_running = false;
+		}
+		return;
+	}
+	if (m->a.done && m->aaaa.done) {
+		m->state = MODEL_STS_NO_ADDRESS;
+		p->sts_running = false;
+	}
+}
+
 static void on_host_address(struct probe *p, size_t hi,
                             const struct dns_result *r)
 {
@@ -783,13 +861,18 @@ static void on_result(const struct dns_result *r, void *arg)
 	case Q_MX: on_mx(p, r); break;
 	case Q_SPF: on_policy(p, &p->model.spf, "v=spf1", r); break;
 	case Q_DMARC: on_policy(p, &p->model.dmarc, "v=DMARC1", r); break;
-	case Q_MTA_STS: on_policy(p, &p->model.mta_sts, "v=STSv1", r); break;
+	case Q_MTA_STS:
+		on_policy(p, &p->model.mta_sts, "v=STSv1", r);
+		sts_plan(p);
+		break;
 	case Q_TLS_RPT: on_policy(p, &p->model.tls_rpt, "v=TLSRPTv1", r); break;
 	case Q_HOST_A:
 	case Q_HOST_AAAA: on_host_address(p, q->host, r); break;
 	case Q_HOST_TLSA: on_tlsa(p, q->host, r); break;
 	case Q_PTR: on_ptr(p, q->host, q->addr, r); break;
 	case Q_FCRDNS: on_fcrdns(p, q->host, q->addr, r); break;
+	case Q_STS_A:
+	case Q_STS_AAAA: on_sts_address(p, r); break;
 	}
 	free(q);
 	plan_progress(p);
@@ -818,7 +901,7 @@ static void plan_progress(struct probe *p)
 static void check_done(struct probe *p)
 {
 	if (p->done_reported || p->closing || !p->model.complete ||
-	    p->pending > 0 || p->running > 0 || p->queued > 0)
+	    p->pending > 0 || p->running > 0 || p->queued > 0 || p->sts_running)
 		return;
 	p->done_reported = true;
 	if (p->cb.on_done != NULL)
@@ -1034,6 +1117,7 @@ void probe_free(struct probe *p)
 	probe_manual_close(p);
 	sender_run_free(p->sender);
 	dns_free(p->dns);
+	sts_fetch_free(p->sts_fetch);
 	for (i = 0; i < p->nsessions; i++)
 		smtp_session_free(p->sessions[i]);
 	free(p->sessions);

@@ -65,6 +65,38 @@ static void put_policy(FILE *out, const char *label,
 	fputc('\n', out);
 }
 
+/* The MTA-STS policy as fetched (nothing when none was announced). */
+static void put_sts(FILE *out, const struct model_sts *m)
+{
+	const struct sts_fetch_result *f = &m->fetch;
+	size_t i;
+
+	if (m->state == MODEL_STS_NOT_TRIED)
+		return;
+	fputs("  policy   ", out);
+	if (m->state != MODEL_STS_FETCHED) {
+		fprintf(out, "%s: %s\n", m->host, m->state == MODEL_STS_NO_ADDRESS ? "no address" :
+		        m->state == MODEL_STS_NO_START ? "could not fetch" : "pending");
+		return;
+	}
+	put_safe(out, f->url);
+	fprintf(out, " from %s: %s, HTTP %ld ", f->addr, sts_fetch_status_name(f->status),
+	        f->http_code);
+	put_safe(out, f->content_type);
+	fprintf(out, ", %llu ms", (unsigned long long)f->ms);
+	if (m->parsed) {
+		fprintf(out, "; mode %s, max_age %ld, mx:", sts_mode_name(m->policy.mode),
+		        m->policy.max_age);
+		for (i = 0; i < m->policy.nmx && i < 8; i++) {
+			fputc(' ', out);
+			put_safe(out, m->policy.mx[i]);
+		}
+		if (m->policy.nmx > 8)
+			fprintf(out, " (and %zu more)", m->policy.nmx - 8);
+	}
+	fputc('\n', out);
+}
+
 void report_plan_text(FILE *out, const struct model_domain *d)
 {
 	size_t i, j, k;
@@ -131,6 +163,7 @@ void report_plan_text(FILE *out, const struct model_domain *d)
 	put_policy(out, "DMARC", &d->dmarc, d->complete);
 	put_policy(out, "MTA-STS", &d->mta_sts, d->complete);
 	put_policy(out, "TLS-RPT", &d->tls_rpt, d->complete);
+	put_sts(out, &d->sts);
 	fprintf(out, "Findings (%zu)\n", d->nfindings);
 	for (i = 0; i < d->nfindings; i++) {
 		fprintf(out, "  %-22s ", model_finding_id(d->findings[i].kind));
@@ -507,6 +540,78 @@ static void json_session(FILE *out, const struct model_session *s)
 	fprintf(out, ",\"transcript_cut\":%s}", s->transcript_cut ? "true" : "false");
 }
 
+static const char *const sts_state_names[] = {
+	[MODEL_STS_NOT_TRIED] = "not-tried", [MODEL_STS_RESOLVING] = "resolving",
+	[MODEL_STS_FETCHING] = "fetching", [MODEL_STS_NO_ADDRESS] = "no-address",
+	[MODEL_STS_NO_START] = "no-start", [MODEL_STS_FETCHED] = "fetched",
+};
+
+static void json_sts_policy(FILE *out, const struct sts_policy *p)
+{
+	static const struct { unsigned bit; const char *name; } pr[] = {
+		{ STS_P_NO_VERSION, "no-version" }, { STS_P_BAD_VERSION, "bad-version" },
+		{ STS_P_NO_MODE, "no-mode" }, { STS_P_BAD_MODE, "bad-mode" },
+		{ STS_P_NO_MX, "no-mx" }, { STS_P_BAD_MX, "bad-mx" },
+		{ STS_P_NO_MAX_AGE, "no-max-age" }, { STS_P_BAD_MAX_AGE, "bad-max-age" },
+		{ STS_P_DUPLICATE, "duplicate" }, { STS_P_BAD_LINE, "bad-line" },
+		{ STS_P_LONG_LINE, "long-line" },
+	};
+	size_t i, n = 0;
+
+	fprintf(out, "{\"valid\":%s,\"mode\":\"%s\",\"max_age\":%ld,\"mx\":[",
+	        (p->problems & STS_P_FATAL) ? "false" : "true", sts_mode_name(p->mode),
+	        p->max_age);
+	for (i = 0; i < p->nmx; i++) {
+		if (i)
+			fputc(',', out);
+		js(out, p->mx[i]);
+	}
+	fputs("],\"problems\":[", out);
+	for (i = 0; i < sizeof pr / sizeof pr[0]; i++)
+		if (p->problems & pr[i].bit)
+			fprintf(out, "%s\"%s\"", n++ ? "," : "", pr[i].name);
+	fprintf(out, "],\"bad_line\":%zu,\"lines\":%zu}", p->bad_line, p->nlines);
+}
+
+/* The policy fetch, as RFC 8461 section 3.3 has a sender do it. */
+static void json_sts(FILE *out, const struct model_sts *m)
+{
+	const struct sts_fetch_result *f = &m->fetch;
+
+	fprintf(out, "\"sts\":{\"state\":\"%s\",\"host\":", sts_state_names[m->state]);
+	js(out, m->host);
+	if (m->state == MODEL_STS_FETCHED) {
+		fputs(",\"url\":", out);
+		js(out, f->url);
+		fputs(",\"address\":", out);
+		js(out, f->addr);
+		fprintf(out, ",\"status\":\"%s\",\"http_code\":%ld,\"content_type\":",
+		        sts_fetch_status_name(f->status), f->http_code);
+		js(out, f->content_type);
+		fputs(",\"location\":", out);
+		js(out, f->location);
+		fprintf(out, ",\"ms\":%llu,\"error\":", (unsigned long long)f->ms);
+		js(out, f->error);
+		fputs(",\"certificate\":{\"subject\":", out);
+		js(out, f->cert_subject);
+		fputs(",\"issuer\":", out);
+		js(out, f->cert_issuer);
+		fputs(",\"expires\":", out);
+		js(out, f->cert_expire);
+		fputs(",\"names\":", out);
+		js(out, f->cert_names);
+		fputs("},\"policy\":", out);
+		if (m->parsed)
+			json_sts_policy(out, &m->policy);
+		else
+			fputs("null", out);
+	} else if (m->error[0]) {
+		fputs(",\"error\":", out);
+		js(out, m->error);
+	}
+	fputc('}', out);
+}
+
 static void json_options(FILE *out, const struct probe_options *po)
 {
 	const struct smtp_options *so = &po->session;
@@ -558,6 +663,8 @@ static void json_domain(FILE *out, const struct model_domain *d, const struct ch
 	json_policy(out, "mta_sts", &d->mta_sts, d->complete);
 	fputc(',', out);
 	json_policy(out, "tls_rpt", &d->tls_rpt, d->complete);
+	fputc(',', out);
+	json_sts(out, &d->sts);
 	fputs(",\"findings\":[", out);
 	for (i = 0; i < d->nfindings; i++) {
 		if (i)
@@ -714,8 +821,14 @@ static void text_item(FILE *out, const struct check_item *it,
 	fprintf(out, "  %s  %-15s ", verdict_word(it->verdict, o->colour), it->id);
 	put_safe(out, it->title);
 	fputc('\n', out);
-	if (it->verdict != V_WARN && it->verdict != V_FAIL)
+	if (it->verdict != V_WARN && it->verdict != V_FAIL) {
+		for (k = 0; it->facts_always && k < it->nfacts; k++) {
+			fputs("        seen: ", out);
+			put_safe(out, it->facts[k]);
+			fputc('\n', out);
+		}
 		return;
+	}
 	if (it->explanation[0]) {
 		fputs("        why:  ", out);
 		put_safe(out, it->explanation);

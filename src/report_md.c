@@ -372,6 +372,8 @@ static void put_full_section(FILE *out, const char *heading, enum verdict v,
 static void put_item_short(FILE *out, const char *indent, const struct check_item *it,
                            int with_verdict)
 {
+	size_t k;
+
 	fputs(indent, out);
 	fputs("- ", out);
 	if (with_verdict)
@@ -379,6 +381,12 @@ static void put_item_short(FILE *out, const char *indent, const struct check_ite
 	fprintf(out, "`%s` ", it->id);
 	md_text(out, it->title);
 	fputc('\n', out);
+	for (k = 0; it->facts_always && k < it->nfacts && k < CHECK_EVIDENCE_MAX; k++) {
+		fputs(indent, out);
+		fputs("  - ", out);
+		md_code_span(out, it->facts[k]);
+		fputc('\n', out);
+	}
 }
 
 /* The items whose verdict is in want[] (VERDICT__COUNT entries): the

@@ -35,6 +35,9 @@ struct check_item {
 	size_t nfacts;
 	int code;                       /* the reply the verdict rests on */
 	char enhanced[16];
+	/* The facts are the finding whatever the verdict (the MTA-STS
+	 * policy): views show them for a pass too. */
+	bool facts_always;
 };
 
 struct checklist {

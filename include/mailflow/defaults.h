@@ -61,4 +61,8 @@
 /* A port on which TLS starts with the connection, not with STARTTLS. */
 #define DEFAULT_PORT_IS_IMPLICIT_TLS(port) ((port) == DEFAULT_PORT_SMTPS)
 
+/* MTA-STS (RFC 8461): the most bytes of a policy file read (a real one
+ * is a few hundred; section 3.3 lets senders limit the size). */
+#define DEFAULT_STS_MAX_BYTES   ((size_t)64 * 1024)
+
 #endif

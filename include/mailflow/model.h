@@ -16,6 +16,7 @@
 #include "mailflow/conn.h"
 #include "mailflow/dns.h"
 #include "mailflow/reply.h"
+#include "mailflow/sts.h"
 #include "mailflow/target.h"
 #include "mailflow/tls.h"
 
@@ -257,6 +258,27 @@ struct model_policy {
 	size_t nother;                  /* other TXT records at that name */
 };
 
+/* MTA-STS (RFC 8461): the policy as a sending MTA fetches it (probe.c
+ * resolves mta-sts.<domain> with the run's resolver, sts.c fetches). */
+enum model_sts_state {
+	MODEL_STS_NOT_TRIED,    /* no single v=STSv1 record: nothing to fetch */
+	MODEL_STS_RESOLVING,    /* the address of mta-sts.<domain> */
+	MODEL_STS_FETCHING,
+	MODEL_STS_NO_ADDRESS,   /* mta-sts.<domain> has no A/AAAA */
+	MODEL_STS_NO_START,     /* the fetch could not start (local): see error */
+	MODEL_STS_FETCHED,      /* see fetch.status */
+};
+
+struct model_sts {
+	enum model_sts_state state;
+	char host[DNS_NAME_MAX];        /* mta-sts.<domain> */
+	struct model_lookup a, aaaa;
+	struct sts_fetch_result fetch;  /* its body is not kept (NULL) */
+	int parsed;                     /* fetch.status OK: policy holds it */
+	struct sts_policy policy;
+	char error[256];                /* MODEL_STS_NO_START, for people */
+};
+
 #define MODEL_FINDINGS(X) \
 	X(DOMAIN_NXDOMAIN,        "domain.nxdomain") \
 	X(DNS_FAILURE,            "dns.failure") \
@@ -303,6 +325,7 @@ struct model_domain {
 	int complete;
 	/* --sender: the sender's side (sender.h), NULL when not asked. */
 	struct sender_facts *sender;
+	struct model_sts sts;           /* the MTA-STS policy fetched */
 };
 
 void model_domain_init(struct model_domain *d, const struct target *t);

@@ -58,6 +58,8 @@ struct probe_options {
 	 * the target) into model.sender (sender.h). */
 	int sender_check;
 	struct sender_options sender;
+	/* --ca-file for the MTA-STS policy fetch (NULL: the system store). */
+	const char *ca_file;
 };
 
 /* The options of a run at their defaults (mailflow/defaults.h). */

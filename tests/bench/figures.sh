@@ -150,6 +150,30 @@ figure_sessions() {
 	[ "$(meets "$b" "<" 32)" = yes ] || missed+=(sessions)
 }
 
+# ---- MTA-STS: the policy fetch runs beside the sessions ------------------
+
+# enforce.sts.test and equal.lab.test have the same two MX hosts; only the
+# first publishes an MTA-STS policy (fetched from the lab's nginx).
+figure_sts() {
+	local rc w wo
+	say "figure sts: run time with and without an MTA-STS policy, $RUNS rounds"
+	for _ in $(seq "$RUNS"); do
+		rc=0
+		timed fsts_with "${MF[@]}" --batch --json --quit-after tls enforce.sts.test \
+			>"$tmp/fsts.json" || rc=$?
+		run_ok "mailflow, enforce.sts.test" "$rc" 0 1
+		[ "$(json_count "$tmp/fsts.json" dns.mta-sts pass)" = 1 ] ||
+			die "mailflow, enforce.sts.test: the policy was not fetched"
+		rc=0
+		timed fsts_without "${MF[@]}" --batch --json --quit-after tls equal.lab.test \
+			>/dev/null || rc=$?
+		run_ok "mailflow, equal.lab.test" "$rc" 0 1
+	done
+	w=$(median fsts_with 1) wo=$(median fsts_without 1)
+	row sts "run time with / without an MTA-STS policy (same 2 MX hosts)" \
+		"$(ms "$w") / $(ms "$wo") ms" "+ < 50 ms" "$(meets "$(( (w - wo) / 1000 ))" "<" 50)"
+}
+
 # ---- 4. scale ---------------------------------------------------------------
 
 # fixed_fds PID: PID's open descriptors less its TCP connections. Those are

@@ -64,6 +64,37 @@ LAB_HOSTS="
 127.0.0.44 mx4.slow4.lab.test    smtp-sink  slow4
 "
 
+# MTA-STS policy servers (tests/lab/zones/sts.test.zone): address, domain,
+# what mta-sts.DOMAIN serves (start "MTA-STS"), its certificate (own: one
+# for mta-sts.DOMAIN).  server nginx, except the listener that never answers.
+LAB_STS_HOSTS="
+127.0.21.1  enforce.sts.test    enforce  own
+127.0.21.2  missing.sts.test    missing  own
+127.0.21.3  testing.sts.test    mixed    own
+127.0.21.4  wildcard.sts.test   wildcard own
+127.0.21.5  notfound.sts.test   404      own
+127.0.21.6  html.sts.test       html     own
+127.0.21.7  redirect.sts.test   redirect own
+127.0.21.8  wrongcert.sts.test  enforce  mta-sts.other.sts.test
+127.0.21.9  big.sts.test        big      own
+127.0.21.10 stall.sts.test      stall    none
+127.0.21.11 enforcebad.sts.test bad      own
+127.0.21.12 healthy.lab.test    enforce  own
+127.0.21.13 slow.sts.test       slow     own
+"
+# lab_sts_hosts [nginx|smtp-sink]: "addr domain mode cert" lines.
+lab_sts_hosts() {
+    local addr dom mode cert
+    while read -r addr dom mode cert; do
+        [ -n "$addr" ] || continue
+        case ${1:-} in
+            nginx)     [ "$mode" != stall ] || continue ;;
+            smtp-sink) [ "$mode" = stall ] || continue ;;
+        esac
+        echo "$addr $dom $mode $cert"
+    done <<<"$LAB_STS_HOSTS"
+}
+
 # The one SASL user of auth.lab.test (Postfix, Cyrus sasldb, realm
 # auth.lab.test): a lab fixture, not a secret.  start and test use them.
 # shellcheck disable=SC2034
@@ -112,6 +143,7 @@ lab_looks_like() {
         smtp-sink)      [[ $cmd == *smtp-sink* ]] ;;
         fakesmtp)       [[ $cmd == *fakesmtp*" -l "* ]] ;;
         postfix-master) [[ $cmd == */master* ]] ;;
+        nginx)          [[ $cmd == *nginx*" -c $LAB_DIR/"* ]] ;;
         # The watchdog shell, or the stop script it has exec'd by now.
         watchdog)       [[ $cmd == *mailflow-lab-watchdog* || $cmd == */stop ]] ;;
         *)              return 1 ;;

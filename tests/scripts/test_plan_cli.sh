@@ -8,7 +8,8 @@ set -u
 has() { if grep -qF -- "$2" <<<"$out"; then ok "$1"; else nok "$1: no '$2' in: $out"; fi; }
 run() { out=$("$MAILFLOW" --no-smtp "$@" 2>&1); rc=$?; }
 
-run --dns 127.0.0.1:5353 healthy.lab.test
+# The lab CA: healthy's MTA-STS policy server has a lab certificate.
+run --dns 127.0.0.1:5353 --ca-file "$CA" healthy.lab.test
 if [ $rc -eq 0 ]; then ok "healthy: exit 0"; else nok "healthy: exit $rc"; fi
 has "healthy: MX 10 first" "1  pref 10    mx1.healthy.lab.test"
 has "healthy: MX 20 second" "2  pref 20    mx2.healthy.lab.test"
@@ -16,6 +17,8 @@ has "healthy: PTR forward-confirmed" "127.0.0.11                              PT
 has "healthy: SPF shown" '"v=spf1 mx -all"'
 has "healthy: TLSA shown" "TLSA 3 1 1 "
 has "healthy: no findings" "Findings (0)"
+has "healthy: the MTA-STS policy fetched" "from 127.0.21.12: ok, HTTP 200 text/plain"
+has "healthy: the MTA-STS policy's facts" "mode enforce, max_age 86400, mx: mx1.healthy.lab.test mx2.healthy.lab.test"
 
 run --dns 127.0.0.1:5353 bücher@nullmx.lab.test
 has "null MX reported" "mx.null"

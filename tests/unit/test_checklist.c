@@ -48,6 +48,30 @@ static void domain_with_host(const char *domain)
 	dom.hosts[0].a.done = dom.hosts[0].aaaa.done = 1;
 }
 
+/* The domain publishes _mta-sts and a sender fetched a valid policy in
+ * mode (covering the patterns given, NULL-ended). */
+static void sts_fetched(enum sts_mode mode, const char *const *mx)
+{
+	char text[512];
+	size_t n;
+
+	dom.mta_sts.lookup.status = DNS_OK;
+	if (dom.mta_sts.nrecords == 0)
+		model_policy_add(&dom.mta_sts, "v=STSv1; id=1");
+	n = (size_t)snprintf(text, sizeof text, "version: STSv1\nmode: %s\nmax_age: 600\n",
+	                     sts_mode_name(mode));
+	while (mx != NULL && *mx != NULL)
+		n += (size_t)snprintf(text + n, sizeof text - n, "mx: %s\n", *mx++);
+	sts_policy_clear(&dom.sts.policy);
+	dom.sts.state = MODEL_STS_FETCHED;
+	dom.sts.fetch.status = STS_FETCH_OK;
+	dom.sts.fetch.http_code = 200;
+	dom.sts.parsed = 1;
+	assert_int_equal(sts_policy_parse(text, n, &dom.sts.policy), 0);
+}
+
+static const char *const covers_mx1[] = { "mx1.example.test", NULL };
+
 /* An address with a session whose every step passed. */
 static struct model_session *add_session(size_t host, const char *addr)
 {
@@ -246,9 +270,17 @@ static void test_tls_and_cert(void **state)
 	s->tls.chain_ok = 0;
 	snprintf(s->tls.verify_error, 128, "self-signed certificate");
 	expect(&c, "host.cert", 0, 0, V_WARN);
-	/* With MTA-STS, verifying senders will not deliver: fail. */
+	/* The _mta-sts record alone is no policy a sender applies (none was
+	 * fetched): opportunistic TLS, a warn. */
 	dom.mta_sts.lookup.status = DNS_OK;
 	model_policy_add(&dom.mta_sts, "v=STSv1; id=1");
+	dom.sts.state = MODEL_STS_NO_ADDRESS;
+	expect(&c, "host.cert", 0, 0, V_WARN);
+	/* A testing policy: still delivered, a warn. */
+	sts_fetched(STS_MODE_TESTING, covers_mx1);
+	expect(&c, "host.cert", 0, 0, V_WARN);
+	/* Under an enforce policy, verifying senders will not deliver: fail. */
+	sts_fetched(STS_MODE_ENFORCE, covers_mx1);
 	expect(&c, "host.cert", 0, 0, V_FAIL);
 	s->tls.chain_ok = 1;
 	s->tls.name_ok = 0;
@@ -410,10 +442,9 @@ static void test_starttls_reasons(void **state)
 	expect(&c, "host.starttls", 0, 0, V_FAIL);
 	title_has(&c, "host.starttls", "TLS is required", true);
 
-	/* With MTA-STS published, a server without STARTTLS fails; one
-	 * probed with --tls off is still only skipped. */
-	dom.mta_sts.lookup.status = DNS_OK;
-	model_policy_add(&dom.mta_sts, "v=STSv1; id=1");
+	/* Under an enforce MTA-STS policy, a server without STARTTLS fails;
+	 * one probed with --tls off is still only skipped. */
+	sts_fetched(STS_MODE_ENFORCE, covers_mx1);
 	step_set(st, STEP_SKIPPED, REASON_NOT_OFFERED, "not tried (--tls off)");
 	expect(&c, "host.starttls", 0, 0, V_FAIL);
 	step_set(st, STEP_SKIPPED, REASON_BY_OPTION, "the server does not offer STARTTLS");
@@ -764,9 +795,89 @@ static void test_530_with_auth_user(void **state)
 	model_domain_free(&dom);
 }
 
+/* dns.mta-sts from the policy fetched, host.mta-sts per address: covered
+ * by an mx: pattern, with STARTTLS and a valid certificate; enforce fails
+ * what testing only warns about. */
+static void test_mta_sts_policy(void **state)
+{
+	static const char *const other[] = { "*.elsewhere.test", NULL };
+	static const char *const wild[] = { "*.example.test", NULL };
+	struct checklist c = { 0 };
+	struct model_session *s;
+
+	(void)state;
+	domain_with_host("example.test");
+	s = add_session(0, "192.0.2.1");
+	/* No _mta-sts: no host.mta-sts at all. */
+	expect(&c, "dns.mta-sts", -1, -1, V_INFO);
+	assert_null(checklist_find(&c, "host.mta-sts", 0, 0));
+	/* Announced, not fetched yet: pending; no address: fail. */
+	dom.mta_sts.lookup.status = DNS_OK;
+	model_policy_add(&dom.mta_sts, "v=STSv1; id=1");
+	dom.sts.state = MODEL_STS_FETCHING;
+	expect(&c, "dns.mta-sts", -1, -1, V_PENDING);
+	expect(&c, "host.mta-sts", 0, 0, V_PENDING);
+	dom.sts.state = MODEL_STS_NO_ADDRESS;
+	expect(&c, "dns.mta-sts", -1, -1, V_FAIL);
+	expect(&c, "host.mta-sts", 0, 0, V_SKIP);
+	/* Fetched, but 404 / a redirect: fail, and no policy applies. */
+	dom.sts.state = MODEL_STS_FETCHED;
+	dom.sts.fetch.status = STS_FETCH_HTTP;
+	dom.sts.fetch.http_code = 404;
+	expect(&c, "dns.mta-sts", -1, -1, V_FAIL);
+	assert_non_null(strstr(item(&c, "dns.mta-sts", -1, -1)->title, "HTTP 404"));
+	dom.sts.fetch.status = STS_FETCH_REDIRECT;
+	expect(&c, "dns.mta-sts", -1, -1, V_FAIL);
+	assert_non_null(strstr(item(&c, "dns.mta-sts", -1, -1)->title, "redirects"));
+	/* Enforce, covered: pass; not covered: fail; testing: warn. */
+	sts_fetched(STS_MODE_ENFORCE, covers_mx1);
+	expect(&c, "dns.mta-sts", -1, -1, V_PASS);
+	expect(&c, "host.mta-sts", 0, 0, V_PASS);
+	sts_fetched(STS_MODE_ENFORCE, other);
+	expect(&c, "host.mta-sts", 0, 0, V_FAIL);
+	sts_fetched(STS_MODE_ENFORCE, wild);
+	expect(&c, "host.mta-sts", 0, 0, V_PASS);
+	sts_fetched(STS_MODE_TESTING, other);
+	expect(&c, "dns.mta-sts", -1, -1, V_INFO);
+	expect(&c, "host.mta-sts", 0, 0, V_WARN);
+	/* Covered, but the certificate does not name the host. */
+	s->tls.name_ok = 0;
+	sts_fetched(STS_MODE_ENFORCE, covers_mx1);
+	expect(&c, "host.mta-sts", 0, 0, V_FAIL);
+	sts_fetched(STS_MODE_TESTING, covers_mx1);
+	expect(&c, "host.mta-sts", 0, 0, V_WARN);
+	/* An unparsable policy: fail, nothing applies. */
+	dom.sts.policy.problems |= STS_P_NO_MAX_AGE;
+	expect(&c, "dns.mta-sts", -1, -1, V_FAIL);
+	expect(&c, "host.mta-sts", 0, 0, V_SKIP);
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
+/* TLS-RPT: where reports go, or why the record is broken. */
+static void test_tls_rpt(void **state)
+{
+	struct checklist c = { 0 };
+
+	(void)state;
+	domain_with_host("example.test");
+	dom.tls_rpt.lookup.status = DNS_OK;
+	model_policy_add(&dom.tls_rpt, "v=TLSRPTv1; rua=mailto:tls@example.test");
+	expect(&c, "dns.tls-rpt", -1, -1, V_PASS);
+	model_domain_free(&dom);
+	domain_with_host("example.test");
+	dom.tls_rpt.lookup.status = DNS_OK;
+	model_policy_add(&dom.tls_rpt, "v=TLSRPTv1; rua=ftp://example.test/");
+	expect(&c, "dns.tls-rpt", -1, -1, V_FAIL);
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mta_sts_policy),
+		cmocka_unit_test(test_tls_rpt),
 		cmocka_unit_test(test_all_pass),
 		cmocka_unit_test(test_dns_verdicts),
 		cmocka_unit_test(test_connect_and_banner),
