@@ -26,6 +26,14 @@ void ui_rows_rebuild(struct ui *ui)
 		for (j = 0; j < d->hosts[i].naddrs; j++)
 			ui->rows[ui->nrows++] = (struct ui_row){ (long)i, (long)j };
 	}
+	/* R: the row selected before, as soon as the new run has it. */
+	for (i = 0; ui->keep_set && i < ui->nrows; i++)
+		if (ui->rows[i].hi == ui->keep.hi && ui->rows[i].ai == ui->keep.ai) {
+			ui->sel = i;
+			ui->keep_set = false;
+		}
+	if (ui->keep_set && d->complete)
+		ui->keep_set = false;   /* the new run has no such row */
 	if (ui->sel >= ui->nrows)
 		ui->sel = ui->nrows - 1;
 }

@@ -172,7 +172,7 @@ static int start_curses(struct ui *ui)
 	nodelay(stdscr, TRUE);
 	curs_set(0);
 	set_escdelay(25);
-	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
+	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	style_setup(&ui->paint, &ui->theme);
 	if (ui->theme.ncauses > 0)
 		ui_set_status(ui, "theme: %s", ui->theme.causes[0]);
