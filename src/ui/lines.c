@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "mailflow/conn.h"
 #include "mailflow/text.h"
 
 #define TIME_W 11                       /* "+12.345 S:" and a space */
@@ -167,8 +168,20 @@ void lines_draw(const struct paint *p, const struct model_session *s,
 	int y = 0;
 
 	if (s->nlines == 0) {
-		paint_put(y0, x0, w, s->done ? "(nothing was said)" : "connecting…",
-		          p->attr[THEME_TRANSCRIPT_INFO]);
+		char why[96];
+
+		/* A connection that never came is not silence. */
+		if (s->done && s->steps[STEP_CONNECT].state == STEP_FAILED)
+			snprintf(why, sizeof why, "(no connection: %s)",
+			         s->conn_error == CONN_REFUSED ? "refused"
+			         : conn_error_name(s->conn_error));
+		else if (s->done)
+			snprintf(why, sizeof why, "(nothing was said)");
+		else if (s->steps[STEP_CONNECT].state == STEP_OK)
+			snprintf(why, sizeof why, "connected, waiting for the server's greeting…");
+		else
+			snprintf(why, sizeof why, "connecting…");
+		paint_put(y0, x0, w, why, p->attr[THEME_TRANSCRIPT_INFO]);
 		return;
 	}
 	scroll_to_selection(s, v, w, h);

@@ -16,7 +16,6 @@
 
 #include "mailflow/cell.h"
 #include "mailflow/loop.h"
-#include "mailflow/summary.h"
 
 /* Columns at their widest (132) and narrowest (80) widths. */
 static const int col_wide[CELL_COL__COUNT] = { 10, 10, 18, 7, 13 };
@@ -104,29 +103,9 @@ static void host_name(const struct layout *l, const char *name, char *buf, size_
 		snprintf(buf, size, "%s", name);
 }
 
-/* Hosts (addresses) whose verdict is in, of all. */
-static void hosts_done(const struct ui *ui, size_t *done, size_t *all)
-{
-	const struct model_domain *d = probe_model(ui->probe);
-	struct summary_host sh;
-	size_t i, j;
-
-	*done = *all = 0;
-	for (i = 0; i < d->nhosts; i++) {
-		size_t n = d->hosts[i].naddrs ? d->hosts[i].naddrs : 1;
-
-		for (j = 0; j < n; j++) {
-			summary_host(d, &ui->list, (long)i, d->hosts[i].naddrs ? (long)j : -1, &sh);
-			(*all)++;
-			*done += sh.verdict != V_PENDING;
-		}
-	}
-}
-
 static void header_state(struct ui *ui, char *buf, size_t size)
 {
 	const struct model_domain *d = probe_model(ui->probe);
-	size_t done, all;
 
 	if (ui->done_ms) {
 		snprintf(buf, size, "done");
@@ -136,8 +115,8 @@ static void header_state(struct ui *ui, char *buf, size_t size)
 		snprintf(buf, size, "resolving");
 		return;
 	}
-	hosts_done(ui, &done, &all);
-	snprintf(buf, size, "%zu/%zu host%s done", done, all, all == 1 ? "" : "s");
+	snprintf(buf, size, "%zu/%zu host%s done", ui->sum.done, ui->sum.all,
+	         ui->sum.all == 1 ? "" : "s");
 }
 
 /* "mailflow  DOMAIN  3 MX  1.2 s  3/8 hosts done" first, then the
@@ -172,29 +151,9 @@ void ui_table_draw_header(struct ui *ui)
 
 int ui_table_draw_summary(struct ui *ui, int y, int maxrows)
 {
-	char sentence[2048];
-
-	summary_domain_text(probe_model(ui->probe), &ui->list, sentence, sizeof sentence);
 	paint_fill(y, 0, COLS, ui->paint.attr[THEME_NORMAL]);
-	return paint_put_wrapped(y, 1, COLS - 2, maxrows, sentence,
+	return paint_put_wrapped(y, 1, COLS - 2, maxrows, ui->sum.sentence,
 	                         ui->paint.attr[THEME_NORMAL] | A_BOLD);
-}
-
-/* The worst verdict of the domain's own items. */
-static enum verdict domain_verdict(const struct ui *ui)
-{
-	static const int rank[VERDICT__COUNT] = {
-		[V_SKIP] = 0, [V_INFO] = 1, [V_PASS] = 2, [V_WARN] = 3,
-		[V_FAIL] = 4, [V_PENDING] = 5,
-	};
-	enum verdict worst = V_SKIP;
-	size_t i;
-
-	for (i = 0; i < ui->list.n; i++)
-		if (ui->list.items[i].host == -1 &&
-		    rank[ui->list.items[i].verdict] > rank[worst])
-			worst = ui->list.items[i].verdict;
-	return worst;
 }
 
 /* ">✓ " : the selection and a verdict; returns the next x. */
@@ -206,7 +165,13 @@ static int put_verdict(struct ui *ui, int y, bool selected, enum verdict v, attr
 	return 3;
 }
 
-static void draw_domain_row(struct ui *ui, int y, bool selected)
+static enum verdict row_verdict(const struct ui *ui, size_t row)
+{
+	return ui->sum.row_verdict != NULL && row < ui->nrows ? ui->sum.row_verdict[row]
+	       : V_PENDING;
+}
+
+static void draw_domain_row(struct ui *ui, size_t row, int y, bool selected)
 {
 	static const struct { const char *id, *label; } cols[] = {
 		{ "dns.mx", "MX" }, { "dns.mx.targets", "targets" }, { "dns.spf", "SPF" },
@@ -219,7 +184,7 @@ static void draw_domain_row(struct ui *ui, int y, bool selected)
 	int x;
 
 	paint_fill(y, 0, COLS, base);
-	x = put_verdict(ui, y, selected, domain_verdict(ui), base);
+	x = put_verdict(ui, y, selected, row_verdict(ui, row), base);
 	x += paint_putf(y, x, 12, base | A_BOLD, "DNS ");
 	for (i = 0; i < sizeof cols / sizeof cols[0]; i++) {
 		const struct check_item *it = checklist_find(&ui->list, cols[i].id, -1, -1);
@@ -283,19 +248,18 @@ static void draw_cells(struct ui *ui, const struct layout *l, const struct ui_ro
 	}
 }
 
-static void draw_address_row(struct ui *ui, const struct layout *l, const struct ui_row *row,
+static void draw_address_row(struct ui *ui, const struct layout *l, size_t r,
                              int y, bool selected)
 {
 	const struct model_domain *d = probe_model(ui->probe);
+	const struct ui_row *row = &ui->rows[r];
 	const struct model_host *h = &d->hosts[row->hi];
 	attr_t base = selected ? ui->paint.attr[THEME_SELECTION] : ui->paint.attr[THEME_NORMAL];
-	struct summary_host sh;
 	char name[DNS_NAME_MAX];
 	int x;
 
-	summary_host(d, &ui->list, row->hi, row->ai, &sh);
 	paint_fill(y, 0, COLS, base);
-	x = put_verdict(ui, y, selected, sh.verdict, base);
+	x = put_verdict(ui, y, selected, row_verdict(ui, r), base);
 	if (l->num)
 		x += paint_putf(y, x, 3, base, "%-2ld ", row->hi + 1);
 	x += paint_putf(y, x, l->pref_w, base, "%-*u", l->pref_w, h->pref);
@@ -356,8 +320,8 @@ void ui_table_draw(struct ui *ui, int y0, int rows)
 		ui->tbl_top = ui->sel - (size_t)rows + 1;
 	for (y = 0, r = ui->tbl_top; y < rows && r < ui->nrows; y++, r++) {
 		if (ui->rows[r].hi < 0)
-			draw_domain_row(ui, y0 + 1 + y, r == ui->sel);
+			draw_domain_row(ui, r, y0 + 1 + y, r == ui->sel);
 		else
-			draw_address_row(ui, &l, &ui->rows[r], y0 + 1 + y, r == ui->sel);
+			draw_address_row(ui, &l, r, y0 + 1 + y, r == ui->sel);
 	}
 }

@@ -197,6 +197,7 @@ static int finish(struct ui *ui)
 	checklist_free(&ui->list);
 	probe_free(ui->probe);
 	free(ui->rows);
+	free(ui->sum.row_verdict);
 	theme_free(&ui->theme);
 	return rc;
 }

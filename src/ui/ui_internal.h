@@ -75,6 +75,15 @@ struct ui_row {
 	long hi, ai;
 };
 
+/* What the table shows of the run as a whole, made once per model change
+ * (ui_run_rebuild), not per redraw: the domain's sentence, the hosts with
+ * a verdict, and each row's verdict. */
+struct ui_summary {
+	char sentence[2048];
+	size_t done, all;
+	enum verdict *row_verdict;      /* one per row */
+};
+
 #define UI_SEARCH_MAX 128
 #define UI_ITEMS_MAX 128        /* checklist items of one row */
 
@@ -95,6 +104,9 @@ struct ui_manual {
 	size_t data_len, data_lines;
 	struct lines_view view;
 	char msg[300];
+	/* Where it was opened, for :reconnect. */
+	size_t hi, ai;
+	enum smtp_quit_after handover;
 };
 
 struct ui {
@@ -120,6 +132,7 @@ struct ui {
 	/* The hosts screen. */
 	struct ui_row *rows;
 	size_t nrows;
+	struct ui_summary sum;
 	size_t sel;                     /* selected row */
 	/* R: the row to select again once the new run has it. */
 	struct ui_row keep;
