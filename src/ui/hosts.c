@@ -13,6 +13,27 @@
 #define WHEEL_LINES 3
 #define PANES_BELOW 6           /* explanation (rule + 3 rows), key bar, rule */
 
+/* Below 100 columns the checklist wins width over the transcript when its
+ * titles need it: from 45% of the screen up to 55%. Wider, 45% is room. */
+static int split_at(const struct ui *ui)
+{
+	const struct check_item *items[UI_ITEMS_MAX];
+	size_t n = ui_items_of_row(ui, ui->sel, items, UI_ITEMS_MAX), i, need = 0;
+	int ck_min = COLS * 45 / 100, ck_max = COLS * 55 / 100, ck;
+
+	if (COLS >= 100)
+		return COLS * 55 / 100;
+
+	for (i = 0; i < n; i++) {
+		size_t w = strlen(items[i]->title) + 5;         /* mark, gaps, rule */
+
+		if (w > need)
+			need = w;
+	}
+	ck = (int)need < ck_min ? ck_min : (int)need > ck_max ? ck_max : (int)need;
+	return COLS - ck;
+}
+
 static void hosts_draw(struct ui *ui)
 {
 	int table_rows, y, said;
@@ -32,7 +53,7 @@ static void hosts_draw(struct ui *ui)
 	y = 1 + said + 1 + table_rows;
 	ui->panes_y0 = y + 1;
 	ui->panes_h = LINES - y - PANES_BELOW;
-	ui->split_x = COLS * 55 / 100;
+	ui->split_x = split_at(ui);
 	ui_panes_draw(ui, y, ui->panes_h);
 	ui_panes_draw_explanation(ui, y + 1 + ui->panes_h, 4);
 	ui_panes_draw_keybar(ui);

@@ -135,7 +135,7 @@ void ui_panes_draw_explanation(struct ui *ui, int y, int h)
 void ui_panes_draw_keybar(struct ui *ui)
 {
 	static const char *const bars[][2] = {
-		{ "q quit  Tab/←→ pane  ↑↓ select  Enter explain  m manual  r rerun  s save  / search  y copy  ? help",
+		{ "q quit  Tab pane  ↑↓ select  Enter explain  m manual  r rerun  s save  / search  y copy  ? help",
 		  "q quit  Tab pane  up/down select  Enter explain  m manual  r rerun  s save  / search  y copy  ? help" },
 		{ "q quit  Tab pane  ↑↓ select  Enter explain  m manual  r rerun  s save  / search  ? help",
 		  "q quit  Tab pane  up/down select  Enter explain  m manual  r rerun  s save  / search  ? help" },

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <strings.h>
 
 #include "mailflow/cell.h"
@@ -19,8 +20,8 @@
 
 /* Columns at their widest (132) and narrowest (80) widths. */
 static const int col_wide[CELL_COL__COUNT] = { 10, 10, 18, 7, 13 };
-static const int col_medium[CELL_COL__COUNT] = { 9, 9, 17, 6, 12 };
-static const int col_narrow[CELL_COL__COUNT] = { 9, 9, 14, 6, 12 };
+static const int col_medium[CELL_COL__COUNT] = { 10, 9, 17, 7, 12 };
+static const int col_narrow[CELL_COL__COUNT] = { 10, 9, 14, 7, 12 };
 
 struct layout {
 	bool num;                       /* the # column */
@@ -67,7 +68,7 @@ static void layout_compute(const struct ui *ui, struct layout *l)
 
 	memset(l, 0, sizeof *l);
 	l->num = COLS >= 100;
-	l->pref_w = 5;
+	l->pref_w = COLS >= 100 ? 5 : 4;
 	for (c = 0; c < CELL_COL__COUNT; c++)
 		l->col_w[c] = COLS >= 132 ? col_wide[c] : COLS >= 100 ? col_medium[c]
 		              : col_narrow[c];
@@ -140,11 +141,26 @@ void ui_table_draw_header(struct ui *ui)
 	                   a | A_BOLD);
 	x += paint_putf(0, x, COLS - x - 1, a, "  %s  %.1f s  %s", count,
 	                (double)(now - ui->started_ms) / 1000.0, state);
-	/* Every class, so the counts add up to the checklist. */
+	/* Every class, so the counts add up to the checklist; by marks
+	 * where the words do not fit ("✗2 !1 ✓9 i3 –4"). */
 	checklist_verdict_line(&ui->list, verdicts, sizeof verdicts);
 	rw = (int)strlen(verdicts);     /* ASCII: bytes are columns */
-	if (rw > COLS - x - 4)
-		rw = COLS - x - 4;
+	if (rw > COLS - x - 4) {
+		size_t n[VERDICT__COUNT];
+		const struct paint *p = &ui->paint;
+
+		checklist_count(&ui->list, n);
+		rw = snprintf(verdicts, sizeof verdicts, "%s%zu %s%zu %s%zu %s%zu %s%zu",
+		              paint_mark(p, V_FAIL), n[V_FAIL], paint_mark(p, V_WARN), n[V_WARN],
+		              paint_mark(p, V_PASS), n[V_PASS], paint_mark(p, V_INFO), n[V_INFO],
+		              paint_mark(p, V_SKIP), n[V_SKIP]);
+		if (n[V_PENDING] > 0 && rw > 0 && (size_t)rw < sizeof verdicts)
+			snprintf(verdicts + rw, sizeof verdicts - (size_t)rw, " %s%zu",
+			         paint_pick(p, "…", "*"), n[V_PENDING]);
+		rw = (int)mbstowcs(NULL, verdicts, 0);
+		if (rw > COLS - x - 2)
+			rw = COLS - x - 2;
+	}
 	if (rw > 0)
 		paint_put(0, COLS - rw - 1, rw, verdicts, a);
 }
@@ -201,7 +217,7 @@ static void draw_domain_row(struct ui *ui, size_t row, int y, bool selected)
 		x += paint_put(y, x, COLS - x, " ", base);
 		x += paint_put(y, x, COLS - x, paint_mark(p, v),
 		               selected ? base : paint_verdict_attr(p, v));
-		x += paint_put(y, x, COLS - x, "  ", base);
+		x += 2;                 /* the gap (filled already) */
 	}
 }
 
