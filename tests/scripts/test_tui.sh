@@ -25,7 +25,7 @@ expect_screen "header names the domain and its MX count" "healthy.lab.test  2 MX
 expect_screen "hosts table: mx1 with its address" "mx1.healthy.lab.test"
 expect_screen "hosts table: mx2 with its address" "127.0.0.12"
 # Issue 13, point 1: every cell has its item's mark and says it in words.
-expect_screen "hosts table: banner, TLS and RCPT cells with their marks" "220 ✓    1.3 ✓            250 ✓ refused ✓"
+expect_screen "hosts table: banner, TLS and RCPT cells with their marks" "220 ✓    1.3 ✓            250 ✓  refused ✓"
 expect_screen "domain row shows the DNS verdicts" "DNS MX ✓  targets ✓  SPF ✓"
 expect_screen "the domain's sentence under the title" "Mail to healthy.lab.test can be delivered: mx1 (preferred) accepts it with valid TLS"
 if cap | grep -E "^ ✓ 1  10   mx1.healthy.lab.test" >/dev/null; then ok "mx1's row starts with its verdict: ✓"
