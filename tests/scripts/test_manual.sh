@@ -76,6 +76,14 @@ else nok "history file: $(cat "$tmp/state/mailflow/history" 2>&1)"; fi
 # with the reason, nothing pending, waiting or "not probed".
 keys Escape
 expect "Esc from --manual: back to the hosts view" "q quit  Tab pane"
+# Issue 13, point 5: the header is right (one host, given by hand, done)
+# and nothing spins in the DNS row.
+sleep 0.5
+if cap | head -1 | grep -q "1 host (-s)" && cap | head -1 | grep -q "s  done"; then
+	ok "Esc from --manual: the header says one host and done"
+else nok "Esc from --manual: header: $(cap | head -1)"; fi
+if cap | sed -n 2,6p | grep "DNS" | grep -q "[◐◓◑◒]"; then nok "Esc from --manual: the DNS row spins: $(cap | sed -n 2,6p)"
+else ok "Esc from --manual: the DNS row does not spin"; fi
 keys Down
 expect "the hand-typed session is judged: skip with the reason" "MAIL FROM: not tried: the session stop"
 if cap | grep -qE "not reached|pending|[Ww]aiting|not probed|Connecting"; then
