@@ -123,6 +123,7 @@ struct ui {
 	bool dirty;
 	bool model_changed;
 	bool quit;
+	bool keep_set;
 	uint64_t started_ms;
 	uint64_t done_ms;               /* when the run ended, 0 while running */
 
@@ -134,9 +135,8 @@ struct ui {
 	size_t nrows;
 	struct ui_summary sum;
 	size_t sel;                     /* selected row */
-	/* R: the row to select again once the new run has it. */
+	/* R: the row to select again once the new run has it (keep_set). */
 	struct ui_row keep;
-	bool keep_set;
 	size_t tbl_top;
 	enum ui_focus focus;
 	struct lines_view tr;           /* the selected row's transcript */
