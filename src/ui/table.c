@@ -41,6 +41,9 @@ static size_t shared_suffix(const struct model_domain *d)
 		return 0;
 	first = d->hosts[0].name;
 	fl = strlen(first);
+	/* An address literal (-s 192.0.2.1, IPv6) keeps all of itself. */
+	if (strspn(first, "0123456789.") == fl || strchr(first, ':') != NULL)
+		return 0;
 	if (d->nhosts == 1) {
 		dot = strchr(first, '.');
 		return dot != NULL && dot[1] != '\0' ? strlen(dot) : 0;
@@ -68,7 +71,7 @@ static void layout_compute(const struct ui *ui, struct layout *l)
 
 	memset(l, 0, sizeof *l);
 	l->num = COLS >= 100;
-	l->pref_w = COLS >= 100 ? 5 : 4;
+	l->pref_w = 5;                  /* "pref" and its gap */
 	for (c = 0; c < CELL_COL__COUNT; c++)
 		l->col_w[c] = COLS >= 132 ? col_wide[c] : COLS >= 100 ? col_medium[c]
 		              : col_narrow[c];
