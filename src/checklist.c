@@ -1980,7 +1980,22 @@ struct compare_tally {
 	int rcpt_code;          /* the first RCPT answer, -1 none yet */
 	bool rcpt_differs;      /* another RCPT answer of another class */
 	bool pending;           /* a session still runs */
+	int cert_class;         /* the first TLS host's certificate health, -1 none */
+	bool certs_differ;      /* another TLS host's certificate fares otherwise */
 };
+
+/* A certificate's health in classes (the order of check_cert): 0 valid,
+ * 1 expired, 2 an expired chain, 3 untrusted, 4 another name, 5 expiring. */
+static int cert_class(const struct tls_facts *f)
+{
+	if (f->days_left < 0)
+		return 1;
+	if (!f->chain_ok)
+		return f->verify_expired ? 2 : 3;
+	if (!f->name_ok)
+		return 4;
+	return f->days_left < 14 ? 5 : 0;
+}
 
 static void compare_session(struct check_item *it, struct compare_tally *ct,
                             const struct model_session *s)
@@ -1999,6 +2014,12 @@ static void compare_session(struct check_item *it, struct compare_tally *ct,
 		ct->tls++;
 	else if (starttls_missing(&s->steps[STEP_STARTTLS]))
 		ct->notls++;            /* --tls off says nothing of the server */
+	if (s->tls_active && s->tls.handshake_done) {
+		if (ct->cert_class == -1)
+			ct->cert_class = cert_class(&s->tls);
+		else if (cert_class(&s->tls) != ct->cert_class)
+			ct->certs_differ = true;
+	}
 	if (s->steps[STEP_RELAY].state == STEP_OK && !s->authenticated)
 		ct->relays++;
 	if (r->state == STEP_OK || r->state == STEP_REJECTED) {
@@ -2013,7 +2034,7 @@ static void compare_session(struct check_item *it, struct compare_tally *ct,
 static void check_compare(struct builder *b, const struct model_domain *d)
 {
 	struct check_item *it = item_new(b, "compare", -1, -1);
-	struct compare_tally ct = { .rcpt_code = -1 };
+	struct compare_tally ct = { .rcpt_code = -1, .cert_class = -1 };
 	bool relay_differs;
 	char e[768] = "";
 	size_t i, j;
@@ -2035,6 +2056,10 @@ static void check_compare(struct builder *b, const struct model_domain *d)
 		snprintf(e + strlen(e), sizeof e - strlen(e), "%zu host(s) offer TLS and "
 		         "%zu do not: mail that falls back to those travels unencrypted. ",
 		         ct.tls, ct.notls);
+	if (ct.certs_differ)
+		snprintf(e + strlen(e), sizeof e - strlen(e), "The hosts' certificates "
+		         "differ in health (valid, expired, untrusted, another name): a "
+		         "verifying sender delivers to some and not to others. ");
 	if (ct.rcpt_differs)
 		snprintf(e + strlen(e), sizeof e - strlen(e), "The hosts answer the same "
 		         "recipient differently, so delivery depends on which MX a sender "
@@ -2049,7 +2074,8 @@ static void check_compare(struct builder *b, const struct model_domain *d)
 		    "Give every MX host (backups included) the same TLS, recipient and "
 		    "relay configuration.");
 	} else {
-		set(it, V_PASS, "The hosts agree (TLS, recipient, relay)", NULL, NULL);
+		set(it, V_PASS, "The hosts agree (TLS, certificates, recipient, relay)", NULL,
+		    NULL);
 	}
 }
 

@@ -1593,6 +1593,11 @@ int smtp_manual_auth(struct smtp_session *s, int plain, const char *user,
 {
 	if (manual_ready(s, cause) < 0)
 		return -1;
+	/* As the routine does: no password in the clear unless asked. */
+	if (!s->m->tls_active && !s->opt.allow_plaintext_auth)
+		return cause_set(cause, "refused before STARTTLS: the password would cross "
+		                 "the network in the clear (:starttls first, or "
+		                 "--allow-plaintext-auth)");
 	forget_credentials(s);
 	s->manual_user = xstrdup(user);
 	s->manual_pass = xstrdup(pass);

@@ -243,6 +243,7 @@ int ui_bench(struct loop *loop, size_t nhosts)
 	checklist_free(&ui.list);
 	probe_free(ui.probe);
 	free(ui.rows);
+	free(ui.sum.row_verdict);
 	theme_free(&ui.theme);
 	return 0;
 }

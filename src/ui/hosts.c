@@ -9,24 +9,51 @@
 #include <string.h>
 
 #define KEY_TAB 9
+#define KEY_ESC 27
+#define WHEEL_LINES 3
 #define PANES_BELOW 6           /* explanation (rule + 3 rows), key bar, rule */
+
+/* Below 100 columns the checklist wins width over the transcript when its
+ * titles need it: from 45% of the screen up to 55%. Wider, 45% is room. */
+static int split_at(const struct ui *ui)
+{
+	const struct check_item *items[UI_ITEMS_MAX];
+	size_t n = ui_items_of_row(ui, ui->sel, items, UI_ITEMS_MAX), i, need = 0;
+	int ck_min = COLS * 45 / 100, ck_max = COLS * 55 / 100, ck;
+
+	if (COLS >= 100)
+		return COLS * 55 / 100;
+
+	for (i = 0; i < n; i++) {
+		size_t w = strlen(items[i]->title) + 5;         /* mark, gaps, rule */
+
+		if (w > need)
+			need = w;
+	}
+	ck = (int)need < ck_min ? ck_min : (int)need > ck_max ? ck_max : (int)need;
+	return COLS - ck;
+}
 
 static void hosts_draw(struct ui *ui)
 {
-	int table_rows, y;
+	int table_rows, y, said;
 
 	ui_table_draw_header(ui);
+	/* The domain's sentence: two rows at most. */
+	said = ui_table_draw_summary(ui, 1, 2);
+	if (said < 1)
+		said = 1;
 	/* The table gets about a third of the screen, at least 3 rows. */
 	table_rows = (int)ui->nrows;
-	if (table_rows > LINES - 14)
-		table_rows = LINES - 14;
+	if (table_rows > LINES - 14 - said)
+		table_rows = LINES - 14 - said;
 	if (table_rows > LINES / 3)
 		table_rows = LINES / 3 > 3 ? LINES / 3 : 3;
-	ui_table_draw(ui, 1, table_rows);
-	y = 1 + 1 + table_rows;
+	ui_table_draw(ui, 1 + said, table_rows);
+	y = 1 + said + 1 + table_rows;
 	ui->panes_y0 = y + 1;
 	ui->panes_h = LINES - y - PANES_BELOW;
-	ui->split_x = COLS * 55 / 100;
+	ui->split_x = split_at(ui);
 	ui_panes_draw(ui, y, ui->panes_h);
 	ui_panes_draw_explanation(ui, y + 1 + ui->panes_h, 4);
 	ui_panes_draw_keybar(ui);
@@ -103,6 +130,17 @@ static void on_mouse(struct ui *ui)
 
 	if (getmouse(&ev) != OK)
 		return;
+	if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
+		long d = (ev.bstate & BUTTON4_PRESSED) ? -WHEEL_LINES : WHEEL_LINES;
+
+		/* The wheel scrolls the pane under the pointer. */
+		if (ev.y >= ui->tbl_y0 && ev.y < ui->tbl_y0 + ui->tbl_rows)
+			ui->focus = FOCUS_HOSTS;
+		else if (ev.y >= ui->panes_y0 && ev.y < ui->panes_y0 + ui->panes_h)
+			ui->focus = ev.x > ui->split_x ? FOCUS_CHECKLIST : FOCUS_TRANSCRIPT;
+		cursor_move(ui, d);
+		return;
+	}
 	if (ev.y >= ui->tbl_y0 && ev.y < ui->tbl_y0 + ui->tbl_rows) {
 		size_t row = ui->tbl_top + (size_t)(ev.y - ui->tbl_y0);
 
@@ -115,8 +153,13 @@ static void on_mouse(struct ui *ui)
 			ui->focus = FOCUS_CHECKLIST;
 			ui->ck_sel = ui->ck_top + (size_t)(ev.y - ui->panes_y0);
 		} else {
+			const struct model_session *s = ui_session_of_row(ui, ui->sel);
+			size_t line = ui->tr.top + (size_t)(ev.y - ui->panes_y0);
+
 			ui->focus = FOCUS_TRANSCRIPT;
 			ui->tr.follow = false;
+			if (s != NULL && line < s->nlines)
+				ui->tr.sel = line;      /* the line clicked */
 		}
 	}
 }
@@ -164,10 +207,10 @@ static bool move_key(struct ui *ui, int ch)
 	case KEY_NPAGE: case ' ': cursor_move(ui, page); return true;
 	case KEY_HOME: case 'g': cursor_move(ui, -1000000); return true;
 	case KEY_END: case 'G': cursor_move(ui, 1000000); return true;
-	case KEY_TAB:
+	case KEY_TAB: case KEY_RIGHT:
 		ui->focus = (enum ui_focus)((ui->focus + 1) % FOCUS__COUNT);
 		return true;
-	case KEY_BTAB:
+	case KEY_BTAB: case KEY_LEFT:
 		ui->focus = (enum ui_focus)((ui->focus + FOCUS__COUNT - 1) % FOCUS__COUNT);
 		return true;
 	case KEY_MOUSE:
@@ -188,6 +231,16 @@ static int hosts_key(struct ui *ui, int ch)
 	case '?': case 'h': ui_mode_push(ui, &ui_mode_help); break;
 	case '/': ui_mode_push(ui, &ui_mode_search); break;
 	case 'n': ui_search_next(ui, false); break;
+	case 'N': ui_search_prev(ui); break;
+	case KEY_ESC:
+		/* Esc clears a search (its marks and n/N). */
+		if (ui->qlen > 0) {
+			ui->qlen = 0;
+			ui->query[0] = '\0';
+			ui_set_status(ui, "Search cleared.");
+		}
+		break;
+	case 'y': ui_copy_selection(ui); break;
 	case 'm': open_manual(ui); break;
 	case 'r': ui_run_again(ui, ui->rows[ui->sel].hi < 0); break;
 	case 'b':

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "mailflow/conn.h"
 #include "mailflow/text.h"
 
 #define TIME_W 11                       /* "+12.345 S:" and a space */
@@ -96,19 +97,38 @@ static size_t line_text(const struct model_line *l, char *buf, size_t sz)
 	return n;
 }
 
+/* The bytes of buf[off..n) that go on one row of text_w columns: cut at
+ * a space when there is one in the row's second half (words stay whole),
+ * never inside a UTF-8 sequence. */
+static size_t wrap_take(const char *buf, size_t off, size_t n, int text_w)
+{
+	size_t take = n - off, i;
+
+	if (text_w < 10 || take <= (size_t)text_w)
+		return take;
+	take = (size_t)text_w;
+	for (i = take; i > (size_t)text_w / 2; i--)
+		if (buf[off + i - 1] == ' ')
+			return i;
+	while (take > 1 && ((unsigned char)buf[off + take] & 0xc0) == 0x80)
+		take--;
+	return take;
+}
+
 /* Rows a transcript line takes when wrapped to width. */
 static int line_rows(const struct model_line *l, int width)
 {
 	char buf[2048];
-	size_t n = line_text(l, buf, sizeof buf);
-	int text_w = width - TIME_W, rows;
+	size_t n = line_text(l, buf, sizeof buf), off = 0;
+	int text_w = width - TIME_W, rows = 0;
 
 	if (text_w < 10)
 		return 1;
-	rows = (int)((n + (size_t)text_w - 1) / (size_t)text_w);
-	if (rows < 1)
-		rows = 1;
-	return rows > LINE_ROWS_MAX ? LINE_ROWS_MAX : rows;
+	while (off < n && rows < LINE_ROWS_MAX) {
+		off += wrap_take(buf, off, n, text_w);
+		rows++;
+	}
+	return rows < 1 ? 1 : rows;
 }
 
 /* Scrolls so the selected line is in view. */
@@ -145,12 +165,9 @@ static void draw_line(const struct paint *p, const struct model_line *l, attr_t 
 	paint_putf(y0 + *y, x0, TIME_W, sel ? a : p->attr[THEME_TRANSCRIPT_TIME], "%+7.3f %c:",
 	           (double)l->at_ms / 1000.0, l->dir);
 	for (r = 0; r < rows && *y < h; r++, (*y)++) {
-		take = n - off;
-		if (text_w >= 10 && take > (size_t)text_w)
-			take = (size_t)text_w;
-		/* Do not split a UTF-8 sequence. */
-		while (take > 0 && off + take < n && ((unsigned char)buf[off + take] & 0xc0) == 0x80)
-			take--;
+		take = wrap_take(buf, off, n, text_w);
+		if (r == rows - 1)
+			take = n - off;         /* the last row: the rest, cut with "…" */
 		memcpy(part, buf + off, take);
 		part[take] = '\0';
 		if (sel && r > 0)
@@ -167,8 +184,20 @@ void lines_draw(const struct paint *p, const struct model_session *s,
 	int y = 0;
 
 	if (s->nlines == 0) {
-		paint_put(y0, x0, w, s->done ? "(nothing was said)" : "connecting…",
-		          p->attr[THEME_TRANSCRIPT_INFO]);
+		char why[96];
+
+		/* A connection that never came is not silence. */
+		if (s->done && s->steps[STEP_CONNECT].state == STEP_FAILED)
+			snprintf(why, sizeof why, "(no connection: %s)",
+			         s->conn_error == CONN_REFUSED ? "refused"
+			         : conn_error_name(s->conn_error));
+		else if (s->done)
+			snprintf(why, sizeof why, "(nothing was said)");
+		else if (s->steps[STEP_CONNECT].state == STEP_OK)
+			snprintf(why, sizeof why, "connected, waiting for the server's greeting…");
+		else
+			snprintf(why, sizeof why, "connecting…");
+		paint_put(y0, x0, w, why, p->attr[THEME_TRANSCRIPT_INFO]);
 		return;
 	}
 	scroll_to_selection(s, v, w, h);

@@ -25,7 +25,7 @@
 static const char *const verbs[] = {
 	"EHLO ", "HELO ", "MAIL FROM:<", "RCPT TO:<", "DATA", "RSET", "NOOP", "QUIT",
 	"VRFY ", "EXPN ", "HELP", "STARTTLS", "AUTH ", ":starttls", ":auth login ",
-	":auth plain ", ":data", ":rset", ":quit", ":save ", ":help", ":back",
+	":auth plain ", ":data", ":rset", ":quit", ":reconnect", ":save ", ":help", ":back",
 };
 
 static void say(struct ui *ui, const char *fmt, ...)
@@ -47,7 +47,10 @@ static void on_line(struct smtp_session *ss, const struct model_line *l, void *a
 	struct ui *ui = arg;
 
 	(void)ss;
-	(void)l;
+	/* A reply to what the user sent: the message said what was sent, the
+	 * explanation below the transcript now says what came back. */
+	if (l->dir == 'S' && ui->man.ready && ui->man.input == INPUT_COMMAND)
+		ui->man.msg[0] = '\0';
 	ui->dirty = true;
 }
 
@@ -57,7 +60,8 @@ static void on_done(struct smtp_session *ss, void *arg)
 
 	(void)ss;
 	ui->man.ready = false;
-	say(ui, "The connection is closed. Esc goes back; :save FILE keeps the transcript.");
+	say(ui, "Connection closed. :reconnect opens a new one, :save FILE keeps the "
+	    "transcript, Esc goes back.");
 }
 
 static void on_manual(struct smtp_session *ss, void *arg)
@@ -85,6 +89,9 @@ int ui_manual_open(struct ui *ui, size_t hi, size_t ai, enum smtp_quit_after han
 		return -1;
 	}
 	memset(mm, 0, sizeof *mm);
+	mm->hi = hi;
+	mm->ai = ai;
+	mm->handover = handover;
 	mm->ss = ss;
 	mm->m = smtp_session_data(ss);
 	mm->view.follow = true;
@@ -124,6 +131,11 @@ static void helper_auth(struct ui *ui, const char *arg, char **cause)
 	char mech[16] = "", user[256] = "";
 
 	(void)cause;
+	if (!mm->m->tls_active && !ui->popt.session.allow_plaintext_auth) {
+		say(ui, ":auth refused before STARTTLS: the password would cross the "
+		    "network in the clear. :starttls first (or --allow-plaintext-auth).");
+		return;
+	}
 	if (sscanf(arg, "%15s %255s", mech, user) != 2 ||
 	    (strcasecmp(mech, "login") != 0 && strcasecmp(mech, "plain") != 0)) {
 		say(ui, "usage: :auth login USER  or  :auth plain USER");
@@ -187,6 +199,20 @@ static void helper_save(struct ui *ui, const char *arg, char **cause)
 		say(ui, "Saved the transcript to %s", arg);
 }
 
+/* A new session with the same address and hand-over point. */
+static void helper_reconnect(struct ui *ui, const char *arg, char **cause)
+{
+	struct ui_manual *mm = &ui->man;
+
+	(void)arg;
+	(void)cause;
+	if (mm->ss != NULL && !mm->m->done) {
+		say(ui, ":reconnect: still connected; :quit first");
+		return;
+	}
+	ui_manual_open(ui, mm->hi, mm->ai, mm->handover);
+}
+
 static void helper_back(struct ui *ui, const char *arg, char **cause)
 {
 	(void)arg;
@@ -205,12 +231,16 @@ static const struct {
 	{ ":starttls", false, true, helper_starttls }, { ":auth", true, true, helper_auth },
 	{ ":data", false, true, helper_data }, { ":rset", false, true, helper_rset },
 	{ ":quit", false, true, helper_quit }, { ":save", true, false, helper_save },
+	{ ":reconnect", false, false, helper_reconnect },
 	{ ":back", false, false, helper_back },
 };
 
 static void say_not_ready(struct ui *ui)
 {
-	say(ui, "Not connected (yet): wait for the handover, or Esc.");
+	if (ui->man.m->done)
+		say(ui, "Connection closed: :reconnect opens a new one, Esc goes back.");
+	else
+		say(ui, "Not your turn yet: the routine runs up to the hand-over (Esc: back).");
 }
 
 static void run_helper(struct ui *ui, const char *cmd)
@@ -233,8 +263,8 @@ static void run_helper(struct ui *ui, const char *cmd)
 			return;
 		}
 	}
-	say(ui, ":starttls  :auth login|plain USER  :data  :rset  :quit  :save FILE  "
-	    ":back   (Esc: back to the hosts)");
+	say(ui, ":starttls  :auth login|plain USER  :data  :rset  :quit  :reconnect  "
+	    ":save FILE  :back   (Esc: back to the hosts)");
 }
 
 /* ---- what Enter does --------------------------------------------------------- */
@@ -374,6 +404,22 @@ static void history_key(struct ui_manual *mm, int dir)
 	edit_set(&mm->edit, s);
 }
 
+/* Home/End: the transcript's start and end (the line's own start and end
+ * while something is typed: ^A ^E always). */
+static bool home_end(struct ui_manual *mm, int ch)
+{
+	if (mm->edit.len > 0 || mm->m->nlines == 0)
+		return false;
+	if (ch == KEY_HOME) {
+		mm->view.follow = false;
+		mm->view.sel = 0;
+		mm->view.top = 0;
+	} else {
+		mm->view.follow = true;
+	}
+	return true;
+}
+
 static void page(struct ui_manual *mm, int dir)
 {
 	size_t n = mm->m->nlines, step = LINES > 12 ? (size_t)LINES - 10 : 2;
@@ -402,6 +448,10 @@ static int manual_key(struct ui *ui, int ch)
 	case '\t': complete(ui); break;
 	case KEY_PPAGE: page(mm, -1); break;
 	case KEY_NPAGE: page(mm, 1); break;
+	case KEY_HOME: case KEY_END:
+		if (!home_end(mm, ch) && !edit_key(&mm->edit, ch))
+			return UI_KEY_IGNORED;
+		break;
 	case KEY_MOUSE: return UI_KEY_IGNORED;
 	default:
 		if (!edit_key(&mm->edit, ch))

@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mailflow/loop.h"
@@ -56,23 +57,28 @@ const struct ui_mode *ui_mode_top(const struct ui *ui)
 	return ui->nmodes > 0 ? ui->modes[ui->nmodes - 1] : NULL;
 }
 
+/* The x that centres s (display columns, not bytes). */
 static int centred(const char *s)
 {
-	int x = (COLS - (int)strlen(s)) / 2;
+	size_t cols = mbstowcs(NULL, s, 0);
+	int x = (COLS - (int)(cols == (size_t)-1 ? strlen(s) : cols)) / 2;
 
 	return x > 0 ? x : 0;
 }
 
+/* Centred, and back to the screen as soon as it is big enough again
+ * (KEY_RESIZE redraws). */
 static void draw_too_small(const struct ui *ui)
 {
-	const char *m1 = "terminal too small";
-	char m2[64];
+	char m1[64], m2[64];
+	const char *times = paint_pick(&ui->paint, "×", "x");
 
-	snprintf(m2, sizeof m2, "mailflow needs %dx%d, this is %dx%d", MIN_COLS, MIN_LINES,
-	         COLS, LINES);
+	snprintf(m1, sizeof m1, "terminal too small: %d%s%d needed", MIN_COLS, times, MIN_LINES);
+	snprintf(m2, sizeof m2, "this one is %d%s%d", COLS, times, LINES);
 	paint_put(LINES / 2 - 1, centred(m1), COLS, m1, A_BOLD | ui->paint.attr[THEME_ERROR]);
 	paint_put(LINES / 2, centred(m2), COLS, m2, ui->paint.attr[THEME_NORMAL]);
-	paint_put(LINES / 2 + 1, 0, COLS, "q quits", ui->paint.attr[THEME_NORMAL]);
+	paint_put(LINES / 2 + 1, centred("q quits"), COLS, "q quits",
+	          ui->paint.attr[THEME_NORMAL]);
 }
 
 void ui_mode_draw(struct ui *ui)

@@ -14,20 +14,22 @@
 
 #include "mailflow/text.h"
 
+/* Text wider than its room ends in "…" ("~" where the locale cannot
+ * show it): nothing is cut without saying so. */
 int paint_put(int y, int x, int width, const char *s, attr_t a)
 {
 	wchar_t w[512];
-	int used = 0;
-	size_t n = 0;
+	int used = 0, cw;
+	size_t n = 0, len = strlen(s);
 	mbstate_t st;
+	bool cut = false;
 
 	if (width <= 0)
 		return 0;
 	memset(&st, 0, sizeof st);
-	while (*s != '\0' && n < sizeof w / sizeof w[0] - 1) {
+	while (*s != '\0' && n < sizeof w / sizeof w[0] - 2) {
 		wchar_t wc;
-		size_t l = mbrtowc(&wc, s, strlen(s), &st);
-		int cw;
+		size_t l = mbrtowc(&wc, s, len, &st);
 
 		if (l == (size_t)-1 || l == (size_t)-2 || l == 0) {
 			wc = L'?';
@@ -39,11 +41,24 @@ int paint_put(int y, int x, int width, const char *s, attr_t a)
 			wc = L'?';
 			cw = 1;
 		}
-		if (used + cw > width)
+		if (used + cw > width) {
+			cut = true;
 			break;
+		}
 		w[n++] = wc;
 		used += cw;
 		s += l;
+		len -= l;
+	}
+	if (cut) {
+		wchar_t dots = wcwidth(0x2026) == 1 ? (wchar_t)0x2026 : L'~';
+
+		while (n > 0 && used + 1 > width) {
+			cw = wcwidth(w[--n]);
+			used -= cw > 0 ? cw : 1;
+		}
+		w[n++] = dots;
+		used++;
 	}
 	w[n] = L'\0';
 	attron(a);
@@ -100,9 +115,8 @@ int paint_put_wrapped(int y, int x, int width, int maxrows, const char *s, attr_
 			cut = sizeof line - 1;
 		memcpy(line, s, cut);
 		line[cut] = '\0';
-		if (row == maxrows - 1 && cut < n && width > 1) {
-			paint_put(y + row, x, width - 1, line, a);
-			paint_put(y + row, x + width - 1, 1, "…", a);
+		if (row == maxrows - 1 && cut < n) {
+			paint_put(y + row, x, width, s, a);     /* cut with "…" */
 			return row + 1;
 		}
 		paint_put(y + row, x, width, line, a);

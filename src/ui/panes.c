@@ -6,6 +6,7 @@
 #include "ui_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mailflow/loop.h"
@@ -112,7 +113,11 @@ void ui_panes_draw_explanation(struct ui *ui, int y, int h)
 	enum verdict v;
 	int x;
 
-	pane_title(ui, y, 0, COLS, "Explanation", NULL, false);
+	/* The table's legend while the table has the focus. */
+	pane_title(ui, y, 0, COLS, "Explanation", ui->focus != FOCUS_HOSTS ? NULL
+	           : paint_pick(p, " first mark: the host's verdict; cells: each step, ✓ pass ! warn ✗ fail i info – not run ◐ running; ? help ",
+	                        " first mark: the host's verdict; cells: each step, + pass ! warn x fail i info - not run | running; ? help "),
+	           false);
 	ui_explain_selection(ui, title, sizeof title, body, sizeof body, &v);
 	if (title[0] == '\0') {
 		paint_put(y + 1, 1, COLS - 2, "Select a host, a transcript line or a checklist item.",
@@ -126,18 +131,35 @@ void ui_panes_draw_explanation(struct ui *ui, int y, int h)
 	paint_put_wrapped(y + 2, 1, COLS - 2, h - 2, safe, p->attr[THEME_EXPLAIN]);
 }
 
+/* The longest key bar that fits; every one keeps "? help". */
 void ui_panes_draw_keybar(struct ui *ui)
 {
+	static const char *const bars[][2] = {
+		{ "q quit  Tab pane  ↑↓ select  Enter explain  m manual  r rerun  s save  / search  y copy  ? help",
+		  "q quit  Tab pane  up/down select  Enter explain  m manual  r rerun  s save  / search  y copy  ? help" },
+		{ "q quit  Tab pane  ↑↓ select  Enter explain  m manual  r rerun  s save  / search  ? help",
+		  "q quit  Tab pane  up/down select  Enter explain  m manual  r rerun  s save  / search  ? help" },
+		{ "q quit  Tab pane  Enter explain  m manual  r rerun  s save  / search  ? help",
+		  "q quit  Tab pane  Enter explain  m manual  r rerun  s save  / search  ? help" },
+		{ "q quit  Tab pane  ⏎ explain  m manual  r rerun  s save  ? help",
+		  "q quit  Tab pane  Enter explain  m manual  r rerun  s save  ? help" },
+		{ "q quit  ? help", "q quit  ? help" },
+	};
 	attr_t a = ui->paint.attr[THEME_KEYBAR];
 	int y = LINES - 1;
+	size_t i, n = sizeof bars / sizeof bars[0];
 
 	paint_fill(y, 0, COLS, a);
 	if (ui->status[0] != '\0' && loop_clock_ms() < ui->status_until) {
 		paint_put(y, 1, COLS - 2, ui->status, a | A_BOLD);
 		return;
 	}
-	paint_put(y, 1, COLS - 2, paint_pick(&ui->paint,
-	          "q quit  Tab pane  ↑↓ select  Enter explain  m manual  r rerun  s save  / search  ? help",
-	          "q quit  Tab pane  up/down select  Enter explain  m manual  r rerun  s save  / search  ? help"),
-	          a);
+	for (i = 0; i < n - 1; i++) {
+		const char *bar = paint_pick(&ui->paint, bars[i][0], bars[i][1]);
+		size_t w = mbstowcs(NULL, bar, 0);
+
+		if (w != (size_t)-1 && (int)w <= COLS - 2)
+			break;
+	}
+	paint_put(y, 1, COLS - 2, paint_pick(&ui->paint, bars[i][0], bars[i][1]), a);
 }

@@ -9,7 +9,42 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mailflow/summary.h"
 #include "mailflow/xmalloc.h"
+
+/* The table's summary: the sentence, the count of hosts done, and the
+ * verdict of each row (a host's: summary_host; the domain's: the worst of
+ * its own items). */
+static void summary_rebuild(struct ui *ui)
+{
+	static const int rank[VERDICT__COUNT] = {
+		[V_SKIP] = 0, [V_INFO] = 1, [V_PASS] = 2, [V_WARN] = 3,
+		[V_FAIL] = 4, [V_PENDING] = 5,
+	};
+	const struct model_domain *d = probe_model(ui->probe);
+	struct ui_summary *sum = &ui->sum;
+	struct summary_host sh;
+	enum verdict worst = V_SKIP;
+	size_t i;
+
+	summary_domain_text(d, &ui->list, sum->sentence, sizeof sum->sentence);
+	free(sum->row_verdict);
+	sum->row_verdict = xcalloc(ui->nrows, sizeof *sum->row_verdict);
+	sum->done = sum->all = 0;
+	for (i = 0; i < ui->list.n; i++)
+		if (ui->list.items[i].host == -1 && rank[ui->list.items[i].verdict] > rank[worst])
+			worst = ui->list.items[i].verdict;
+	for (i = 0; i < ui->nrows; i++) {
+		if (ui->rows[i].hi < 0) {
+			sum->row_verdict[i] = worst;
+			continue;
+		}
+		summary_host(d, &ui->list, ui->rows[i].hi, ui->rows[i].ai, &sh);
+		sum->row_verdict[i] = sh.verdict;
+		sum->all++;
+		sum->done += sh.verdict != V_PENDING;
+	}
+}
 
 void ui_rows_rebuild(struct ui *ui)
 {
@@ -31,8 +66,17 @@ void ui_rows_rebuild(struct ui *ui)
 		for (j = 0; j < d->hosts[i].naddrs; j++)
 			ui->rows[ui->nrows++] = (struct ui_row){ (long)i, (long)j };
 	}
+	/* R: the row selected before, as soon as the new run has it. */
+	for (i = 0; ui->keep_set && i < ui->nrows; i++)
+		if (ui->rows[i].hi == ui->keep.hi && ui->rows[i].ai == ui->keep.ai) {
+			ui->sel = i;
+			ui->keep_set = false;
+		}
+	if (ui->keep_set && d->complete)
+		ui->keep_set = false;   /* the new run has no such row */
 	if (ui->sel >= ui->nrows)
 		ui->sel = ui->nrows - 1;
+	summary_rebuild(ui);
 }
 
 size_t ui_items_of_row(const struct ui *ui, size_t row, const struct check_item **out,

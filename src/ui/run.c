@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mailflow/loop.h"
 #include "mailflow/report.h"
@@ -70,12 +71,16 @@ void ui_run_again(struct ui *ui, bool all)
 			ui_set_status(ui, "That session is still running; r again when it ends.");
 			return;
 		}
+		/* The header's clock counts from the re-run. */
+		ui->started_ms = loop_clock_ms();
 		ui->done_ms = 0;
 		ui->tr.follow = true;
 		ui_set_status(ui, "Running %s again.",
 		              probe_model(ui->probe)->hosts[r->hi].addrs[r->ai].addr);
 		return;
 	}
+	ui->keep = *r;
+	ui->keep_set = r->hi >= 0;
 	probe_free(ui->probe);
 	ui->probe = NULL;
 	checklist_free(&ui->list);
@@ -85,7 +90,6 @@ void ui_run_again(struct ui *ui, bool all)
 		return;
 	}
 	ui_run_rebuild(ui);
-	ui->sel = 0;
 	ui->tr.follow = true;
 	ui_set_status(ui, "Running everything again.");
 }
@@ -116,7 +120,7 @@ void ui_run_save(struct ui *ui)
 	const struct model_domain *d = probe_model(ui->probe);
 	struct report_options ro = { .transcripts = 1, .input = ui->uopt.input,
 	                             .options = &ui->popt };
-	char base[300], path[320];
+	char base[300], path[320], cwd[512];
 	time_t now = time(NULL);
 	struct tm tm;
 	size_t i;
@@ -135,8 +139,14 @@ void ui_run_save(struct ui *ui)
 	snprintf(path, sizeof path, "%s.json", base);
 	if (save_one(ui, path, report_json, &ro) < 0)
 		return;
+	snprintf(path, sizeof path, "%s.md", base);
+	if (save_one(ui, path, report_markdown, &ro) < 0)
+		return;
 	snprintf(path, sizeof path, "%s.html", base);
 	if (save_one(ui, path, report_html, &ro) < 0)
 		return;
-	ui_set_status(ui, "Saved %s.txt, .json and .html", base);
+	/* The whole path: where the files went is the point. */
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		snprintf(cwd, sizeof cwd, ".");
+	ui_set_status(ui, "Saved %s/%s.txt .json .md .html", cwd, base);
 }

@@ -38,6 +38,35 @@ void ui_search_next(struct ui *ui, bool from_current)
 	ui_set_status(ui, "/%s: not found", ui->query);
 }
 
+void ui_search_prev(struct ui *ui)
+{
+	size_t start = ui->sel, tries;
+
+	if (ui->qlen == 0)
+		return;
+	/* This session first, from the line before the selection; then the
+	 * other sessions in reverse table order, from their last line. */
+	for (tries = 0; tries <= ui->nrows; tries++) {
+		size_t r = (start + ui->nrows * 2 - tries) % ui->nrows, i;
+		const struct model_session *s = ui_session_of_row(ui, r);
+
+		if (s == NULL || s->nlines == 0)
+			continue;
+		i = tries == 0 ? (ui->tr.sel < s->nlines ? ui->tr.sel : s->nlines) : s->nlines;
+		while (i-- > 0) {
+			if (lines_match(&s->lines[i], ui->query)) {
+				ui->sel = r;
+				ui->tr.sel = i;
+				ui->tr.follow = false;
+				ui->focus = FOCUS_TRANSCRIPT;
+				ui_set_status(ui, "?%s: line %zu of %s", ui->query, i + 1, s->host);
+				return;
+			}
+		}
+	}
+	ui_set_status(ui, "/%s: not found", ui->query);
+}
+
 static void search_enter(struct ui *ui)
 {
 	ui->qlen = 0;

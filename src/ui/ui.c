@@ -172,7 +172,7 @@ static int start_curses(struct ui *ui)
 	nodelay(stdscr, TRUE);
 	curs_set(0);
 	set_escdelay(25);
-	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
+	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	style_setup(&ui->paint, &ui->theme);
 	if (ui->theme.ncauses > 0)
 		ui_set_status(ui, "theme: %s", ui->theme.causes[0]);
@@ -197,6 +197,7 @@ static int finish(struct ui *ui)
 	checklist_free(&ui->list);
 	probe_free(ui->probe);
 	free(ui->rows);
+	free(ui->sum.row_verdict);
 	theme_free(&ui->theme);
 	return rc;
 }

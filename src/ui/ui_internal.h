@@ -19,6 +19,7 @@
  *   help.c      mode: the help window
  *   popup.c     mode: the big explanation window
  *   search.c    mode: typing a transcript search; the search itself
+ *   copy.c      y: the selection to the clipboard (OSC 52)
  *   manual.c    mode: a session typed by hand (edit.c, history.c)
  *   paint.c lines.c style.c edit.c history.c   leaves: no UI state
  */
@@ -78,6 +79,15 @@ struct ui_row {
  * wherever hi < 0, with the sender.* items. */
 #define UI_ROW_SENDER (-2L)
 
+/* What the table shows of the run as a whole, made once per model change
+ * (ui_run_rebuild), not per redraw: the domain's sentence, the hosts with
+ * a verdict, and each row's verdict. */
+struct ui_summary {
+	char sentence[2048];
+	size_t done, all;
+	enum verdict *row_verdict;      /* one per row */
+};
+
 #define UI_SEARCH_MAX 128
 #define UI_ITEMS_MAX 128        /* checklist items of one row */
 
@@ -98,6 +108,9 @@ struct ui_manual {
 	size_t data_len, data_lines;
 	struct lines_view view;
 	char msg[300];
+	/* Where it was opened, for :reconnect. */
+	size_t hi, ai;
+	enum smtp_quit_after handover;
 };
 
 struct ui {
@@ -114,6 +127,7 @@ struct ui {
 	bool dirty;
 	bool model_changed;
 	bool quit;
+	bool keep_set;
 	uint64_t started_ms;
 	uint64_t done_ms;               /* when the run ended, 0 while running */
 
@@ -123,7 +137,10 @@ struct ui {
 	/* The hosts screen. */
 	struct ui_row *rows;
 	size_t nrows;
+	struct ui_summary sum;
 	size_t sel;                     /* selected row */
+	/* R: the row to select again once the new run has it (keep_set). */
+	struct ui_row keep;
 	size_t tbl_top;
 	enum ui_focus focus;
 	struct lines_view tr;           /* the selected row's transcript */
@@ -189,6 +206,9 @@ void ui_explain_selection(const struct ui *ui, char *title, size_t tsz,
 /* ---- table.c, panes.c: the hosts screen's parts --------------------------- */
 
 void ui_table_draw_header(struct ui *ui);
+/* The domain's sentence from row y, wrapped in at most maxrows rows;
+ * returns the rows used. */
+int ui_table_draw_summary(struct ui *ui, int y, int maxrows);
 void ui_table_draw(struct ui *ui, int y0, int rows);
 /* Transcript and checklist side by side from row y (their title rule). */
 void ui_panes_draw(struct ui *ui, int y, int h);
@@ -199,6 +219,13 @@ void ui_panes_draw_keybar(struct ui *ui);
 
 /* The next line that holds the query, from the selection on. */
 void ui_search_next(struct ui *ui, bool from_current);
+/* N: the match before the selection. */
+void ui_search_prev(struct ui *ui);
+
+/* ---- copy.c -------------------------------------------------------------- */
+
+/* y: the selection to the terminal's clipboard (OSC 52). */
+void ui_copy_selection(struct ui *ui);
 /* Manual mode on one address of the plan: the routine runs up to handover,
  * then the user types. 0, or -1 with the reason on the status line. */
 int ui_manual_open(struct ui *ui, size_t hi, size_t ai, enum smtp_quit_after handover);

@@ -68,7 +68,7 @@ if wait_for "Saved the transcript" 3 && grep -q "S: 250 2.1.0 Ok" "$tmp/manual.t
 else nok ":save: $(cap | tail -3)"; fi
 type_line ":quit"
 expect ":quit: QUIT and 221" "S: 221 2.0.0 Bye"
-expect "the closed connection is said" "The connection is closed"
+expect "the closed connection is said" "Connection closed. :reconnect"
 if grep -qx "EHLO probe.lab.test" "$tmp/state/mailflow/history" 2>/dev/null; then ok "history kept in \$XDG_STATE_HOME/mailflow/history"
 else nok "history file: $(cat "$tmp/state/mailflow/history" 2>&1)"; fi
 # Issue 12, point 5: after Esc the session typed by hand is the address's
@@ -76,8 +76,16 @@ else nok "history file: $(cat "$tmp/state/mailflow/history" 2>&1)"; fi
 # with the reason, nothing pending, waiting or "not probed".
 keys Escape
 expect "Esc from --manual: back to the hosts view" "q quit  Tab pane"
+# Issue 13, point 5: the header is right (one host, given by hand, done)
+# and nothing spins in the DNS row.
+sleep 0.5
+if cap | head -1 | grep -q "1 host (-s)" && cap | head -1 | grep -q "s  done"; then
+	ok "Esc from --manual: the header says one host and done"
+else nok "Esc from --manual: header: $(cap | head -1)"; fi
+if cap | sed -n 2,6p | grep "DNS" | grep -q "[◐◓◑◒]"; then nok "Esc from --manual: the DNS row spins: $(cap | sed -n 2,6p)"
+else ok "Esc from --manual: the DNS row does not spin"; fi
 keys Down
-expect "the hand-typed session is judged: skip with the reason" "MAIL FROM: not tried: the session stopped"
+expect "the hand-typed session is judged: skip with the reason" "MAIL FROM: not tried: the session stop"
 if cap | grep -qE "not reached|pending|[Ww]aiting|not probed|Connecting"; then
 	nok "something pending after Esc: $(cap | grep -E 'not reached|pending|[Ww]aiting|not probed|Connecting')"
 else ok "nothing pending, waiting or unprobed after Esc out of manual mode"; fi
@@ -86,6 +94,11 @@ else ok "nothing pending, waiting or unprobed after Esc out of manual mode"; fi
 tui --manual mx.auth.lab.test
 expect "auth host: handed over" "continuing by hand after banner"
 type_line "EHLO probe.lab.test"
+# Issue 13, point 6: no password in the clear before STARTTLS.
+type_line ":auth login probe"
+expect ":auth before STARTTLS is refused with the reason" ":auth refused before STARTTLS"
+if cap | grep -q "Password for probe"; then nok ":auth asked for a password before STARTTLS"
+else ok ":auth before STARTTLS asks for no password"; fi
 type_line ":starttls"
 expect ":starttls: the TLS upgrade" "TLS is up" 5
 expect ":starttls: the certificate summary" "chain verified"
@@ -103,12 +116,30 @@ if grep -q "lab-password" <<<"$screen" || grep -q "bGFiLXBhc3N3b3Jk" <<<"$screen
 else ok "the user name and password are masked in the transcript"; fi
 if grep -qi "auth\|lab-password" "$tmp/state/mailflow/history"; then nok "AUTH in the history"
 else ok "no AUTH line or password in the history"; fi
+# After :quit, a clear closed state and :reconnect.
+type_line ":quit"
+expect ":quit on the auth host: 221" "S: 221 2.0.0 Bye"
+type_line "NOOP"
+expect "a command after the close says so" "Connection closed: :reconnect opens a new one"
+type_line ":reconnect"
+if wait_gone "S: 221 2.0.0 Bye" 5 && wait_for "continuing by hand after banner" 5; then
+	ok ":reconnect opens a new session, handed over after the banner"
+else nok ":reconnect: $(cap | tail -12)"; fi
 keys Escape
 expect "Esc goes back to the hosts view" "q quit  Tab pane"
 
+# m on a host that refuses connections says so, not "nothing was said".
+tui dead.lab.test
+wait_done 15
+keys Down m
+expect "m on a refused host: the transcript says refused" "refused"
+if cap | grep -q "nothing was said"; then nok "m on a refused host: 'nothing was said'"
+else ok "m on a refused host: not 'nothing was said'"; fi
+keys Escape
+
 # --- the hand-over: run the routine up to RCPT, then type -----------------
 tui postmaster@healthy.lab.test
-wait_for " done" 15
+wait_done 15
 keys Down Tab Tab Home
 for _ in 1 2 3 4 5 6 7 8; do keys Down; cap | grep -q "Explanation" && cap | sed -n '/Explanation/,$p' | grep -q "RCPT TO accepted" && break; done
 keys m

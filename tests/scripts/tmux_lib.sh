@@ -74,3 +74,29 @@ wait_exit() { poll "${1:-5}" test -s "$tmp/exit"; }
 
 keys() { tmux -L "$sock" send-keys -t main "$@"; settle; }
 type_line() { tmux -L "$sock" send-keys -t main -l -- "$1"; tmux -L "$sock" send-keys -t main Enter; settle; }
+
+# wait_done [SECONDS]: until the header says the run is done ("1.2 s  done";
+# "3/8 hosts done" is progress, not the end).
+wait_done() { poll "${1:-15}" on_screen "s  done"; }
+# The screen with what changes from run to run masked: times, durations,
+# the transcript's clock, dates: what is left is what a reviewer should see
+# change.
+mask_times() {
+	sed -E -e 's/[0-9]+\.[0-9]+ s/N.N s/g' -e 's/[0-9]+ ms/N ms/g' \
+		-e 's/\+[0-9]+\.[0-9]{3}/+N.NNN/g' -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9:]+( UTC)?/DATE/g' \
+		-e 's/[0-9]+ days?/N days/g' -e 's/[0-9]+ s of [0-9]+/N s of N/g'
+}
+# golden NAME: the masked screen against tests/scripts/golden/NAME.screen
+# (MAILFLOW_GOLDEN_UPDATE=1 writes it instead).
+golden() {
+	local want
+	want="$(dirname "${BASH_SOURCE[0]}")/golden/$1.screen"
+	if [ "${MAILFLOW_GOLDEN_UPDATE:-0}" = 1 ]; then
+		cap | mask_times >"$want"
+		ok "golden $1: written"
+	elif cap | mask_times | diff -u "$want" - >"$tmp/golden.diff"; then
+		ok "golden $1: the screen is as reviewed"
+	else
+		nok "golden $1: the screen changed: $(cat "$tmp/golden.diff")"
+	fi
+}

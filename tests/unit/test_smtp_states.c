@@ -1204,6 +1204,30 @@ static void manual_send(struct fx *f, const char *line)
 	assert_string_equal(smtp_session_state(f->s), "MANUAL");
 }
 
+/* Issue 13, point 6: the :auth helper before STARTTLS sends nothing (no
+ * password in the clear) unless --allow-plaintext-auth; the session stays
+ * the user's. */
+static void test_manual_auth_refused_before_tls(void **state)
+{
+	struct fx *f = *state;
+	static const struct peer_step script[] = {
+		BANNER,
+		QUIT_OK,
+	};
+	char *cause = NULL;
+
+	f->opt.handover = SMTP_QUIT_BANNER;
+	START(f, script);
+	fx_run_until(f, is_manual_turn);
+	assert_int_equal(smtp_manual_auth(f->s, 1, "jane", "s3cret-pw", &cause), -1);
+	assert_non_null(strstr(cause, "before STARTTLS"));
+	free(cause);
+	cause = NULL;
+	assert_string_equal(smtp_session_state(f->s), "MANUAL");
+	assert_int_equal(smtp_manual_send(f->s, "QUIT", &cause), 0);
+	fx_run_until(f, is_done);
+}
+
 static void test_manual_auth_and_data(void **state)
 {
 	struct fx *f = *state;
@@ -1221,6 +1245,7 @@ static void test_manual_auth_and_data(void **state)
 	char *cause = NULL;
 
 	f->opt.handover = SMTP_QUIT_BANNER;
+	f->opt.allow_plaintext_auth = 1;        /* no TLS in this script */
 	START(f, script);
 	fx_run_until(f, is_manual_turn);
 	assert_true(f->manual);
@@ -1589,6 +1614,7 @@ int main(void)
 		T(test_banner_421),
 		T(test_quit_answered_by_close),
 		T(test_send_without_relay_test_no_rset),
+		T(test_manual_auth_refused_before_tls),
 		T(test_manual_auth_and_data),
 		T(test_manual_typed_auth_masked),
 		T(test_manual_starttls_injection),

@@ -1,0 +1,292 @@
+/*
+ * The hosts-table cells on constructed models: each cell has the verdict
+ * of the checklist item behind it (TLS: the worse of STARTTLS and the
+ * certificate) and says it in words from the same facts; a running
+ * session's row says its step and the step's countdown.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mailflow/cell.h"
+
+static struct model_domain dom;
+
+static void domain_init(const char *domain)
+{
+	struct target t;
+
+	assert_int_equal(target_parse(domain, &t, NULL), 0);
+	model_domain_init(&dom, &t);
+	dom.mx.done = 1;
+	dom.mx.status = DNS_OK;
+	dom.complete = 1;
+	dom.spf.lookup.done = dom.dmarc.lookup.done = 1;
+	dom.mta_sts.lookup.done = dom.tls_rpt.lookup.done = 1;
+	dom.spf.lookup.status = dom.dmarc.lookup.status = DNS_NODATA;
+	dom.mta_sts.lookup.status = dom.tls_rpt.lookup.status = DNS_NXDOMAIN;
+}
+
+/* A host with one address whose session passed every step with valid TLS. */
+static struct model_session *host_add(const char *name, uint16_t pref, const char *addr)
+{
+	size_t hi = model_host_add(&dom, name, pref);
+	struct model_host *h = &dom.hosts[hi];
+	size_t ai = model_address_add(h, addr, 4);
+	struct model_session *s = calloc(1, sizeof *s);
+	int st;
+
+	assert_non_null(s);
+	h->a.done = h->aaaa.done = 1;
+	h->addrs[ai].session = s;
+	h->addrs[ai].ptr.done = 1;
+	h->addrs[ai].ptr.status = DNS_OK;
+	h->addrs[ai].fcrdns = 1;
+	h->addrs[ai].nptr = 1;
+	snprintf(h->addrs[ai].ptr_names[0], DNS_NAME_MAX, "%s", name);
+	snprintf(s->host, sizeof s->host, "%s", name);
+	snprintf(s->addr, sizeof s->addr, "%s", addr);
+	s->port = 25;
+	s->done = 1;
+	for (st = 0; st < STEP__COUNT; st++) {
+		s->steps[st].state = STEP_OK;
+		s->steps[st].code = 250;
+	}
+	s->steps[STEP_BANNER].code = 220;
+	snprintf(s->steps[STEP_BANNER].text, sizeof s->steps[0].text, "%s ESMTP", name);
+	s->steps[STEP_RELAY].state = STEP_REJECTED;
+	s->steps[STEP_RELAY].reason = REASON_REFUSED;
+	s->steps[STEP_RELAY].code = 550;
+	snprintf(s->steps[STEP_RELAY].enhanced, 16, "5.7.1");
+	s->steps[STEP_AUTH].state = STEP_SKIPPED;
+	s->steps[STEP_AUTH].reason = REASON_BY_OPTION;
+	s->steps[STEP_QUIT].code = 221;
+	s->tls_active = 1;
+	s->starttls_offered = 1;
+	s->tls.handshake_done = 1;
+	s->tls.chain_ok = s->tls.name_ok = 1;
+	s->tls.days_left = 60;
+	snprintf(s->tls.version, sizeof s->tls.version, "TLSv1.3");
+	return s;
+}
+
+static void steps_not_run_from(struct model_session *s, int from, enum model_reason why)
+{
+	int st;
+
+	for (st = from; st < STEP__COUNT; st++) {
+		s->steps[st].state = STEP_NOT_RUN;
+		s->steps[st].reason = why;
+		s->steps[st].code = 0;
+	}
+}
+
+static void cell(enum cell_col col, struct cell *out)
+{
+	struct checklist c;
+
+	checklist_build(&dom, &c);
+	cell_of(&dom, &c, 0, 0, col, CELL_UTF8, out);
+	checklist_free(&c);
+}
+
+static void test_healthy_cells(void **state)
+{
+	struct cell c;
+
+	(void)state;
+	domain_init("multi.lab.test");
+	host_add("mx1.multi.lab.test", 10, "127.0.0.21");
+	cell(CELL_COL_TLS, &c);
+	assert_int_equal(c.verdict, V_PASS);
+	assert_true(c.mark);
+	assert_string_equal(c.lead, "1.3");
+	assert_string_equal(c.note, "");
+	cell(CELL_COL_RELAY, &c);
+	assert_int_equal(c.verdict, V_PASS);      /* a refused relay is good */
+	assert_string_equal(c.lead, "refused");
+	cell(CELL_COL_RCPT, &c);
+	assert_int_equal(c.verdict, V_PASS);
+	assert_string_equal(c.lead, "250");
+	model_domain_free(&dom);
+}
+
+/* badtls: a green "1.3" once; now the certificate's verdict and word. */
+static void test_expired_certificate(void **state)
+{
+	struct model_session *s;
+	struct cell c;
+
+	(void)state;
+	domain_init("multi.lab.test");
+	s = host_add("mx1.multi.lab.test", 10, "127.0.0.21");
+	s->tls.days_left = -3;
+	cell(CELL_COL_TLS, &c);
+	assert_int_equal(c.verdict, V_FAIL);
+	assert_string_equal(c.lead, "1.3");
+	assert_string_equal(c.note, "expired");
+	s->tls.days_left = 60;
+	s->tls.name_ok = 0;
+	cell(CELL_COL_TLS, &c);
+	assert_int_equal(c.verdict, V_WARN);
+	assert_string_equal(c.note, "wrong name");
+	s->tls.name_ok = 1;
+	s->tls.chain_ok = 0;
+	cell(CELL_COL_TLS, &c);
+	assert_int_equal(c.verdict, V_WARN);
+	assert_string_equal(c.note, "untrusted");
+	model_domain_free(&dom);
+}
+
+static void test_open_relay_and_refusal(void **state)
+{
+	struct model_session *s;
+	struct cell c;
+
+	(void)state;
+	domain_init("multi.lab.test");
+	s = host_add("mx1.multi.lab.test", 10, "127.0.0.21");
+	s->steps[STEP_RELAY].state = STEP_OK;
+	s->steps[STEP_RELAY].reason = REASON_NONE;
+	s->steps[STEP_RELAY].code = 250;
+	cell(CELL_COL_RELAY, &c);
+	assert_int_equal(c.verdict, V_FAIL);
+	assert_string_equal(c.lead, "open relay");
+	s->steps[STEP_RCPT].state = STEP_REJECTED;
+	s->steps[STEP_RCPT].reason = REASON_REFUSED;
+	s->steps[STEP_RCPT].code = 550;
+	cell(CELL_COL_RCPT, &c);
+	assert_int_equal(c.verdict, V_FAIL);
+	assert_string_equal(c.lead, "550");
+	model_domain_free(&dom);
+}
+
+/* slow: a late greeting shows its delay with the banner item's verdict. */
+static void test_banner_delay(void **state)
+{
+	struct model_session *s;
+	struct checklist cl;
+	const struct check_item *it;
+	struct cell c;
+
+	(void)state;
+	domain_init("multi.lab.test");
+	s = host_add("mx1.multi.lab.test", 10, "127.0.0.21");
+	s->banner_ms = 3000;
+	cell(CELL_COL_BANNER, &c);
+	assert_string_equal(c.lead, "3.0 s");
+	checklist_build(&dom, &cl);
+	it = checklist_find(&cl, "host.banner", 0, 0);
+	assert_non_null(it);
+	assert_int_equal(c.verdict, it->verdict);
+	checklist_free(&cl);
+	s->banner_ms = 12000;
+	cell(CELL_COL_BANNER, &c);
+	assert_int_equal(c.verdict, V_WARN);
+	assert_string_equal(c.lead, "12.0 s");
+	model_domain_free(&dom);
+}
+
+/* A refused connection: the cell says so; later steps are not run. */
+static void test_refused_connection(void **state)
+{
+	struct model_session *s;
+	struct cell c;
+
+	(void)state;
+	domain_init("multi.lab.test");
+	s = host_add("mx1.multi.lab.test", 10, "127.0.0.21");
+	steps_not_run_from(s, STEP_BANNER, REASON_EARLIER_STEP);
+	s->steps[STEP_CONNECT].state = STEP_FAILED;
+	s->steps[STEP_CONNECT].reason = REASON_CONNECT;
+	s->steps[STEP_CONNECT].fail = FAIL_CONNECT;
+	s->conn_error = CONN_REFUSED;
+	s->tls_active = 0;
+	s->tls.handshake_done = 0;
+	cell(CELL_COL_CONNECT, &c);
+	assert_int_equal(c.verdict, V_FAIL);
+	assert_string_equal(c.lead, "refused");
+	cell(CELL_COL_TLS, &c);
+	assert_false(c.mark);
+	assert_string_equal(c.lead, "—");
+	model_domain_free(&dom);
+}
+
+/* Running: steps to come are empty; the row says the step and its clock. */
+static void test_running_words(void **state)
+{
+	struct model_session *s;
+	struct smtp_options so;
+	struct cell c;
+	char buf[64];
+
+	(void)state;
+	domain_init("multi.lab.test");
+	s = host_add("mx1.multi.lab.test", 10, "127.0.0.21");
+	steps_not_run_from(s, STEP_BANNER, REASON_NONE);
+	s->done = 0;
+	s->started_ms = 1000;
+	s->steps[STEP_BANNER].state = STEP_RUNNING;
+	s->steps[STEP_BANNER].at_ms = 5;
+	cell(CELL_COL_BANNER, &c);
+	assert_string_equal(c.lead, "");
+	memset(&so, 0, sizeof so);
+	so.timeout_ms = 30000;
+	assert_true(cell_running_words(s, &so, CELL_UTF8, 1000 + 5 + 12400, buf, sizeof buf));
+	assert_string_equal(buf, "banner… 12 s of 30");
+	so.banner_timeout_ms = 5000;
+	assert_true(cell_running_words(s, &so, 0, 1000 + 5 + 2000, buf, sizeof buf));
+	assert_string_equal(buf, "banner... 2 s of 5");
+	s->done = 1;
+	assert_false(cell_running_words(s, &so, 0, 0, buf, sizeof buf));
+	model_domain_free(&dom);
+}
+
+/* compare: two hosts with TLS, one certificate expired, the other valid:
+ * they disagree (it said "The hosts agree" on badtls). */
+static void test_compare_certificates(void **state)
+{
+	struct model_session *s;
+	struct checklist c;
+	const struct check_item *it;
+
+	(void)state;
+	domain_init("multi.lab.test");
+	host_add("mx1.multi.lab.test", 10, "127.0.0.21");
+	s = host_add("mx2.multi.lab.test", 20, "127.0.0.22");
+	checklist_build(&dom, &c);
+	it = checklist_find(&c, "compare", -1, -1);
+	assert_non_null(it);
+	assert_int_equal(it->verdict, V_PASS);
+	checklist_free(&c);
+	s->tls.days_left = -1;
+	checklist_build(&dom, &c);
+	it = checklist_find(&c, "compare", -1, -1);
+	assert_non_null(it);
+	assert_int_equal(it->verdict, V_WARN);
+	assert_non_null(strstr(it->explanation, "certificates differ"));
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_healthy_cells),
+		cmocka_unit_test(test_expired_certificate),
+		cmocka_unit_test(test_open_relay_and_refusal),
+		cmocka_unit_test(test_banner_delay),
+		cmocka_unit_test(test_refused_connection),
+		cmocka_unit_test(test_running_words),
+		cmocka_unit_test(test_compare_certificates),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
