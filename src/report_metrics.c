@@ -34,6 +34,7 @@ struct buf {
 	size_t len, cap;
 };
 
+static void buf_vadd(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void buf_vadd(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list copy;

@@ -141,14 +141,14 @@ size_t reply_enhanced_parse(const char *s, size_t len, unsigned flags);
 
 /* Items kept verbatim (for the reports); the extensions and limits are
  * read from every line whatever this says. Real servers list fewer than
- * 20, and 32 of 192 bytes keep a session a few KB (BENCHMARKS.md). */
-#define EHLO_ITEMS_MAX 32
+ * 20, and 24 of 160 bytes keep a session a few KB (BENCHMARKS.md). */
+#define EHLO_ITEMS_MAX 24
 
 struct ehlo_item {
 	char keyword[32];       /* upper case; control bytes shown escaped
 	                           ("STARTTLS\\x00"), so it never reads as a
 	                           keyword it is not */
-	char params[160];       /* as sent, cut to fit */
+	char params[128];       /* as sent, cut to fit */
 };
 
 struct ehlo {
