@@ -7,7 +7,8 @@ set -u
 # shellcheck source=tests/scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 vg=(valgrind --quiet --leak-check=full --show-leak-kinds=all
-    --errors-for-leak-kinds=all --error-exitcode=99)
+    --errors-for-leak-kinds=all --error-exitcode=99
+    --suppressions="$(dirname "$0")/../valgrind.supp")
 
 log=$(mktemp); trap 'rm -f "$log"' EXIT
 "${vg[@]}" "$MAILFLOW" --no-smtp --dns 127.0.0.1:5353 healthy.lab.test >/dev/null 2>"$log"

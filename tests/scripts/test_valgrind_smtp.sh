@@ -9,7 +9,8 @@ set -u
 # shellcheck source=tests/scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 vg=(valgrind --quiet --leak-check=full --show-leak-kinds=all
-    --errors-for-leak-kinds=all --error-exitcode=99)
+    --errors-for-leak-kinds=all --error-exitcode=99
+    --suppressions="$(dirname "$0")/../valgrind.supp")
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 # domain [options]: one line per run.
