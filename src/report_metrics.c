@@ -99,7 +99,12 @@ static void buf_add(struct buf *b, const char *fmt, ...)
 	X(CERT_LEFT,   "mailflow_host_certificate_seconds_left", \
 	  "seconds until the server certificate expires (negative: expired)") \
 	X(CERT_OK,     "mailflow_host_certificate_valid", \
-	  "1 when the chain verifies and the certificate names the host, 0 when not")
+	  "1 when the chain verifies and the certificate names the host, 0 when not") \
+	X(STS_POLICY,  "mailflow_domain_mta_sts_policy", \
+	  "1 when the MTA-STS policy fetched is usable (dns.mta-sts not failed), its mode a label") \
+	X(HOST_STS,    "mailflow_host_mta_sts_ok", \
+	  "1 when a sender that honours the domain's MTA-STS policy delivers to the address " \
+	  "(host.mta-sts passes), 0 when not")
 
 enum family {
 #define FAMILY_ENUM(e, name, help) FAM_##e,
@@ -259,6 +264,7 @@ static void add_address(struct report_metrics *m, const struct model_domain *d,
 	const struct model_address *a = &h->addrs[ai];
 	const char *dn = d->target.domain;
 	size_t counts[VERDICT__COUNT] = { 0 }, k;
+	const struct check_item *it;
 	struct summary_host sh;
 	int v;
 
@@ -274,6 +280,10 @@ static void add_address(struct report_metrics *m, const struct model_domain *d,
 		sample(m, FAM_HOST_CHECKS, (double)counts[v], "domain", dn, "host", h->name,
 		       "address", a->addr, "verdict", vn, LABELS_END);
 	}
+	it = checklist_find(c, "host.mta-sts", (long)hi, (long)ai);
+	if (it != NULL && (it->verdict == V_PASS || it->verdict == V_WARN || it->verdict == V_FAIL))
+		sample(m, FAM_HOST_STS, it->verdict == V_PASS ? 1 : 0, "domain", dn,
+		       "host", h->name, "address", a->addr, LABELS_END);
 	if (a->session != NULL)
 		add_session(m, dn, h->name, a->addr, a->session);
 }
@@ -294,6 +304,12 @@ void report_metrics_add(struct report_metrics *m, const struct model_domain *d,
 	sample(m, FAM_DNS, (double)d->dns_ms / 1000.0, "domain", dn, LABELS_END);
 	sample(m, FAM_MXHOSTS, (double)d->nhosts, "domain", dn, LABELS_END);
 	sample(m, FAM_RUN, (double)time(NULL), "domain", dn, LABELS_END);
+	if (d->sts.state == MODEL_STS_FETCHED && d->sts.parsed) {
+		const struct check_item *it = checklist_find(c, "dns.mta-sts", -1, -1);
+
+		sample(m, FAM_STS_POLICY, it != NULL && it->verdict != V_FAIL ? 1 : 0,
+		       "domain", dn, "mode", sts_mode_name(d->sts.policy.mode), LABELS_END);
+	}
 	for (i = 0; i < d->nhosts; i++)
 		for (j = 0; j < d->hosts[i].naddrs; j++)
 			add_address(m, d, c, i, j);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "mailflow/report.h"
+#include "mailflow/xmalloc.h"
 #include "mailflow/summary.h"
 
 static struct model_domain dom;
@@ -238,6 +239,49 @@ static void test_metrics_grouped_and_escaped(void **state)
 	model_domain_free(&first);
 }
 
+/* MTA-STS in the metrics: the policy's mode and each host's verdict, as
+ * the checklist gives them. */
+static void test_metrics_mta_sts(void **state)
+{
+	static const char *const mx[] = { "mx.sts.example" };
+	struct report_metrics *m = report_metrics_new();
+	struct report_options ro = { 0 };
+	struct capture cap;
+	struct checklist c;
+	char *text;
+
+	(void)state;
+	domain_init("sts.example");
+	host_add("mx.sts.example", 10, "192.0.2.1");
+	host_add("mx.other.example", 20, "192.0.2.2");
+	dom.mta_sts.lookup.status = DNS_OK;
+	model_policy_add(&dom.mta_sts, "v=STSv1; id=1");
+	dom.sts.state = MODEL_STS_FETCHED;
+	dom.sts.fetch.status = STS_FETCH_OK;
+	dom.sts.parsed = 1;
+	dom.sts.policy.mode = STS_MODE_ENFORCE;
+	dom.sts.policy.max_age = 604800;
+	dom.sts.policy.mx = xcalloc(1, sizeof *dom.sts.policy.mx);
+	dom.sts.policy.mx[0] = xstrdup(mx[0]);
+	dom.sts.policy.nmx = 1;
+	checklist_build(&dom, &c);
+	report_metrics_add(m, &dom, &c, &ro);
+	checklist_free(&c);
+	capture_start(&cap);
+	report_metrics_write(m, cap.f);
+	text = capture_end(&cap);
+	assert_non_null(strstr(text, "mailflow_domain_mta_sts_policy{domain=\"sts.example\","
+	                       "mode=\"enforce\"} 1\n"));
+	assert_non_null(strstr(text, "mailflow_host_mta_sts_ok{domain=\"sts.example\","
+	                       "host=\"mx.sts.example\",address=\"192.0.2.1\"} 1\n"));
+	/* Not covered by the policy's mx: a sender does not deliver there. */
+	assert_non_null(strstr(text, "mailflow_host_mta_sts_ok{domain=\"sts.example\","
+	                       "host=\"mx.other.example\",address=\"192.0.2.2\"} 0\n"));
+	free(text);
+	report_metrics_free(m);
+	model_domain_free(&dom);
+}
+
 static void test_nagios_line(void **state)
 {
 	struct report_nagios *n = report_nagios_new();
@@ -318,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_nagios_exit_status),
 		cmocka_unit_test(test_exit_worst),
 		cmocka_unit_test(test_metrics_grouped_and_escaped),
+		cmocka_unit_test(test_metrics_mta_sts),
 		cmocka_unit_test(test_nagios_line),
 		cmocka_unit_test(test_html_escaped_inert),
 	};
