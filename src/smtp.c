@@ -1304,15 +1304,15 @@ static void on_timeout(struct loop_timer *t, void *arg)
 		return;
 	}
 	note(s, "no reply within %d ms%s", ms, partial ? " (a reply began, then stopped)" : "");
-	if (partial)
+	if (partial) {
 		s->m->reply_unended = partial;
-	if (partial)
 		step_end(s, s->step, STEP_FAILED, NULL, REASON_TIMEOUT,
 		         "the server's reply to %s stopped after %zu bytes and "
 		         "nothing more came for %d ms", what, partial, ms);
-	else
+	} else {
 		step_end(s, s->step, STEP_FAILED, NULL, REASON_TIMEOUT,
 		         "the server did not answer %s within %d ms", what, ms);
+	}
 	quit_after_timeout(s);
 }
 

@@ -100,7 +100,7 @@ static void test_parse_errors_with_column(void **state)
 
 static void test_parse_bounds(void **state)
 {
-	size_t cap = SPF_RECORD_MAX * 2, n = 0;
+	size_t cap = (size_t)SPF_RECORD_MAX * 2, n = 0;
 	char *big = malloc(cap);
 	unsigned pos;
 	char err[160];
