@@ -2565,3 +2565,21 @@ const char *checklist_now_name(enum checklist_now now)
 	};
 	return (unsigned)now < CHECKLIST_NOW__COUNT ? names[now] : "?";
 }
+
+const struct model_host *checklist_item_host(const struct model_domain *d,
+                                             const struct check_item *it)
+{
+	if (it->host < 0 || (size_t)it->host >= d->nhosts)
+		return NULL;
+	return &d->hosts[it->host];
+}
+
+const struct model_address *checklist_item_address(const struct model_domain *d,
+                                                   const struct check_item *it)
+{
+	const struct model_host *h = checklist_item_host(d, it);
+
+	if (h == NULL || it->addr < 0 || (size_t)it->addr >= h->naddrs)
+		return NULL;
+	return &h->addrs[it->addr];
+}

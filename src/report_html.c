@@ -61,26 +61,6 @@ static void html(FILE *out, const char *s)
 	html_n(out, s, strnlen(s, HTML_TEXT_MAX));
 }
 
-/* ---- the model ------------------------------------------------------------- */
-
-static const struct model_host *item_host(const struct model_domain *d,
-                                          const struct check_item *it)
-{
-	if (it->host < 0 || (size_t)it->host >= d->nhosts)
-		return NULL;
-	return &d->hosts[it->host];
-}
-
-static const struct model_address *item_address(const struct model_domain *d,
-                                                const struct check_item *it)
-{
-	const struct model_host *h = item_host(d, it);
-
-	if (h == NULL || it->addr < 0 || (size_t)it->addr >= h->naddrs)
-		return NULL;
-	return &h->addrs[it->addr];
-}
-
 /* ---- the page ---------------------------------------------------------------- */
 
 static const char style[] =
@@ -410,8 +390,8 @@ static void put_timing(FILE *out, const struct model_domain *d)
 
 static void put_where(FILE *out, const struct model_domain *d, const struct check_item *it)
 {
-	const struct model_host *h = item_host(d, it);
-	const struct model_address *a = item_address(d, it);
+	const struct model_host *h = checklist_item_host(d, it);
+	const struct model_address *a = checklist_item_address(d, it);
 
 	if (h == NULL) {
 		html(out, d->target.domain);
@@ -434,7 +414,7 @@ static void put_evidence_line(FILE *out, const struct model_line *l)
 
 static void put_evidence(FILE *out, const struct model_domain *d, const struct check_item *it)
 {
-	const struct model_address *a = item_address(d, it);
+	const struct model_address *a = checklist_item_address(d, it);
 	const struct model_session *s = a != NULL ? a->session : NULL;
 	size_t k, head, nlines = 0;
 

@@ -119,32 +119,12 @@ static void md_code_span(FILE *out, const char *s)
 	put_fence(out, best + 1);
 }
 
-/* ---- the model ------------------------------------------------------------- */
-
-static const struct model_host *item_host(const struct model_domain *d,
-                                          const struct check_item *it)
-{
-	if (it->host < 0 || (size_t)it->host >= d->nhosts)
-		return NULL;
-	return &d->hosts[it->host];
-}
-
-static const struct model_address *item_address(const struct model_domain *d,
-                                                const struct check_item *it)
-{
-	const struct model_host *h = item_host(d, it);
-
-	if (h == NULL || it->addr < 0 || (size_t)it->addr >= h->naddrs)
-		return NULL;
-	return &h->addrs[it->addr];
-}
-
 /* Where an item is: "host [address]", or the domain. */
 static void put_where(FILE *out, const struct model_domain *d,
                       const struct check_item *it)
 {
-	const struct model_host *h = item_host(d, it);
-	const struct model_address *a = item_address(d, it);
+	const struct model_host *h = checklist_item_host(d, it);
+	const struct model_address *a = checklist_item_address(d, it);
 
 	if (h == NULL) {
 		md_text(out, d->target.domain);
@@ -208,8 +188,8 @@ static void put_headline(FILE *out, const struct model_domain *d,
 	fputs("**: ", out);
 	md_text(out, worst->title);
 	fputs(" (", out);
-	if (item_host(d, worst) != NULL)
-		md_text(out, item_host(d, worst)->name);
+	if (checklist_item_host(d, worst) != NULL)
+		md_text(out, checklist_item_host(d, worst)->name);
 	else
 		md_text(out, d->target.domain);
 	fputc(')', out);
@@ -312,7 +292,7 @@ static void md_evidence_line(FILE *out, const struct model_line *l)
 static void put_item_full(FILE *out, const struct model_domain *d,
                           const struct check_item *it)
 {
-	const struct model_address *a = item_address(d, it);
+	const struct model_address *a = checklist_item_address(d, it);
 	const struct model_session *s = a != NULL ? a->session : NULL;
 	size_t k, head, nlines = 0;
 

@@ -57,6 +57,12 @@ void checklist_count(const struct checklist *c, size_t counts[VERDICT__COUNT]);
  * numbers add up to the items: "2 fail, 1 warn, 9 pass, 3 info, 4 skip",
  * and ", 1 pending" while any item is. Returns buf. */
 const char *checklist_verdict_line(const struct checklist *c, char *buf, size_t size);
+/* The host and the address an item is about, or NULL (a domain item, or
+ * an index the model does not have). */
+const struct model_host *checklist_item_host(const struct model_domain *d,
+                                             const struct check_item *it);
+const struct model_address *checklist_item_address(const struct model_domain *d,
+                                                   const struct check_item *it);
 const struct check_item *checklist_find(const struct checklist *c,
                                         const char *id, long host, long addr);
 

@@ -293,6 +293,19 @@ if cap | sed -n 4,5p | grep -q "DNS" && ! cap | sed -n 4,5p | grep -q "[◐◓�
 	ok "-s: the DNS row does not spin once done"
 else nok "-s DNS row: $(cap | sed -n 3,6p)"; fi
 
+# --sender: a Sender row under the DNS row, its SPF mark and the sender's
+# sentence the same as the JSON document's (issue 20, point 4).
+start 132 40 -- --sender --sender-ip 192.0.2.10 pass.sender.test
+wait_done 15
+sender_row=$(cap | grep -m1 " Sender ")
+json_spf=$("$bin" --dns 127.0.0.1:5353 --ca-file "$CA" --batch --json --sender \
+	--sender-ip 192.0.2.10 pass.sender.test 2>/dev/null |
+	jq -r '[.. | objects | select(.id? == "sender.spf") | .verdict][0]')
+if [[ $sender_row == *"SPF ✓"* && $sender_row == *"Mail from pass.sender.test sent from 192.0.2.10: SPF pass"* ]] &&
+	[ "$json_spf" = pass ]; then
+	ok "--sender: the Sender row says SPF ✓ and the sentence, as the JSON's sender.spf ($json_spf)"
+else nok "--sender row: '$sender_row' (JSON sender.spf: $json_spf)"; fi
+
 # The redraw's cost with 200 hosts, as make bench measures it.
 out=$(TERM=xterm-256color LINES=40 COLUMNS=132 "$bin" --bench-ui 200 2>&1 >/dev/null </dev/null)
 us=$(sed -n 's/.*cpu-us-per-redraw \([0-9.]*\).*/\1/p' <<<"$out" | head -1)
