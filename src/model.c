@@ -181,6 +181,7 @@ void model_domain_free(struct model_domain *d)
 			model_session_free(d->hosts[i].addrs[j].session);
 		free(d->hosts[i].addrs);
 		free(d->hosts[i].tlsa_records);
+		free(d->hosts[i].dane_tlsa);
 	}
 	free(d->hosts);
 	policy_free(&d->spf);
@@ -283,4 +284,10 @@ size_t model_address_count(const struct model_domain *d)
 	for (i = 0; i < d->nhosts; i++)
 		n += d->hosts[i].naddrs;
 	return n;
+}
+
+int model_host_dane_settled(const struct model_domain *d, const struct model_host *h)
+{
+	return d->mx_dnssec.status != DNSSEC_PENDING &&
+	       h->tlsa_dnssec.status != DNSSEC_PENDING;
 }

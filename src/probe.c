@@ -774,6 +774,19 @@ static void on_host_address(struct probe *p, size_t hi,
 	}
 }
 
+/*
+ * The seam between DNSSEC and DANE (issue 14): called whenever what DANE
+ * needs for host hi may have settled (model_host_dane_settled(): the
+ * validator answered for the MX RRset or the host's TLSA RRset, or gave
+ * up). Sessions with the host's addresses that wait for it before
+ * STARTTLS go on from here.
+ */
+static __attribute__((unused)) void probe_host_dane_settled(struct probe *p, size_t hi)
+{
+	(void)p;
+	(void)hi;
+}
+
 static void on_tlsa(struct probe *p, size_t hi, const struct dns_result *r)
 {
 	struct model_host *h = &p->model.hosts[hi];

@@ -30,6 +30,26 @@ struct model_lookup {
 	char detail[96];
 };
 
+/*
+ * DNSSEC (issue 14): what the in-process validator (dnssec.c, libunbound)
+ * says of an answer, beside what the user's own resolver said (the
+ * model_lookup). UNCHECKED: not asked (--no-dnssec, an address given with
+ * -s, or the validator could not start); PENDING: asked, no answer yet.
+ */
+enum model_dnssec_status {
+	DNSSEC_UNCHECKED,
+	DNSSEC_PENDING,
+	DNSSEC_SECURE,
+	DNSSEC_INSECURE,        /* provably unsigned (an insecure delegation) */
+	DNSSEC_BOGUS,           /* signed, and the signatures do not validate */
+	DNSSEC_INDETERMINATE,   /* no chain from the trust anchor could be built */
+};
+
+struct model_dnssec {
+	enum model_dnssec_status status;
+	char why[160];                  /* unbound's why_bogus, or why not known */
+};
+
 /* ---- an SMTP session with one address -------------------------------- */
 
 /* The steps of DESIGN.md's per-host checklist that a session measures. */
@@ -248,6 +268,16 @@ struct model_host {
 	size_t addrs_left_out;          /* past DEFAULT_HOST_ADDRS_MAX: not checked */
 	struct model_tlsa *tlsa_records;
 	size_t ntlsa;
+	/* DNSSEC of the host's answers (dnssec.c). DANE uses dane_tlsa, the
+	 * TLSA RRset as the validator returned it (never the unvalidated
+	 * c-ares copy above), only when tlsa_dnssec and the domain's
+	 * mx_dnssec are both DNSSEC_SECURE (RFC 7672 §2.2); dane_base is the
+	 * TLSA base domain (the MX name, or its CNAME target when that
+	 * expansion is secure, §2.2.2). */
+	struct model_dnssec a_dnssec, aaaa_dnssec, tlsa_dnssec;
+	struct model_tlsa *dane_tlsa;
+	size_t ndane_tlsa;
+	char dane_base[DNS_NAME_MAX];
 };
 
 /* A policy TXT record set (SPF, DMARC, MTA-STS, TLS-RPT). */
@@ -313,6 +343,7 @@ struct model_finding {
 struct model_domain {
 	struct target target;
 	struct model_lookup mx;
+	struct model_dnssec mx_dnssec;  /* the MX RRset, by the validator */
 	int null_mx;
 	int implicit_mx;
 	struct model_host *hosts;
@@ -352,5 +383,9 @@ const struct model_finding *model_finding_find(const struct model_domain *d,
                                                enum model_finding_kind kind,
                                                const char *subject);
 size_t model_address_count(const struct model_domain *d);
+/* 1 once nothing DANE needs for host h is pending: the validator's answer
+ * for the MX RRset and for the host's TLSA RRset (a session waits for it
+ * before STARTTLS, as a sending MTA looks TLSA up before it connects). */
+int model_host_dane_settled(const struct model_domain *d, const struct model_host *h);
 
 #endif
