@@ -175,6 +175,30 @@ struct model_fallback {
 	char error[256];                /* the retry's end, in words */
 };
 
+/*
+ * DANE for one session (issue 14): what OpenSSL's DANE code (SSL_dane_*,
+ * tls.c) made of the host's validated TLSA RRset during the handshake.
+ * The verdict (host.dane) is the checklist's; this is only the evidence.
+ */
+enum model_dane_state {
+	DANE_STATE_NONE,        /* DANE not in play: no usable TLSA to give */
+	DANE_STATE_WAITING,     /* STARTTLS waits for the validator's answer */
+	DANE_STATE_MATCH,       /* a usable record authenticated the peer */
+	DANE_STATE_NO_MATCH,    /* usable records, none matched the chain */
+	DANE_STATE_ONLY_UNUSABLE, /* only PKIX-TA/PKIX-EE or unknown parameters */
+	DANE_STATE_NO_HANDSHAKE,  /* records given, the handshake failed */
+};
+
+struct model_dane {
+	enum model_dane_state state;
+	unsigned usable, unusable;      /* records given to OpenSSL, left out */
+	int match_index;                /* into the host's dane_tlsa; -1: none */
+	int match_depth;                /* chain depth of the match (0: leaf) */
+	uint8_t usage, selector, mtype; /* of the matching record */
+	int name_checked;               /* DANE-TA: the name check of RFC 7672 §3.2 ran */
+	char why[160];                  /* OpenSSL's reason when there is no match */
+};
+
 struct model_session {
 	char host[DNS_NAME_MAX];        /* the MX host name (SNI, cert name) */
 	char addr[46];
@@ -198,6 +222,7 @@ struct model_session {
 	int tls_active;
 	int tls_implicit;               /* TLS on connect (port 465) */
 	struct tls_facts tls;
+	struct model_dane dane;         /* DANE's evidence (tls.c) */
 	int tls_injection;              /* plaintext after the STARTTLS 220 */
 	int unsolicited;                /* bytes when the server should be quiet */
 	int reply_misfit;               /* a positive reply that answers another command */
