@@ -26,6 +26,12 @@
 
 struct tls_ctx {
 	SSL_CTX *ssl_ctx;
+	/* The system's trust store is loaded when the first handshake needs
+	 * it, not at start: with SSL_CERT_FILE set (as many shells set it)
+	 * OpenSSL parses the whole bundle, 15-20 ms before the first screen
+	 * and for nothing when no host offers TLS. --ca-file is the user's
+	 * file: it is read at start, so a mistake in it stops the run there. */
+	bool trust_loaded;
 };
 
 /* host as an IP address ("192.0.2.1", "2001:db8::1", "[192.0.2.1]") into
@@ -123,10 +129,13 @@ struct tls_ctx *tls_ctx_new(const char *ca_file, char **cause)
 	 * buffers each while it does (a thousand sessions in flight). */
 	SSL_CTX_set_mode(ctx->ssl_ctx, SSL_MODE_RELEASE_BUFFERS |
 	                 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	if (ctx_load_trust(ctx->ssl_ctx, ca_file, cause) < 0) {
-		SSL_CTX_free(ctx->ssl_ctx);
-		free(ctx);
-		return NULL;
+	if (ca_file != NULL) {
+		if (ctx_load_trust(ctx->ssl_ctx, ca_file, cause) < 0) {
+			SSL_CTX_free(ctx->ssl_ctx);
+			free(ctx);
+			return NULL;
+		}
+		ctx->trust_loaded = true;
 	}
 	return ctx;
 }
@@ -145,6 +154,11 @@ SSL *tls_ssl_start(struct tls_ctx *ctx, int fd, const char *host, char **cause)
 	SSL *ssl;
 
 	ERR_clear_error();
+	if (!ctx->trust_loaded) {
+		if (ctx_load_trust(ctx->ssl_ctx, NULL, cause) < 0)
+			return NULL;
+		ctx->trust_loaded = true;
+	}
 	ssl = SSL_new(ctx->ssl_ctx);
 	if (ssl == NULL) {
 		cause_ssl(cause, "TLS: cannot create a session: ");
