@@ -113,6 +113,7 @@ check "paced: no domain reported as a DNS failure ($bad)" '[ "$bad" -eq 0 ]'
 [ "$bad" -eq 0 ] || jq -c "$failed | [.input, .domain.findings]" "$tmp/paced.jsonl" | head -3 | sed 's/^/# /'
 nlim=$(jq -s "[.[] | $limited] | add" "$tmp/paced.jsonl")
 check "paced: no lookup left unanswered by the limiting ($nlim)" '[ "$nlim" -eq 0 ]'
+echo "# bench: paced: domains $got, dns failures $bad, limited $nlim"
 check "paced: exit 0" '[ "$rc" -eq 0 ]'
 
 # Unpaced: the server's limiting must show, and be said as such.
@@ -121,6 +122,7 @@ sleep 1.1
 "${M[@]}" ${MAILFLOW_RRL_UNPACED:---dns-rate 0 --dns-tries 1} >"$tmp/unpaced.jsonl" 2>"$tmp/unpaced.err"
 nlim=$(jq -s "[.[] | $limited] | add" "$tmp/unpaced.jsonl")
 echo "# bench: unpaced, lookups left unanswered by the limiting: $nlim"
+echo "# bench: unpaced: limited $nlim"
 check "unpaced: the limiting is detected (lookups with status limited: $nlim)" '[ "$nlim" -gt 0 ]'
 nfind=$(jq -s '[.[].domain.findings[]? | select(.kind == "dns.failure")] | length' "$tmp/unpaced.jsonl")
 check "unpaced: ...and not reported as a DNS failure ($nfind dns.failure findings)" '[ "$nfind" -eq 0 ]'
