@@ -108,6 +108,10 @@ figure_cost() {
 			awk '{ w += $1; c += $2; if ($3 > m) m = $3 } END { print w, c, m }' \
 				"$tmp/f2_$tool.one" >>"$tmp/f2_$tool"
 		done
+		# What bounds it: the same libraries in a program that does
+		# nothing, with and without libcurl's and GMime's.
+		timed f2_floor "$FLOOR" || die "$FLOOR failed"
+		timed f2_floor_base "$FLOOR_BASE" || die "$FLOOR_BASE failed"
 	done
 	c=$(median f2_mf 2) r=$(median f2_mf 3)
 	row 2 "mailflow healthy.lab.test: CPU (user+sys)" "$(ms "$c") ms" "< 15 ms" "$(meets "$(ms "$c")" "<" 15)"
@@ -116,6 +120,12 @@ figure_cost() {
 	[ "$(meets "$(mb "$r")" "<" 8)" = yes ] || missed+=(rss)
 	w=$(median f2_mf 1)
 	row 2 "mailflow healthy.lab.test: wall time" "$(ms "$w") ms" "-" "-"
+	row 2 "the libraries alone (an empty program linked as mailflow): CPU, peak RSS" \
+		"$(ms "$(median f2_floor 2)") ms, $(mb "$(median f2_floor 3)") MB" "(what bounds it)" "-"
+	row 2 "  the same without libcurl and GMime: CPU, peak RSS" \
+		"$(ms "$(median f2_floor_base 2)") ms, $(mb "$(median f2_floor_base 3)") MB" "(what bounds it)" "-"
+	row 2 "mailflow's own share (the check minus the libraries alone)" \
+		"$(ms "$(awk -v a="$c" -v b="$(median f2_floor 2)" 'BEGIN { print a - b }')") ms, $(mb "$(awk -v a="$r" -v b="$(median f2_floor 3)" 'BEGIN { print a - b }')") MB" "-" "-"
 	row 2 "swaks -tls --quit-after RCPT to mx1, mx2: CPU, peak RSS" \
 		"$(ms "$(median f2_swaks 2)") ms, $(mb "$(median f2_swaks 3)") MB" "(for comparison)" "-"
 	row 2 "posttls-finger to mx1, mx2: CPU, peak RSS" \
