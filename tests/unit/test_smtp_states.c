@@ -359,7 +359,7 @@ static int fx_teardown(void **state)
 
 static void fx_start(struct fx *f, const struct peer_step *script, size_t n)
 {
-	static const struct smtp_callbacks cb = { NULL, NULL, on_done, on_manual };
+	static const struct smtp_callbacks cb = { NULL, NULL, on_done, on_manual, NULL };
 	int sv[2];
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
