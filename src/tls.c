@@ -170,13 +170,14 @@ void tls_ctx_free(struct tls_ctx *ctx)
 	free(ctx);
 }
 
-/* Hex digits into bytes: the count, or -1 when the text is not an even
- * number of hex digits or would not fit in max. */
-static long hex_decode(const char *in, unsigned char *out, size_t max)
+/* Hex digits (in holds at most insz bytes, NUL included) into bytes: the
+ * count, or -1 when the text is not an even number of hex digits, is not
+ * ended within insz, or would not fit in max. */
+static long hex_decode(const char *in, size_t insz, unsigned char *out, size_t max)
 {
-	size_t n = strlen(in), i;
+	size_t n = strnlen(in, insz), i;
 
-	if (n % 2 != 0 || n / 2 > max)
+	if (n == insz || n % 2 != 0 || n / 2 > max)
 		return -1;
 	for (i = 0; i < n; i += 2) {
 		int hi = OPENSSL_hexchar2int((unsigned char)in[i]);
@@ -234,7 +235,7 @@ int tls_dane_record_usable(const struct model_tlsa *r, unsigned char *data, size
 		snprintf(why, whysz, "unknown matching type %u", r->mtype);
 		return 0;
 	}
-	n = hex_decode(r->data_hex, data, DNS_TLSA_DATA_MAX);
+	n = hex_decode(r->data_hex, sizeof r->data_hex, data, DNS_TLSA_DATA_MAX);
 	if (n <= 0) {
 		snprintf(why, whysz, "the data is not hex of at most %d bytes", DNS_TLSA_DATA_MAX);
 		return 0;
