@@ -833,27 +833,33 @@ static int on_session_tls_wanted(struct smtp_session *ss, void *arg)
  * needs for host hi may have settled (model_host_dane_settled(): the
  * validator answered for the MX RRset or the host's TLSA RRset, or gave
  * up). Sessions with the host's addresses that wait for it before
- * STARTTLS go on from here.
+ * STARTTLS go on from here. Every waiting session whose host has settled
+ * goes on, not only hi's: the MX answer settles all hosts at once, and a
+ * caller that names one of them loses none.
  */
 static __attribute__((unused)) void probe_host_dane_settled(struct probe *p, size_t hi)
 {
 	size_t i, n = p->nsessions;
+	bool went = false;
 
-	if (hi >= p->model.nhosts || !model_host_dane_settled(&p->model, &p->model.hosts[hi]))
-		return;
+	(void)hi;
 	/* (A session that goes on may end and start another: the count
 	 * taken first is what waited.) */
 	for (i = 0; i < n && i < p->nsessions; i++) {
 		struct smtp_session *ss = p->sessions[i];
 		const struct model_session *m = smtp_session_data(ss);
+		long h;
 
-		if (m->dane.state != DANE_STATE_WAITING ||
-		    session_host(p, m) != (long)hi)
+		if (m->dane.state != DANE_STATE_WAITING)
 			continue;
-		session_dane_give(p, hi, ss);
+		h = session_host(p, m);
+		if (h < 0 || !model_host_dane_settled(&p->model, &p->model.hosts[h]))
+			continue;
+		session_dane_give(p, (size_t)h, ss);
 		smtp_session_dane_go(ss);
+		went = true;
 	}
-	if (p->cb.on_change != NULL)
+	if (went && p->cb.on_change != NULL)
 		p->cb.on_change(p, p->cb.arg);
 }
 

@@ -139,7 +139,7 @@ static void tlsa_of(X509 *x, uint8_t usage, uint8_t sel, uint8_t mtype, struct m
 	t->selector = sel;
 	t->mtype = mtype;
 	for (i = 0; i < len; i++)
-		snprintf(t->data_hex + 2 * i, 3, "%02x", data[i]);
+		snprintf(t->data_hex + 2 * (size_t)i, 3, "%02x", data[i]);
 	OPENSSL_free(der);
 }
 
