@@ -87,7 +87,9 @@ static void tls_words(struct cell *out, const struct model_session *s)
 
 	lead(out, "%s", strncmp(f->version, "TLSv", 4) == 0 ? f->version + 4
 	     : f->version[0] ? f->version : "TLS");
-	if (!f->handshake_done)
+	/* A certificate DANE authenticated is fine whatever PKIX says
+	 * (host.cert passes it). */
+	if (!f->handshake_done || s->dane.state == DANE_STATE_MATCH)
 		return;
 	if (f->days_left < 0 || (!f->chain_ok && f->verify_expired))
 		note(out, "expired");
@@ -203,8 +205,14 @@ void cell_of(const struct model_domain *d, const struct checklist *c,
 	if (col == CELL_COL_TLS) {
 		enum verdict cert = item_verdict(c, "host.cert", hi, ai);
 
+		enum verdict dane = item_verdict(c, "host.dane", hi, ai);
+
 		if (s->tls.handshake_done && rank(cert) > rank(out->verdict))
 			out->verdict = cert;
+		if (dane == V_PASS || dane == V_WARN || dane == V_FAIL) {
+			out->dane = true;
+			out->dane_verdict = dane;
+		}
 	}
 	out->mark = true;
 	ended_cell(out, col, s, st, flags);

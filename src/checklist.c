@@ -611,13 +611,58 @@ static void check_dmarc(struct builder *b, const struct model_domain *d)
 		    "report it.", "When the reports look clean, move to p=quarantine.");
 }
 
+const char *checklist_dnssec_name(enum model_dnssec_status st)
+{
+	static const char *const names[] = {
+		[DNSSEC_UNCHECKED] = "unchecked", [DNSSEC_PENDING] = "pending",
+		[DNSSEC_SECURE] = "secure", [DNSSEC_INSECURE] = "insecure",
+		[DNSSEC_BOGUS] = "bogus", [DNSSEC_INDETERMINATE] = "indeterminate",
+	};
+
+	return (size_t)st < sizeof names / sizeof names[0] ? names[st] : "?";
+}
+
+/* The TLSA records of a host as DANE reads them: the validator's RRset
+ * once it is secure, else what the user's resolver returned. */
+static const struct model_tlsa *host_tlsa(const struct model_host *h, size_t *n)
+{
+	if (h->tlsa_dnssec.status == DNSSEC_SECURE) {
+		*n = h->ndane_tlsa;
+		return h->dane_tlsa;
+	}
+	*n = h->ntlsa;
+	return h->tlsa_records;
+}
+
+/* One fact per record: its parameters, the start of its data, and
+ * whether SMTP DANE can use it (tls_dane_record_usable, the rule that
+ * decided what OpenSSL was given). */
+static void tlsa_facts(struct check_item *it, const struct model_host *h)
+{
+	unsigned char data[DNS_TLSA_DATA_MAX];
+	char why[160];
+	size_t i, n, len;
+	const struct model_tlsa *t = host_tlsa(h, &n);
+
+	for (i = 0; i < n && it->nfacts < CHECK_EVIDENCE_MAX; i++) {
+		int ok = tls_dane_record_usable(&t[i], data, &len, why, sizeof why);
+
+		fact(it, "TLSA _25._tcp.%.120s %u %u %u %.16s...: %s%.100s", h->name, t[i].usage,
+		     t[i].selector, t[i].mtype, t[i].data_hex, ok ? "usable" : "unusable: ",
+		     ok ? "" : why);
+	}
+}
+
+/* dns.tlsa: the records and what the validator says of them; whether a
+ * certificate matches is host.dane's. */
 static void check_tlsa(struct builder *b, const struct model_domain *d)
 {
 	struct check_item *it = item_new(b, "dns.tlsa", -1, -1);
-	size_t i, j, k, with = 0, matched = 0, mismatched = 0, asked = 0;
+	size_t i, n, with = 0, asked = 0, secure = 0, insecure = 0, bogus = 0, pending = 0;
 
 	for (i = 0; i < d->nhosts; i++) {
 		const struct model_host *h = &d->hosts[i];
+		enum model_dnssec_status st = h->tlsa_dnssec.status;
 
 		if (h->tlsa.done) {
 			asked++;
@@ -625,59 +670,46 @@ static void check_tlsa(struct builder *b, const struct model_domain *d)
 			set(it, V_PENDING, "DANE: waiting for DNS (TLSA)", NULL, NULL);
 			return;
 		}
-
-		if (h->ntlsa == 0)
+		pending += st == DNSSEC_PENDING;
+		bogus += st == DNSSEC_BOGUS;
+		host_tlsa(h, &n);
+		if (n == 0 && st != DNSSEC_BOGUS)
 			continue;
 		with++;
-		for (k = 0; k < h->ntlsa; k++)
-			fact(it, "TLSA _25._tcp.%s %u %u %u %.16s...", h->name,
-			     h->tlsa_records[k].usage, h->tlsa_records[k].selector,
-			     h->tlsa_records[k].mtype, h->tlsa_records[k].data_hex);
-		/* DANE-EE (usage 3) SHA-256 records can be checked against the
-		 * certificate each session saw. */
-		for (j = 0; j < h->naddrs; j++) {
-			const struct model_session *s = h->addrs[j].session;
-			bool ok = false, checkable = false;
-
-			if (s == NULL || !s->tls.handshake_done)
-				continue;
-			for (k = 0; k < h->ntlsa; k++) {
-				const struct model_tlsa *t = &h->tlsa_records[k];
-
-				if (t->usage != 3 || t->mtype != 1)
-					continue;
-				checkable = true;
-				if (strcasecmp(t->data_hex, t->selector == 1 ? s->tls.sha256_spki
-				                                            : s->tls.sha256_cert) == 0)
-					ok = true;
-			}
-			if (checkable && ok)
-				matched++;
-			else if (checkable)
-				mismatched++;
-		}
+		secure += st == DNSSEC_SECURE;
+		insecure += st == DNSSEC_INSECURE;
+		fact(it, "TLSA _25._tcp.%.200s: %zu record%s, DNSSEC %s", h->name, n,
+		     n == 1 ? "" : "s", checklist_dnssec_name(st));
+		tlsa_facts(it, h);
 	}
-	if (with == 0 && asked == 0 && lookup_not_asked(d, &d->mx)) {
+	if (pending > 0) {
+		set(it, V_PENDING, "DANE: waiting for the DNSSEC validator (TLSA)", NULL, NULL);
+	} else if (with == 0 && asked == 0 && lookup_not_asked(d, &d->mx)) {
 		set(it, V_SKIP, "DANE: no TLSA lookup (the address was given with -s)",
 		    NULL, NULL);
+	} else if (bogus > 0) {
+		set(it, V_FAIL, "DANE: TLSA records fail DNSSEC validation (bogus)",
+		    "The signatures of the TLSA records do not validate: senders that "
+		    "use DANE cannot trust them and do not deliver to that host.",
+		    "Re-sign the zone (expired signatures, a wrong DS at the parent) "
+		    "and check it with a DNSSEC debugger.");
 	} else if (with == 0) {
 		set(it, V_INFO, "DANE: no TLSA records",
 		    "No MX host publishes TLSA records, so DANE-aware senders use "
 		    "ordinary opportunistic TLS.", NULL);
-	} else if (mismatched > 0) {
-		set(it, V_FAIL, "DANE: a TLSA record does not match the certificate",
-		    "DANE-aware senders (with DNSSEC) refuse to deliver when the "
-		    "server's certificate does not match its TLSA record.",
-		    "Update the TLSA records to the current certificate (or key) before "
-		    "or when the certificate changes.");
-	} else if (matched > 0) {
-		set(it, V_PASS, "DANE: TLSA records match the certificates",
-		    "Checked for DANE-EE SHA-256 records; mailflow does not validate "
-		    "DNSSEC, which DANE needs to be effective.", NULL);
+	} else if (insecure > 0) {
+		set(it, V_WARN, "DANE: TLSA records in a zone that is not signed",
+		    "TLSA records count only when DNSSEC signs them: these are ignored "
+		    "by senders: the zone is not signed.",
+		    "Sign the zone with DNSSEC (and publish the DS at the parent), or "
+		    "remove the TLSA records.");
+	} else if (secure == with) {
+		set(it, V_PASS, "DANE: TLSA records published and DNSSEC-signed",
+		    "Whether each host's certificate matches them is in host.dane.", NULL);
 	} else {
-		set(it, V_INFO, "DANE: TLSA records published",
-		    "mailflow checks DANE-EE SHA-256 records against the certificate; "
-		    "these could not be checked (no TLS session, or another usage).", NULL);
+		set(it, V_INFO, "DANE: TLSA records published, DNSSEC not checked",
+		    "Without DNSSEC validation (--no-dnssec, -s, no validator) the "
+		    "records cannot be judged as a DANE sender would.", NULL);
 	}
 }
 
@@ -1157,6 +1189,17 @@ static void check_cert(struct builder *b, long hi, long ai, const struct model_s
 	else
 		fact(it, "valid until %s, %ld days left", f->not_after, f->days_left);
 	fact(it, "SHA-256 %s", f->sha256_cert);
+	if (s->dane.state == DANE_STATE_MATCH) {
+		fmt(t, sizeof t, "Certificate authenticated by DANE (TLSA %u %u %u)",
+		    s->dane.usage, s->dane.selector, s->dane.mtype);
+		set(it, V_PASS, t, NULL, NULL);
+		fmt(it->explanation, sizeof it->explanation, "Senders that use DANE trust "
+		    "the DNSSEC-signed TLSA record, not a CA%s%.120s%s", f->chain_ok && f->name_ok
+		    ? "; the chain is also trusted by public CAs." : ". Senders without DANE see: ",
+		    f->chain_ok && f->name_ok ? "" : !f->chain_ok ? f->verify_error
+		    : "a certificate for other names", f->chain_ok && f->name_ok ? "" : ".");
+		return;
+	}
 	if (f->days_left < 0) {
 		fmt(t, sizeof t, "The server's certificate expired %ld day%s ago",
 		    -f->days_left, f->days_left == -1 ? "" : "s");
@@ -1196,6 +1239,154 @@ static void check_cert(struct builder *b, long hi, long ai, const struct model_s
 	} else {
 		fmt(t, sizeof t, "Certificate valid for %s, %ld days left", s->host, f->days_left);
 		set(it, V_PASS, t, NULL, NULL);
+	}
+}
+
+/* ---- DANE (RFC 7672) ---------------------------------------------------- */
+
+static const char dane_nodeliver[] = "senders that use DANE will not deliver to this host";
+
+/* How many of the host's validated records SMTP DANE can use. */
+static size_t dane_usable(const struct model_host *h, char *why, size_t whysz)
+{
+	unsigned char data[DNS_TLSA_DATA_MAX];
+	char w[160];
+	size_t i, len, n = 0;
+
+	why[0] = '\0';
+	for (i = 0; i < h->ndane_tlsa; i++) {
+		if (tls_dane_record_usable(&h->dane_tlsa[i], data, &len, w, sizeof w))
+			n++;
+		else if (why[0] == '\0')
+			snprintf(why, whysz, "record %zu: %.120s", i + 1, w);
+	}
+	return n;
+}
+
+/* Not secure, one of the two RRsets DANE needs: the verdict, or false
+ * when both are secure. */
+static bool dane_not_secure(struct check_item *it, const struct model_domain *d,
+                            const struct model_host *h, const struct model_session *s)
+{
+	enum model_dnssec_status mx = d->mx_dnssec.status, tl = h->tlsa_dnssec.status;
+	char t[160];
+
+	if (mx == DNSSEC_SECURE && tl == DNSSEC_SECURE)
+		return false;
+	if (mx == DNSSEC_PENDING || tl == DNSSEC_PENDING) {
+		set(it, s != NULL && s->done ? V_SKIP : V_PENDING,
+		    "DANE: the DNSSEC validator has not answered", NULL, NULL);
+	} else if (tl == DNSSEC_BOGUS || mx == DNSSEC_BOGUS) {
+		const struct model_dnssec *x = tl == DNSSEC_BOGUS ? &h->tlsa_dnssec : &d->mx_dnssec;
+
+		fmt(t, sizeof t, "DANE: the %s records fail DNSSEC validation (bogus)",
+		    tl == DNSSEC_BOGUS ? "TLSA" : "MX");
+		set(it, V_FAIL, t, NULL, "Re-sign the zone (expired signatures, a wrong DS "
+		    "at the parent) and check it with a DNSSEC debugger.");
+		fmt(it->explanation, sizeof it->explanation, "The validator says: %.300s. "
+		    "A bogus answer is an attack or a broken zone to a DANE sender: %s.",
+		    x->why[0] ? x->why : "the signatures do not validate", dane_nodeliver);
+	} else if (tl == DNSSEC_UNCHECKED || mx == DNSSEC_UNCHECKED) {
+		set(it, V_SKIP, lookup_not_asked(d, &d->mx) ?
+		    "DANE: not checked (no MX lookup with -s, and DANE starts from the MX records)"
+		    : "DANE: not checked (DNSSEC was not validated: --no-dnssec or no validator)",
+		    NULL, NULL);
+	} else if (tl == DNSSEC_INDETERMINATE || mx == DNSSEC_INDETERMINATE) {
+		set(it, V_WARN, "DANE: DNSSEC could not be decided (indeterminate)",
+		    "The validator could build no chain of trust to the answer, so "
+		    "senders cannot tell whether the records are signed.",
+		    "Check the zone's DS and DNSKEY records and the resolver used.");
+	} else if (h->ntlsa > 0 || h->ndane_tlsa > 0) {
+		set(it, V_WARN, tl == DNSSEC_INSECURE ?
+		    "DANE: TLSA records ignored by senders: the zone is not signed"
+		    : "DANE: TLSA records ignored by senders: the MX records are not signed",
+		    "DANE needs both the MX records and the TLSA records DNSSEC-signed "
+		    "(RFC 7672 section 2.2); without that a sender uses plain "
+		    "opportunistic TLS.", "Sign the zone with DNSSEC, or remove the TLSA records.");
+	} else {
+		set(it, V_INFO, "DANE: no TLSA records (the zone is not signed)", NULL, NULL);
+	}
+	return true;
+}
+
+/* Usable records and no handshake to match them against. */
+static void dane_no_tls(struct check_item *it, const struct model_session *s)
+{
+	const struct model_step *st = &s->steps[STEP_STARTTLS];
+	char t[160];
+
+	if (!s->done) {
+		set(it, V_PENDING, "DANE: waiting for the TLS handshake", NULL, NULL);
+	} else if (skipped_by_user(st)) {
+		set(it, V_SKIP, "DANE: not checked (STARTTLS not tried)", NULL, NULL);
+	} else if (st->state == STEP_FAILED && st->reason == REASON_TIMEOUT) {
+		set(it, V_SKIP, "DANE: not checked (the session timed out before TLS)", NULL,
+		    NULL);
+	} else if (s->dane.state == DANE_STATE_NONE && s->dane.why[0] != '\0') {
+		fmt(t, sizeof t, "DANE: not checked (%.100s)", s->dane.why);
+		set(it, V_SKIP, t, NULL, NULL);
+	} else {
+		set(it, V_FAIL, starttls_missing(st) ? "DANE: TLSA published, but no STARTTLS"
+		    : "DANE: TLSA published, but the TLS handshake did not complete", NULL,
+		    "Make STARTTLS work on this host with the certificate the TLSA "
+		    "records describe.");
+		fmt(it->explanation, sizeof it->explanation, "With usable TLSA records, TLS "
+		    "is mandatory (RFC 7672 section 2.2): %s.", dane_nodeliver);
+	}
+}
+
+/* host.dane: the host's certificate against its validated TLSA records,
+ * as OpenSSL's DANE code matched them in the handshake (tls.c). */
+static void check_host_dane(struct builder *b, const struct model_domain *d, long hi,
+                            long ai, const struct model_session *s)
+{
+	struct check_item *it = item_new(b, "host.dane", hi, ai);
+	const struct model_host *h = &d->hosts[hi];
+	const struct model_dane *dn = s != NULL ? &s->dane : NULL;
+	char t[160], why[160];
+	size_t usable;
+
+	fact(it, "MX records: DNSSEC %s", checklist_dnssec_name(d->mx_dnssec.status));
+	fact(it, "TLSA _25._tcp.%.200s: DNSSEC %s", h->name,
+	     checklist_dnssec_name(h->tlsa_dnssec.status));
+	if (dane_not_secure(it, d, h, s))
+		return;
+	tlsa_facts(it, h);
+	usable = dane_usable(h, why, sizeof why);
+	if (h->ndane_tlsa == 0) {
+		set(it, V_INFO, "DANE: no TLSA records", "The zone is signed but publishes "
+		    "no TLSA for this host: senders use opportunistic TLS.",
+		    "Publish TLSA 3 1 1 for the server's key to protect mail with DANE.");
+	} else if (usable == 0) {
+		set(it, V_WARN, "DANE: only unusable TLSA records", NULL,
+		    "Publish DANE-EE (3 1 1) or DANE-TA (2 1 1) records instead.");
+		fmt(it->explanation, sizeof it->explanation, "SMTP DANE uses only usages 2 "
+		    "(DANE-TA) and 3 (DANE-EE) with known parameters (RFC 7672 section "
+		    "3.1.3); %.200s. Senders require TLS but authenticate nothing.", why);
+	} else if (s == NULL) {
+		set(it, V_SKIP, "DANE: not checked (no SMTP session)", NULL, NULL);
+	} else if (s->port != 25) {
+		set(it, V_SKIP, "DANE: not checked (TLSA _25._tcp is for port 25)", NULL, NULL);
+	} else if (dn->state == DANE_STATE_MATCH) {
+		fmt(t, sizeof t, "DANE: the certificate matches TLSA %u %u %u (record %d, "
+		    "depth %d)", dn->usage, dn->selector, dn->mtype, dn->match_index + 1,
+		    dn->match_depth);
+		set(it, V_PASS, t, dn->name_checked ? "A DANE-TA record: the chain leads to "
+		    "the published trust anchor and the certificate names the host "
+		    "(RFC 7672 section 3.2)." : "A DANE-EE record: the server's own key or "
+		    "certificate, no name or CA needed (RFC 7672 section 3.1.1).", NULL);
+	} else if (dn->state == DANE_STATE_NO_MATCH) {
+		set(it, V_FAIL, "DANE: no TLSA record matches the certificate", NULL,
+		    "Publish TLSA records for the current certificate (or key) before "
+		    "changing it, keep the old ones until the change is done.");
+		fmt(it->explanation, sizeof it->explanation, "OpenSSL's DANE check: %.200s%s. "
+		    "Of %u usable record%s none authenticates the server: %s.", dn->why,
+		    dn->name_checked ? " (the certificate does not name the host)" : "",
+		    dn->usable, dn->usable == 1 ? "" : "s", dane_nodeliver);
+	} else if (dn->state == DANE_STATE_WAITING) {
+		set(it, V_PENDING, "DANE: STARTTLS waits for the DNSSEC validator", NULL, NULL);
+	} else {
+		dane_no_tls(it, s);
 	}
 }
 
@@ -1951,6 +2142,7 @@ static void check_address(struct builder *b, const struct model_domain *d,
 
 	check_ptr(b, d, hi, ai, a);
 	if (s == NULL) {
+		check_host_dane(b, d, hi, ai, NULL);
 		check_host_mta_sts(b, d, hi, ai, NULL);
 		return;
 	}
@@ -1959,6 +2151,7 @@ static void check_address(struct builder *b, const struct model_domain *d,
 	check_ehlo(b, hi, ai, s);
 	check_starttls(b, hi, ai, s, mta_sts);
 	check_cert(b, hi, ai, s, mta_sts);
+	check_host_dane(b, d, hi, ai, s);
 	check_auth(b, hi, ai, s);
 	check_reply_step(b, hi, ai, s, &reply_steps[0]);
 	check_reply_step(b, hi, ai, s, &reply_steps[1]);

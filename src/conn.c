@@ -393,7 +393,7 @@ static void step_handshake(struct conn *c)
 }
 
 int conn_start_tls(struct conn *c, struct tls_ctx *ctx, const char *host,
-                   char **cause)
+                   const struct tls_dane *dane, char **cause)
 {
 	if (ctx == NULL)
 		return cause_set(cause, "no TLS context (TLS is off for this run)");
@@ -401,7 +401,7 @@ int conn_start_tls(struct conn *c, struct tls_ctx *ctx, const char *host,
 		return cause_set(cause, "the connection is not open");
 	if (c->ssl != NULL)
 		return cause_set(cause, "TLS is already on");
-	c->ssl = tls_ssl_start(ctx, c->fd, host, cause);
+	c->ssl = tls_ssl_start(ctx, c->fd, host, dane, cause);
 	if (c->ssl == NULL)
 		return -1;
 	c->phase = PH_HANDSHAKE;

@@ -203,10 +203,12 @@ static void limiter_release(struct probe_limiter *l)
 	}
 }
 
+static int on_session_tls_wanted(struct smtp_session *ss, void *arg);
+
 static void session_start_now(struct probe *p, struct model_host *h, size_t ai)
 {
 	static const struct smtp_callbacks scb = {
-		on_session_line, NULL, on_session_done, NULL,
+		on_session_line, NULL, on_session_done, NULL, on_session_tls_wanted,
 	};
 	struct model_address *a = &h->addrs[ai];
 	struct smtp_session *ss;
@@ -369,7 +371,7 @@ static enum model_reason fallback_refused(const struct probe *p, const struct mo
 static bool fallback_start(struct probe *p, struct model_session *m)
 {
 	static const struct smtp_callbacks fcb = {
-		on_fallback_line, on_fallback_step, on_fallback_done, NULL,
+		on_fallback_line, on_fallback_step, on_fallback_done, NULL, NULL,
 	};
 	const struct model_step *st = &m->steps[STEP_STARTTLS];
 	struct smtp_options so = p->opt.session;
@@ -774,17 +776,91 @@ static void on_host_address(struct probe *p, size_t hi,
 	}
 }
 
+/* ---- DANE: the validated TLSA records for a session's handshake ------- */
+
+/* The host of a session of this probe, by its address's session; -1 none. */
+static long session_host(const struct probe *p, const struct model_session *m)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->model.nhosts; i++)
+		for (j = 0; j < p->model.hosts[i].naddrs; j++)
+			if (p->model.hosts[i].addrs[j].session == m)
+				return (long)i;
+	return -1;
+}
+
+/* DANE is in play for host hi (RFC 7672 section 2.2): on port 25, the MX
+ * RRset and the host's TLSA RRset both DNSSEC-secure, with records. */
+static bool dane_in_play(const struct probe *p, const struct model_host *h)
+{
+	return p->opt.port == 25 && p->model.mx_dnssec.status == DNSSEC_SECURE &&
+	       h->tlsa_dnssec.status == DNSSEC_SECURE && h->ndane_tlsa > 0;
+}
+
+/* Gives session ss of host hi what DANE needs, or nothing when DANE is
+ * not in play. */
+static void session_dane_give(struct probe *p, size_t hi, struct smtp_session *ss)
+{
+	const struct model_host *h = &p->model.hosts[hi];
+	struct tls_dane td = {
+		.base = h->dane_base[0] != '\0' ? h->dane_base : h->name,
+		.mx_host = h->name,
+		.records = h->dane_tlsa,
+		.nrecords = h->ndane_tlsa,
+	};
+
+	smtp_session_set_dane(ss, dane_in_play(p, h) ? &td : NULL);
+}
+
+/* A session is about to send STARTTLS: it waits while the validator has
+ * not answered for the host (DNSSEC off or unchecked: nothing waits). */
+static int on_session_tls_wanted(struct smtp_session *ss, void *arg)
+{
+	struct probe *p = arg;
+	long hi = session_host(p, smtp_session_data(ss));
+
+	if (hi < 0 || p->opt.port != 25)
+		return 0;
+	if (!model_host_dane_settled(&p->model, &p->model.hosts[hi]))
+		return 1;
+	session_dane_give(p, (size_t)hi, ss);
+	return 0;
+}
+
 /*
  * The seam between DNSSEC and DANE (issue 14): called whenever what DANE
  * needs for host hi may have settled (model_host_dane_settled(): the
  * validator answered for the MX RRset or the host's TLSA RRset, or gave
  * up). Sessions with the host's addresses that wait for it before
- * STARTTLS go on from here.
+ * STARTTLS go on from here. Every waiting session whose host has settled
+ * goes on, not only hi's: the MX answer settles all hosts at once, and a
+ * caller that names one of them loses none.
  */
 static __attribute__((unused)) void probe_host_dane_settled(struct probe *p, size_t hi)
 {
-	(void)p;
+	size_t i, n = p->nsessions;
+	bool went = false;
+
 	(void)hi;
+	/* (A session that goes on may end and start another: the count
+	 * taken first is what waited.) */
+	for (i = 0; i < n && i < p->nsessions; i++) {
+		struct smtp_session *ss = p->sessions[i];
+		const struct model_session *m = smtp_session_data(ss);
+		long h;
+
+		if (m->dane.state != DANE_STATE_WAITING)
+			continue;
+		h = session_host(p, m);
+		if (h < 0 || !model_host_dane_settled(&p->model, &p->model.hosts[h]))
+			continue;
+		session_dane_give(p, (size_t)h, ss);
+		smtp_session_dane_go(ss);
+		went = true;
+	}
+	if (went && p->cb.on_change != NULL)
+		p->cb.on_change(p, p->cb.arg);
 }
 
 static void on_tlsa(struct probe *p, size_t hi, const struct dns_result *r)

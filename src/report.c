@@ -184,9 +184,53 @@ static const char *step_mark(enum model_step_state st)
 	}
 }
 
+const char *report_dane_state_name(enum model_dane_state st)
+{
+	static const char *const names[] = {
+		[DANE_STATE_NONE] = "none", [DANE_STATE_WAITING] = "waiting",
+		[DANE_STATE_MATCH] = "match", [DANE_STATE_NO_MATCH] = "no-match",
+		[DANE_STATE_ONLY_UNUSABLE] = "only-unusable",
+		[DANE_STATE_NO_HANDSHAKE] = "no-handshake",
+	};
+
+	return (size_t)st < sizeof names / sizeof names[0] ? names[st] : "?";
+}
+
+const char *report_dane_words(const struct model_dane *d, char *buf, size_t size)
+{
+	int n = 0;
+
+	switch (d->state) {
+	case DANE_STATE_NONE:
+		snprintf(buf, size, "%s", d->why);
+		return buf;
+	case DANE_STATE_WAITING:
+		snprintf(buf, size, "waiting for the DNSSEC validator");
+		return buf;
+	case DANE_STATE_MATCH:
+		n = snprintf(buf, size, "match: TLSA %u %u %u, record %d, depth %d%s", d->usage,
+		             d->selector, d->mtype, d->match_index + 1, d->match_depth,
+		             d->name_checked ? ", name checked" : "");
+		break;
+	case DANE_STATE_NO_MATCH:
+		n = snprintf(buf, size, "no match: %s", d->why);
+		break;
+	case DANE_STATE_ONLY_UNUSABLE:
+		n = snprintf(buf, size, "only unusable records: %s", d->why);
+		break;
+	case DANE_STATE_NO_HANDSHAKE:
+		n = snprintf(buf, size, "no TLS handshake to match");
+		break;
+	}
+	if (n > 0 && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, "; %u usable, %u unusable", d->usable,
+		         d->unusable);
+	return buf;
+}
+
 void report_session_text(FILE *out, const struct model_session *s)
 {
-	char facts[512];
+	char facts[512], dane[256];
 	size_t i;
 	int st;
 
@@ -232,6 +276,11 @@ void report_session_text(FILE *out, const struct model_session *s)
 		put_safe(out, s->tls.sans);
 		fprintf(out, "\n           sha256 %s\n           spki sha256 %s\n",
 		        s->tls.sha256_cert, s->tls.sha256_spki);
+	}
+	if (report_dane_words(&s->dane, dane, sizeof dane)[0] != '\0') {
+		fputs("  DANE     ", out);
+		put_safe(out, dane);
+		fputc('\n', out);
 	}
 	if (s->error[0]) {
 		fputs("  end: ", out);
@@ -510,6 +559,24 @@ static void json_fallback(FILE *out, const struct model_fallback *f)
 	fputc('}', out);
 }
 
+/* DANE's evidence (model_dane); match fields null without a match. */
+static void json_dane(FILE *out, const struct model_dane *d)
+{
+	fputs("{\"state\":", out);
+	js(out, report_dane_state_name(d->state));
+	fprintf(out, ",\"usable\":%u,\"unusable\":%u", d->usable, d->unusable);
+	if (d->state == DANE_STATE_MATCH)
+		fprintf(out, ",\"match_index\":%d,\"match_depth\":%d,\"usage\":%u,"
+		        "\"selector\":%u,\"mtype\":%u", d->match_index, d->match_depth,
+		        d->usage, d->selector, d->mtype);
+	else
+		fputs(",\"match_index\":null,\"match_depth\":null,\"usage\":null,"
+		      "\"selector\":null,\"mtype\":null", out);
+	fprintf(out, ",\"name_checked\":%s,\"why\":", d->name_checked ? "true" : "false");
+	js(out, d->why);
+	fputc('}', out);
+}
+
 static void json_session(FILE *out, const struct model_session *s)
 {
 	size_t i;
@@ -533,6 +600,8 @@ static void json_session(FILE *out, const struct model_session *s)
 	}
 	fputs("],\"tls\":", out);
 	json_tls(out, &s->tls);
+	fputs(",\"dane\":", out);
+	json_dane(out, &s->dane);
 	fputs(",\"tls_fallback\":", out);
 	json_fallback(out, &s->fallback);
 	fputs(",\"transcript\":", out);

@@ -412,7 +412,7 @@ static void put_transcript(FILE *out, const struct model_host *h,
                            const struct model_session *s)
 {
 	size_t i, fence = 3;
-	char facts[512];
+	char facts[512], dane[256];
 
 	fputs("\n### ", out);
 	md_text(out, h->name);
@@ -438,6 +438,10 @@ static void put_transcript(FILE *out, const struct model_host *h,
 			fprintf(out, " (expired %ld days ago)", -s->tls.days_left);
 		else
 			fprintf(out, " (%ld days)", s->tls.days_left);
+	}
+	if (report_dane_words(&s->dane, dane, sizeof dane)[0] != '\0') {
+		fputs("; DANE: ", out);
+		md_text(out, dane);
 	}
 	if (checklist_ehlo_facts(s, true, facts, sizeof facts)[0] != '\0') {
 		fputs("; EHLO: ", out);

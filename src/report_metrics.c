@@ -104,7 +104,10 @@ static void buf_add(struct buf *b, const char *fmt, ...)
 	  "1 when the MTA-STS policy fetched is usable (dns.mta-sts not failed), its mode a label") \
 	X(HOST_STS,    "mailflow_host_mta_sts_ok", \
 	  "1 when a sender that honours the domain's MTA-STS policy delivers to the address " \
-	  "(host.mta-sts passes), 0 when not")
+	  "(host.mta-sts passes), 0 when not") \
+	X(HOST_DANE,   "mailflow_host_dane_ok", \
+	  "1 when a sender that uses DANE delivers to the address (host.dane passes), 0 when " \
+	  "it warns or fails")
 
 enum family {
 #define FAMILY_ENUM(e, name, help) FAM_##e,
@@ -283,6 +286,10 @@ static void add_address(struct report_metrics *m, const struct model_domain *d,
 	it = checklist_find(c, "host.mta-sts", (long)hi, (long)ai);
 	if (it != NULL && (it->verdict == V_PASS || it->verdict == V_WARN || it->verdict == V_FAIL))
 		sample(m, FAM_HOST_STS, it->verdict == V_PASS ? 1 : 0, "domain", dn,
+		       "host", h->name, "address", a->addr, LABELS_END);
+	it = checklist_find(c, "host.dane", (long)hi, (long)ai);
+	if (it != NULL && (it->verdict == V_PASS || it->verdict == V_WARN || it->verdict == V_FAIL))
+		sample(m, FAM_HOST_DANE, it->verdict == V_PASS ? 1 : 0, "domain", dn,
 		       "host", h->name, "address", a->addr, LABELS_END);
 	if (a->session != NULL)
 		add_session(m, dn, h->name, a->addr, a->session);

@@ -63,6 +63,7 @@ typedef void state_resp_fn(struct smtp_session *s, const struct reply *r);
 	X(BANNER,        state_banner_resp,     "the greeting", "220") \
 	X(EHLO,          state_ehlo_resp,       "EHLO", "250") \
 	X(HELO,          state_helo_resp,       "HELO", "250")             /* EHLO refused with 5xx */ \
+	X(DANE_WAIT,     NULL,                  "the DNSSEC validator's answer (TLSA)", NULL) /* before STARTTLS */ \
 	X(STARTTLS,      state_starttls_resp,   "STARTTLS", "220") \
 	X(TLS_HANDSHAKE, NULL,                  "the TLS handshake", NULL) /* after the 220 to STARTTLS */ \
 	X(EHLO_TLS,      state_ehlo_tls_resp,   "the EHLO after TLS", "250") \
@@ -136,6 +137,11 @@ struct smtp_session {
 	const char *auth_user, *auth_pass;
 	char *manual_user, *manual_pass;
 	char *message;                  /* DATA: what goes out on the 354 */
+	/* DANE for the handshake (smtp_session_set_dane), our own copies. */
+	bool dane_set;
+	struct tls_dane dane;
+	struct model_tlsa *dane_records;
+	char dane_base[DNS_NAME_MAX], dane_mx[DNS_NAME_MAX];
 };
 
 /* The only way to change state; every transition goes to the trace. */
@@ -403,7 +409,8 @@ static void perform_tls_handshake(struct smtp_session *s, enum smtp_state next)
 	char *cause = NULL;
 
 	state_set(s, next);
-	if (conn_start_tls(s->conn, s->opt.tls_ctx, s->m->host, &cause) < 0) {
+	if (conn_start_tls(s->conn, s->opt.tls_ctx, s->m->host, s->dane_set ? &s->dane : NULL,
+	                   &cause) < 0) {
 		note(s, "could not set up TLS: %s", cause);
 		free(cause);
 		step_end(s, STEP_STARTTLS, STEP_FAILED, NULL, REASON_TLS,
@@ -699,6 +706,27 @@ static void after_tls(struct smtp_session *s)
 	after_auth(s);
 }
 
+/*
+ * STARTTLS once the host's DANE inputs have settled: a sending MTA looks
+ * TLSA up (and validates it) before it connects, so the handshake must
+ * not start before the validator has answered. The STARTTLS step runs
+ * from here, the wait in its time; the timer bounds the wait should no
+ * answer ever come (the session then goes on without DANE).
+ */
+static void starttls_when_settled(struct smtp_session *s)
+{
+	if (s->cb.on_tls_wanted == NULL || !s->cb.on_tls_wanted(s, s->arg)) {
+		perform_starttls(s);
+		return;
+	}
+	s->m->dane.state = DANE_STATE_WAITING;
+	step_begin(s, STEP_STARTTLS);
+	s->step = STEP_STARTTLS;
+	s->step_rx = 0;
+	state_set(s, ST_DANE_WAIT);
+	arm_timer(s, s->opt.timeout_ms);
+}
+
 /* STARTTLS when offered (or required), or why not. */
 static void after_ehlo(struct smtp_session *s)
 {
@@ -713,7 +741,7 @@ static void after_ehlo(struct smtp_session *s)
 		         "not tried (--tls off)");
 		after_tls(s);
 	} else if (s->m->starttls_offered && s->opt.tls_ctx != NULL) {
-		perform_starttls(s);
+		starttls_when_settled(s);
 	} else if (s->opt.tls == SMTP_TLS_REQUIRE) {
 		step_end(s, STEP_STARTTLS, STEP_FAILED, NULL, REASON_POLICY,
 		         "the server does not offer STARTTLS, and TLS is required "
@@ -1199,6 +1227,8 @@ static void on_tls(struct conn *c, int ok, const char *detail, void *arg)
 
 	loop_timer_remove(s->timer);
 	s->timer = NULL;
+	if (s->dane_set)
+		tls_dane_collect(ok ? conn_ssl(c) : NULL, &s->dane, &s->m->dane);
 	if (!ok) {
 		snprintf(s->m->tls.failure, sizeof s->m->tls.failure, "%s", detail);
 		note(s, "TLS handshake failed: %s", detail);
@@ -1292,6 +1322,17 @@ static void on_timeout(struct loop_timer *t, void *arg)
 
 	(void)t;
 	s->timer = NULL;
+	if (s->state == ST_DANE_WAIT) {
+		/* No answer from the validator: on without DANE, as the
+		 * model says (the TLSA's status is still pending). */
+		debug_log("smtp %s [%s]:%u no DNSSEC answer within %d ms: STARTTLS without DANE",
+		          s->m->host, s->m->addr, (unsigned)s->m->port, ms);
+		s->m->dane.state = DANE_STATE_NONE;
+		snprintf(s->m->dane.why, sizeof s->m->dane.why,
+		         "the DNSSEC validator did not answer within %d ms", ms);
+		perform_starttls(s);
+		return;
+	}
 	if (still_talking(s)) {
 		s->m->reply_unended = s->step_rx;
 		note(s, "no complete reply within %d ms: %zu bytes came and kept coming",
@@ -1447,8 +1488,44 @@ void smtp_session_free(struct smtp_session *s)
 	conn_free(s->conn);
 	reply_parser_free(s->parser);
 	free(s->message);
+	free(s->dane_records);
 	forget_credentials(s);
 	free(s);
+}
+
+void smtp_session_set_dane(struct smtp_session *s, const struct tls_dane *dane)
+{
+	size_t n = dane != NULL ? dane->nrecords : 0;
+
+	free(s->dane_records);
+	s->dane_records = NULL;
+	s->dane_set = n > 0 && dane->base != NULL;
+	if (!s->dane_set) {
+		memset(&s->m->dane, 0, sizeof s->m->dane);
+		s->m->dane.match_index = s->m->dane.match_depth = -1;
+		return;
+	}
+	s->dane_records = xreallocarray(NULL, n, sizeof *s->dane_records);
+	memcpy(s->dane_records, dane->records, n * sizeof *s->dane_records);
+	snprintf(s->dane_base, sizeof s->dane_base, "%s", dane->base);
+	snprintf(s->dane_mx, sizeof s->dane_mx, "%s", dane->mx_host ? dane->mx_host : "");
+	s->dane.base = s->dane_base;
+	s->dane.mx_host = s->dane_mx;
+	s->dane.records = s->dane_records;
+	s->dane.nrecords = n;
+	/* Until a handshake says more: the records' counts, no handshake. */
+	tls_dane_collect(NULL, &s->dane, &s->m->dane);
+}
+
+void smtp_session_dane_go(struct smtp_session *s)
+{
+	if (s->finished || s->state != ST_DANE_WAIT)
+		return;
+	loop_timer_remove(s->timer);
+	s->timer = NULL;
+	if (s->m->dane.state == DANE_STATE_WAITING)
+		s->m->dane.state = DANE_STATE_NONE;
+	perform_starttls(s);
 }
 
 struct model_session *smtp_session_data(struct smtp_session *s)

@@ -29,6 +29,11 @@ struct cell {
 	bool mark;                      /* a verdict mark goes after lead */
 	char lead[24];                  /* "21 ms", "1.3", "refused", "—" */
 	char note[24];                  /* after the mark: "expired", "" */
+	/* TLS only: a DANE mark follows ("DANE ✓") with host.dane's verdict,
+	 * when DANE was judged (pass, warn or fail; not for a zone without
+	 * TLSA or a run without DNSSEC). */
+	bool dane;
+	enum verdict dane_verdict;
 };
 
 /* The column's header word: "connect", "banner", "TLS", "RCPT", "relay". */

@@ -25,6 +25,7 @@
 
 struct loop;
 struct tls_ctx;
+struct tls_dane;
 typedef struct ssl_st SSL;
 
 /* Why a connection failed or ended, told apart for the user. */
@@ -74,10 +75,11 @@ int conn_connect_fd(struct conn *c, int fd, char **cause);
  * inside (a send that fails at once), before the -1. */
 int conn_write(struct conn *c, const void *buf, size_t len);
 /* Starts the TLS client handshake; on_tls reports the outcome (it may be
- * called from inside, before the 0). -1 with *cause set when TLS cannot
- * start: no ctx, not open, TLS already on, OpenSSL refused. */
+ * called from inside, before the 0). dane: the DANE inputs for OpenSSL
+ * (tls.h), or NULL. -1 with *cause set when TLS cannot start: no ctx,
+ * not open, TLS already on, OpenSSL refused. */
 int conn_start_tls(struct conn *c, struct tls_ctx *ctx, const char *host,
-                   char **cause);
+                   const struct tls_dane *dane, char **cause);
 SSL *conn_ssl(const struct conn *c);
 const char *conn_error_name(enum conn_error err);
 /* The local address after connect ("127.0.0.1:40123"). */

@@ -17,6 +17,12 @@
 void report_plan_text(FILE *out, const struct model_domain *d);
 /* One SMTP session: its steps, TLS facts and the whole transcript. */
 void report_session_text(FILE *out, const struct model_session *s);
+/* A session's DANE evidence in one line ("match: TLSA 3 1 1, record 1,
+ * depth 0; 1 usable, 0 unusable"), "" when DANE was not in play; and
+ * the JSON name of its state ("none", "waiting", "match", "no-match",
+ * "only-unusable", "no-handshake"). */
+const char *report_dane_words(const struct model_dane *d, char *buf, size_t size);
+const char *report_dane_state_name(enum model_dane_state st);
 
 /* How a batch run is shown. */
 struct report_options {

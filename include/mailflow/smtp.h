@@ -84,6 +84,11 @@ struct smtp_callbacks {
 	void (*on_done)(struct smtp_session *s, void *arg);
 	/* Manual mode has begun: smtp_manual_*() may be called now. */
 	void (*on_manual)(struct smtp_session *s, void *arg);
+	/* STARTTLS is due (the server offers it): 0 to go on at once, 1 to
+	 * wait (DANE_STATE_WAITING, state DANE_WAIT) until
+	 * smtp_session_dane_go() or the step's timeout. It may call
+	 * smtp_session_set_dane() first. NULL: never wait. */
+	int (*on_tls_wanted)(struct smtp_session *s, void *arg);
 };
 
 struct smtp_session *smtp_session_start(struct loop *loop,
@@ -103,9 +108,15 @@ struct smtp_session *smtp_session_start_fd(struct loop *loop,
                                            void *arg, int fd);
 /* Wipes whatever credentials it still holds. */
 void smtp_session_free(struct smtp_session *s);
+/* DANE for the session's handshake: copies dane (the validated TLSA
+ * records and reference names, tls.h) and sets the session's model_dane
+ * to what the records alone say; NULL or no records: no DANE. */
+void smtp_session_set_dane(struct smtp_session *s, const struct tls_dane *dane);
+/* A session waiting in DANE_WAIT sends STARTTLS now; else nothing. */
+void smtp_session_dane_go(struct smtp_session *s);
 struct model_session *smtp_session_data(struct smtp_session *s);
 /* The state machine's current state, by name: CONNECTING, TLS_CONNECT,
- * BANNER, EHLO, HELO, STARTTLS, TLS_HANDSHAKE, EHLO_TLS, AUTH_PLAIN,
+ * BANNER, EHLO, HELO, DANE_WAIT, STARTTLS, TLS_HANDSHAKE, EHLO_TLS, AUTH_PLAIN,
  * AUTH_LOGIN, AUTH_USER, AUTH_PASS, MAIL, RCPT, DATA, DATA_BODY,
  * RELAY_MAIL, RELAY, RSET, QUIT, MANUAL (the user's turn), DONE. */
 const char *smtp_session_state(const struct smtp_session *s);

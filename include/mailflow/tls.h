@@ -8,6 +8,12 @@
  * name, and tls_facts_collect() records what was wrong, so the session can
  * go on and the checklist can judge (a failed check is evidence, not an
  * abort).
+ *
+ * DANE (RFC 7672) is OpenSSL's own (SSL_dane_*): when the session's host
+ * has a DNSSEC-validated TLSA RRset, tls_ssl_start() gives it the usable
+ * records and the reference names, the handshake's verification matches
+ * them (still without aborting), and tls_dane_collect() reads which
+ * record authenticated the peer. Nothing is matched by hand here.
  */
 #ifndef MAILFLOW_TLS_H
 #define MAILFLOW_TLS_H
@@ -17,6 +23,18 @@
 
 typedef struct ssl_st SSL;
 struct tls_ctx;
+struct model_tlsa;
+struct model_dane;
+
+/* The DANE inputs of one connection: the host's validated TLSA RRset
+ * (only when it and the MX RRset are DNSSEC-secure) and the reference
+ * names of RFC 7672 section 3.2. */
+struct tls_dane {
+	const char *base;               /* the TLSA base domain: SNI, a name */
+	const char *mx_host;            /* the MX host name, a name too */
+	const struct model_tlsa *records;
+	size_t nrecords;
+};
 
 struct tls_facts {
 	int handshake_done;     /* 1 when the handshake completed */
@@ -53,8 +71,25 @@ struct tls_ctx *tls_ctx_new(const char *ca_file, char **cause);
 void tls_ctx_free(struct tls_ctx *ctx);
 
 /* A client SSL on fd with SNI and the name to check set; NULL with *cause
- * set (cause may be NULL). */
-SSL *tls_ssl_start(struct tls_ctx *ctx, int fd, const char *host, char **cause);
+ * set (cause may be NULL). dane NULL (or without a usable record): no
+ * DANE; else SNI is dane->base and OpenSSL matches the usable records. */
+SSL *tls_ssl_start(struct tls_ctx *ctx, int fd, const char *host,
+                   const struct tls_dane *dane, char **cause);
+
+/*
+ * One TLSA record as SMTP DANE can use it: 1 usable, with its data
+ * decoded into data (*len bytes, data holds DNS_TLSA_DATA_MAX); 0 not
+ * usable, why says which rule (usage 0/1, an unknown selector or
+ * matching type, bad hex, a digest of the wrong length). Pure.
+ */
+int tls_dane_record_usable(const struct model_tlsa *r, unsigned char *data, size_t *len,
+                           char *why, size_t whysz);
+
+/* After the handshake (ssl) or a failed one (ssl NULL): out from the
+ * records given (usable, unusable) and OpenSSL's DANE result (the record
+ * that matched, its depth, or the verification error). dane NULL or
+ * without records: out is DANE_STATE_NONE. */
+void tls_dane_collect(SSL *ssl, const struct tls_dane *dane, struct model_dane *out);
 
 /* After the handshake: fill facts (chain and name checked against host). */
 void tls_facts_collect(SSL *ssl, const char *host, struct tls_facts *facts);

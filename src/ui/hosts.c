@@ -172,7 +172,8 @@ static void open_manual(struct ui *ui)
 	static const struct { const char *id; enum smtp_quit_after at; } points[] = {
 		{ "host.connect", SMTP_QUIT_CONNECT }, { "host.banner", SMTP_QUIT_BANNER },
 		{ "host.ehlo", SMTP_QUIT_EHLO }, { "host.starttls", SMTP_QUIT_TLS },
-		{ "host.cert", SMTP_QUIT_TLS }, { "host.auth", SMTP_QUIT_AUTH },
+		{ "host.cert", SMTP_QUIT_TLS }, { "host.dane", SMTP_QUIT_TLS },
+		{ "host.auth", SMTP_QUIT_AUTH },
 		{ "host.mail", SMTP_QUIT_MAIL }, { "host.rcpt", SMTP_QUIT_RCPT },
 		{ "host.relay", SMTP_QUIT_RCPT },
 	};

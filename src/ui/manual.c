@@ -75,7 +75,7 @@ static void on_manual(struct smtp_session *ss, void *arg)
 
 int ui_manual_open(struct ui *ui, size_t hi, size_t ai, enum smtp_quit_after handover)
 {
-	static const struct smtp_callbacks cb = { on_line, NULL, on_done, on_manual };
+	static const struct smtp_callbacks cb = { on_line, NULL, on_done, on_manual, NULL };
 	struct ui_manual *mm = &ui->man;
 	char *cause = NULL;
 	struct smtp_session *ss;

@@ -255,17 +255,27 @@ static void draw_sender_row(struct ui *ui, int y, bool selected)
 		paint_put_raw(y, x, COLS - x - 1, sentence, strlen(sentence), base);
 }
 
-/* One cell: lead, mark, note; cut with "…" to w. */
-static void put_cell(struct ui *ui, int y, int x, int w, const struct cell *c, attr_t a)
+/* One cell: lead, mark, note; cut with "…" to w. A DANE mark after them
+ * takes host.dane's colour (dane_a); the note gives way to it. */
+static void put_cell(struct ui *ui, int y, int x, int w, const struct cell *c, attr_t a,
+                     attr_t dane_a)
 {
+	const char *note = c->note;
 	char buf[80];
+	int n;
 
+	if (c->dane && (int)(strlen(c->lead) + strlen(note) + 10) > w)
+		note = "";
 	if (c->mark)
 		snprintf(buf, sizeof buf, "%s %s%s%s", c->lead, paint_mark(&ui->paint, c->verdict),
-		         c->note[0] ? " " : "", c->note);
+		         note[0] ? " " : "", note);
 	else
 		snprintf(buf, sizeof buf, "%s", c->lead);
-	paint_put(y, x, w, buf, a);
+	n = paint_put(y, x, w, buf, a);
+	if (c->dane && n + 7 <= w) {
+		snprintf(buf, sizeof buf, " DANE %s", paint_mark(&ui->paint, c->dane_verdict));
+		paint_put(y, x + n, w - n, buf, dane_a);
+	}
 }
 
 static void draw_cells(struct ui *ui, const struct layout *l, const struct ui_row *row,
@@ -293,7 +303,8 @@ static void draw_cells(struct ui *ui, const struct layout *l, const struct ui_ro
 			return;
 		}
 		put_cell(ui, y, x, w, &cell, selected ? base
-		         : paint_verdict_attr(&ui->paint, cell.verdict));
+		         : paint_verdict_attr(&ui->paint, cell.verdict), selected ? base
+		         : paint_verdict_attr(&ui->paint, cell.dane_verdict));
 		x += l->col_w[c];
 	}
 }
@@ -318,11 +329,11 @@ static void draw_address_row(struct ui *ui, const struct layout *l, size_t r,
 	x += l->host_w;
 	if (row->ai < 0) {
 		bool none = h->a.done && h->aaaa.done;
-		struct cell c = { none ? V_FAIL : V_PENDING, none, "", "" };
+		struct cell c = { none ? V_FAIL : V_PENDING, none, "", "", false, V_PENDING };
 
 		snprintf(c.lead, sizeof c.lead, "%s", none ? "no address" : "resolving…");
 		put_cell(ui, y, x, COLS - x, &c, selected ? base
-		         : paint_verdict_attr(&ui->paint, c.verdict));
+		         : paint_verdict_attr(&ui->paint, c.verdict), base);
 		return;
 	}
 	paint_put(y, x, l->addr_w - 1, h->addrs[row->ai].addr, base);

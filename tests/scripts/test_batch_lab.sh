@@ -36,7 +36,10 @@ status() { if [ "$rc" -eq "$1" ]; then ok "$scenario: exit $1"; else nok "$scena
 
 run postmaster@healthy.lab.test
 status 0
-for id in dns.mx dns.mx.targets dns.spf dns.mta-sts dns.tls-rpt dns.tlsa compare; do dom $id pass; done
+for id in dns.mx dns.mx.targets dns.spf dns.mta-sts dns.tls-rpt compare; do dom $id pass; done
+# TLSA published, DNSSEC not validated (no validator yet): the records are
+# read, not judged. Once the lab zone is signed and validated: pass.
+dom dns.tlsa info
 dom dns.dmarc info
 for a in 127.0.0.11 127.0.0.12; do
 	for id in host.ptr host.connect host.banner host.ehlo host.starttls host.cert \

@@ -78,6 +78,9 @@ mutations=(
 	'.hosts[0].pref = "10"'
 	'.options.tls = "maybe"'
 	'del(.hosts[0].addresses[0].checklist[0].evidence)'
+	'.hosts[0].addresses[0].session.dane.state = "matched"'
+	'del(.hosts[0].addresses[0].session.dane.usable)'
+	'.hosts[0].addresses[0].session.dane.match_depth = -1'
 )
 for mu in "${mutations[@]}"; do
 	jq -c "$mu" "$base" >"$tmp/mutant.json"

@@ -218,6 +218,48 @@ static void test_compare_certificates(void **state)
 	model_domain_free(&dom);
 }
 
+/* The TLS cell carries host.dane's verdict as its own mark: none without
+ * DNSSEC, pass for a match (and a self-signed certificate DANE matched is
+ * no "untrusted"), fail when nothing matches. */
+static void test_dane_mark(void **state)
+{
+	struct model_session *s;
+	struct model_host *h;
+	struct cell c;
+
+	(void)state;
+	domain_init("dane.lab.test");
+	s = host_add("mx1.dane.lab.test", 10, "127.0.0.21");
+	cell(CELL_COL_TLS, &c);
+	assert_false(c.dane);
+	h = &dom.hosts[0];
+	h->tlsa.done = 1;
+	dom.mx_dnssec.status = h->tlsa_dnssec.status = DNSSEC_SECURE;
+	h->dane_tlsa = calloc(1, sizeof *h->dane_tlsa);
+	assert_non_null(h->dane_tlsa);
+	h->ndane_tlsa = 1;
+	h->dane_tlsa[0].usage = 3;
+	h->dane_tlsa[0].selector = 1;
+	h->dane_tlsa[0].mtype = 1;
+	memset(h->dane_tlsa[0].data_hex, 'a', 64);
+	s->tls.chain_ok = 0;
+	s->dane.state = DANE_STATE_MATCH;
+	s->dane.usage = 3;
+	s->dane.selector = 1;
+	s->dane.mtype = 1;
+	cell(CELL_COL_TLS, &c);
+	assert_true(c.dane);
+	assert_int_equal(c.dane_verdict, V_PASS);
+	assert_int_equal(c.verdict, V_PASS);
+	assert_string_equal(c.note, "");
+	s->dane.state = DANE_STATE_NO_MATCH;
+	cell(CELL_COL_TLS, &c);
+	assert_true(c.dane);
+	assert_int_equal(c.dane_verdict, V_FAIL);
+	assert_string_equal(c.note, "untrusted");
+	model_domain_free(&dom);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_refused_connection),
 		cmocka_unit_test(test_running_words),
 		cmocka_unit_test(test_compare_certificates),
+		cmocka_unit_test(test_dane_mark),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

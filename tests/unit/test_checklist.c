@@ -353,7 +353,7 @@ static void test_recipient_and_relay(void **state)
 static void test_compare_and_tlsa(void **state)
 {
 	struct checklist c = { 0 };
-	struct model_session *a, *b;
+	struct model_session *b;
 	struct dns_record rec = { 0 };
 	unsigned char key[32];
 
@@ -361,7 +361,7 @@ static void test_compare_and_tlsa(void **state)
 	domain_with_host("example.test");
 	model_host_add(&dom, "mx2.example.test", 20);
 	dom.hosts[1].a.done = dom.hosts[1].aaaa.done = 1;
-	a = add_session(0, "192.0.2.1");
+	add_session(0, "192.0.2.1");
 	b = add_session(1, "192.0.2.2");
 	expect(&c, "compare", -1, -1, V_PASS);
 	/* The backup MX has no TLS. */
@@ -373,7 +373,8 @@ static void test_compare_and_tlsa(void **state)
 	b->steps[STEP_RELAY].code = 250;
 	expect(&c, "compare", -1, -1, V_FAIL);
 
-	/* DANE-EE 3 1 1 against the session's SPKI hash. */
+	/* TLSA from the user's resolver, DNSSEC not validated: dns.tlsa
+	 * reads the records and judges no match of its own. */
 	memset(key, 0xab, sizeof key);
 	rec.usage = 3;
 	rec.selector = 1;
@@ -381,20 +382,178 @@ static void test_compare_and_tlsa(void **state)
 	rec.data = key;
 	rec.data_len = sizeof key;
 	model_tlsa_add(&dom.hosts[0], &rec);
-	memset(a->tls.sha256_spki, 0, sizeof a->tls.sha256_spki);
-	memset(a->tls.sha256_spki, 'a', 64);
-	a->tls.sha256_spki[0] = 'a';
-	{
-		size_t i;
+	expect(&c, "dns.tlsa", -1, -1, V_INFO);
+	assert_non_null(strstr(item(&c, "dns.tlsa", -1, -1)->title, "DNSSEC not checked"));
+	assert_non_null(strstr(item(&c, "dns.tlsa", -1, -1)->facts[1], "3 1 1 abababab"));
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
 
-		for (i = 0; i < 64; i += 2) {
-			a->tls.sha256_spki[i] = 'a';
-			a->tls.sha256_spki[i + 1] = 'b';
-		}
-	}
+/* A validated TLSA record (the validator's RRset, dane_tlsa) of host hi,
+ * and the same record as c-ares saw it. */
+static void dane_record(size_t hi, uint8_t u, uint8_t sel, uint8_t mt, size_t len)
+{
+	struct model_host *h = &dom.hosts[hi];
+	struct dns_record rec = { 0 };
+	unsigned char data[64];
+	struct model_tlsa *t;
+	size_t i;
+
+	memset(data, 0xab, sizeof data);
+	rec.usage = u;
+	rec.selector = sel;
+	rec.mtype = mt;
+	rec.data = data;
+	rec.data_len = len;
+	model_tlsa_add(h, &rec);
+	h->dane_tlsa = realloc(h->dane_tlsa, (h->ndane_tlsa + 1) * sizeof *h->dane_tlsa);
+	assert_non_null(h->dane_tlsa);
+	t = &h->dane_tlsa[h->ndane_tlsa++];
+	memset(t, 0, sizeof *t);
+	t->usage = u;
+	t->selector = sel;
+	t->mtype = mt;
+	for (i = 0; i < len; i++)
+		snprintf(t->data_hex + 2 * i, 3, "%02x", data[i]);
+}
+
+static void dnssec(enum model_dnssec_status mx, enum model_dnssec_status tlsa)
+{
+	dom.mx_dnssec.status = mx;
+	dom.hosts[0].tlsa_dnssec.status = tlsa;
+	dom.hosts[0].tlsa.done = 1;
+}
+
+static void title_is(struct checklist *c, const char *id, const char *words)
+{
+	const struct check_item *it = item(c, id, 0, 0);
+
+	if (strstr(it->title, words) == NULL)
+		fail_msg("%s: title \"%s\" lacks \"%s\"", id, it->title, words);
+}
+
+/*
+ * host.dane from typed facts only: the validator's status of the MX and
+ * TLSA RRsets, the validated records, and what OpenSSL's DANE code made
+ * of them in the handshake (model_dane).
+ */
+static void test_dane_verdicts(void **state)
+{
+	struct checklist c = { 0 };
+	struct model_session *s;
+
+	(void)state;
+	domain_with_host("example.test");
+	s = add_session(0, "192.0.2.1");
+	/* No validator: skip, and no TLSA at all: info. */
+	expect(&c, "host.dane", 0, 0, V_SKIP);
+	title_is(&c, "host.dane", "DNSSEC was not validated");
+	expect(&c, "dns.tlsa", -1, -1, V_INFO);
+	/* Signed zone, no TLSA: info. */
+	dnssec(DNSSEC_SECURE, DNSSEC_SECURE);
+	expect(&c, "host.dane", 0, 0, V_INFO);
+	/* The validator has not answered yet: pending while the session runs. */
+	dnssec(DNSSEC_SECURE, DNSSEC_PENDING);
+	s->done = 0;
+	expect(&c, "host.dane", 0, 0, V_PENDING);
+	expect(&c, "dns.tlsa", -1, -1, V_PENDING);
+	s->done = 1;
+
+	/* A usable record, and OpenSSL matched it. */
+	dane_record(0, 3, 1, 1, 32);
+	dnssec(DNSSEC_SECURE, DNSSEC_SECURE);
+	s->dane.state = DANE_STATE_MATCH;
+	s->dane.usable = 1;
+	s->dane.match_index = 0;
+	s->dane.match_depth = 0;
+	s->dane.usage = 3;
+	s->dane.selector = 1;
+	s->dane.mtype = 1;
+	expect(&c, "host.dane", 0, 0, V_PASS);
+	title_is(&c, "host.dane", "the certificate matches TLSA 3 1 1 (record 1, depth 0)");
 	expect(&c, "dns.tlsa", -1, -1, V_PASS);
-	a->tls.sha256_spki[0] = '0';
+	/* A self-signed certificate that DANE authenticates passes. */
+	s->tls.chain_ok = 0;
+	snprintf(s->tls.verify_error, sizeof s->tls.verify_error, "self-signed certificate");
+	expect(&c, "host.cert", 0, 0, V_PASS);
+	title_is(&c, "host.cert", "authenticated by DANE");
+	/* ... and without DANE it would not. */
+	s->dane.state = DANE_STATE_NO_MATCH;
+	snprintf(s->dane.why, sizeof s->dane.why, "No matching DANE TLSA records");
+	expect(&c, "host.cert", 0, 0, V_WARN);
+	expect(&c, "host.dane", 0, 0, V_FAIL);
+	assert_non_null(strstr(item(&c, "host.dane", 0, 0)->explanation,
+	                       "senders that use DANE will not deliver to this host"));
+	/* Usable records and a handshake that failed, or no STARTTLS. */
+	s->dane.state = DANE_STATE_NO_HANDSHAKE;
+	expect(&c, "host.dane", 0, 0, V_FAIL);
+	s->dane.state = DANE_STATE_NONE;
+	s->dane.why[0] = '\0';
+	s->tls_active = 0;
+	s->tls.handshake_done = 0;
+	step_set(&s->steps[STEP_STARTTLS], STEP_SKIPPED, REASON_NOT_OFFERED, "--tls off");
+	expect(&c, "host.dane", 0, 0, V_FAIL);
+	title_is(&c, "host.dane", "no STARTTLS");
+	/* Left out by the user: not a finding. */
+	step_set(&s->steps[STEP_STARTTLS], STEP_SKIPPED, REASON_BY_OPTION, "not offered");
+	expect(&c, "host.dane", 0, 0, V_SKIP);
+	/* Another port: TLSA _25._tcp does not apply. */
+	s->port = 587;
+	expect(&c, "host.dane", 0, 0, V_SKIP);
+	s->port = 25;
+
+	/* Bogus TLSA: fail, with the validator's reason. */
+	dnssec(DNSSEC_SECURE, DNSSEC_BOGUS);
+	snprintf(dom.hosts[0].tlsa_dnssec.why, sizeof dom.hosts[0].tlsa_dnssec.why,
+	         "signature expired");
+	expect(&c, "host.dane", 0, 0, V_FAIL);
+	assert_non_null(strstr(item(&c, "host.dane", 0, 0)->explanation, "signature expired"));
 	expect(&c, "dns.tlsa", -1, -1, V_FAIL);
+	/* TLSA in a zone that is not signed: ignored by senders. */
+	dnssec(DNSSEC_SECURE, DNSSEC_INSECURE);
+	expect(&c, "host.dane", 0, 0, V_WARN);
+	title_is(&c, "host.dane", "ignored by senders: the zone is not signed");
+	expect(&c, "dns.tlsa", -1, -1, V_WARN);
+	/* An unsigned MX RRset: DANE is not used either. */
+	dnssec(DNSSEC_INSECURE, DNSSEC_SECURE);
+	expect(&c, "host.dane", 0, 0, V_WARN);
+	dnssec(DNSSEC_INDETERMINATE, DNSSEC_SECURE);
+	expect(&c, "host.dane", 0, 0, V_WARN);
+	dnssec(DNSSEC_BOGUS, DNSSEC_SECURE);
+	expect(&c, "host.dane", 0, 0, V_FAIL);
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
+/* Records SMTP DANE cannot use (RFC 7672 section 3.1.3): PKIX-TA/EE,
+ * unknown parameters, a digest of the wrong length: warn, with why. */
+static void test_dane_unusable(void **state)
+{
+	struct checklist c = { 0 };
+	const struct check_item *it;
+
+	(void)state;
+	domain_with_host("example.test");
+	add_session(0, "192.0.2.1");
+	dane_record(0, 1, 1, 1, 32);
+	dnssec(DNSSEC_SECURE, DNSSEC_SECURE);
+	expect(&c, "host.dane", 0, 0, V_WARN);
+	it = item(&c, "host.dane", 0, 0);
+	assert_non_null(strstr(it->title, "only unusable"));
+	assert_non_null(strstr(it->explanation, "PKIX-EE"));
+	/* A SHA-256 record of 20 bytes, an unknown selector. */
+	model_domain_free(&dom);
+	domain_with_host("example.test");
+	add_session(0, "192.0.2.1");
+	dane_record(0, 3, 1, 1, 20);
+	dane_record(0, 3, 7, 1, 32);
+	dnssec(DNSSEC_SECURE, DNSSEC_SECURE);
+	expect(&c, "host.dane", 0, 0, V_WARN);
+	assert_non_null(strstr(item(&c, "host.dane", 0, 0)->explanation, "20 bytes"));
+	/* One usable beside them: judged on the match. */
+	dane_record(0, 3, 1, 1, 32);
+	dom.hosts[0].addrs[0].session->dane.state = DANE_STATE_NO_MATCH;
+	expect(&c, "host.dane", 0, 0, V_FAIL);
 	checklist_free(&c);
 	model_domain_free(&dom);
 }
@@ -884,6 +1043,8 @@ int main(void)
 		cmocka_unit_test(test_tls_and_cert),
 		cmocka_unit_test(test_recipient_and_relay),
 		cmocka_unit_test(test_compare_and_tlsa),
+		cmocka_unit_test(test_dane_verdicts),
+		cmocka_unit_test(test_dane_unusable),
 		cmocka_unit_test(test_starttls_reasons),
 		cmocka_unit_test(test_auth_reasons),
 		cmocka_unit_test(test_data_reasons),

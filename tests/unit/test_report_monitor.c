@@ -282,6 +282,48 @@ static void test_metrics_mta_sts(void **state)
 	model_domain_free(&dom);
 }
 
+/* DANE in the metrics: host.dane's verdict per address, none where DANE
+ * was not judged. */
+static void test_metrics_dane(void **state)
+{
+	struct report_metrics *m = report_metrics_new();
+	struct report_options ro = { 0 };
+	struct model_session *s;
+	struct model_host *h;
+	struct capture cap;
+	struct checklist c;
+	char *text;
+
+	(void)state;
+	domain_init("dane.example");
+	s = host_add("mx.dane.example", 10, "192.0.2.1");
+	host_add("mx2.dane.example", 20, "192.0.2.2");
+	h = &dom.hosts[0];
+	h->tlsa.done = 1;
+	dom.mx_dnssec.status = h->tlsa_dnssec.status = DNSSEC_SECURE;
+	h->dane_tlsa = xcalloc(1, sizeof *h->dane_tlsa);
+	h->ndane_tlsa = 1;
+	h->dane_tlsa[0].usage = 3;
+	h->dane_tlsa[0].selector = 1;
+	h->dane_tlsa[0].mtype = 1;
+	memset(h->dane_tlsa[0].data_hex, 'a', 64);
+	s->dane.state = DANE_STATE_NO_MATCH;
+	checklist_build(&dom, &c);
+	report_metrics_add(m, &dom, &c, &ro);
+	checklist_free(&c);
+	capture_start(&cap);
+	report_metrics_write(m, cap.f);
+	text = capture_end(&cap);
+	assert_non_null(strstr(text, "mailflow_host_dane_ok{domain=\"dane.example\","
+	                       "host=\"mx.dane.example\",address=\"192.0.2.1\"} 0\n"));
+	/* The second host's zone is signed and has no TLSA: not judged. */
+	assert_null(strstr(text, "mailflow_host_dane_ok{domain=\"dane.example\","
+	                   "host=\"mx2.dane.example\""));
+	free(text);
+	report_metrics_free(m);
+	model_domain_free(&dom);
+}
+
 static void test_nagios_line(void **state)
 {
 	struct report_nagios *n = report_nagios_new();
@@ -363,6 +405,7 @@ int main(void)
 		cmocka_unit_test(test_exit_worst),
 		cmocka_unit_test(test_metrics_grouped_and_escaped),
 		cmocka_unit_test(test_metrics_mta_sts),
+		cmocka_unit_test(test_metrics_dane),
 		cmocka_unit_test(test_nagios_line),
 		cmocka_unit_test(test_html_escaped_inert),
 	};

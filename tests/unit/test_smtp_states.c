@@ -89,6 +89,8 @@ struct fx {
 	struct smtp_options opt;
 	struct tls_ctx *tls;
 	int done, manual;
+	int wait_tls;           /* on_tls_wanted's answer: wait for DANE */
+	int tls_asked;          /* how often on_tls_wanted was asked */
 };
 
 /* ---- the scripted peer ---------------------------------------------------- */
@@ -329,6 +331,15 @@ static void on_manual(struct smtp_session *s, void *arg)
 	f->manual = 1;
 }
 
+static int on_tls_wanted(struct smtp_session *s, void *arg)
+{
+	struct fx *f = arg;
+
+	(void)s;
+	f->tls_asked++;
+	return f->wait_tls;
+}
+
 static int fx_setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
@@ -359,7 +370,7 @@ static int fx_teardown(void **state)
 
 static void fx_start(struct fx *f, const struct peer_step *script, size_t n)
 {
-	static const struct smtp_callbacks cb = { NULL, NULL, on_done, on_manual };
+	static const struct smtp_callbacks cb = { NULL, NULL, on_done, on_manual, on_tls_wanted };
 	int sv[2];
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
@@ -1059,6 +1070,77 @@ static void test_starttls_step_keeps_220(void **state)
 	assert_int_equal(it.code, 220);
 }
 
+static int is_dane_wait(struct fx *f)
+{
+	return f->done || strcmp(smtp_session_state(f->s), "DANE_WAIT") == 0;
+}
+
+static const struct peer_step dane_script[] = {
+	BANNER,
+	{ "EHLO probe.test", "250-mx.target.test\r\n250 STARTTLS\r\n", 0 },
+	{ "STARTTLS", "220 2.0.0 Ready to start TLS\r\n", P_TLS },
+	{ "EHLO probe.test", "250-mx.target.test\r\n250 8BITMIME\r\n", 0 },
+	{ "MAIL FROM:", "250 ok\r\n", 0 },
+	{ "RCPT TO:", "250 ok\r\n", 0 },
+	{ "RSET", "250 ok\r\n", 0 },
+	QUIT_OK,
+};
+
+/*
+ * While the host's DANE inputs are not settled, STARTTLS waits (a sending
+ * MTA has its TLSA before it connects): nothing goes out until
+ * smtp_session_dane_go(), and the records given then reach OpenSSL (a
+ * TLSA that does not match the peer's certificate: NO_MATCH).
+ */
+static void test_starttls_waits_for_dane(void **state)
+{
+	struct fx *f = *state;
+	struct model_tlsa t = { 3, 1, 1, "" };
+	struct tls_dane d = { "mx.target.test", "mx.target.test", &t, 1 };
+	uint64_t until;
+
+	memset(t.data_hex, 'a', 64);
+	with_tls(f, SMTP_TLS_AUTO);
+	f->wait_tls = 1;
+	START(f, dane_script);
+	fx_run_until(f, is_dane_wait);
+	assert_false(f->done);
+	assert_int_equal(f->tls_asked, 1);
+	assert_int_equal(f->m->dane.state, DANE_STATE_WAITING);
+	assert_int_equal(step(f, STEP_STARTTLS)->state, STEP_RUNNING);
+	until = loop_clock_ms() + 300;
+	while (loop_clock_ms() < until)
+		loop_run_once(f->loop, 50);
+	assert_string_equal(smtp_session_state(f->s), "DANE_WAIT");
+	assert_false(sent(f, "STARTTLS"));
+	smtp_session_set_dane(f->s, &d);
+	smtp_session_dane_go(f->s);
+	fx_run(f);
+	assert_true(sent(f, "STARTTLS"));
+	assert_true(f->m->tls_active);
+	assert_step(f, STEP_STARTTLS, STEP_OK, REASON_NONE);
+	assert_true(step(f, STEP_STARTTLS)->ms >= 300);
+	assert_int_equal(f->m->dane.state, DANE_STATE_NO_MATCH);
+	assert_int_equal(f->m->dane.usable, 1);
+}
+
+/* Without an answer the wait ends with the step's timeout: STARTTLS goes
+ * out without DANE, and the session says why. */
+static void test_dane_wait_bounded(void **state)
+{
+	struct fx *f = *state;
+
+	with_tls(f, SMTP_TLS_AUTO);
+	f->wait_tls = 1;
+	f->opt.timeout_ms = 300;
+	START(f, dane_script);
+	fx_run(f);
+	assert_true(sent(f, "STARTTLS"));
+	assert_step(f, STEP_STARTTLS, STEP_OK, REASON_NONE);
+	assert_int_equal(f->m->dane.state, DANE_STATE_NONE);
+	assert_non_null(strstr(f->m->dane.why, "did not answer within 300 ms"));
+}
+
 /* The EHLO after TLS is refused: the upgrade failed, on that reply. */
 static void test_starttls_ehlo_after_refused(void **state)
 {
@@ -1606,6 +1688,8 @@ int main(void)
 		T(test_reply_misfit_mail_starttls),
 		T(test_reply_misfit_starttls),
 		T(test_starttls_step_keeps_220),
+		T(test_starttls_waits_for_dane),
+		T(test_dane_wait_bounded),
 		T(test_starttls_ehlo_after_refused),
 		T(test_starttls_required_not_offered),
 		T(test_tls_off),
