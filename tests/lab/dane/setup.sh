@@ -1,4 +1,5 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2016
+# (SC2016: '$ORIGIN' and '$TTL' are zone file directives, not shell variables)
 # tests/lab/dane/setup.sh: the DNSSEC and DANE scenarios (issue 14), sourced
 # by tests/lab/start.  Defines functions start calls at three points:
 #   dane_make      after the lab CA: scenario certificates, keys, signed zones
@@ -69,11 +70,10 @@ dane_sign() {   # ZONE [-e EXPIRY -i INCEPTION]: keys and ZONE.zone.signed
 }
 
 dane_make() {
-    local addr host kind z=$LAB_DIR/nsd/zones h t=$LAB_DIR/tls soa
+    local addr host kind z=$LAB_DIR/nsd/zones t=$LAB_DIR/tls soa
     mkdir -p "$LAB_DIR/dnssec"
     while read -r addr host kind; do dane_cert "$host" "$kind"; done <<<"$(lab_dane_hosts)"
     h() { dane_spki_hash "$t/$1.crt" sha256; }
-    # shellcheck disable=SC2016  # zone file directives
     soa='$TTL 300
 @ SOA ns.lab.test. hostmaster.lab.test. 2026120301 3600 600 86400 300
 @ NS ns.lab.test.'
