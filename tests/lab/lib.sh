@@ -144,6 +144,7 @@ lab_looks_like() {
         fakesmtp)       [[ $cmd == *fakesmtp*" -l "* ]] ;;
         postfix-master) [[ $cmd == */master* ]] ;;
         nginx)          [[ $cmd == *nginx*" -c $LAB_DIR/"* ]] ;;
+        unbound)        [[ $cmd == *unbound*" -c $LAB_DIR/"* ]] ;;   # DANE (issue 14)
         # The watchdog shell, or the stop script it has exec'd by now.
         watchdog)       [[ $cmd == *mailflow-lab-watchdog* || $cmd == */stop ]] ;;
         *)              return 1 ;;
