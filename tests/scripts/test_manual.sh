@@ -141,7 +141,7 @@ keys Escape
 tui postmaster@healthy.lab.test
 wait_done 15
 keys Down Tab Tab Home
-for _ in 1 2 3 4 5 6 7 8; do keys Down; cap | grep -q "Explanation" && cap | sed -n '/Explanation/,$p' | grep -q "RCPT TO accepted" && break; done
+for _ in $(seq 16); do keys Down; cap | grep -q "Explanation" && cap | sed -n '/Explanation/,$p' | grep -q "RCPT TO accepted" && break; done
 keys m
 expect "m from the RCPT item: the routine runs up to RCPT, then hands over" "continuing by hand after rcpt" 5
 if cap | grep -q "C: RCPT TO:<postmaster@healthy.lab.test>" && ! cap | grep -q "C: QUIT"; then
