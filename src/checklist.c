@@ -708,8 +708,8 @@ static void check_tlsa(struct builder *b, const struct model_domain *d)
 		    "Whether each host's certificate matches them is in host.dane.", NULL);
 	} else {
 		set(it, V_INFO, "DANE: TLSA records published, DNSSEC not checked",
-		    "Without DNSSEC validation (--no-dnssec, -s, no validator) the "
-		    "records cannot be judged as a DANE sender would.", NULL);
+		    "These records were not validated with DNSSEC, so they cannot be "
+		    "judged as a DANE sender would.", NULL);
 	}
 }
 
@@ -1289,7 +1289,7 @@ static bool dane_not_secure(struct check_item *it, const struct model_domain *d,
 	} else if (tl == DNSSEC_UNCHECKED || mx == DNSSEC_UNCHECKED) {
 		set(it, V_SKIP, lookup_not_asked(d, &d->mx) ?
 		    "DANE: not checked (no MX lookup with -s, and DANE starts from the MX records)"
-		    : "DANE: not checked (DNSSEC was not validated: --no-dnssec or no validator)",
+		    : "DANE: not checked (DNSSEC was not validated for these answers)",
 		    NULL, NULL);
 	} else if (tl == DNSSEC_INDETERMINATE || mx == DNSSEC_INDETERMINATE) {
 		set(it, V_WARN, "DANE: DNSSEC could not be decided (indeterminate)",
