@@ -1037,25 +1037,27 @@ static void test_starttls_injection(void **state)
 	assert_string_equal(smtp_session_state(f->s), "DONE");
 }
 
+/* A whole routine with STARTTLS, the DANE waits' too. */
+static const struct peer_step starttls_script[] = {
+	BANNER,
+	{ "EHLO probe.test", "250-mx.target.test\r\n250 STARTTLS\r\n", 0 },
+	{ "STARTTLS", "220 2.0.0 Ready to start TLS\r\n", P_TLS },
+	{ "EHLO probe.test", "250-mx.target.test\r\n250 8BITMIME\r\n", 0 },
+	{ "MAIL FROM:", "250 ok\r\n", 0 },
+	{ "RCPT TO:", "250 ok\r\n", 0 },
+	{ "RSET", "250 ok\r\n", 0 },
+	QUIT_OK,
+};
+
 /* The STARTTLS step holds the 220 to STARTTLS, not the 250 of the EHLO
  * that follows the handshake. */
 static void test_starttls_step_keeps_220(void **state)
 {
 	struct fx *f = *state;
-	static const struct peer_step script[] = {
-		BANNER,
-		{ "EHLO probe.test", "250-mx.target.test\r\n250 STARTTLS\r\n", 0 },
-		{ "STARTTLS", "220 2.0.0 Ready to start TLS\r\n", P_TLS },
-		{ "EHLO probe.test", "250-mx.target.test\r\n250 8BITMIME\r\n", 0 },
-		{ "MAIL FROM:", "250 ok\r\n", 0 },
-		{ "RCPT TO:", "250 ok\r\n", 0 },
-		{ "RSET", "250 ok\r\n", 0 },
-		QUIT_OK,
-	};
 	struct check_item it;
 
 	with_tls(f, SMTP_TLS_AUTO);
-	START(f, script);
+	START(f, starttls_script);
 	fx_run(f);
 	assert_true(f->m->tls_active);
 	assert_step(f, STEP_STARTTLS, STEP_OK, REASON_NONE);
@@ -1075,17 +1077,6 @@ static int is_dane_wait(struct fx *f)
 	return f->done || strcmp(smtp_session_state(f->s), "DANE_WAIT") == 0;
 }
 
-static const struct peer_step dane_script[] = {
-	BANNER,
-	{ "EHLO probe.test", "250-mx.target.test\r\n250 STARTTLS\r\n", 0 },
-	{ "STARTTLS", "220 2.0.0 Ready to start TLS\r\n", P_TLS },
-	{ "EHLO probe.test", "250-mx.target.test\r\n250 8BITMIME\r\n", 0 },
-	{ "MAIL FROM:", "250 ok\r\n", 0 },
-	{ "RCPT TO:", "250 ok\r\n", 0 },
-	{ "RSET", "250 ok\r\n", 0 },
-	QUIT_OK,
-};
-
 /*
  * While the host's DANE inputs are not settled, STARTTLS waits (a sending
  * MTA has its TLSA before it connects): nothing goes out until
@@ -1102,7 +1093,7 @@ static void test_starttls_waits_for_dane(void **state)
 	memset(t.data_hex, 'a', 64);
 	with_tls(f, SMTP_TLS_AUTO);
 	f->wait_tls = 1;
-	START(f, dane_script);
+	START(f, starttls_script);
 	fx_run_until(f, is_dane_wait);
 	assert_false(f->done);
 	assert_int_equal(f->tls_asked, 1);
@@ -1133,7 +1124,7 @@ static void test_dane_wait_bounded(void **state)
 	with_tls(f, SMTP_TLS_AUTO);
 	f->wait_tls = 1;
 	f->opt.timeout_ms = 300;
-	START(f, dane_script);
+	START(f, starttls_script);
 	fx_run(f);
 	assert_true(sent(f, "STARTTLS"));
 	assert_step(f, STEP_STARTTLS, STEP_OK, REASON_NONE);
