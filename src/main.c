@@ -206,12 +206,8 @@ static int read_inputs(struct batch *b, const struct options *o, int argc, char 
 	if (o->server_host != NULL && batch_count(b) == 0)
 		batch_add_server(b, o->server_host);
 	if (batch_count(b) == 0) {
-		/* Two lines, not the whole --help (issue 13, point 9). */
-		if (nagios_mode)
-			return not_run("no domain or address given");
-		fputs("usage: mailflow [options] DOMAIN|ADDRESS...   (or -f FILE, -s HOST)\n"
-		      "mailflow: give a domain or an address to check, e.g. mailflow example.com\n"
-		      "mailflow --help for more\n", stderr);
+		if (!nagios_mode)
+			options_usage_short(stderr);
 		return not_run("no domain or address given");
 	}
 	/* A single bad input is the whole run; a bad line of a list is not. */
