@@ -278,8 +278,14 @@ line=$(cap | grep -F "terminal too small")
 lead=${line%%terminal*}
 if [ "${#lead}" -ge 3 ] && [ "${#lead}" -le 5 ]; then ok "40x12: the message is centred (${#lead} columns in)"
 else nok "40x12: not centred: '$line'"; fi
+row=$(cap | grep -nF "terminal too small" | cut -d: -f1)
+if [ "${row:-0}" -ge 5 ] && [ "${row:-0}" -le 7 ] && [ "$(cap | grep -c .)" -le 4 ]; then
+	ok "40x12: the message is in the middle rows (row $row of 12), alone on the screen"
+else nok "40x12: message at row '${row:-}': $(cap)"; fi
 tmux -L "$sock" resize-window -t main -x 80 -y 24
 expect_screen "40x12 then 80x24: the screen returns" "mx1.healthy"
+expect_not "40x12 then 80x24: the message is gone" "terminal too small"
+expect_screen "40x12 then 80x24: the key bar is back" "? help"
 golden_wait=$(wait_done 15 && echo y)
 [ "$golden_wait" = y ] && keys Down && golden healthy-80x24
 
