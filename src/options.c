@@ -828,8 +828,10 @@ static char *help_expand(const char *help, const char *def)
 				memcpy(o, def, dl);
 			o += dl;
 			h++;
+		} else if (*h == '\n') {
+			*o++ = ' ';
 		} else {
-			*o++ = *h == '\n' ? ' ' : *h;
+			*o++ = *h;
 		}
 	}
 	*o = '\0';
@@ -923,8 +925,10 @@ static void usage_cmdline_only(FILE *out)
 			sep = ",";
 		}
 	}
-	if (used < sizeof line - 1)
-		strcat(line, ".");
+	if (used + 1 < sizeof line) {
+		line[used++] = '.';
+		line[used] = '\0';
+	}
 	usage_wrap(out, line, 0, 2);
 }
 
