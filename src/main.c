@@ -206,12 +206,8 @@ static int read_inputs(struct batch *b, const struct options *o, int argc, char 
 	if (o->server_host != NULL && batch_count(b) == 0)
 		batch_add_server(b, o->server_host);
 	if (batch_count(b) == 0) {
-		/* Two lines, not the whole --help (issue 13, point 9). */
-		if (nagios_mode)
-			return not_run("no domain or address given");
-		fputs("usage: mailflow [options] DOMAIN|ADDRESS...   (or -f FILE, -s HOST)\n"
-		      "mailflow: give a domain or an address to check, e.g. mailflow example.com\n"
-		      "mailflow --help for more\n", stderr);
+		if (!nagios_mode)
+			options_usage_short(stderr);
 		return not_run("no domain or address given");
 	}
 	/* A single bad input is the whole run; a bad line of a list is not. */
@@ -270,15 +266,16 @@ static int run_batch(struct loop *loop, struct batch *b, const struct options *o
 	return rc < 0 ? fail(cause) : rc;
 }
 
-/* The TUI for one input on a terminal; the batch scheduler otherwise. A
- * terminal the TUI cannot use (TERM=dumb, unknown, stdin not a terminal)
- * is said, and the report printed instead; output to a pipe or a file is
- * the report without a word (README). */
+/* The TUI for one input on a terminal; the batch scheduler otherwise.
+ * When the TUI was the default and cannot be (TERM=dumb or unknown, stdin
+ * or stdout not a terminal), one line on stderr says why and the report is
+ * printed instead; with stderr not a terminal either (a script, cron) the
+ * report comes without a word, as with --batch. */
 static int run(struct loop *loop, struct batch *b, const struct options *o,
                const char *const *themes)
 {
 	int tui = batch_count(b) == 1 && !o->batch && !o->json && !o->jsonl &&
-	          !o->metrics && !o->nagios && o->report == NULL && isatty(STDOUT_FILENO);
+	          !o->metrics && !o->nagios && o->report == NULL;
 	const struct target *target;
 	const char *input = NULL;
 	char *why = NULL;
@@ -289,8 +286,9 @@ static int run(struct loop *loop, struct batch *b, const struct options *o,
 		return 2;
 	}
 	if (tui && ui_check_terminal(&why) < 0) {
-		fprintf(stderr, "mailflow: the terminal UI cannot start: %s; printing the "
-		        "report instead\n", why);
+		if (isatty(STDOUT_FILENO) || isatty(STDERR_FILENO))
+			fprintf(stderr, "mailflow: the terminal UI cannot start: %s; printing "
+			        "the report instead\n", why);
 		free(why);
 		tui = 0;
 	}

@@ -51,7 +51,8 @@ struct row {
 	const char *name;       /* long name, also the config file's key */
 	const char *alias;      /* a second long name, or NULL */
 	const char *arg;        /* metavar; NULL: takes no value */
-	const char *help;       /* "{}" stands for the default; \n continues */
+	const char *help;       /* "{}" stands for the default; \n is a space in
+	                         * --help (it wraps), the end of zsh's text */
 	const char *group;      /* printed before the row in --help */
 	row_setter set;         /* ROW_FUNC */
 	row_shower show;        /* ROW_FUNC: shows the default */
@@ -248,7 +249,10 @@ static const struct row rows[] = {
 };
 
 #define NROWS (sizeof rows / sizeof rows[0])
-#define HELP_COLUMN 25
+/* --help: every option's help text starts at HELP_COLUMN, and no line is
+ * longer than HELP_WIDTH (an 80-column terminal). */
+#define HELP_COLUMN 30
+#define HELP_WIDTH 80
 
 /* ---- values ------------------------------------------------------------- */
 
@@ -773,8 +777,10 @@ int options_read_config(struct options *o, char **cause)
 
 /* ---- --help ---------------------------------------------------------------- */
 
+#define USAGE_FIRST "usage: mailflow [options] DOMAIN|ADDRESS...\n"
+
 static const char usage_head[] =
-	"usage: mailflow [options] DOMAIN|ADDRESS...\n"
+	USAGE_FIRST
 	"       mailflow [options] -f FILE\n"
 	"       mailflow [options] -s HOST[:PORT] [DOMAIN|ADDRESS]\n"
 	"\n"
@@ -791,7 +797,8 @@ static const char usage_tail[] =
 	"  mailflow jane@example.com --send\n"
 	"  mailflow --jsonl --concurrency 50 -f domains.txt > results.jsonl\n"
 	"  mailflow -s mx1.example.com:587 --auth-user jane --tls require\n"
-	"  mailflow --dns 127.0.0.1:5353 --ca-file /tmp/mailflow-lab/tls/ca.crt healthy.lab.test\n"
+	"  mailflow --dns 127.0.0.1:5353 --ca-file /tmp/mailflow-lab/tls/ca.crt \\\n"
+	"           healthy.lab.test\n"
 	"\n"
 	"Defaults can be set in $XDG_CONFIG_HOME/mailflow/config (or\n"
 	"~/.config/mailflow/config), one option a line: \"from probe@example.com\",\n"
@@ -804,36 +811,139 @@ static const char usage_exit[] =
 	"for the domain's MX). With several domains: the worst of them.\n"
 	"With --nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (monitoring plugins).\n";
 
-/* "  -s, --server HOST[:PORT]" and the help text from HELP_COLUMN on. */
+/* The help text with each "{}" the default and each '\n' a space: where a
+ * line breaks is the generator's to decide (usage_wrap), not the row's. */
+static char *help_expand(const char *help, const char *def)
+{
+	size_t dl = def != NULL ? strlen(def) : 0, n = 1;
+	const char *h;
+	char *s, *o;
+
+	for (h = help; *h != '\0'; h++)
+		n += h[0] == '{' && h[1] == '}' ? dl : 1;
+	s = o = xmalloc(n);
+	for (h = help; *h != '\0'; h++) {
+		if (h[0] == '{' && h[1] == '}') {
+			if (dl > 0)
+				memcpy(o, def, dl);
+			o += dl;
+			h++;
+		} else if (*h == '\n') {
+			*o++ = ' ';
+		} else {
+			*o++ = *h;
+		}
+	}
+	*o = '\0';
+	return s;
+}
+
+/* Columns of the UTF-8 s[0..len): one a character (the help texts have
+ * no wide or combining ones). */
+static int help_columns(const char *s, size_t len)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return n;
+}
+
+/* text, the cursor at column col, broken at spaces so that no line passes
+ * HELP_WIDTH; every next line starts at column indent. A word longer than
+ * a whole line gets a line of its own (a word is never cut). */
+static void usage_wrap(FILE *out, const char *text, int col, int indent)
+{
+	const char *p = text;
+	int at = col, fresh = 1;        /* fresh: nothing on this line yet */
+
+	for (;;) {
+		size_t len;
+		int width;
+
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		len = strcspn(p, " ");
+		width = help_columns(p, len);
+		if (!fresh && at + 1 + width > HELP_WIDTH) {
+			fprintf(out, "\n%*s", indent, "");
+			at = indent;
+			fresh = 1;
+		}
+		if (!fresh) {
+			fputc(' ', out);
+			at++;
+		}
+		fwrite(p, 1, len, out);
+		at += width;
+		fresh = 0;
+		p += len;
+	}
+	fputc('\n', out);
+}
+
+/* "  -s, --server HOST[:PORT]", then the help text from HELP_COLUMN on: on
+ * the same line when the names leave two blanks before it, else on the
+ * next one, so that every help text starts at the same column. */
 static void usage_row(FILE *out, const struct options *defaults, const struct row *r)
 {
-	char left[96], buf[64];
-	const char *h, *def = row_show(defaults, r, buf, sizeof buf);
+	char left[96], buf[64], *text;
+	const char *def = row_show(defaults, r, buf, sizeof buf);
 	int len;
 
 	len = snprintf(left, sizeof left, "  %c%c%s--%s%s%s%s%s", r->letter ? '-' : ' ',
 	               r->letter ? r->letter : ' ', r->letter ? ", " : "  ", r->name,
 	               r->alias ? ", --" : "", r->alias ? r->alias : "", r->arg ? " " : "",
 	               r->arg ? r->arg : "");
-	fprintf(out, "%s%*s", left, len < HELP_COLUMN - 1 ? HELP_COLUMN - len : 2, "");
-	for (h = r->help; *h != '\0'; h++) {
-		if (h[0] == '{' && h[1] == '}') {
-			fputs(def != NULL ? def : "", out);
-			h++;
-		} else if (*h == '\n') {
-			fprintf(out, "\n%*s", HELP_COLUMN, "");
-		} else {
-			fputc(*h, out);
+	if (len < 0)
+		len = 0;
+	if (len > HELP_COLUMN - 2)
+		fprintf(out, "%s\n%*s", left, HELP_COLUMN, "");
+	else
+		fprintf(out, "%s%*s", left, HELP_COLUMN - len, "");
+	text = help_expand(r->help, def);
+	usage_wrap(out, text, HELP_COLUMN, HELP_COLUMN);
+	free(text);
+}
+
+/* "The command line only: --explain, ...", wrapped as the help texts are. */
+static void usage_cmdline_only(FILE *out)
+{
+	char line[1024];
+	size_t i, used;
+	const char *sep = "";
+
+	used = (size_t)snprintf(line, sizeof line, "The command line only:");
+	for (i = 0; i < NROWS && used < sizeof line; i++) {
+		if (rows[i].flags & ROW_CMDLINE_ONLY) {
+			int n = snprintf(line + used, sizeof line - used, "%s --%s", sep, rows[i].name);
+
+			used += n > 0 ? (size_t)n : 0;
+			sep = ",";
 		}
 	}
-	fputc('\n', out);
+	if (used + 1 < sizeof line) {
+		line[used++] = '.';
+		line[used] = '\0';
+	}
+	usage_wrap(out, line, 0, 2);
+}
+
+/* Two lines of usage, not the whole --help (issue 13, point 9). */
+void options_usage_short(FILE *out)
+{
+	fputs(USAGE_FIRST
+	      "       mailflow [options] -f FILE | -s HOST[:PORT] [DOMAIN|ADDRESS]\n"
+	      "mailflow --help for more\n", out);
 }
 
 void options_usage(FILE *out)
 {
 	struct options defaults;
 	size_t i;
-	const char *sep = "";
 
 	options_init(&defaults);
 	fputs(usage_head, out);
@@ -843,14 +953,7 @@ void options_usage(FILE *out)
 		usage_row(out, &defaults, &rows[i]);
 	}
 	fputs(usage_tail, out);
-	fputs("The command line only:", out);
-	for (i = 0; i < NROWS; i++) {
-		if (rows[i].flags & ROW_CMDLINE_ONLY) {
-			fprintf(out, "%s --%s", sep, rows[i].name);
-			sep = ",";
-		}
-	}
-	fputs(".\n", out);
+	usage_cmdline_only(out);
 	fputs(usage_exit, out);
 	options_free(&defaults);
 }

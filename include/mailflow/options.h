@@ -74,6 +74,8 @@ void options_finish(struct options *o);
 
 /* The --help text, generated from the table. */
 void options_usage(FILE *out);
+/* What plain `mailflow` prints: the two usage lines and where the rest is. */
+void options_usage_short(FILE *out);
 
 /* The table, read-only, for what is generated from it elsewhere (the
  * shell completion, completion.c). */

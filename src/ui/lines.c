@@ -152,9 +152,37 @@ static void scroll_to_selection(const struct model_session *s, struct lines_view
 	}
 }
 
-/* One line from row *y on, wrapped; advances *y. */
+/* Each occurrence of query in a row's text, drawn over it in the match
+ * colour: the matched words stand out, on the selected line (the current
+ * match of n/N) as on the others. The row's text is what is shown (made
+ * safe), so what is marked is what the eye reads; a match that the wrap
+ * splits is marked on neither row. */
+static void mark_matches(const struct paint *p, const char *part, const char *query,
+                         int y, int x, int width)
+{
+	size_t n = query != NULL ? strlen(query) : 0, len = strlen(part), i;
+	char match[256];
+	int room, col;
+
+	if (n == 0 || n >= sizeof match || n > len)
+		return;
+	/* A row cut with "…" keeps its "…". */
+	room = paint_columns(part, len) > width ? width - 1 : width;
+	for (i = 0; i + n <= len; i++) {
+		if (!text_equal_ci(part + i, n, query))
+			continue;
+		if ((col = paint_columns(part, i)) >= room)
+			break;
+		memcpy(match, part + i, n);
+		match[n] = '\0';
+		paint_put(y, x + col, room - col, match, p->attr[THEME_SEARCH_MATCH]);
+		i += n - 1;
+	}
+}
+
+/* One line from row *y on, wrapped, the query's matches marked; advances *y. */
 static void draw_line(const struct paint *p, const struct model_line *l, attr_t a,
-                      bool sel, int y0, int *y, int x0, int w, int h)
+                      bool sel, const char *query, int y0, int *y, int x0, int w, int h)
 {
 	char buf[2048], part[2048];
 	size_t n = line_text(l, buf, sizeof buf), off = 0, take;
@@ -173,6 +201,7 @@ static void draw_line(const struct paint *p, const struct model_line *l, attr_t 
 		if (sel && r > 0)
 			paint_fill(y0 + *y, x0, w, a);
 		paint_put(y0 + *y, x0 + TIME_W, w - TIME_W, part, a);
+		mark_matches(p, part, query, y0 + *y, x0 + TIME_W, w - TIME_W);
 		off += take;
 	}
 }
@@ -204,9 +233,8 @@ void lines_draw(const struct paint *p, const struct model_session *s,
 	for (i = v->top; i < s->nlines && y < h; i++) {
 		const struct model_line *l = &s->lines[i];
 		bool sel = v->show_sel && i == v->sel;
-		attr_t a = sel ? p->attr[THEME_SELECTION]
-		           : lines_match(l, query) ? p->attr[THEME_SEARCH_MATCH] : lines_attr(p, l);
+		attr_t a = sel ? p->attr[THEME_SELECTION] : lines_attr(p, l);
 
-		draw_line(p, l, a, sel, y0, &y, x0, w, h);
+		draw_line(p, l, a, sel, query, y0, &y, x0, w, h);
 	}
 }

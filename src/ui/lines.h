@@ -22,8 +22,9 @@ struct lines_view {
 	bool show_sel;                  /* draw the selection */
 };
 
-/* Draws s into the h rows of w columns at y0,x0; lines that hold query
- * (may be NULL or "") are marked. Adjusts v so the selection shows. */
+/* Draws s into the h rows of w columns at y0,x0; each occurrence of query
+ * (may be NULL or "") is marked, on the selected line too. Adjusts v so
+ * the selection shows. */
 void lines_draw(const struct paint *p, const struct model_session *s,
                 struct lines_view *v, const char *query, int y0, int x0, int w, int h);
 /* The line holds q, ASCII case ignored (the transcript search). */

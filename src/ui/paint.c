@@ -67,6 +67,32 @@ int paint_put(int y, int x, int width, const char *s, attr_t a)
 	return used;
 }
 
+int paint_columns(const char *s, size_t len)
+{
+	mbstate_t st;
+	int used = 0;
+
+	memset(&st, 0, sizeof st);
+	while (len > 0 && *s != '\0') {
+		wchar_t wc;
+		size_t l = mbrtowc(&wc, s, len, &st);
+		int cw;
+
+		if (l == (size_t)-1 || l == (size_t)-2 || l == 0) {
+			l = 1;
+			cw = 1;
+			memset(&st, 0, sizeof st);
+		} else {
+			cw = wcwidth(wc);
+			cw = cw < 0 ? 1 : cw;
+		}
+		used += cw;
+		s += l;
+		len -= l;
+	}
+	return used;
+}
+
 int paint_put_raw(int y, int x, int width, const char *bytes, size_t len, attr_t a)
 {
 	char buf[2048];

@@ -27,6 +27,9 @@ struct paint {
 /* UTF-8 text (already safe) at y,x within width columns; returns the
  * columns used. Wide characters count by wcwidth and are never split. */
 int paint_put(int y, int x, int width, const char *s, attr_t a);
+/* The display columns of the UTF-8 s[0..len), counted as paint_put()
+ * counts them. */
+int paint_columns(const char *s, size_t len);
 /* The same for bytes from the network: text_sanitize() first. */
 int paint_put_raw(int y, int x, int width, const char *bytes, size_t len, attr_t a);
 int paint_putf(int y, int x, int width, attr_t a, const char *fmt, ...)

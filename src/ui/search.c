@@ -1,7 +1,8 @@
 /*
  * search.c — the transcript search: a mode for typing the query on the
- * key bar (Enter finds, Esc cancels), and the search itself, which 'n'
- * repeats from the hosts screen. Matches are marked while typing.
+ * key bar (Enter finds, Esc cancels and clears it), and the search itself,
+ * which n and N repeat from the hosts screen. Matches are marked while
+ * typing, and until Esc clears the search.
  */
 #include "ui_internal.h"
 
@@ -84,7 +85,11 @@ static void search_draw(struct ui *ui)
 static int search_key(struct ui *ui, int ch)
 {
 	if (ch == KEY_ESC) {
+		/* Cancelled: nothing half-typed stays marked or for n to find. */
+		ui->qlen = 0;
+		ui->query[0] = '\0';
 		ui_mode_pop(ui);
+		ui_set_status(ui, "Search cleared.");
 	} else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
 		ui_mode_pop(ui);
 		ui_search_next(ui, false);

@@ -25,11 +25,13 @@ unset MAILFLOW_PASSWORD
 # ---- --help and the table -------------------------------------------------
 
 help=$("$MAILFLOW" --help 2>&1)
+# The options part of --help: from the first group to the examples.
+opts=$(sed -n '/^Where to connect:/,/^Examples:/p' <<<"$help")
 # The option names of the table's rows, and their short letters.
 names=$(grep -oE '\.(name|alias) = "[a-z0-9-]+"' "$tree/src/options.c" | sed 's/.*"\(.*\)"/--\1/' | sort)
 letters=$(sed -n "s/.*\\.letter = '\\(.\\)'.*/-\\1/p" "$tree/src/options.c" | sort)
 # What --help shows in its option column: the text before the help column.
-shown=$(awk '/^  -/ || /^      --/ { sub(/^ +/, ""); split($0, a, /  /); print a[1] }' <<<"$help" |
+shown=$(awk '/^  -/ || /^      --/ { sub(/^ +/, ""); split($0, a, /  /); print a[1] }' <<<"$opts" |
 	grep -oE -- '(^|[ ,])--?[a-zA-Z0-9][a-z0-9-]*' | sed 's/^[ ,]//' | sort)
 count=$(wc -l <<<"$names")
 if [ "$count" -ge 30 ] && [ "$(sort -u <<<"$names")" = "$names" ]; then
@@ -42,12 +44,82 @@ if [ -z "$missing" ] && [ -z "$extra" ] && [ -z "$dups" ]; then
 	ok "--help lists every option of the table exactly once"
 else nok "$(echo "--help: missing '$missing', not in the table '$extra', twice '$dups'" | tr '\n' ' ')"; fi
 
+# entry NAME TEXT: the --help entry of --NAME, its line and the lines that
+# continue its help text (indented past the names), joined by spaces.
+entry() {
+	awk -v n="$1" 'hit && match($0, /^ +/) && RLENGTH > 8 { sub(/^ +/, " "); printf "%s", $0; next }
+		hit { exit }
+		$0 ~ ("^ +(-., )?--" n "[ ,]") || $0 ~ ("^ +(-., )?--" n "$") { hit = 1; printf "%s", $0 }
+		END { if (hit) print "" }' <<<"$2"
+}
+
+# Issue 13, point 9: every help text starts at one column, a name too long
+# for it puts its help on the next line at that column, and no line of
+# --help is wider than 80 columns.
+widest=$(LC_ALL=C.UTF-8 awk '{ if (length($0) > w) { w = length($0); l = $0 } } END { print w ": " l }' <<<"$help")
+if [ "${widest%%:*}" -le 80 ]; then ok "--help: no line is wider than 80 columns (${widest%%:*})"
+else nok "--help: a line of ${widest%%:*} columns: '${widest#*: }'"; fi
+# The column of each help text: after the names and two blanks or more, or
+# the indent of a line that continues one; a names line without a help
+# text must be followed by such a line.
+cols=$(awk '/^[^ ]/ || /^$/ { if (want) print "none after " want; want = ""; next }
+	/^  -/ || /^      --/ {
+		if (want) print "none after " want
+		match($0, /^ +/); lead = RLENGTH; rest = substr($0, lead + 1); want = ""
+		if (match(rest, /  +[^ ]/)) print lead + RSTART + RLENGTH - 2
+		else want = rest
+		next }
+	{ match($0, /^ +/); print RLENGTH; want = "" }' <<<"$opts" | sort | uniq -c)
+if [ "$(wc -l <<<"$cols")" = 1 ] && [[ $cols =~ ^\ *[0-9]+\ [0-9]+$ ]] &&
+   [ "$(awk '{ print $2 }' <<<"$cols")" -ge 20 ]; then
+	ok "--help: every help text starts at column $(awk '{ print $2 + 1 }' <<<"$cols")"
+else nok "--help: help texts start at several columns (count, column): $(tr '\n' ';' <<<"$cols")"; fi
+# Names end two blanks before the help column, or the help goes on the next
+# line (--report FILE.md|FILE.html).
+col=$(awk '{ print $2 }' <<<"$cols" | head -1)
+long=$(awk -v c="${col:-0}" '/^  -/ || /^      --/ { match($0, /^ +/); lead = RLENGTH
+	if (match(substr($0, lead + 1), /  +[^ ]/) && lead + RSTART - 1 > c - 2) print }' <<<"$opts")
+if [ -z "$long" ]; then ok "--help: no option's names run into the help column"
+else nok "--help: names in the help column: $long"; fi
+# Wrapped at word boundaries: a continued text's words are all there, in
+# order (the row's text, "{}" aside, with its line breaks as spaces).
+want=$(sed -n '/\.name = "explain"/,/\.kind/p' "$tree/src/options.c" | sed -n 's/.*"\(.*\)".*/\1/p' |
+	grep -v '^explain$\|FILE|-|TEXT\|From a bounce' | tr -d '\n' | sed 's/\\n/ /g; s/  */ /g')
+got=$(entry explain "$opts" | sed 's/^ *--explain FILE|-|TEXT *//; s/  */ /g')
+if [ -n "$want" ] && [ "$got" = "$want" ]; then ok "--help: --explain's text wraps at word boundaries, every word kept"
+else nok "--help: --explain: want '$want', got '$got'"; fi
+
+# Plain mailflow: two lines of usage and "mailflow --help for more", on
+# stderr, exit 2 (checklist_exit_status_as(): the run could not be made).
+err=$("$MAILFLOW" 2>&1 >"$tmp/noarg.out"); rc=$?
+if [ $rc -eq 2 ] && [ ! -s "$tmp/noarg.out" ] && [ "$(wc -l <<<"$err")" = 3 ] &&
+   [[ $(sed -n 1p <<<"$err") == "usage: mailflow "* ]] &&
+   [[ $(sed -n 2p <<<"$err") == "       mailflow "* ]] &&
+   [ "$(sed -n 3p <<<"$err")" = "mailflow --help for more" ]; then
+	ok "plain mailflow: two usage lines and 'mailflow --help for more' on stderr, exit 2"
+else nok "plain mailflow: exit $rc, stdout $(wc -c <"$tmp/noarg.out") bytes, stderr: $err"; fi
+
+# README's options table: one table, the options of --help in its order.
+table=$(awk '/^\| option \| meaning \|$/ { on = 1; next } on && !/^\|/ { exit } on' "$tree/README.md")
+after=$(awk '/^\| option \| meaning \|$/ { on = 1; next } on && !/^\|/ { on = 2; next }
+	on == 2 && /^\| `-/ { print; exit }' "$tree/README.md")
+readme=$(awk -F ' [|] ' 'NR > 1 { sub(/^\| /, "", $1); print $1 }' <<<"$table" |
+	grep -oE -- '(^|[ `,])--?[a-zA-Z0-9][a-z0-9-]*' | sed 's/^[ `,]//')
+long_help=$(grep -E -- '^--' <<<"$shown" | sort)
+order_help=$(awk '/^  -/ || /^      --/ { sub(/^ +/, ""); split($0, a, /  /); print a[1] }' <<<"$opts" |
+	grep -oE -- '(^|[ ,])--[a-z0-9][a-z0-9-]*' | sed 's/^[ ,]//')
+order_readme=$(grep -E -- '^--' <<<"$readme")
+if [ -z "$after" ] && [ "$(sort <<<"$readme")" = "$(sort <<<"$shown")" ] &&
+   [ "$order_readme" = "$order_help" ] && [ -n "$long_help" ]; then
+	ok "README: one options table, the $(wc -l <<<"$order_readme") options of --help in its order"
+else nok "README's options table: a second table after it: '$after'; not in --help: $(comm -23 <(sort <<<"$readme") <(sort <<<"$shown") | tr '\n' ' '); not in README: $(comm -13 <(sort <<<"$readme") <(sort <<<"$shown") | tr '\n' ' '); order: $(diff <(echo "$order_readme") <(echo "$order_help") | grep '^[<>]' | tr '\n' ' ')"; fi
+
 # --dsn: the one way to have --send ask for delivery notices, said in --help,
 # and recorded in the JSON document's options.
-if grep -A1 -E -- '^ +--dsn ' <<<"$help" | grep -qF 'NOTIFY=SUCCESS,FAILURE' &&
-   grep -A1 -E -- '^ +--dsn ' <<<"$help" | grep -qF 'NOTIFY=NEVER'; then
+if entry dsn "$opts" | grep -qF 'NOTIFY=SUCCESS,FAILURE' &&
+   entry dsn "$opts" | grep -qF 'NOTIFY=NEVER'; then
 	ok "--help: --dsn asks NOTIFY=SUCCESS,FAILURE, else NOTIFY=NEVER"
-else nok "--help: --dsn: $(grep -A1 -E -- '--dsn' <<<"$help" | tr '\n' ' ')"; fi
+else nok "--help: --dsn: $(entry dsn "$opts")"; fi
 out=$("$MAILFLOW" --json --no-smtp -s 127.0.0.1 --send --dsn 2>&1)
 out2=$("$MAILFLOW" --json --no-smtp -s 127.0.0.1 --send 2>&1)
 if jq -e '.options.dsn == true and .options.send == true' >/dev/null 2>&1 <<<"$out" &&
@@ -57,7 +129,7 @@ else nok "--dsn in JSON: $(head -c 300 <<<"$out")"; fi
 
 # The defaults of defaults.h on the lines of their options.
 def() { sed -n "s/^#define $1 *\\(\"[^\"]*\"\\|[0-9]*\\).*/\\1/p" "$2" | tr -d '"'; }
-line_of() { grep -E -- "^ +(-., )?--$1[ ,]" <<<"$3" | grep -qF -- "$2"; }
+line_of() { entry "$1" "$3" | grep -qF -- "$2"; }
 check_defaults() {  # check_defaults HEADER HELP: the failures, one a line
 	local h=$1 text=$2
 	line_of port "default $(def DEFAULT_PORT "$h");" "$text" || echo "port"
@@ -67,8 +139,7 @@ check_defaults() {  # check_defaults HEADER HELP: the failures, one a line
 	line_of dns-tries "default $(def DEFAULT_DNS_TRIES "$h"))" "$text" || echo "dns-tries"
 	line_of concurrency "default $(def DEFAULT_CONCURRENCY "$h"))" "$text" || echo "concurrency"
 	line_of from "default $(def DEFAULT_LOCAL_PART "$h")@HELO" "$text" || echo "from"
-	grep -A1 -E -- '--relay-to' <<<"$text" | grep -qF "(default $(def DEFAULT_RELAY_TO "$h"))" ||
-		echo "relay-to"
+	line_of relay-to "(default $(def DEFAULT_RELAY_TO "$h"))" "$text" || echo "relay-to"
 }
 bad=$(check_defaults "$tree/include/mailflow/defaults.h" "$help" | tr '\n' ' ')
 if [ -z "$bad" ]; then ok "--help shows the defaults of defaults.h"

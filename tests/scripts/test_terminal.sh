@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # needs: lab
 # The terminal at its worst: a resize storm while every session runs (100
-# resizes in 2 s, down to 1x1), a 20x5 terminal, TERM=dumb or unknown, and
-# no terminal at all. No crash; where the TUI cannot start it says why and
-# the report is printed instead; batch mode still works.
+# resizes in 2 s, down to 1x1), a 20x5 terminal, TERM=dumb or unknown,
+# stdout to a file, and no terminal at all. No crash; where the TUI cannot
+# start it says why in one line (unless nothing is a terminal) and the
+# report is printed instead; batch mode still works.
 # check() (lib.sh) evaluates its second argument: the single quotes are on
 # purpose.
 # shellcheck disable=SC2016
@@ -57,12 +58,26 @@ for term in dumb no-such-terminal; do
 	else nok "TERM=$term: exit $(cat "$tmp/exit" 2>/dev/null): $(head -3 "$tmp/stderr")"; fi
 	check "TERM=$term: says why the TUI cannot start ($(head -1 "$tmp/stderr"))" \
 		'grep -q "the terminal UI cannot start: TERM=$term" "$tmp/stderr"'
+	check "TERM=$term: the reason is one line on stderr ($(wc -l <"$tmp/stderr") lines)" \
+		'[ "$(wc -l <"$tmp/stderr")" = 1 ]'
 	check "TERM=$term: the report is printed instead" 'cap | grep -q "host.rcpt"'
 done
 start 100 30 "TERM=dumb" -- --manual mx1.healthy.lab.test
 wait_exit 5
 check "TERM=dumb --manual: exit 2 with the reason ($(cat "$tmp/stderr"))" \
 	'[ "$(cat "$tmp/exit")" = 2 ] && grep -q "manual needs a terminal: TERM=dumb" "$tmp/stderr"'
+
+# --- stdout not a terminal, stderr one: the report, and one line why ------------
+# (issue 13, bad input: no terminal falls back to the report with a reason.)
+# 160 columns: the line is longer than 100 and must not wrap in the pane.
+start_sh 160 30 "'$bin' --dns 127.0.0.1:5353 --ca-file $CA --no-transcripts healthy.lab.test >'$tmp/report.txt'"
+wait_exit 20
+check "stdout to a file: the text report is in it, exit $(cat "$tmp/exit")" \
+	'[ "$(cat "$tmp/exit")" -le 1 ] && grep -q "host.rcpt" "$tmp/report.txt" &&
+	 grep -q "^Mail to healthy.lab.test can be delivered" "$tmp/report.txt"'
+said=$(cap | grep -v '^$')
+check "stdout to a file: one line on the terminal says why there is no TUI ($said)" \
+	'[ "$(wc -l <<<"$said")" = 1 ] && [ "$said" = "mailflow: the terminal UI cannot start: standard output is not a terminal; printing the report instead" ]'
 
 # --- no terminal at all -------------------------------------------------------
 # shellcheck disable=SC2034  # out is read by check's expression

@@ -194,6 +194,82 @@ start 100 30 TERM=xterm -- healthy.lab.test
 if wait_done 15; then ok "an 8-colour terminal (TERM=xterm): draws"; else nok "TERM=xterm: $(cap)"; fi
 keys q
 
+# --- the search: n/N with the match highlighted, Esc clears it -------------
+# The mono theme marks a match bold and underlined, and underlines nothing
+# else in a healthy transcript (no 4xx): what is underlined on a transcript
+# row is what the search marked there.
+# marked: for each transcript row of the left pane, "SEL|UNDERLINED|TEXT":
+# SEL 1 when the row is drawn reversed (the selected line), UNDERLINED the
+# underlined characters, their runs joined by ",".
+marked() {
+	tmux -L "$sock" capture-pane -t main -p -e | python3 -c '
+import re, sys
+for line in sys.stdin.read().split("\n"):
+    ul = rev = False
+    text, under, revs = "", "", ""
+    for m in re.finditer(r"\x1b\[([0-9;:]*)m|([^\x1b])", line):
+        if m.group(2) is None:
+            codes = [int(c) if c.isdigit() else 0 for c in m.group(1).replace(":", ";").split(";")]
+            i = 0
+            while i < len(codes):
+                c = codes[i]
+                if c in (38, 48):
+                    i += 3 if i + 1 < len(codes) and codes[i + 1] == 5 else 5
+                    continue
+                if c == 0: ul = rev = False
+                elif c == 4: ul = True
+                elif c == 24: ul = False
+                elif c == 7: rev = True
+                elif c == 27: rev = False
+                i += 1
+        else:
+            text += m.group(2)
+            under += m.group(2) if ul else " "
+            revs += "1" if rev else "0"
+    left = text.split("\u2502")[0]
+    if re.match(r"^ \+[0-9]+\.[0-9]{3} [SCI]:", left):
+        n = len(left)
+        print("%s|%s|%s" % (revs[1:2], ",".join(under[:n].split()), left.rstrip()))
+'
+}
+start 100 30 -- --theme mono postmaster@healthy.lab.test
+wait_done 15
+for _ in 1 2 3; do on_screen "first mark: the host's verdict" && break; keys BTab; done
+keys Down Right Home
+keys / 2 5 0 Enter
+first=$(cap | tail -1 | grep -oE 'line [0-9]+' | head -1)
+keys n
+keys N
+rows=$(marked)
+sel=$(grep '^1|' <<<"$rows")
+others=$(grep '^0|' <<<"$rows" | grep -F ' S: 250')
+if cap | tail -1 | grep -qF "?250: $first of mx1" && [[ $sel == "1|250| +"*" S: 250"* ]]; then
+	ok "N: back at the previous match ($first), its 250 highlighted on the selected line"
+else nok "N: status '$(cap | tail -1)', selected row '$sel'"; fi
+if [ -n "$others" ] && ! grep -qv '^0|250|' <<<"$others" &&
+   ! grep -F -e ' C: ' -e ' I: ' <<<"$rows" | grep -qv '^.||'; then
+	ok "the other matches: only the matched 250 is highlighted, not the whole line ($(wc -l <<<"$others") rows)"
+else nok "match highlight: $(grep -v '^.||' <<<"$rows" | head -5 | tr '\n' ';')"; fi
+keys Escape
+rows=$(marked)
+if cap | tail -1 | grep -qF "Search cleared." && [ "$(wc -l <<<"$rows")" -ge 10 ] &&
+   ! grep -qv '^.||' <<<"$rows"; then
+	ok "Esc clears the search: no match is marked any more"
+else nok "Esc: '$(cap | tail -1)', still marked: $(marked | grep -v '^.||' | head -3 | tr '\n' ';')"; fi
+# Esc while typing the query cancels it: nothing half-typed stays marked,
+# and n has nothing to find.
+keys / 2 5 0
+typing=$(marked | grep -c '^.|250|')
+keys Escape
+rows=$(marked)
+left=$(grep -v '^.||' <<<"$rows")
+keys n
+if [ "$typing" -ge 3 ] && [ "$(wc -l <<<"$rows")" -ge 10 ] && [ -z "$left" ] &&
+   ! cap | tail -1 | grep -qF "/250"; then
+	ok "Esc in the search prompt: the $typing marks made while typing are gone, n finds nothing"
+else nok "Esc while typing: $typing marked while typing; after Esc: '$(head -3 <<<"$left" | tr '\n' ';')', status '$(cap | tail -1)'"; fi
+keys q
+
 # --- issue 13: the screen tells the story at a glance ----------------------
 # The lab's scenarios for it: wrongname (a certificate naming another host:
 # badtls), slow (3 s banner), noaddr (MX targets without an address:
@@ -278,8 +354,14 @@ line=$(cap | grep -F "terminal too small")
 lead=${line%%terminal*}
 if [ "${#lead}" -ge 3 ] && [ "${#lead}" -le 5 ]; then ok "40x12: the message is centred (${#lead} columns in)"
 else nok "40x12: not centred: '$line'"; fi
+row=$(cap | grep -nF "terminal too small" | cut -d: -f1)
+if [ "${row:-0}" -ge 5 ] && [ "${row:-0}" -le 7 ] && [ "$(cap | grep -c .)" -le 4 ]; then
+	ok "40x12: the message is in the middle rows (row $row of 12), alone on the screen"
+else nok "40x12: message at row '${row:-}': $(cap)"; fi
 tmux -L "$sock" resize-window -t main -x 80 -y 24
 expect_screen "40x12 then 80x24: the screen returns" "mx1.healthy"
+expect_not "40x12 then 80x24: the message is gone" "terminal too small"
+expect_screen "40x12 then 80x24: the key bar is back" "? help"
 golden_wait=$(wait_done 15 && echo y)
 [ "$golden_wait" = y ] && keys Down && golden healthy-80x24
 

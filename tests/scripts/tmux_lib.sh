@@ -28,13 +28,19 @@ start() {
 	local envs=()
 	while [ "$1" != "--" ]; do envs+=("$1"); shift; done
 	shift
+	start_sh "$cols" "$rows" "env LANG=C.UTF-8 ${envs[*]} '$bin' --dns 127.0.0.1:5353 --ca-file $CA $* 2>'$tmp/stderr'"
+}
+# start_sh COLS ROWS COMMAND: a shell command line in the pane, in $tmp,
+# its exit status in $tmp/exit (start() is this with mailflow's stderr in
+# $tmp/stderr; here the command says where its output goes).
+start_sh() {
 	[ -n "$sock" ] && tmux -L "$sock" kill-server 2>/dev/null
 	runs=$((runs + 1))
 	sock=mailflow-test-$$-$runs
 	socks+=("$sock")
 	rm -f "$tmp/exit"
-	tmux -L "$sock" -f /dev/null new-session -d -s main -x "$cols" -y "$rows" \
-		"cd '$tmp' && env LANG=C.UTF-8 ${envs[*]} '$bin' --dns 127.0.0.1:5353 --ca-file $CA $* 2>'$tmp/stderr'; echo \$? >'$tmp/exit'; sleep 600"
+	tmux -L "$sock" -f /dev/null new-session -d -s main -x "$1" -y "$2" \
+		"cd '$tmp' && $3; echo \$? >'$tmp/exit'; sleep 600"
 }
 cap() { tmux -L "$sock" capture-pane -t main -p 2>/dev/null; }
 
