@@ -50,6 +50,14 @@ struct model_dnssec {
 	char why[160];                  /* unbound's why_bogus, or why not known */
 };
 
+/* Where the validator's queries went (dnssec.c): the run's resolvers as
+ * forwarders, or full recursion from the root when they strip DNSSEC. */
+enum model_dnssec_mode {
+	DNSSEC_MODE_NONE,       /* no validator (UNCHECKED), or not decided yet */
+	DNSSEC_MODE_FORWARD,
+	DNSSEC_MODE_RECURSE,
+};
+
 /* ---- an SMTP session with one address -------------------------------- */
 
 /* The steps of DESIGN.md's per-host checklist that a session measures. */
@@ -303,6 +311,12 @@ struct model_host {
 	struct model_tlsa *dane_tlsa;
 	size_t ndane_tlsa;
 	char dane_base[DNS_NAME_MAX];
+	/* Validated TLSA records that could not be kept (shorter than 3
+	 * bytes, no or too much data, past DNS_MAX_RECORDS), and the first
+	 * problem of the RRset in words (also a kept record with unknown
+	 * parameters or a digest of the wrong length); "" when none. */
+	size_t dane_tlsa_dropped;
+	char dane_tlsa_problem[160];
 };
 
 /* A policy TXT record set (SPF, DMARC, MTA-STS, TLS-RPT). */
@@ -369,6 +383,9 @@ struct model_domain {
 	struct target target;
 	struct model_lookup mx;
 	struct model_dnssec mx_dnssec;  /* the MX RRset, by the validator */
+	enum model_dnssec_mode dnssec_mode;
+	char dnssec_mode_why[160];      /* why recursion: what the forwarders did */
+	char dnssec_anchor[256];        /* the trust anchor file used */
 	int null_mx;
 	int implicit_mx;
 	struct model_host *hosts;
