@@ -63,7 +63,7 @@ struct dnssec {
 	enum model_dnssec_mode mode;    /* NONE: the check is not decided */
 	char mode_why[160];
 	struct vq *queries;
-	bool deciding;                  /* inside decide(): no recursion into it */
+	bool started;                   /* dnssec_start ran (first query) */
 };
 
 const char *dnssec_status_name(enum model_dnssec_status s)
@@ -87,6 +87,7 @@ const char *dnssec_mode_name(enum model_dnssec_mode m)
 	switch (m) {
 	case DNSSEC_MODE_FORWARD: return "forward";
 	case DNSSEC_MODE_RECURSE: return "recursion";
+	case DNSSEC_MODE_UNAVAILABLE: return "unavailable";
 	default: return "none";
 	}
 }
@@ -414,8 +415,11 @@ static int ctx_nodefault(struct dnssec *v, struct ub_ctx *ctx)
 		while (strcmp(z, ".") != 0 && *z != '\0') {
 			char val[DNS_NAME_MAX + 16];
 
-			snprintf(val, sizeof val, "%s nodefault", z);
-			if (ub_ctx_set_option(ctx, "local-zone:", val) != 0)
+			/* ub_ctx_zone_add, not a "local-zone:" option (which
+			 * libunbound takes and does not apply); it finalises the
+			 * context, so it comes last. */
+			snprintf(val, sizeof val, "%s", z);
+			if (ub_ctx_zone_add(ctx, val, "nodefault") != 0)
 				return -1;
 			z = strchr(z, '.');
 			if (z == NULL || z[1] == '\0')
@@ -437,9 +441,10 @@ static struct ub_ctx *ctx_new(struct dnssec *v, bool forward, char **cause)
 	}
 	ub_ctx_debugout(ctx, v->devnull);
 	ub_ctx_debuglevel(ctx, 0);
-	if ((rc = ub_ctx_set_option(ctx, "do-not-query-localhost:", "no")) != 0 ||
+	/* No chroot: libunbound would read the anchor file under it. */
+	if ((rc = ub_ctx_set_option(ctx, "chroot:", "")) != 0 ||
+	    (rc = ub_ctx_set_option(ctx, "do-not-query-localhost:", "no")) != 0 ||
 	    (rc = ub_ctx_set_option(ctx, "use-syslog:", "no")) != 0 ||
-	    (rc = ctx_nodefault(v, ctx)) != 0 ||
 	    (rc = ub_ctx_add_ta_file(ctx, v->anchor)) != 0 ||
 	    (rc = ub_ctx_async(ctx, 1)) != 0)
 		goto fail;
@@ -453,6 +458,8 @@ static struct ub_ctx *ctx_new(struct dnssec *v, bool forward, char **cause)
 	} else if (forward && (rc = ub_ctx_resolvconf(ctx, NULL)) != 0) {
 		goto fail;
 	}
+	if ((rc = ctx_nodefault(v, ctx)) != 0)
+		goto fail;
 	return ctx;
 fail:
 	cause_set(cause, "libunbound: %s", rc < 0 ? ub_strerror(rc) : "a bad option");
@@ -491,6 +498,8 @@ static void vq_cancel(struct vq *q)
 /* The answer to its asker; the query ends. */
 static void vq_deliver(struct vq *q, int err, struct ub_result *r, const char *why)
 {
+	enum model_dnssec_status why_status =
+		q->v->mode == DNSSEC_MODE_UNAVAILABLE ? DNSSEC_UNCHECKED : DNSSEC_INDETERMINATE;
 	struct dnssec_answer a;
 
 	memset(&a, 0, sizeof a);
@@ -500,7 +509,7 @@ static void vq_deliver(struct vq *q, int err, struct ub_result *r, const char *w
 	a.havedata = r != NULL && r->havedata;
 	a.ms = loop_clock_ms() - q->asked_ms;
 	if (why != NULL) {
-		a.dnssec.status = DNSSEC_INDETERMINATE;
+		a.dnssec.status = why_status;
 		snprintf(a.dnssec.why, sizeof a.dnssec.why, "%s", why);
 	} else {
 		dnssec_status_of(err, r, &a.dnssec);
@@ -532,12 +541,25 @@ static void decide(struct dnssec *v, bool secure, const char *why)
 	struct vq *q, *next;
 	char *cause = NULL;
 
-	if (secure || v->opt.no_recursion) {
+	if (secure) {
 		v->mode = DNSSEC_MODE_FORWARD;
 		for (q = v->queries; q != NULL; q = next) {
 			next = q->next;
 			if (q->held)
 				vq_deliver(q, q->held_err, q->held_result, NULL);
+		}
+		return;
+	}
+	if (v->opt.no_recursion) {
+		/* The servers the user named are the only ones to ask, and they
+		 * cannot give a chain of trust: nothing is validated, and the
+		 * answers say why (UNCHECKED, not a verdict on the zone). */
+		v->mode = DNSSEC_MODE_UNAVAILABLE;
+		snprintf(v->mode_why, sizeof v->mode_why, "%s", why);
+		for (q = v->queries; q != NULL; q = next) {
+			next = q->next;
+			vq_cancel(q);
+			vq_deliver(q, 0, NULL, v->mode_why);
 		}
 		return;
 	}
@@ -576,8 +598,9 @@ static void check_done(struct vq *q, int err, struct ub_result *r, const char *t
 		st.status = DNSSEC_INDETERMINATE;
 	} else {
 		dnssec_status_of(err, r, &st);
-		snprintf(why, sizeof why, "the forwarders' DNSKEY %.40s is %s%s%.80s",
-		         q->name, dnssec_status_name(st.status), st.why[0] ? ": " : "", st.why);
+		snprintf(why, sizeof why, "the resolvers give no signed DNSKEY for %.40s "
+		         "(%s%s%.70s)", q->name, dnssec_status_name(st.status),
+		         st.why[0] ? ": " : "", st.why);
 	}
 	if (r != NULL)
 		ub_resolve_free(r);
@@ -609,7 +632,9 @@ static void on_bound(struct loop_timer *t, void *arg)
 	(void)t;
 	q->timer = NULL;                /* one-shot: released after this */
 	vq_cancel(q);
-	if (q->ask_err != 0) {
+	if (q->v->mode == DNSSEC_MODE_UNAVAILABLE) {
+		snprintf(why, sizeof why, "%s", q->v->mode_why);
+	} else if (q->ask_err != 0) {
 		snprintf(why, sizeof why, "the validator could not ask: %s", ub_strerror(q->ask_err));
 	} else {
 		snprintf(why, sizeof why, "the validator did not answer within %d ms", q->bound_ms);
@@ -626,6 +651,12 @@ static void vq_ask(struct vq *q)
 	struct dnssec *v = q->v;
 	int rc;
 
+	if (v->mode == DNSSEC_MODE_UNAVAILABLE) {
+		/* Said from the loop (never inside dnssec_query). */
+		loop_timer_remove(q->timer);
+		q->timer = loop_timer_add(v->loop, 0, 0, on_bound, q);
+		return;
+	}
 	q->ctx = v->mode == DNSSEC_MODE_RECURSE ? v->rec : v->fwd;
 	rc = ub_resolve_async(q->ctx, q->name, q->rrtype, RCLASS_IN, q, on_ub, &q->id);
 	if (rc == 0) {
@@ -658,7 +689,6 @@ static struct vq *vq_new(struct dnssec *v, const char *name, int rrtype, int bou
 struct dnssec *dnssec_new(struct loop *loop, const struct dnssec_options *o, char **cause)
 {
 	struct dnssec *v = xcalloc(1, sizeof *v);
-	struct vq *check;
 
 	v->loop = loop;
 	v->opt = *o;
@@ -676,16 +706,29 @@ struct dnssec *dnssec_new(struct loop *loop, const struct dnssec_options *o, cha
 		free(v);
 		return NULL;
 	}
-	if ((v->fwd = ctx_new(v, true, cause)) == NULL) {
-		fclose(v->devnull);
-		free(v);
-		return NULL;
+	return v;
+}
+
+/* The first question starts libunbound (its thread, the forwarders'
+ * check): a run that never asks (-s with an address) sends nothing. When
+ * it cannot start, every answer is UNCHECKED with the reason. */
+static void dnssec_start(struct dnssec *v)
+{
+	struct vq *check;
+	char *cause = NULL;
+
+	v->started = true;
+	if ((v->fwd = ctx_new(v, true, &cause)) == NULL) {
+		v->mode = DNSSEC_MODE_UNAVAILABLE;
+		snprintf(v->mode_why, sizeof v->mode_why, "the validator could not start: %.120s",
+		         cause != NULL ? cause : "error");
+		free(cause);
+		return;
 	}
-	v->fwd_watch = loop_watch_add(loop, ub_fd(v->fwd), LOOP_READ, on_readable, v->fwd);
+	v->fwd_watch = loop_watch_add(v->loop, ub_fd(v->fwd), LOOP_READ, on_readable, v->fwd);
 	check = vq_new(v, v->zones[0], RRTYPE_DNSKEY, v->opt.check_ms);
 	check->check = true;
 	vq_ask(check);
-	return v;
 }
 
 int dnssec_query(struct dnssec *v, const char *name, enum dns_type type,
@@ -695,12 +738,27 @@ int dnssec_query(struct dnssec *v, const char *name, enum dns_type type,
 
 	if (name[0] == '\0' || strlen(name) >= DNS_NAME_MAX - 1)
 		return cause_set(cause, "cannot validate \"%.64s\": empty or too long", name);
+	if (!v->started)
+		dnssec_start(v);
 	q = vq_new(v, name, (int)type, v->opt.timeout_ms);
 	q->type = type;
 	q->cb = cb;
 	q->arg = arg;
 	vq_ask(q);
 	return 0;
+}
+
+void dnssec_cancel(struct dnssec *v, const void *arg)
+{
+	struct vq *q, *next;
+
+	for (q = v->queries; q != NULL; q = next) {
+		next = q->next;
+		if (!q->check && q->arg == arg) {
+			vq_cancel(q);
+			vq_free(q);
+		}
+	}
 }
 
 enum model_dnssec_mode dnssec_mode(const struct dnssec *v, const char **why)
@@ -730,6 +788,7 @@ void dnssec_free(struct dnssec *v)
 		ub_ctx_delete(v->fwd);
 	if (v->rec != NULL)
 		ub_ctx_delete(v->rec);
-	fclose(v->devnull);
+	if (v->devnull != NULL)
+		fclose(v->devnull);
 	free(v);
 }

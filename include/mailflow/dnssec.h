@@ -50,8 +50,9 @@ struct dnssec_options {
 	const char *servers;            /* "IP[:PORT],..." as --dns; NULL: resolv.conf */
 	int timeout_ms;                 /* a query's bound from its ask; 0: 4000 */
 	int check_ms;                   /* the forwarders' check; 0: timeout_ms / 2 */
-	/* Never fall back to full recursion (tests that must not leave
-	 * 127.0.0.0/8): the forwarders' answers are used whatever they are. */
+	/* Never fall back to full recursion: the servers were named by the
+	 * user (--dns), so no others are asked. When they do not pass DNSSEC
+	 * the mode is UNAVAILABLE and every answer UNCHECKED with the reason. */
 	int no_recursion;
 };
 
@@ -83,8 +84,12 @@ void dnssec_free(struct dnssec *v);
 /* 0, or -1 with *cause set (an empty or too long name). */
 int dnssec_query(struct dnssec *v, const char *name, enum dns_type type,
                  dnssec_cb cb, void *arg, char **cause);
+/* Drops the query (or queries) asked with arg, without calling back: an
+ * asker that goes away before its answers (a probe freed while a shared
+ * validator runs on). */
+void dnssec_cancel(struct dnssec *v, const void *arg);
 /* NONE until the forwarders' check is decided. why: what the forwarders
- * did when it is RECURSE ("" otherwise). */
+ * did when it is RECURSE or UNAVAILABLE ("" otherwise). */
 enum model_dnssec_mode dnssec_mode(const struct dnssec *v, const char **why);
 const char *dnssec_anchor_file(const struct dnssec *v);
 

@@ -56,6 +56,7 @@ enum model_dnssec_mode {
 	DNSSEC_MODE_NONE,       /* no validator (UNCHECKED), or not decided yet */
 	DNSSEC_MODE_FORWARD,
 	DNSSEC_MODE_RECURSE,
+	DNSSEC_MODE_UNAVAILABLE, /* the named resolvers do not pass DNSSEC */
 };
 
 /* ---- an SMTP session with one address -------------------------------- */
