@@ -937,6 +937,8 @@ void probe_dnssec_detach(struct probe *p)
 	p->dnssec = NULL;
 	p->dnssec_own = false;
 	p->dnssec_tried = true;
+	if (p->model.dnssec_mode_why != p->model.mx_dnssec.why)
+		p->model.dnssec_mode_why = "";  /* it pointed into the validator */
 }
 
 /* Where the answer to a question of this purpose goes. */
@@ -963,8 +965,9 @@ static bool validator_ready(struct probe *p)
 		return false;
 	p->dnssec_tried = true;
 	if (p->opt.no_dnssec) {
-		snprintf(d->dnssec_mode_why, sizeof d->dnssec_mode_why,
+		snprintf(d->mx_dnssec.why, sizeof d->mx_dnssec.why,
 		         "DNSSEC not validated: --no-dnssec");
+		d->dnssec_mode_why = d->mx_dnssec.why;
 		return false;
 	}
 	if (p->opt.dnssec_share != NULL) {
@@ -972,13 +975,14 @@ static bool validator_ready(struct probe *p)
 	} else if ((p->dnssec = probe_dnssec_new(p->loop, &p->opt, &cause)) != NULL) {
 		p->dnssec_own = true;
 	} else {
-		snprintf(d->dnssec_mode_why, sizeof d->dnssec_mode_why,
+		snprintf(d->mx_dnssec.why, sizeof d->mx_dnssec.why,
 		         "DNSSEC not validated: %.130s", cause != NULL ? cause : "error");
+		d->dnssec_mode_why = d->mx_dnssec.why;
 		free(cause);
 		return false;
 	}
-	snprintf(d->dnssec_anchor, sizeof d->dnssec_anchor, "%s",
-	         dnssec_anchor_file(p->dnssec));
+	d->dnssec_anchor = p->opt.dnssec_anchor != NULL ? p->opt.dnssec_anchor
+	                   : DEFAULT_DNSSEC_ANCHOR;
 	return true;
 }
 
@@ -995,7 +999,8 @@ static int validate(struct probe *p, enum vpurpose purpose, size_t hi,
 
 	if (!validator_ready(p)) {
 		slot->status = DNSSEC_UNCHECKED;
-		snprintf(slot->why, sizeof slot->why, "%s", p->model.dnssec_mode_why);
+		if (slot->why != p->model.dnssec_mode_why)
+			snprintf(slot->why, sizeof slot->why, "%s", p->model.dnssec_mode_why);
 		return -1;
 	}
 	v = xcalloc(1, sizeof *v);
@@ -1088,7 +1093,7 @@ static void on_validated(const struct dnssec_answer *a, void *arg)
 		const char *why = "";
 
 		p->model.dnssec_mode = dnssec_mode(p->dnssec, &why);
-		snprintf(p->model.dnssec_mode_why, sizeof p->model.dnssec_mode_why, "%s", why);
+		p->model.dnssec_mode_why = why;
 	}
 	if (v->purpose == V_HOST_A || v->purpose == V_HOST_AAAA) {
 		on_validated_address(p, v->host, a);

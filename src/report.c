@@ -751,9 +751,9 @@ static void json_domain(FILE *out, const struct model_domain *d, const struct ch
 	fputs(",\"dnssec\":{\"resolver\":", out);
 	js(out, dnssec_mode_name(d->dnssec_mode));
 	fputs(",\"why\":", out);
-	js(out, d->dnssec_mode_why);
+	js(out, d->dnssec_mode_why != NULL ? d->dnssec_mode_why : "");
 	fputs(",\"anchor\":", out);
-	js(out, d->dnssec_anchor);
+	js(out, d->dnssec_anchor != NULL ? d->dnssec_anchor : "");
 	fputs("},", out);
 	json_policy(out, "spf", &d->spf, d->complete);
 	fputc(',', out);

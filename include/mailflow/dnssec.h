@@ -69,7 +69,7 @@ struct dnssec_answer {
 	struct model_tlsa *tlsa;
 	size_t ntlsa;
 	size_t tlsa_dropped;
-	char tlsa_problem[160];
+	char tlsa_problem[120];
 	uint64_t ms;
 };
 

@@ -317,7 +317,7 @@ struct model_host {
 	 * problem of the RRset in words (also a kept record with unknown
 	 * parameters or a digest of the wrong length); "" when none. */
 	size_t dane_tlsa_dropped;
-	char dane_tlsa_problem[160];
+	char dane_tlsa_problem[120];
 };
 
 /* A policy TXT record set (SPF, DMARC, MTA-STS, TLS-RPT). */
@@ -385,8 +385,13 @@ struct model_domain {
 	struct model_lookup mx;
 	struct model_dnssec mx_dnssec;  /* the MX RRset, by the validator */
 	enum model_dnssec_mode dnssec_mode;
-	char dnssec_mode_why[160];      /* why recursion: what the forwarders did */
-	char dnssec_anchor[256];        /* the trust anchor file used */
+	/* Why recursion, or why nothing was validated; never NULL after
+	 * model_domain_init. Points at the validator's words, or at
+	 * mx_dnssec.why (no validator): nothing to free. */
+	const char *dnssec_mode_why;
+	/* The trust anchor file used; NULL: none. Points at the option's
+	 * value or the default, which live as long as the program. */
+	const char *dnssec_anchor;
 	int null_mx;
 	int implicit_mx;
 	struct model_host *hosts;
