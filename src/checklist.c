@@ -693,7 +693,8 @@ static void dnssec_facts(struct check_item *it, const struct model_domain *d,
 	fact(it, "validator: %s, trust anchor %.180s",
 	     d->dnssec_mode == DNSSEC_MODE_RECURSE ? "full recursion from the root"
 	     : d->dnssec_mode == DNSSEC_MODE_FORWARD ? "the resolvers as forwarders"
-	     : "not used", d->dnssec_anchor != NULL ? d->dnssec_anchor : "none");
+	     : d->dnssec_mode == DNSSEC_MODE_UNAVAILABLE ? "the resolvers named, which "
+	       "pass no DNSSEC" : "none", d->dnssec_anchor != NULL ? d->dnssec_anchor : "none");
 	if (d->dnssec_mode == DNSSEC_MODE_RECURSE && d->dnssec_mode_why != NULL)
 		fact(it, "recursion because %.200s", d->dnssec_mode_why);
 	dnssec_count(t, &d->mx_dnssec, "MX", d->target.domain);
@@ -730,6 +731,14 @@ static void check_dnssec(struct builder *b, const struct model_domain *d)
 	dnssec_facts(it, d, &t);
 	if (t.pending > 0) {
 		set(it, V_PENDING, "DNSSEC: waiting for the validator", NULL, NULL);
+	} else if (d->mx_dnssec.status == DNSSEC_UNCHECKED &&
+	           d->dnssec_mode == DNSSEC_MODE_UNAVAILABLE) {
+		set(it, V_SKIP, "DNSSEC: not checked (the resolvers given pass no DNSSEC)",
+		    NULL, "Name a resolver that passes DNSSEC through with --dns, or run "
+		    "without --dns so that mailflow asks the root servers itself.");
+		fmt(it->explanation, sizeof it->explanation, "The validator asks only the "
+		    "servers named with --dns, and %.200s: no chain of trust can be built.",
+		    d->mx_dnssec.why);
 	} else if (d->mx_dnssec.status == DNSSEC_UNCHECKED) {
 		fmt(title, sizeof title, "DNSSEC: not checked (%.150s)",
 		    d->mx_dnssec.why[0] ? d->mx_dnssec.why : "no validator");

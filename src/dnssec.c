@@ -598,9 +598,8 @@ static void check_done(struct vq *q, int err, struct ub_result *r, const char *t
 		st.status = DNSSEC_INDETERMINATE;
 	} else {
 		dnssec_status_of(err, r, &st);
-		snprintf(why, sizeof why, "the resolvers give no signed DNSKEY for %.40s "
-		         "(%s%s%.70s)", q->name, dnssec_status_name(st.status),
-		         st.why[0] ? ": " : "", st.why);
+		snprintf(why, sizeof why, "the resolvers give no signed DNSKEY for the trust "
+		         "anchor's zone %.40s (%s)", q->name, dnssec_status_name(st.status));
 	}
 	if (r != NULL)
 		ub_resolve_free(r);
