@@ -774,11 +774,19 @@ const char *dnssec_anchor_file(const struct dnssec *v)
 
 void dnssec_free(struct dnssec *v)
 {
+	struct vq *q, *next;
+
 	if (v == NULL)
 		return;
-	while (v->queries != NULL) {
-		v->queries->in_flight = false;  /* ub_ctx_delete drops them */
-		vq_free(v->queries);
+	/* In flight or not: ub_ctx_delete below drops what it still has. */
+	q = v->queries;
+	v->queries = NULL;
+	for (; q != NULL; q = next) {
+		next = q->next;
+		loop_timer_remove(q->timer);
+		if (q->held_result != NULL)
+			ub_resolve_free(q->held_result);
+		free(q);
 	}
 	/* Watchers first: ub_ctx_delete closes the pipes. */
 	loop_watch_remove(v->fwd_watch);

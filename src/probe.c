@@ -921,15 +921,14 @@ struct dnssec *probe_dnssec_new(struct loop *loop, const struct probe_options *o
 	return dnssec_new(loop, &vo, cause);
 }
 
-static void vctx_unlink(struct probe *p, struct vctx *v);
-
 void probe_dnssec_detach(struct probe *p)
 {
-	while (p->vctxs != NULL) {
-		struct vctx *v = p->vctxs;
+	struct vctx *v = p->vctxs, *next;
 
+	p->vctxs = NULL;
+	for (; v != NULL; v = next) {
+		next = v->next;
 		dnssec_cancel(p->dnssec, v);
-		vctx_unlink(p, v);
 		free(v);
 	}
 	if (p->dnssec_own)

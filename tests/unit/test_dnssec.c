@@ -186,9 +186,9 @@ static void test_tlsa_parse(void **state)
 static int fwd_seen(const char *fwd, void *arg)
 {
 	char *buf = arg;
+	size_t n = strlen(buf);
 
-	strcat(buf, fwd);
-	strcat(buf, " ");
+	snprintf(buf + n, 256 - n, "%s ", fwd);
 	return 0;
 }
 
