@@ -25,6 +25,7 @@ PKG_CONFIG ?= pkg-config
 
 PKGS := ncursesw libcares openssl libidn2 libcurl
 PKGS += gmime-3.0
+PKGS += libunbound
 VERSION := 0.1.0
 
 # Only evaluated when a target needs them, so `make deps` works on a machine

@@ -50,8 +50,10 @@ struct batch {
 	struct loop *loop;
 	const struct batch_options *o;
 	struct probe_limiter *lim;
-	/* One DNS channel and pacer for every domain in flight. */
+	/* One DNS channel and pacer for every domain in flight, and one
+	 * DNSSEC validator (NULL: off, or each probe says why it is not). */
 	struct dns_share *dns;
+	struct dnssec *dnssec;
 	size_t next, active, done, printed;
 	FILE *md;               /* the --report file's stream (rf.f) */
 	struct report_file rf;
@@ -360,6 +362,7 @@ static void job_start(struct batch *b, struct job *j)
 	}
 	po.limiter = b->lim;
 	po.dns.share = b->dns;
+	po.dnssec_share = b->dnssec;
 	j->probe = probe_new(b->loop, &j->target, &po, &cb, &cause);
 	if (j->probe == NULL) {
 		fprintf(b->o->log, "mailflow: %s: %s\n", j->input, cause ? cause : "cannot start");
@@ -434,6 +437,13 @@ int batch_run(struct batch *b, struct loop *loop, const struct batch_options *o,
 		b->md = NULL;
 		return -1;
 	}
+	if (!o->probe->no_dnssec) {
+		char *not_started = NULL;
+
+		/* Not started until a probe asks (dnssec_query). */
+		b->dnssec = probe_dnssec_new(loop, o->probe, &not_started);
+		free(not_started);      /* each probe says it, in its model */
+	}
 	if (o->format == BATCH_METRICS)
 		b->metrics = report_metrics_new();
 	if (o->format == BATCH_NAGIOS)
@@ -469,6 +479,12 @@ int batch_run(struct batch *b, struct loop *loop, const struct batch_options *o,
 	debug_log("batch: exit %d", status);
 	probe_limiter_free(b->lim);
 	b->lim = NULL;
+	/* A probe cut short may still have questions in it. */
+	for (size_t i = 0; i < b->n; i++)
+		if (b->v[i].probe != NULL)
+			probe_dnssec_detach(b->v[i].probe);
+	dnssec_free(b->dnssec);
+	b->dnssec = NULL;
 	dns_share_free(b->dns);
 	b->dns = NULL;
 	b->loop = NULL;

@@ -653,6 +653,128 @@ static void tlsa_facts(struct check_item *it, const struct model_host *h)
 	}
 }
 
+/* ---- dns.dnssec: the domain's answers as a validating resolver sees them */
+
+/* The worst of the validator's answers for the domain's mail plan (bogus
+ * before indeterminate before pending), and where it was. */
+struct dnssec_tally {
+	size_t answers, secure, insecure, bogus, indeterminate, pending;
+	const struct model_dnssec *worst;
+	char worst_name[DNS_NAME_MAX + 24];
+};
+
+static void dnssec_count(struct dnssec_tally *t, const struct model_dnssec *v,
+                         const char *what, const char *name)
+{
+	static const int rank[] = {
+		[DNSSEC_UNCHECKED] = 0, [DNSSEC_SECURE] = 0, [DNSSEC_INSECURE] = 0,
+		[DNSSEC_PENDING] = 1, [DNSSEC_INDETERMINATE] = 2, [DNSSEC_BOGUS] = 3,
+	};
+
+	if (v->status == DNSSEC_UNCHECKED)
+		return;
+	t->answers++;
+	t->secure += v->status == DNSSEC_SECURE;
+	t->insecure += v->status == DNSSEC_INSECURE;
+	t->bogus += v->status == DNSSEC_BOGUS;
+	t->indeterminate += v->status == DNSSEC_INDETERMINATE;
+	t->pending += v->status == DNSSEC_PENDING;
+	if (rank[v->status] > 0 && (t->worst == NULL || rank[v->status] > rank[t->worst->status])) {
+		t->worst = v;
+		fmt(t->worst_name, sizeof t->worst_name, "%s %.200s", what, name);
+	}
+}
+
+static void dnssec_facts(struct check_item *it, const struct model_domain *d,
+                         struct dnssec_tally *t)
+{
+	size_t i;
+
+	fact(it, "validator: %s, trust anchor %.180s",
+	     d->dnssec_mode == DNSSEC_MODE_RECURSE ? "full recursion from the root"
+	     : d->dnssec_mode == DNSSEC_MODE_FORWARD ? "the resolvers as forwarders"
+	     : d->dnssec_mode == DNSSEC_MODE_UNAVAILABLE ? "the resolvers named, which "
+	       "pass no DNSSEC" : "none", d->dnssec_anchor != NULL ? d->dnssec_anchor : "none");
+	if (d->dnssec_mode == DNSSEC_MODE_RECURSE && d->dnssec_mode_why != NULL)
+		fact(it, "recursion because %.200s", d->dnssec_mode_why);
+	dnssec_count(t, &d->mx_dnssec, "MX", d->target.domain);
+	fact(it, "MX %.200s: %s%s%.200s", d->target.domain,
+	     checklist_dnssec_name(d->mx_dnssec.status), d->mx_dnssec.why[0] ? ": " : "",
+	     d->mx_dnssec.why);
+	for (i = 0; i < d->nhosts; i++) {
+		const struct model_host *h = &d->hosts[i];
+		char tl[DNS_NAME_MAX + 16];
+
+		fmt(tl, sizeof tl, "_25._tcp.%.240s", h->dane_base[0] ? h->dane_base : h->name);
+		dnssec_count(t, &h->a_dnssec, "A", h->name);
+		dnssec_count(t, &h->aaaa_dnssec, "AAAA", h->name);
+		dnssec_count(t, &h->tlsa_dnssec, "TLSA", tl);
+		fact(it, "%.200s: A %s, AAAA %s, TLSA %s", h->name,
+		     checklist_dnssec_name(h->a_dnssec.status),
+		     checklist_dnssec_name(h->aaaa_dnssec.status),
+		     checklist_dnssec_name(h->tlsa_dnssec.status));
+	}
+}
+
+/* dns.dnssec: whether the MX records (and the hosts' addresses and TLSA)
+ * are signed and valid, by the in-process validator (dnssec.c). */
+static void check_dnssec(struct builder *b, const struct model_domain *d)
+{
+	struct check_item *it = item_new(b, "dns.dnssec", -1, -1);
+	struct dnssec_tally t = { 0 };
+	char title[160], e[512];
+
+	if (lookup_not_asked(d, &d->mx)) {
+		set(it, V_SKIP, "DNSSEC: not checked (no MX lookup with -s)", NULL, NULL);
+		return;
+	}
+	dnssec_facts(it, d, &t);
+	if (t.pending > 0) {
+		set(it, V_PENDING, "DNSSEC: waiting for the validator", NULL, NULL);
+	} else if (d->mx_dnssec.status == DNSSEC_UNCHECKED &&
+	           d->dnssec_mode == DNSSEC_MODE_UNAVAILABLE) {
+		set(it, V_SKIP, "DNSSEC: not checked (the resolvers given pass no DNSSEC)",
+		    NULL, "Name a resolver that passes DNSSEC through with --dns, or run "
+		    "without --dns so that mailflow asks the root servers itself.");
+		fmt(it->explanation, sizeof it->explanation, "The validator asks only the "
+		    "servers named with --dns, and %.200s: no chain of trust can be built.",
+		    d->mx_dnssec.why);
+	} else if (d->mx_dnssec.status == DNSSEC_UNCHECKED) {
+		fmt(title, sizeof title, "DNSSEC: not checked (%.150s)",
+		    d->mx_dnssec.why[0] ? d->mx_dnssec.why : "no validator");
+		set(it, V_SKIP, title, NULL, NULL);
+	} else if (t.bogus > 0) {
+		fmt(title, sizeof title, "DNSSEC: %.120s fails validation (bogus)", t.worst_name);
+		set(it, V_FAIL, title, NULL, "Re-sign the zone (signatures expired, a key "
+		    "rolled without updating the DS at the parent) and check it with a "
+		    "DNSSEC debugger such as DNSViz.");
+		fmt(e, sizeof e, "The validator says: %.250s. Validating resolvers (Google, "
+		    "Cloudflare, Quad9, most providers) answer SERVFAIL for a bogus name, "
+		    "so senders that use them cannot deliver to it.", t.worst->why);
+		snprintf(it->explanation, sizeof it->explanation, "%s", e);
+	} else if (t.indeterminate > 0) {
+		fmt(title, sizeof title, "DNSSEC: %.100s could not be validated (%.80s)",
+		    t.worst_name, t.worst->why);
+		set(it, V_WARN, title, "The validator could not decide whether the answer is "
+		    "signed: no chain of trust could be built from the trust anchor, or it "
+		    "got no answer in time.", "Run again; if it stays, check the zone's DS "
+		    "and DNSKEY records and the resolver used (-v shows it).");
+	} else if (d->mx_dnssec.status == DNSSEC_INSECURE) {
+		set(it, V_INFO, "DNSSEC: the domain is not signed", "Answers about this "
+		    "domain are not signed, so they could be forged on the way and DANE "
+		    "cannot protect its mail; most domains are not signed yet.",
+		    "To use DANE, sign the zone at the DNS provider and publish its DS "
+		    "record at the registrar.");
+	} else if (t.insecure > 0) {
+		fmt(title, sizeof title, "DNSSEC: the MX records are signed and valid; %zu "
+		    "host answer%s not signed", t.insecure, t.insecure == 1 ? " is" : "s are");
+		set(it, V_PASS, title, "Hosts in an unsigned zone cannot use DANE (host.dane "
+		    "says which).", NULL);
+	} else {
+		set(it, V_PASS, "DNSSEC: signed and valid (MX, addresses, TLSA)", NULL, NULL);
+	}
+}
+
 /* dns.tlsa: the records and what the validator says of them; whether a
  * certificate matches is host.dane's. */
 static void check_tlsa(struct builder *b, const struct model_domain *d)
@@ -2588,6 +2710,7 @@ static void check_domain(struct builder *b, const struct model_domain *d)
 	check_dmarc(b, d);
 	check_mta_sts(b, d);
 	check_tls_rpt(b, d);
+	check_dnssec(b, d);
 	check_tlsa(b, d);
 	check_compare(b, d);
 	check_sender(b, d);

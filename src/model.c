@@ -157,6 +157,7 @@ const char *model_finding_id(enum model_finding_kind kind)
 void model_domain_init(struct model_domain *d, const struct target *t)
 {
 	memset(d, 0, sizeof *d);
+	d->dnssec_mode_why = "";
 	if (t != NULL)
 		d->target = *t;
 }

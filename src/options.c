@@ -24,6 +24,7 @@
 #include "mailflow/debug.h"
 #include "mailflow/defaults.h"
 #include "mailflow/dns.h"
+#include "mailflow/dnssec.h"
 #include "mailflow/text.h"
 #include "mailflow/validate.h"
 #include "mailflow/xmalloc.h"
@@ -70,6 +71,7 @@ struct row {
 static int set_server(struct options *, const struct row *, const char *, char **);
 static int set_manual(struct options *, const struct row *, const char *, char **);
 static int set_dns(struct options *, const struct row *, const char *, char **);
+static int set_dnssec_anchor(struct options *, const struct row *, const char *, char **);
 static int set_no_relay(struct options *, const struct row *, const char *, char **);
 static int set_quit_after(struct options *, const struct row *, const char *, char **);
 static int set_tls(struct options *, const struct row *, const char *, char **);
@@ -120,6 +122,11 @@ static const struct row rows[] = {
 	{ .name = "dns-rate", .arg = "N",
 	  .help = "queries a second, all domains together (default {};\n0: no limit)",
 	  .kind = ROW_INT, .offset = FIELD(probe.dns.rate), .min = 0, .max = 1000000, .scale = 1 },
+	{ .name = "dnssec-anchor", .arg = "FILE",
+	  .help = "DNSSEC trust anchor (DS or DNSKEY records;\ndefault " DEFAULT_DNSSEC_ANCHOR ")",
+	  .kind = ROW_FUNC, .set = set_dnssec_anchor },
+	{ .name = "no-dnssec", .help = "do not validate DNSSEC (DANE is then not checked)",
+	  .kind = ROW_FLAG, .offset = FIELD(probe.no_dnssec), .value = 1 },
 
 	{ .name = "helo", .alias = "ehlo", .arg = "NAME", .group = "SMTP:\n",
 	  .help = "EHLO name (default: this host's name)",
@@ -405,6 +412,24 @@ static int set_dns(struct options *o, const struct row *r, const char *arg, char
 		return -1;
 	}
 	o->probe.dns.servers = arg;
+	return 0;
+}
+
+/* Read now, so a malformed file is a usage error that names its line,
+ * not a silent "not validated" later. */
+static int set_dnssec_anchor(struct options *o, const struct row *r, const char *arg,
+                             char **cause)
+{
+	char zones[DNSSEC_ANCHOR_ZONES_MAX][DNS_NAME_MAX];
+	size_t n;
+	char *why = NULL;
+
+	if (dnssec_anchor_read(arg, zones, DNSSEC_ANCHOR_ZONES_MAX, &n, &why) < 0) {
+		*cause = xasprintf("--%s: %s", r->name, why);
+		free(why);
+		return -1;
+	}
+	o->probe.dnssec_anchor = arg;
 	return 0;
 }
 

@@ -10,6 +10,7 @@
  */
 #include "mailflow/probe.h"
 #include "mailflow/defaults.h"
+#include "mailflow/dnssec.h"
 #include "mailflow/loop.h"
 #include "mailflow/validate.h"
 #include "mailflow/xmalloc.h"
@@ -57,6 +58,22 @@ struct probe {
 	/* The MTA-STS policy fetch (sts_plan), beside the sessions. */
 	struct sts_fetch *sts_fetch;
 	bool sts_running;
+	/* The DNSSEC validator (probe_dnssec_ask): the run's shared one or
+	 * the probe's own (dnssec_own); NULL when off or it could not start
+	 * (dnssec_tried says which). Its queries in flight are vctxs. */
+	struct dnssec *dnssec;
+	bool dnssec_own, dnssec_tried;
+	struct vctx *vctxs;
+};
+
+/* A question to the validator, and what its answer is for. */
+enum vpurpose { V_MX, V_HOST_A, V_HOST_AAAA, V_HOST_TLSA, V_HOST_TLSA_BASE };
+
+struct vctx {
+	struct probe *probe;
+	enum vpurpose purpose;
+	size_t host;
+	struct vctx *next, *prev;
 };
 
 /*
@@ -116,6 +133,9 @@ struct qctx {
 
 static void on_result(const struct dns_result *r, void *arg);
 static void check_done(struct probe *p);
+static int validate(struct probe *p, enum vpurpose purpose, size_t host,
+                    const char *name, enum dns_type type);
+static void plan_progress(struct probe *p);
 static void limiter_release(struct probe_limiter *l);
 static void sender_maybe_start(struct probe *p);
 
@@ -527,6 +547,16 @@ static void host_start(struct probe *p, size_t hi)
 	send_query(p, Q_HOST_AAAA, hi, 0, h->name, DNS_AAAA);
 	if (snprintf(tlsa, sizeof tlsa, "_25._tcp.%s", h->name) < DNS_NAME_MAX)
 		send_query(p, Q_HOST_TLSA, hi, 0, tlsa, DNS_TLSA);
+	/* The validator's TLSA question waits for these two: its base is
+	 * the CNAME-expanded name when that expansion is secure (RFC 7672
+	 * section 2.2.2). */
+	if (validate(p, V_HOST_A, hi, h->name, DNS_A) == 0 &&
+	    validate(p, V_HOST_AAAA, hi, h->name, DNS_AAAA) == 0) {
+		h->tlsa_dnssec.status = DNSSEC_PENDING;
+	} else {
+		h->tlsa_dnssec.status = DNSSEC_UNCHECKED;
+		snprintf(h->tlsa_dnssec.why, sizeof h->tlsa_dnssec.why, "%s", h->a_dnssec.why);
+	}
 }
 
 static void on_mx(struct probe *p, const struct dns_result *r)
@@ -837,7 +867,7 @@ static int on_session_tls_wanted(struct smtp_session *ss, void *arg)
  * goes on, not only hi's: the MX answer settles all hosts at once, and a
  * caller that names one of them loses none.
  */
-static __attribute__((unused)) void probe_host_dane_settled(struct probe *p, size_t hi)
+static void probe_host_dane_settled(struct probe *p, size_t hi)
 {
 	size_t i, n = p->nsessions;
 	bool went = false;
@@ -872,6 +902,212 @@ static void on_tlsa(struct probe *p, size_t hi, const struct dns_result *r)
 	note_failure(p, r);
 	for (i = 0; i < r->nrecords; i++)
 		model_tlsa_add(h, &r->records[i]);
+}
+
+/* ---- DNSSEC: the validator's answers beside the plan's ----------------- */
+
+struct dnssec *probe_dnssec_new(struct loop *loop, const struct probe_options *o,
+                                char **cause)
+{
+	struct dnssec_options vo = {
+		.anchor_file = o->dnssec_anchor,
+		.servers = o->dns.servers,
+		.timeout_ms = (o->dns.timeout_ms > 0 ? o->dns.timeout_ms : DEFAULT_DNS_TIMEOUT_MS) *
+		              (o->dns.tries > 0 ? o->dns.tries : DEFAULT_DNS_TRIES),
+		/* Servers the user named are the only ones asked. */
+		.no_recursion = o->dns.servers != NULL,
+	};
+
+	return dnssec_new(loop, &vo, cause);
+}
+
+void probe_dnssec_detach(struct probe *p)
+{
+	struct vctx *v = p->vctxs, *next;
+
+	p->vctxs = NULL;
+	for (; v != NULL; v = next) {
+		next = v->next;
+		dnssec_cancel(p->dnssec, v);
+		free(v);
+	}
+	if (p->dnssec_own)
+		dnssec_free(p->dnssec);
+	p->dnssec = NULL;
+	p->dnssec_own = false;
+	p->dnssec_tried = true;
+	if (p->model.dnssec_mode_why != p->model.mx_dnssec.why)
+		p->model.dnssec_mode_why = "";  /* it pointed into the validator */
+}
+
+/* Where the answer to a question of this purpose goes. */
+static struct model_dnssec *vctx_slot(struct probe *p, enum vpurpose purpose, size_t hi)
+{
+	switch (purpose) {
+	case V_MX: return &p->model.mx_dnssec;
+	case V_HOST_A: return &p->model.hosts[hi].a_dnssec;
+	case V_HOST_AAAA: return &p->model.hosts[hi].aaaa_dnssec;
+	default: return &p->model.hosts[hi].tlsa_dnssec;
+	}
+}
+
+/* The validator, made on first use (none for -s with an address). false
+ * when there is none: the reason is in the model. */
+static bool validator_ready(struct probe *p)
+{
+	struct model_domain *d = &p->model;
+	char *cause = NULL;
+
+	if (p->dnssec != NULL)
+		return true;
+	if (p->dnssec_tried)
+		return false;
+	p->dnssec_tried = true;
+	if (p->opt.no_dnssec) {
+		snprintf(d->mx_dnssec.why, sizeof d->mx_dnssec.why,
+		         "DNSSEC not validated: --no-dnssec");
+		d->dnssec_mode_why = d->mx_dnssec.why;
+		return false;
+	}
+	if (p->opt.dnssec_share != NULL) {
+		p->dnssec = p->opt.dnssec_share;
+	} else if ((p->dnssec = probe_dnssec_new(p->loop, &p->opt, &cause)) != NULL) {
+		p->dnssec_own = true;
+	} else {
+		snprintf(d->mx_dnssec.why, sizeof d->mx_dnssec.why,
+		         "DNSSEC not validated: %.130s", cause != NULL ? cause : "error");
+		d->dnssec_mode_why = d->mx_dnssec.why;
+		free(cause);
+		return false;
+	}
+	d->dnssec_anchor = p->opt.dnssec_anchor != NULL ? p->opt.dnssec_anchor
+	                   : DEFAULT_DNSSEC_ANCHOR;
+	return true;
+}
+
+static void on_validated(const struct dnssec_answer *a, void *arg);
+
+/* Asks the validator; 0 when the question is in flight (its slot is
+ * PENDING), -1 when nothing is validated (its slot says why). */
+static int validate(struct probe *p, enum vpurpose purpose, size_t hi,
+                    const char *name, enum dns_type type)
+{
+	struct model_dnssec *slot = vctx_slot(p, purpose, hi);
+	struct vctx *v;
+	char *cause = NULL;
+
+	if (!validator_ready(p)) {
+		slot->status = DNSSEC_UNCHECKED;
+		if (slot->why != p->model.dnssec_mode_why)
+			snprintf(slot->why, sizeof slot->why, "%s", p->model.dnssec_mode_why);
+		return -1;
+	}
+	v = xcalloc(1, sizeof *v);
+	v->probe = p;
+	v->purpose = purpose;
+	v->host = hi;
+	if (dnssec_query(p->dnssec, name, type, on_validated, v, &cause) < 0) {
+		slot->status = DNSSEC_UNCHECKED;
+		snprintf(slot->why, sizeof slot->why, "%.150s", cause != NULL ? cause : "error");
+		free(cause);
+		free(v);
+		return -1;
+	}
+	v->next = p->vctxs;
+	if (p->vctxs != NULL)
+		p->vctxs->prev = v;
+	p->vctxs = v;
+	slot->status = DNSSEC_PENDING;
+	p->pending++;
+	return 0;
+}
+
+static void vctx_unlink(struct probe *p, struct vctx *v)
+{
+	if (v->prev != NULL)
+		v->prev->next = v->next;
+	else
+		p->vctxs = v->next;
+	if (v->next != NULL)
+		v->next->prev = v->prev;
+}
+
+/* The validated TLSA RRset of host hi, to be given to OpenSSL. */
+static void dane_tlsa_keep(struct model_host *h, const struct dnssec_answer *a)
+{
+	free(h->dane_tlsa);
+	h->dane_tlsa = NULL;
+	h->ndane_tlsa = 0;
+	if (a->ntlsa > 0) {
+		h->dane_tlsa = xreallocarray(NULL, a->ntlsa, sizeof *h->dane_tlsa);
+		memcpy(h->dane_tlsa, a->tlsa, a->ntlsa * sizeof *h->dane_tlsa);
+		h->ndane_tlsa = a->ntlsa;
+	}
+	h->dane_tlsa_dropped = a->tlsa_dropped;
+	snprintf(h->dane_tlsa_problem, sizeof h->dane_tlsa_problem, "%s", a->tlsa_problem);
+}
+
+/* Both address answers are in: the TLSA question, at the CNAME-expanded
+ * name when the expansion is secure (dane_base), else at the MX name. */
+static void tlsa_ask(struct probe *p, size_t hi)
+{
+	struct model_host *h = &p->model.hosts[hi];
+	char name[DNS_NAME_MAX + 16];
+	bool at_base = h->dane_base[0] != '\0';
+
+	if (h->a_dnssec.status == DNSSEC_PENDING || h->aaaa_dnssec.status == DNSSEC_PENDING)
+		return;
+	if (snprintf(name, sizeof name, "_25._tcp.%s", at_base ? h->dane_base : h->name) >=
+	    DNS_NAME_MAX || validate(p, at_base ? V_HOST_TLSA_BASE : V_HOST_TLSA, hi, name,
+	                             DNS_TLSA) < 0) {
+		h->tlsa_dnssec.status = DNSSEC_UNCHECKED;
+		if (h->tlsa_dnssec.why[0] == '\0')
+			snprintf(h->tlsa_dnssec.why, sizeof h->tlsa_dnssec.why,
+			         "the TLSA name of %.100s is too long", h->name);
+	}
+}
+
+/* An address answer: its status, and a secure alias as the TLSA base. */
+static void on_validated_address(struct probe *p, size_t hi, const struct dnssec_answer *a)
+{
+	struct model_host *h = &p->model.hosts[hi];
+
+	if (a->dnssec.status == DNSSEC_SECURE && a->canonname[0] != '\0' &&
+	    h->dane_base[0] == '\0')
+		snprintf(h->dane_base, sizeof h->dane_base, "%s", a->canonname);
+	tlsa_ask(p, hi);
+}
+
+static void on_validated(const struct dnssec_answer *a, void *arg)
+{
+	struct vctx *v = arg;
+	struct probe *p = v->probe;
+	struct model_host *h = v->purpose == V_MX ? NULL : &p->model.hosts[v->host];
+	struct model_dnssec *slot = vctx_slot(p, v->purpose, v->host);
+
+	vctx_unlink(p, v);
+	p->pending--;
+	*slot = a->dnssec;
+	if (p->model.dnssec_mode == DNSSEC_MODE_NONE) {
+		const char *why = "";
+
+		p->model.dnssec_mode = dnssec_mode(p->dnssec, &why);
+		p->model.dnssec_mode_why = why;
+	}
+	if (v->purpose == V_HOST_A || v->purpose == V_HOST_AAAA) {
+		on_validated_address(p, v->host, a);
+	} else if (v->purpose == V_HOST_TLSA_BASE && a->dnssec.status != DNSSEC_BOGUS &&
+	           (a->dnssec.status != DNSSEC_SECURE || (a->ntlsa == 0 && a->tlsa_dropped == 0))) {
+		/* No secure TLSA at the alias's target: the MX name's own
+		 * (RFC 7672 section 2.2.2). */
+		h->dane_base[0] = '\0';
+		tlsa_ask(p, v->host);
+	} else if (h != NULL) {
+		dane_tlsa_keep(h, a);
+	}
+	free(v);
+	probe_host_dane_settled(p, 0);
+	plan_progress(p);
 }
 
 static void fcrdns_settle(struct probe *p, struct model_address *a)
@@ -933,8 +1169,6 @@ static void on_fcrdns(struct probe *p, size_t hi, size_t ai,
 	}
 	fcrdns_settle(p, a);
 }
-
-static void plan_progress(struct probe *p);
 
 static void on_result(const struct dns_result *r, void *arg)
 {
@@ -1165,6 +1399,7 @@ struct probe *probe_new(struct loop *loop, const struct target *target,
 		return p;
 	}
 	send_query(p, Q_MX, 0, 0, dom, DNS_MX);
+	validate(p, V_MX, 0, dom, DNS_MX);
 	send_query(p, Q_SPF, 0, 0, dom, DNS_TXT);
 	if (snprintf(name, sizeof name, "_dmarc.%s", dom) < DNS_NAME_MAX)
 		send_query(p, Q_DMARC, 0, 0, name, DNS_TXT);
@@ -1207,6 +1442,7 @@ void probe_free(struct probe *p)
 	sender_run_free(p->sender);
 	dns_free(p->dns);
 	sts_fetch_free(p->sts_fetch);
+	probe_dnssec_detach(p);
 	for (i = 0; i < p->nsessions; i++)
 		smtp_session_free(p->sessions[i]);
 	free(p->sessions);

@@ -2,6 +2,7 @@
  * report.c — text renderings of the model.
  */
 #include "mailflow/report.h"
+#include "mailflow/dnssec.h"
 #include "mailflow/report_explain.h"
 #include "mailflow/summary.h"
 #include "mailflow/text.h"
@@ -380,6 +381,27 @@ static void json_lookup(FILE *out, const struct model_lookup *l, int complete)
 	fputc('}', out);
 }
 
+/* What the validator said of an answer (dnssec.c). */
+static void json_dnssec(FILE *out, const struct model_dnssec *v)
+{
+	fputs("{\"status\":", out);
+	js(out, checklist_dnssec_name(v->status));
+	fputs(",\"why\":", out);
+	js(out, v->why);
+	fputc('}', out);
+}
+
+static void json_tlsa_records(FILE *out, const struct model_tlsa *t, size_t n)
+{
+	size_t j;
+
+	fputc('[', out);
+	for (j = 0; j < n; j++)
+		fprintf(out, "%s{\"usage\":%u,\"selector\":%u,\"mtype\":%u,\"data\":\"%s\"}",
+		        j ? "," : "", t[j].usage, t[j].selector, t[j].mtype, t[j].data_hex);
+	fputc(']', out);
+}
+
 static void json_policy(FILE *out, const char *name, const struct model_policy *p,
                         int complete)
 {
@@ -724,7 +746,15 @@ static void json_domain(FILE *out, const struct model_domain *d, const struct ch
 	        (unsigned long long)d->dns_ms, d->null_mx ? "true" : "false",
 	        d->implicit_mx ? "true" : "false");
 	json_lookup(out, &d->mx, d->complete);
-	fputc(',', out);
+	fputs(",\"mx_dnssec\":", out);
+	json_dnssec(out, &d->mx_dnssec);
+	fputs(",\"dnssec\":{\"resolver\":", out);
+	js(out, dnssec_mode_name(d->dnssec_mode));
+	fputs(",\"why\":", out);
+	js(out, d->dnssec_mode_why != NULL ? d->dnssec_mode_why : "");
+	fputs(",\"anchor\":", out);
+	js(out, d->dnssec_anchor != NULL ? d->dnssec_anchor : "");
+	fputs("},", out);
 	json_policy(out, "spf", &d->spf, d->complete);
 	fputc(',', out);
 	json_policy(out, "dmarc", &d->dmarc, d->complete);
@@ -790,12 +820,22 @@ static void json_host(FILE *out, const struct model_host *h, const struct checkl
 	json_lookup(out, &h->a, complete);
 	fputs(",\"aaaa\":", out);
 	json_lookup(out, &h->aaaa, complete);
-	fputs(",\"tlsa\":[", out);
-	for (j = 0; j < h->ntlsa; j++)
-		fprintf(out, "%s{\"usage\":%u,\"selector\":%u,\"mtype\":%u,\"data\":\"%s\"}",
-		        j ? "," : "", h->tlsa_records[j].usage, h->tlsa_records[j].selector,
-		        h->tlsa_records[j].mtype, h->tlsa_records[j].data_hex);
-	fputs("],\"addresses\":[", out);
+	fputs(",\"a_dnssec\":", out);
+	json_dnssec(out, &h->a_dnssec);
+	fputs(",\"aaaa_dnssec\":", out);
+	json_dnssec(out, &h->aaaa_dnssec);
+	fputs(",\"tlsa\":", out);
+	json_tlsa_records(out, h->tlsa_records, h->ntlsa);
+	/* The validator's TLSA RRset: what DANE used (RFC 7672 section 2.2). */
+	fputs(",\"tlsa_dnssec\":", out);
+	json_dnssec(out, &h->tlsa_dnssec);
+	fputs(",\"dane_tlsa\":{\"base\":", out);
+	js(out, h->dane_base[0] != '\0' ? h->dane_base : h->name);
+	fputs(",\"records\":", out);
+	json_tlsa_records(out, h->dane_tlsa, h->ndane_tlsa);
+	fprintf(out, ",\"dropped\":%zu,\"problem\":", h->dane_tlsa_dropped);
+	js(out, h->dane_tlsa_problem);
+	fputs("},\"addresses\":[", out);
 	for (j = 0; j < h->naddrs; j++) {
 		if (j)
 			fputc(',', out);

@@ -63,6 +63,10 @@
 
 /* MTA-STS (RFC 8461): the most bytes of a policy file read (a real one
  * is a few hundred; section 3.3 lets senders limit the size). */
+/* DNSSEC (dnssec.c): the root's key from Debian's dns-root-data, and a
+ * bound on a trust anchor file read. */
+#define DEFAULT_DNSSEC_ANCHOR   "/usr/share/dns/root.key"
+#define DEFAULT_DNSSEC_ANCHOR_MAX_BYTES (1u << 20)
 #define DEFAULT_STS_MAX_BYTES   ((size_t)64 * 1024)
 
 #endif

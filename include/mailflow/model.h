@@ -50,6 +50,15 @@ struct model_dnssec {
 	char why[160];                  /* unbound's why_bogus, or why not known */
 };
 
+/* Where the validator's queries went (dnssec.c): the run's resolvers as
+ * forwarders, or full recursion from the root when they strip DNSSEC. */
+enum model_dnssec_mode {
+	DNSSEC_MODE_NONE,       /* no validator (UNCHECKED), or not decided yet */
+	DNSSEC_MODE_FORWARD,
+	DNSSEC_MODE_RECURSE,
+	DNSSEC_MODE_UNAVAILABLE, /* the named resolvers do not pass DNSSEC */
+};
+
 /* ---- an SMTP session with one address -------------------------------- */
 
 /* The steps of DESIGN.md's per-host checklist that a session measures. */
@@ -303,6 +312,12 @@ struct model_host {
 	struct model_tlsa *dane_tlsa;
 	size_t ndane_tlsa;
 	char dane_base[DNS_NAME_MAX];
+	/* Validated TLSA records that could not be kept (shorter than 3
+	 * bytes, no or too much data, past DNS_MAX_RECORDS), and the first
+	 * problem of the RRset in words (also a kept record with unknown
+	 * parameters or a digest of the wrong length); "" when none. */
+	size_t dane_tlsa_dropped;
+	char dane_tlsa_problem[120];
 };
 
 /* A policy TXT record set (SPF, DMARC, MTA-STS, TLS-RPT). */
@@ -369,6 +384,14 @@ struct model_domain {
 	struct target target;
 	struct model_lookup mx;
 	struct model_dnssec mx_dnssec;  /* the MX RRset, by the validator */
+	enum model_dnssec_mode dnssec_mode;
+	/* Why recursion, or why nothing was validated; never NULL after
+	 * model_domain_init. Points at the validator's words, or at
+	 * mx_dnssec.why (no validator): nothing to free. */
+	const char *dnssec_mode_why;
+	/* The trust anchor file used; NULL: none. Points at the option's
+	 * value or the default, which live as long as the program. */
+	const char *dnssec_anchor;
 	int null_mx;
 	int implicit_mx;
 	struct model_host *hosts;

@@ -15,6 +15,7 @@
 #define MAILFLOW_PROBE_H
 
 #include "mailflow/dns.h"
+#include "mailflow/dnssec.h"
 #include "mailflow/model.h"
 #include "mailflow/sender.h"
 #include "mailflow/smtp.h"
@@ -60,7 +61,21 @@ struct probe_options {
 	struct sender_options sender;
 	/* --ca-file for the MTA-STS policy fetch (NULL: the system store). */
 	const char *ca_file;
+	/* DNSSEC (issue 14): the MX, A/AAAA and TLSA answers asked again of
+	 * a validating libunbound context, beside the plan's c-ares lookups.
+	 * no_dnssec (--no-dnssec): not at all (every answer UNCHECKED).
+	 * dnssec_anchor: --dnssec-anchor (NULL: DEFAULT_DNSSEC_ANCHOR).
+	 * dnssec_share: a validator shared by every probe of a list (NULL:
+	 * the probe makes its own when it first needs one). */
+	int no_dnssec;
+	const char *dnssec_anchor;
+	struct dnssec *dnssec_share;
 };
+
+/* The validator a run of these options uses (dnssec_new with the run's
+ * --dns servers and DNS bound); NULL with *cause set when it cannot start. */
+struct dnssec *probe_dnssec_new(struct loop *loop, const struct probe_options *options,
+                                char **cause);
 
 /* The options of a run at their defaults (mailflow/defaults.h). */
 void probe_options_init(struct probe_options *options);
@@ -78,6 +93,9 @@ struct probe *probe_new(struct loop *loop, const struct target *target,
                         const struct probe_callbacks *callbacks, char **cause);
 void probe_free(struct probe *probe);
 const struct model_domain *probe_model(const struct probe *probe);
+/* Drops the probe's questions to the validator (they stay PENDING) and
+ * forgets it: before a shared validator (dnssec_share) is freed. */
+void probe_dnssec_detach(struct probe *probe);
 /* Queries still in flight for the plan. */
 size_t probe_plan_pending(const struct probe *probe);
 /* Runs the SMTP session with one address again (host and address

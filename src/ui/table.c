@@ -196,7 +196,8 @@ static void draw_domain_row(struct ui *ui, size_t row, int y, bool selected)
 	static const struct { const char *id, *label; } cols[] = {
 		{ "dns.mx", "MX" }, { "dns.mx.targets", "targets" }, { "dns.spf", "SPF" },
 		{ "dns.dmarc", "DMARC" }, { "dns.mta-sts", "MTA-STS" },
-		{ "dns.tls-rpt", "TLS-RPT" }, { "dns.tlsa", "TLSA" }, { "compare", "compare" },
+		{ "dns.tls-rpt", "TLS-RPT" }, { "compare", "compare" }, { "dns.dnssec", "DNSSEC" },
+		{ "dns.tlsa", "TLSA" },
 	};
 	const struct paint *p = &ui->paint;
 	attr_t base = selected ? p->attr[THEME_SELECTION] : p->attr[THEME_NORMAL];

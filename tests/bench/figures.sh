@@ -184,6 +184,53 @@ figure_sts() {
 		"$(ms "$w") / $(ms "$wo") ms" "+ < 50 ms" "$(meets "$(( (w - wo) / 1000 ))" "<" 50)"
 }
 
+# DNSSEC (issue 14): the in-process validator beside c-ares must add no
+# waiting beyond the slowest lookup, and little memory. The DNS plan of the
+# lab's signed ee.dane.test (--no-smtp: DNS only), and a whole run, with
+# the lab's trust anchor and with --no-dnssec.
+figure_dnssec() {
+	local rc anchor=$LAB_DIR/dnssec/anchor.key pw pwo w wo rw rwo slow
+	say "figure dnssec: plan and run time, peak RSS, with and without validation, $RUNS rounds"
+	: >"$tmp/fdn_plan_with"; : >"$tmp/fdn_plan_without"; : >"$tmp/fdn_slowest"
+	for _ in $(seq "$RUNS"); do
+		rc=0
+		timed fdn_with "${MF[@]}" --batch --json --no-smtp --dnssec-anchor "$anchor" \
+			ee.dane.test >"$tmp/fdn.json" || rc=$?
+		run_ok "mailflow --dnssec-anchor, ee.dane.test" "$rc" 0 1
+		[ "$(json_count "$tmp/fdn.json" dns.dnssec pass)" = 1 ] ||
+			die "mailflow, ee.dane.test: dns.dnssec did not pass (the validator did not validate)"
+		jq -r '.domain.dns_ms' "$tmp/fdn.json" >>"$tmp/fdn_plan_with"
+		rc=0
+		timed fdn_without "${MF[@]}" --batch --json --no-smtp --no-dnssec ee.dane.test \
+			>"$tmp/fdn.json" || rc=$?
+		run_ok "mailflow --no-dnssec, ee.dane.test" "$rc" 0 1
+		jq -r '.domain.dns_ms' "$tmp/fdn.json" >>"$tmp/fdn_plan_without"
+		jq -r '[.domain.mx.ms, (.hosts[] | .a.ms, .aaaa.ms)] | max' "$tmp/fdn.json" >>"$tmp/fdn_slowest"
+		rc=0
+		timed fdn_run_with "${MF[@]}" --batch --json --dnssec-anchor "$anchor" ee.dane.test \
+			>"$tmp/fdn.json" || rc=$?
+		run_ok "mailflow --dnssec-anchor, ee.dane.test (SMTP)" "$rc" 0 1
+		[ "$(json_count "$tmp/fdn.json" host.dane pass)" = 1 ] ||
+			die "mailflow, ee.dane.test: host.dane did not pass"
+		rc=0
+		timed fdn_run_without "${MF[@]}" --batch --json --no-dnssec ee.dane.test \
+			>/dev/null || rc=$?
+		run_ok "mailflow --no-dnssec, ee.dane.test (SMTP)" "$rc" 0 1
+	done
+	pw=$(sort -n "$tmp/fdn_plan_with" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	pwo=$(sort -n "$tmp/fdn_plan_without" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	slow=$(sort -n "$tmp/fdn_slowest" | awk '{ v[NR] = $1 } END { print v[NR] }')
+	row dnssec "DNS plan with / without validation (ee.dane.test, medians)" \
+		"$pw / $pwo ms" "+ <= slowest lookup ($slow ms) + 5 ms" \
+		"$(meets "$((pw - pwo))" "<=" "$((slow + 5))")"
+	w=$(median fdn_run_with 1) wo=$(median fdn_run_without 1)
+	row dnssec "whole run with / without validation (DANE match vs none)" \
+		"$(ms "$w") / $(ms "$wo") ms" "+ < 20 ms" "$(meets "$(( (w - wo) / 1000 ))" "<" 20)"
+	rw=$(median fdn_run_with 3) rwo=$(median fdn_run_without 3)
+	row dnssec "peak RSS with / without validation (libunbound's thread and cache)" \
+		"$(mb "$rw") / $(mb "$rwo") MB" "+ < 4 MB" "$(meets "$((rw - rwo))" "<" 4096)"
+}
+
 # ---- 4. scale ---------------------------------------------------------------
 
 # fixed_fds PID: PID's open descriptors less its TCP connections. Those are

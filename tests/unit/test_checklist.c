@@ -432,6 +432,89 @@ static void title_is(struct checklist *c, const char *id, const char *words)
 		fail_msg("%s: title \"%s\" lacks \"%s\"", id, it->title, words);
 }
 
+/* The domain-level title, where title_is() reads an address's. */
+static void dom_title_is(struct checklist *c, const char *id, const char *words)
+{
+	const struct check_item *it = item(c, id, -1, -1);
+
+	if (strstr(it->title, words) == NULL)
+		fail_msg("%s: title \"%s\" lacks \"%s\"", id, it->title, words);
+}
+
+static void host_dnssec(enum model_dnssec_status a, enum model_dnssec_status aaaa,
+                        enum model_dnssec_status tlsa)
+{
+	dom.hosts[0].a_dnssec.status = a;
+	dom.hosts[0].aaaa_dnssec.status = aaaa;
+	dom.hosts[0].tlsa_dnssec.status = tlsa;
+}
+
+/*
+ * dns.dnssec from the validator's statuses (never its words): every
+ * answer secure passes; any bogus answer fails and names it; an answer
+ * not decided warns; an unsigned domain is info; nothing validated is a
+ * skip that says why; no MX lookup (-s) is a skip.
+ */
+static void test_dnssec_verdicts(void **state)
+{
+	struct checklist c = { 0 };
+
+	(void)state;
+	domain_with_host("example.test");
+	/* Not validated: --no-dnssec or no validator (probe.c's words). */
+	snprintf(dom.mx_dnssec.why, sizeof dom.mx_dnssec.why, "DNSSEC not validated: --no-dnssec");
+	expect(&c, "dns.dnssec", -1, -1, V_SKIP);
+	dom_title_is(&c, "dns.dnssec", "--no-dnssec");
+
+	dom.mx_dnssec.why[0] = '\0';
+	dom.mx_dnssec.status = DNSSEC_SECURE;
+	host_dnssec(DNSSEC_SECURE, DNSSEC_PENDING, DNSSEC_PENDING);
+	expect(&c, "dns.dnssec", -1, -1, V_PENDING);
+
+	host_dnssec(DNSSEC_SECURE, DNSSEC_SECURE, DNSSEC_SECURE);
+	expect(&c, "dns.dnssec", -1, -1, V_PASS);
+	dom_title_is(&c, "dns.dnssec", "signed and valid");
+
+	/* The host lives in an unsigned zone: the MX still passes. */
+	host_dnssec(DNSSEC_INSECURE, DNSSEC_INSECURE, DNSSEC_INSECURE);
+	expect(&c, "dns.dnssec", -1, -1, V_PASS);
+	dom_title_is(&c, "dns.dnssec", "3 host answers are not signed");
+
+	/* A bogus TLSA under a secure MX: a fail that names the answer and
+	 * quotes the validator's reason in the explanation. */
+	host_dnssec(DNSSEC_SECURE, DNSSEC_SECURE, DNSSEC_BOGUS);
+	snprintf(dom.hosts[0].tlsa_dnssec.why, sizeof dom.hosts[0].tlsa_dnssec.why,
+	         "signature expired");
+	expect(&c, "dns.dnssec", -1, -1, V_FAIL);
+	dom_title_is(&c, "dns.dnssec", "TLSA _25._tcp.mx1.example.test");
+	assert_non_null(strstr(item(&c, "dns.dnssec", -1, -1)->explanation,
+	                       "signature expired"));
+	/* Bogus outranks indeterminate, wherever each is. */
+	dom.mx_dnssec.status = DNSSEC_INDETERMINATE;
+	expect(&c, "dns.dnssec", -1, -1, V_FAIL);
+	host_dnssec(DNSSEC_SECURE, DNSSEC_SECURE, DNSSEC_SECURE);
+	snprintf(dom.mx_dnssec.why, sizeof dom.mx_dnssec.why,
+	         "the validator did not answer within 4000 ms");
+	expect(&c, "dns.dnssec", -1, -1, V_WARN);
+	dom_title_is(&c, "dns.dnssec", "did not answer within 4000 ms");
+
+	dom.mx_dnssec.status = DNSSEC_BOGUS;
+	expect(&c, "dns.dnssec", -1, -1, V_FAIL);
+	dom_title_is(&c, "dns.dnssec", "MX example.test");
+
+	dom.mx_dnssec.status = DNSSEC_INSECURE;
+	host_dnssec(DNSSEC_INSECURE, DNSSEC_INSECURE, DNSSEC_INSECURE);
+	expect(&c, "dns.dnssec", -1, -1, V_INFO);
+	dom_title_is(&c, "dns.dnssec", "not signed");
+
+	/* -s: no MX lookup, so nothing for DNSSEC to start from. */
+	dom.mx.done = 0;
+	expect(&c, "dns.dnssec", -1, -1, V_SKIP);
+	dom_title_is(&c, "dns.dnssec", "-s");
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
 /*
  * host.dane from typed facts only: the validator's status of the MX and
  * TLSA RRsets, the validated records, and what OpenSSL's DANE code made
@@ -1055,6 +1138,7 @@ int main(void)
 		cmocka_unit_test(test_greeting_delay),
 		cmocka_unit_test(test_manual_left),
 		cmocka_unit_test(test_530_with_auth_user),
+		cmocka_unit_test(test_dnssec_verdicts),
 	};
 
 	return cmocka_run_group_tests_name("checklist", tests, NULL, NULL);
