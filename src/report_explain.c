@@ -1,8 +1,8 @@
 /*
  * report_explain.c — what --explain read, shown (see
- * include/mailflow/report_explain.h). Renders only: the meanings come
- * from the knowledge base (codes.c), permanence and side from explain.c,
- * the state now from checklist_rcpt_now().
+ * include/mailflow/report_explain.h). Renders only: the meanings and
+ * whose side acts come from the knowledge base (codes.c; the side through
+ * explain.c's rcpt_finish()), the state now from checklist_rcpt_now().
  */
 #include "mailflow/report_explain.h"
 
@@ -60,9 +60,14 @@ static const char *side_words(enum explain_side s)
 		return "the sender's side: the address, the message or the sending server must change";
 	case EXPLAIN_SIDE_RECIPIENT:
 		return "the recipient's side: their mailbox or mail server must be fixed";
+	case EXPLAIN_SIDE_EITHER:
+		return "either side, the reply text says which: the sender if the address or the "
+		       "message is wrong, the recipient's side if their server is";
 	case EXPLAIN_SIDE_WAIT:
 		return "nobody yet: the sending server retries by itself; the recipient's mail "
 		       "administrator if it lasts";
+	case EXPLAIN_SIDE_NONE:
+		return "nobody: nothing failed";
 	default:
 		return "not clear from the reply";
 	}
@@ -73,8 +78,15 @@ static const struct code_info *rcpt_info(const struct explain_rcpt *r)
 {
 	struct code_explanation ce;
 
-	if (r->code == 0)
+	const struct code_info *t;
+
+	if (r->code == 0) {
+		/* No reply: a known text ("Connection timed out"), else the status. */
+		t = codes_text(0, r->enhanced[0] != '\0' ? r->enhanced : NULL, r->text);
+		if (t != NULL)
+			return t;
 		return r->enhanced[0] != '\0' ? codes_enhanced(r->enhanced) : NULL;
+	}
 	codes_explain_cmd(r->cmd, r->code, r->enhanced[0] != '\0' ? r->enhanced : NULL,
 	                  r->text, &ce);
 	return ce.best;

@@ -17,8 +17,8 @@ out=$("$MAILFLOW" --explain '550 5.1.1 <bob@example.com>: Recipient address reje
 check "a pasted reply line is explained, exit 0 (got $rc)" '[ $rc -eq 0 ]'
 check "... the recipient, the command and the knowledge base's meaning" \
 	'[[ $out == *"FAIL bob@example.com: failed"* && $out == *"In answer to: RCPT TO"* && $out == *"Meaning: Unknown user (Postfix local)"* ]]'
-check "... permanent, the sender's side, a next step" \
-	'[[ $out == *"Temporary or permanent: permanent"* && $out == *"Who acts: the sender"* && $out == *"Next step: Check the address spelling"* ]]'
+check "... permanent, the recipient's side (from the knowledge base), a next step" \
+	'[[ $out == *"Temporary or permanent: permanent"* && $out == *"Who acts: the recipient"* && $out == *"Next step: Check the address spelling"* ]]'
 
 out=$("$MAILFLOW" --explain "$R/postfix-failed.eml" --no-probe 2>&1); rc=$?
 check "a real Postfix bounce is a DSN written by Postfix (exit $rc)" \

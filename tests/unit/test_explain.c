@@ -106,7 +106,7 @@ static void test_postfix_failed(void **state)
 	assert_string_equal(r->remote_mta, "127.0.22.2");
 	assert_non_null(strstr(r->text, "User unknown in local recipient table"));
 	assert_int_equal(r->permanence, EXPLAIN_PERM_PERMANENT);
-	assert_int_equal(r->side, EXPLAIN_SIDE_SENDER);
+	assert_int_equal(r->side, EXPLAIN_SIDE_RECIPIENT);
 	assert_string_equal(ex->reporting_mta, "mail.sender.test");
 	assert_string_equal(ex->original_subject, "Quarterly report");
 	assert_string_equal(ex->subject, "Undelivered Mail Returned to Sender");
@@ -204,7 +204,7 @@ static void test_m365(void **state)
 	assert_string_equal(r->enhanced, "5.1.10");
 	assert_non_null(strstr(r->text, "RESOLVER.ADR.RecipientNotFound"));
 	assert_int_equal(r->permanence, EXPLAIN_PERM_PERMANENT);
-	assert_int_equal(r->side, EXPLAIN_SIDE_SENDER);
+	assert_int_equal(r->side, EXPLAIN_SIDE_RECIPIENT);
 	assert_non_null(strstr(meaning(r), "Unknown user"));
 	assert_string_equal(ex->original_subject, "Invoice 2026-11");
 	explain_free(ex);
@@ -556,7 +556,7 @@ static void test_text_escaped(void **state)
 	assert_null(strchr(out, '\x07'));
 	assert_null(strstr(out, "\xe2\x80\xae"));       /* RIGHT-TO-LEFT OVERRIDE */
 	assert_non_null(strstr(out, "\\e[31mred"));
-	assert_non_null(strstr(out, "Who acts: the sender's side"));
+	assert_non_null(strstr(out, "Who acts: the recipient's side"));
 	assert_non_null(strstr(out, "Next step: "));
 	free(out);
 	explain_free(ex);
@@ -574,7 +574,7 @@ static void test_json_document(void **state)
 	fclose(f);
 	assert_non_null(strstr(buf, "\"explain\":{\"kind\":\"dsn\",\"source\":\"postfix\""));
 	assert_non_null(strstr(buf, "\"address\":\"nobody@refuse.test\""));
-	assert_non_null(strstr(buf, "\"permanence\":\"permanent\",\"side\":\"sender\""));
+	assert_non_null(strstr(buf, "\"permanence\":\"permanent\",\"side\":\"recipient\""));
 	assert_non_null(strstr(buf, "\"now\":{\"state\":\"not-probed\"}"));
 	free(buf);
 	explain_free(ex);
