@@ -57,7 +57,7 @@ out=$("${M[@]}" --explain "$tmp/mx.eml" 2>&1); rc=$?
 check "the bounce names the MX: its answer now, said to be that host's (exit $rc)" \
 	'[ $rc -eq 1 ] && [[ $out == *"Now: ghost@nouser.lab.test: the server still refuses this recipient: 550 5.1.1 (the same reply as in the bounce) from mx.nouser.lab.test (the host the bounce names)"* ]]'
 check "... no 'not an MX', and only the domain is probed" \
-	'[[ $out != *"not an MX"* && $(grep -c "^mailflow " <<<"$out") -eq 1 ]]'
+	'[[ $out != *"which is not an MX"* && $(grep -c "^mailflow " <<<"$out") -eq 1 ]]'
 "${M[@]}" --explain "$tmp/mx.eml" --json >"$tmp/mx.json" 2>/dev/null
 check "--json: now.remote is mx" \
 	'jq -e ".explain.recipients[0].now | .remote == \"mx\" and .state == \"refused\" and .host == \"mx.nouser.lab.test\"" "$tmp/mx.json" >/dev/null'
