@@ -13,12 +13,16 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mailflow/checklist.h"
 #include "mailflow/debug.h"
+#include "mailflow/defaults.h"
+#include "mailflow/explain.h"
 #include "mailflow/loop.h"
 #include "mailflow/report.h"
 #include "mailflow/text.h"
+#include "mailflow/validate.h"
 #include "mailflow/xmalloc.h"
 
 #define LINE_MAX_BYTES 2048
@@ -40,6 +44,15 @@ struct job {
 	struct probe *probe;
 	enum job_state state;
 	int status;             /* exit status, once JOB_DONE */
+	/* --explain's follow-up: probe `server` alone, RCPT TO the input, once
+	 * job `after` has ended and only if the host the bounce names (server,
+	 * remote_ip) was not one of that domain's MX hosts. -1: none. */
+	char *server;
+	char *remote_ip;
+	long after;
+	int wanted;             /* the follow-up is to run */
+	int decided;            /* wanted is known (its domain has ended) */
+	int skipped;            /* it was not: neither printed nor counted */
 };
 
 struct batch {
@@ -61,6 +74,7 @@ struct batch {
 	struct report_metrics *metrics;
 	struct report_nagios *nagios;
 	int report_failed;
+	int json_array;         /* --json: the documents are an array */
 	struct loop_timer *reap;
 };
 
@@ -80,6 +94,8 @@ void batch_free(struct batch *b)
 		free(b->v[i].input);
 		free(b->v[i].where);
 		free(b->v[i].error);
+		free(b->v[i].server);
+		free(b->v[i].remote_ip);
 	}
 	free(b->v);
 	free(b);
@@ -95,6 +111,7 @@ static struct job *job_add(struct batch *b, const char *input, const char *where
 	j = &b->v[b->n++];
 	memset(j, 0, sizeof *j);
 	j->batch = b;
+	j->after = -1;
 	j->input = xstrdup(input);
 	j->where = xstrdup(where);
 	if (target_parse(input, &j->target, &j->error) < 0 && j->error == NULL)
@@ -105,6 +122,70 @@ static struct job *job_add(struct batch *b, const char *input, const char *where
 void batch_add_input(struct batch *b, const char *input, const char *where)
 {
 	job_add(b, input, where);
+}
+
+/* A follow-up of job `after` (see struct job). */
+static void batch_add_remote(struct batch *b, const char *input, const char *host,
+                             const char *ip, size_t after)
+{
+	struct job *j = job_add(b, input, "the host the bounce names");
+
+	j->server = xstrdup(host);
+	j->remote_ip = xstrdup(ip);
+	j->after = (long)after;
+}
+
+/* The host to connect to for r's bounce: its name, else its address,
+ * whichever is a host name or an IP address (the bounce is hostile
+ * input: "mx [internal]" or a control byte is no host); NULL: none. */
+static const char *remote_host(const struct explain_rcpt *r)
+{
+	char *cause = NULL;
+
+	if (r->remote_mta[0] != '\0' && validate_server(r->remote_mta, &cause) == 0)
+		return r->remote_mta;
+	free(cause);
+	cause = NULL;
+	if (r->remote_ip[0] != '\0' && validate_server(r->remote_ip, &cause) == 0)
+		return r->remote_ip;
+	free(cause);
+	return NULL;
+}
+
+size_t batch_add_explained(struct batch *b, const struct explain *ex, int remote)
+{
+	size_t i, k, n = 0, first = b->n;
+	size_t domain_job[DEFAULT_EXPLAIN_PROBES_MAX];
+	size_t of_rcpt[DEFAULT_EXPLAIN_PROBES_MAX];
+
+	/* The failed (or delayed) recipients with a domain, one per domain. */
+	for (i = 0; i < ex->nrcpts && n < DEFAULT_EXPLAIN_PROBES_MAX; i++) {
+		const struct explain_rcpt *r = &ex->rcpts[i];
+		const char *dom = explain_rcpt_domain(r);
+
+		if (dom == NULL || r->permanence == EXPLAIN_PERM_NONE)
+			continue;
+		for (k = first; k < b->n; k++)
+			if (strcasecmp(b->v[k].target.domain, dom) == 0)
+				break;
+		if (k < b->n)
+			continue;
+		domain_job[n] = b->n;
+		of_rcpt[n] = i;
+		batch_add_input(b, r->address, "the explained input");
+		n++;
+	}
+	/* Then the hosts their bounces name, each alone, run only once the
+	 * domain's own run says the host is not one of its MX hosts: after
+	 * every domain, so that none waits behind a follow-up. */
+	for (k = 0; remote && k < n; k++) {
+		const struct explain_rcpt *r = &ex->rcpts[of_rcpt[k]];
+		const char *host = remote_host(r);
+
+		if (host != NULL && b->v[domain_job[k]].error == NULL)
+			batch_add_remote(b, r->address, host, r->remote_ip, domain_job[k]);
+	}
+	return n;
 }
 
 void batch_add_server(struct batch *b, const char *host)
@@ -249,6 +330,39 @@ static enum exit_style batch_style(const struct batch *b)
 
 static void batch_fill(struct batch *b);
 
+/* The follow-ups of j run only when the host they probe is not one of
+ * j's MX hosts (checklist_remote_find() decides from j's model). */
+static void followups_decide(struct batch *b, const struct job *j, const struct model_domain *d)
+{
+	long self = (long)(j - b->v), host;
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		struct job *f = &b->v[i];
+		enum checklist_remote rem;
+
+		if (f->after != self)
+			continue;
+		rem = checklist_remote_find(d, f->server, f->remote_ip, &host);
+		f->wanted = rem == CHECKLIST_REMOTE_NOT_MX || rem == CHECKLIST_REMOTE_NO_MX;
+		f->decided = 1;
+		debug_log("batch: %s names %s: %s of %s, %s", f->input, f->server,
+		          checklist_remote_name(rem), d->target.domain,
+		          f->wanted ? "probed alone next" : "not probed again");
+	}
+}
+
+/* The documents the run may print: every input but the follow-ups
+ * already known not to run. */
+static size_t batch_documents(const struct batch *b)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < b->n; i++)
+		n += !(b->v[i].after >= 0 && b->v[i].decided && !b->v[i].wanted);
+	return n;
+}
+
 /* A domain that has ended: its documents, in the format asked. */
 static void job_print(struct batch *b, struct job *j)
 {
@@ -259,6 +373,7 @@ static void job_print(struct batch *b, struct job *j)
 
 	checklist_build(d, &list);
 	j->status = checklist_exit_status_as(d, &list, batch_style(b));
+	followups_decide(b, j, d);
 	memset(&ro, 0, sizeof ro);
 	ro.input = j->input;
 	ro.exit_status = j->status;
@@ -274,7 +389,11 @@ static void job_print(struct batch *b, struct job *j)
 	} else if (o->format == BATCH_JSONL) {
 		report_json(o->out, d, &list, &ro);
 	} else if (o->format == BATCH_JSON) {
-		if (b->n > 1)
+		/* Decided at the first document: a follow-up that will not run
+		 * does not make an array of one domain. */
+		if (b->printed == 0)
+			b->json_array = batch_documents(b) > 1;
+		if (b->json_array)
 			report_json_array_item(o->out, b->printed);
 		report_json(o->out, d, &list, &ro);
 	} else if (!o->probe->smtp) {
@@ -363,6 +482,8 @@ static void job_start(struct batch *b, struct job *j)
 	po.limiter = b->lim;
 	po.dns.share = b->dns;
 	po.dnssec_share = b->dnssec;
+	if (j->server != NULL)
+		po.server = j->server;
 	j->probe = probe_new(b->loop, &j->target, &po, &cb, &cause);
 	if (j->probe == NULL) {
 		fprintf(b->o->log, "mailflow: %s: %s\n", j->input, cause ? cause : "cannot start");
@@ -379,8 +500,19 @@ static void job_start(struct batch *b, struct job *j)
 
 static void batch_fill(struct batch *b)
 {
-	while (b->active < b->o->concurrency && b->next < b->n)
-		job_start(b, &b->v[b->next++]);
+	while (b->active < b->o->concurrency && b->next < b->n) {
+		struct job *j = &b->v[b->next];
+
+		if (j->after >= 0 && b->v[j->after].state != JOB_DONE)
+			break;  /* a follow-up waits for its domain's verdict */
+		b->next++;
+		if (j->after >= 0 && !j->wanted) {
+			j->skipped = 1;
+			job_finish(b, j, 0);
+			continue;
+		}
+		job_start(b, j);
+	}
 	if (b->active == 0 && b->next >= b->n)
 		loop_stop(b->loop);
 }
@@ -394,9 +526,19 @@ static int batch_status(const struct batch *b)
 	size_t i;
 
 	for (i = 0; i < b->n; i++)
-		if (b->v[i].state == JOB_DONE)
+		if (b->v[i].state == JOB_DONE && !b->v[i].skipped)
 			worst = checklist_exit_worst(worst, b->v[i].status, style);
 	return worst;
+}
+
+/* The inputs that were run (or invalid): not the follow-ups skipped. */
+static size_t batch_ran(const struct batch *b)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < b->n; i++)
+		n += !b->v[i].skipped;
+	return n;
 }
 
 static void batch_summary(const struct batch *b)
@@ -404,6 +546,8 @@ static void batch_summary(const struct batch *b)
 	size_t i, ok = 0, failed = 0, invalid = 0;
 
 	for (i = 0; i < b->n; i++) {
+		if (b->v[i].skipped)
+			continue;
 		if (b->v[i].error != NULL)
 			invalid++;
 		else if (b->v[i].status == 0)
@@ -414,7 +558,8 @@ static void batch_summary(const struct batch *b)
 	if (b->o->progress)
 		fputc('\n', b->o->log);
 	fprintf(b->o->log, "mailflow: %zu domains: %zu without failures, %zu with failures, "
-	        "%zu invalid; at most %zu sessions at once (limit %zu)\n", b->n, ok, failed,
+	        "%zu invalid; at most %zu sessions at once (limit %zu)\n", ok + failed + invalid,
+	        ok, failed,
 	        invalid, probe_limiter_peak(b->lim), b->o->concurrency);
 }
 
@@ -455,7 +600,7 @@ int batch_run(struct batch *b, struct loop *loop, const struct batch_options *o,
 	batch_fill(b);
 	if (b->active > 0)
 		loop_run(loop);
-	if (o->format == BATCH_JSON && b->n > 1)
+	if (o->format == BATCH_JSON && (b->printed > 0 ? b->json_array : b->n > 1))
 		report_json_array_end(o->out, b->printed);
 	if (b->md != NULL && b->html)
 		report_html_end(b->md);
@@ -465,7 +610,7 @@ int batch_run(struct batch *b, struct loop *loop, const struct batch_options *o,
 		b->report_failed = 1;
 	}
 	b->md = NULL;
-	if (b->n > 1 && o->format != BATCH_NAGIOS)
+	if (batch_ran(b) > 1 && o->format != BATCH_NAGIOS)
 		batch_summary(b);
 	status = batch_status(b);
 	if (b->metrics != NULL)

@@ -2874,6 +2874,91 @@ enum checklist_now checklist_rcpt_now(const struct checklist *c, const struct ch
 	return CHECKLIST_NOW_UNTESTED;
 }
 
+enum checklist_now checklist_rcpt_now_at(const struct checklist *c, long host,
+                                         const struct check_item **item)
+{
+	struct checklist one;
+	struct check_item *v = xcalloc(c->n + 1, sizeof *v);
+	const struct check_item *found = NULL;
+	enum checklist_now now;
+	size_t i;
+
+	/* The host's own items, in order; *item points back into c. */
+	one.items = v;
+	one.n = 0;
+	for (i = 0; i < c->n; i++)
+		if (c->items[i].host == host && strcmp(c->items[i].id, "host.rcpt") == 0)
+			v[one.n++] = c->items[i];
+	now = checklist_rcpt_now(&one, &found);
+	*item = NULL;
+	for (i = 0; found != NULL && i < c->n && *item == NULL; i++)
+		if (c->items[i].host == host && strcmp(c->items[i].id, "host.rcpt") == 0 &&
+		    c->items[i].addr == found->addr)
+			*item = &c->items[i];
+	free(v);
+	return now;
+}
+
+/* Host names equal but for case and a final dot. */
+static bool host_name_is(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+
+	if (na > 0 && a[na - 1] == '.')
+		na--;
+	if (nb > 0 && b[nb - 1] == '.')
+		nb--;
+	return na > 0 && na == nb && strncasecmp(a, b, na) == 0;
+}
+
+/* Host i of d, by name or by one of its addresses. */
+static bool host_is(const struct model_host *h, const char *name, const char *ip)
+{
+	size_t j;
+
+	if (name[0] != '\0' && host_name_is(h->name, name))
+		return true;
+	for (j = 0; j < h->naddrs; j++)
+		if ((ip[0] != '\0' && strcmp(h->addrs[j].addr, ip) == 0) ||
+		    (name[0] != '\0' && strcmp(h->addrs[j].addr, name) == 0))
+			return true;
+	return false;
+}
+
+enum checklist_remote checklist_remote_find(const struct model_domain *d, const char *name,
+                                            const char *ip, long *host)
+{
+	size_t i;
+
+	*host = -1;
+	if (name == NULL)
+		name = "";
+	if (ip == NULL)
+		ip = "";
+	if (name[0] == '\0' && ip[0] == '\0')
+		return CHECKLIST_REMOTE_UNNAMED;
+	for (i = 0; i < d->nhosts; i++)
+		if (host_is(&d->hosts[i], name, ip)) {
+			*host = (long)i;
+			/* No MX lookup ran: the host was given with -s. */
+			return d->mx.done ? CHECKLIST_REMOTE_MX : CHECKLIST_REMOTE_ALONE;
+		}
+	if (!d->mx.done && d->nhosts > 0)
+		return CHECKLIST_REMOTE_OTHER;
+	if (!d->mx.done || d->nhosts == 0 ||
+	    (d->mx.status != DNS_OK && d->mx.status != DNS_NODATA))
+		return CHECKLIST_REMOTE_NO_MX;
+	return CHECKLIST_REMOTE_NOT_MX;
+}
+
+const char *checklist_remote_name(enum checklist_remote r)
+{
+	static const char *const names[CHECKLIST_REMOTE__COUNT] = {
+		"unnamed", "mx", "not-mx", "alone", "other", "no-mx",
+	};
+	return (unsigned)r < CHECKLIST_REMOTE__COUNT ? names[r] : "?";
+}
+
 const char *checklist_now_name(enum checklist_now now)
 {
 	static const char *const names[CHECKLIST_NOW__COUNT] = {

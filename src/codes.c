@@ -27,6 +27,11 @@
  * alternative that names such a code itself (none does today).
  * Our own words throughout: the registry and the RFCs were read, not
  * copied.
+ *
+ * Every entry also says whose side must act (.side, codes.h), and whether
+ * a temporary reply of its kind clears by itself (.clears): the tests
+ * (tests/unit/test_codes.c) require a side of every entry but the
+ * catch-alls X.0.0, 550, 554, 4xx and 5xx.
  */
 #include "mailflow/codes.h"
 #include "mailflow/reply.h"
@@ -43,23 +48,27 @@
 
 static const struct code_info basic_table[] = {
 	{ .code = "200", .meaning = "Success (non-standard)",
+	  .side = CODES_SIDE_NONE,
 	  .explanation = "The command worked. 200 is not a standard SMTP reply; "
 	  "a few old servers send it instead of 250.",
 	  .causes = "Old or unusual server software.",
 	  .next = "Nothing to fix for mail flow: read it as 250. Note the "
 	  "server software if other replies look odd too." },
 	{ .code = "211", .meaning = "System status",
+	  .side = CODES_SIDE_NONE,
 	  .explanation = "The server answered a status or help request with "
 	  "information about itself. Nothing failed.",
 	  .causes = "A HELP or status request was sent.",
 	  .next = "Nothing to do; read the text if you asked for the status." },
 	{ .code = "214", .meaning = "Help message",
+	  .side = CODES_SIDE_NONE,
 	  .explanation = "Help text meant for a person, usually the answer "
 	  "to HELP. Nothing failed.",
 	  .causes = "HELP was sent.",
 	  .next = "Nothing to do; the text may list the commands the server "
 	  "knows." },
 	{ .code = "220", .meaning = "Service ready",
+	  .side = CODES_SIDE_NONE,
 	  .explanation = "The server greets us and is ready for EHLO (after "
 	  "STARTTLS: ready for the TLS handshake). Its first word should be "
 	  "the server's own full host name.",
@@ -67,6 +76,7 @@ static const struct code_info basic_table[] = {
 	  .next = "Check that the banner name is the server's public name "
 	  "(not .local or an internal name) and matches its PTR record." },
 	{ .code = "221", .meaning = "Closing connection",
+	  .side = CODES_SIDE_NONE,
 	  .explanation = "The server ends the session, normally after QUIT. "
 	  "Nothing failed.",
 	  .causes = "QUIT was sent, or the server gave up after an error (the "
@@ -74,12 +84,14 @@ static const struct code_info basic_table[] = {
 	  .next = "Nothing to do after QUIT; if it came unasked, read the "
 	  "reply before it." },
 	{ .code = "235", .meaning = "Authentication succeeded",
+	  .side = CODES_SIDE_NONE,
 	  .explanation = "The server accepted the user name and password "
 	  "(AUTH).",
 	  .causes = "Correct credentials for an allowed login method.",
 	  .next = "Go on with MAIL FROM. If mail still fails, the login is not "
 	  "the problem." },
 	{ .code = "250", .meaning = "OK, done",
+	  .side = CODES_SIDE_NONE,
 	  .explanation = "The command worked. After RCPT the server takes mail "
 	  "for that recipient; after the final dot the message is queued.",
 	  .causes = "Normal success.",
@@ -87,18 +99,21 @@ static const struct code_info basic_table[] = {
 	  "test from outside, without login, the server is an open relay: fix "
 	  "it at once." },
 	{ .code = "251", .meaning = "User not local; will forward",
+	  .side = CODES_SIDE_NONE,
 	  .explanation = "The server takes the recipient but will pass the "
 	  "message on to another address itself.",
 	  .causes = "An alias or forwarding rule for that address.",
 	  .next = "Nothing to fix here; if mail is lost later, check the "
 	  "forwarding target." },
 	{ .code = "252", .meaning = "Cannot verify, will try",
+	  .side = CODES_SIDE_NONE,
 	  .explanation = "The server will not say whether the address exists "
 	  "(usually the answer to VRFY) but would accept mail for it.",
 	  .causes = "VRFY turned off for privacy, which is normal.",
 	  .next = "Do not rely on VRFY; test the address with RCPT TO "
 	  "instead." },
 	{ .code = "334", .meaning = "Continue authentication",
+	  .side = CODES_SIDE_NONE,
 	  .explanation = "The server waits for the next AUTH step. The text is "
 	  "base64: \"VXNlcm5hbWU6\" is \"Username:\", \"UGFzc3dvcmQ6\" is "
 	  "\"Password:\".",
@@ -106,12 +121,14 @@ static const struct code_info basic_table[] = {
 	  .next = "Send the base64-encoded user name or password (the AUTH "
 	  "helper encodes it), or \"*\" to cancel." },
 	{ .code = "354", .meaning = "Start message input",
+	  .side = CODES_SIDE_NONE,
 	  .explanation = "The server waits for the message: headers, a blank "
 	  "line, the body, then a line with only a dot.",
 	  .causes = "DATA was accepted after at least one accepted recipient.",
 	  .next = "Send the message and end it with <CRLF>.<CRLF>; the real "
 	  "verdict is the reply after the dot." },
 	{ .code = "421", .meaning = "Service not available, closing",
+	  .side = CODES_SIDE_RECIPIENT, .clears = 1,
 	  .explanation = "The server closes the connection for now. Temporary: "
 	  "a sending server retries later by itself.",
 	  .causes = "Overload, maintenance, too many connections or messages "
@@ -120,6 +137,7 @@ static const struct code_info basic_table[] = {
 	  .next = "Read the text and retry in a few minutes. If it lasts for "
 	  "hours, send the full reply to the receiving server's admin." },
 	{ .code = "432", .meaning = "Password transition needed",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The server wants one login with another method "
 	  "(usually PLAIN over TLS) before this one works (RFC 4954). "
 	  "Temporary.",
@@ -128,6 +146,7 @@ static const struct code_info basic_table[] = {
 	  .next = "Log in once with AUTH PLAIN after STARTTLS, then retry the "
 	  "original method." },
 	{ .code = "450", .meaning = "Mailbox unavailable (temporary)",
+	  .side = CODES_SIDE_RECIPIENT, .clears = 1,
 	  .explanation = "The server cannot act on this address right now but "
 	  "may later. Temporary: a sending server retries by itself.",
 	  .causes = "Greylisting, a busy or locked mailbox, a failed DNS "
@@ -136,6 +155,7 @@ static const struct code_info basic_table[] = {
 	  .next = "Retry in 5-15 minutes. If the text says greylist, just "
 	  "wait; if it names a domain or host name, check that DNS." },
 	{ .code = "451", .meaning = "Local error, aborted",
+	  .side = CODES_SIDE_RECIPIENT, .clears = 1,
 	  .explanation = "The server hit a problem of its own and aborted the "
 	  "command. Temporary: retry later.",
 	  .causes = "A failed lookup (DNS, directory, virus or policy "
@@ -143,6 +163,7 @@ static const struct code_info basic_table[] = {
 	  .next = "Retry in a few minutes. If it persists, send the full "
 	  "reply and its time to the receiving server's admin." },
 	{ .code = "452", .meaning = "Insufficient storage or too many",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "The server cannot take more now: its disk is full, "
 	  "the mailbox is full, or there are too many recipients. "
 	  "Temporary.",
@@ -151,6 +172,7 @@ static const struct code_info basic_table[] = {
 	  .next = "With 4.5.3 send the remaining recipients in another "
 	  "message; otherwise retry later and tell the receiving admin." },
 	{ .code = "454", .meaning = "TLS or login not available now",
+	  .side = CODES_SIDE_RECIPIENT, .clears = 1,
 	  .explanation = "The server cannot start TLS or check a login right "
 	  "now. Temporary.",
 	  .causes = "Missing or broken TLS certificate or key on the server "
@@ -159,6 +181,7 @@ static const struct code_info basic_table[] = {
 	  .next = "Retry later; if it persists, ask the server's admin to "
 	  "check its TLS certificate and key, or its login back end." },
 	{ .code = "455", .meaning = "Parameters not possible now",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The server cannot handle a MAIL FROM or RCPT TO "
 	  "parameter at the moment, but may later. Temporary.",
 	  .causes = "An option such as SIZE= or NOTIFY= the server cannot "
@@ -166,6 +189,7 @@ static const struct code_info basic_table[] = {
 	  .next = "Retry later, or send the command without the optional "
 	  "parameter." },
 	{ .code = "500", .meaning = "Command not recognised",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The server did not understand the line at all. "
 	  "Permanent for this command.",
 	  .causes = "A typo, an unknown command, a line over the length limit, "
@@ -174,6 +198,7 @@ static const struct code_info basic_table[] = {
 	  .next = "Check the spelling: EHLO, MAIL FROM:<...>, RCPT TO:<...>, "
 	  "DATA. Make sure you speak plain SMTP on a plain port." },
 	{ .code = "501", .meaning = "Syntax error in arguments",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The command is known but its argument is wrong, "
 	  "often a malformed address or EHLO name.",
 	  .causes = "Missing <> around the address, a space after the colon "
@@ -181,12 +206,14 @@ static const struct code_info basic_table[] = {
 	  .next = "Write MAIL FROM:<user@example.com> with no space after the "
 	  "colon; give a full host name after EHLO." },
 	{ .code = "502", .meaning = "Command not implemented",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The server knows the command but does not offer it.",
 	  .causes = "VRFY, EXPN, ETRN or AUTH turned off, or EHLO sent to an "
 	  "old HELO-only server.",
 	  .next = "Use RCPT instead of VRFY, HELO if EHLO fails; for AUTH check "
 	  "the EHLO list, it may appear only after STARTTLS." },
 	{ .code = "503", .meaning = "Bad sequence of commands",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "A command came in the wrong order, e.g. RCPT before "
 	  "MAIL, DATA without an accepted recipient, or MAIL before EHLO.",
 	  .causes = "A previous step failed unnoticed, commands out of order, "
@@ -194,11 +221,13 @@ static const struct code_info basic_table[] = {
 	  .next = "Start again in order: EHLO, (STARTTLS, EHLO), MAIL FROM, "
 	  "RCPT TO, DATA; check each reply before the next step." },
 	{ .code = "504", .meaning = "Parameter not implemented",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The server does not support an argument of the "
 	  "command, e.g. an AUTH mechanism.",
 	  .causes = "An AUTH mechanism or option the server does not offer.",
 	  .next = "Pick a mechanism or option from the server's EHLO list." },
 	{ .code = "521", .meaning = "Host does not accept mail",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "This host never accepts mail (RFC 1846, RFC 7504). "
 	  "Permanent.",
 	  .causes = "A host that only sends, a parked domain, or a domain "
@@ -207,6 +236,7 @@ static const struct code_info basic_table[] = {
 	  "wrong host. A null MX (\"MX 0 .\") means the domain takes no "
 	  "mail." },
 	{ .code = "530", .meaning = "Authentication or TLS required",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The server will not go on until you log in (or start "
 	  "TLS). Permanent until you do.",
 	  .causes = "A submission port, or a receive connector that takes no "
@@ -215,6 +245,7 @@ static const struct code_info basic_table[] = {
 	  .next = "On port 587 use STARTTLS and AUTH. If this is a public MX "
 	  "on port 25, tell its admin it refuses anonymous internet mail." },
 	{ .code = "534", .meaning = "Login method too weak",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The server does not allow this login method for "
 	  "this user; a stronger one is required.",
 	  .causes = "Plain-text methods refused, or the provider wants OAuth2 "
@@ -223,6 +254,7 @@ static const struct code_info basic_table[] = {
 	  .next = "Use a stronger method from the EHLO AUTH list, or the "
 	  "provider's app password or OAuth2 login." },
 	{ .code = "535", .meaning = "Authentication failed",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The user name or password was refused.",
 	  .causes = "Wrong password, wrong user name format (full address vs "
 	  "short name), locked account, or SMTP login turned off by the "
@@ -231,6 +263,7 @@ static const struct code_info basic_table[] = {
 	  "the account may use SMTP AUTH (Microsoft 365 turns it off per "
 	  "mailbox)." },
 	{ .code = "538", .meaning = "Encryption required for login",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "This login method is only allowed over an encrypted "
 	  "connection.",
 	  .causes = "PLAIN or LOGIN tried before STARTTLS.",
@@ -245,6 +278,7 @@ static const struct code_info basic_table[] = {
 	  "enhanced code and text; if it is a policy block, send the full "
 	  "reply to the recipient's mail admin." },
 	{ .code = "551", .meaning = "User not local",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "This server does not handle that address and will "
 	  "not forward it; the text may give the right address.",
 	  .causes = "The user moved, or the message reached a server that is "
@@ -252,6 +286,7 @@ static const struct code_info basic_table[] = {
 	  .next = "Use the address the text gives, if any; check that the "
 	  "domain's MX records point to the right server." },
 	{ .code = "552", .meaning = "Storage exceeded or too big",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "The message was refused for its size, or the "
 	  "mailbox is over its quota.",
 	  .causes = "Message larger than the server's SIZE limit, or a full "
@@ -260,6 +295,7 @@ static const struct code_info basic_table[] = {
 	  "a link instead of a large file. For a full mailbox, the recipient "
 	  "must free space." },
 	{ .code = "553", .meaning = "Mailbox name not allowed",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The address is refused as written: bad syntax, or a "
 	  "sender address you may not use.",
 	  .causes = "Invalid address syntax, a sender address the logged-in "
@@ -275,6 +311,7 @@ static const struct code_info basic_table[] = {
 	  "content, SPF/DKIM/DMARC; if unclear, send the full reply to the "
 	  "receiving admin." },
 	{ .code = "555", .meaning = "MAIL/RCPT parameter not recognised",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The server does not know an option given with MAIL "
 	  "FROM or RCPT TO. Permanent.",
 	  .causes = "An option such as NOTIFY=, SIZE= or BODY= the server did "
@@ -282,6 +319,7 @@ static const struct code_info basic_table[] = {
 	  .next = "Send the command without the option; use only options the "
 	  "EHLO reply lists (DSN for NOTIFY, SIZE, 8BITMIME)." },
 	{ .code = "556", .meaning = "Domain does not accept mail",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "The recipient's domain says it takes no mail at all "
 	  "(null MX, RFC 7504/7505). Permanent.",
 	  .causes = "The domain publishes \"MX 0 .\"; the address is not "
@@ -303,12 +341,14 @@ static const struct code_info enhanced_table[] = {
 
 	/* X.1 addressing */
 	{ .code = "X.1.0", .meaning = "Other address problem",
+	  .side = CODES_SIDE_EITHER,
 	  .explanation = "Something about an address (sender or recipient) "
 	  "caused this, without more detail.",
 	  .causes = "An address refused by a rule the server does not name.",
 	  .next = "Check both addresses; the text or the command (MAIL or "
 	  "RCPT) tells which one." },
 	{ .code = "X.1.1", .meaning = "Recipient mailbox does not exist",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "The part before @ is unknown on this server. The "
 	  "standard code for an unknown user, but servers differ: Microsoft "
 	  "365 may say 5.1.10 or 5.4.1, Outlook.com 5.5.0.",
@@ -318,6 +358,7 @@ static const struct code_info enhanced_table[] = {
 	  "their admin to check the mailbox exists and the recipient list is "
 	  "synced." },
 	{ .code = "X.1.2", .meaning = "Recipient domain invalid",
+	  .side = CODES_SIDE_EITHER,
 	  .explanation = "The part after @ cannot take mail: the domain does "
 	  "not exist, or this server does not handle it.",
 	  .causes = "A typo in the domain, an expired domain, missing MX and "
@@ -325,12 +366,14 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Check the domain spelling and its MX records (the DNS "
 	  "step)." },
 	{ .code = "X.1.3", .meaning = "Recipient address syntax bad",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The recipient address is not a valid address as "
 	  "written.",
 	  .causes = "Missing <>, stray spaces or characters, two @ signs.",
 	  .next = "Write it as RCPT TO:<user@example.com> and look for stray "
 	  "characters." },
 	{ .code = "X.1.4", .meaning = "Recipient address ambiguous",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The address matches more than one mailbox on the "
 	  "server, so it cannot pick one.",
 	  .causes = "Fuzzy name matching, or a duplicate address in the "
@@ -338,6 +381,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Use the exact full address; the recipient's admin should "
 	  "remove the duplicate." },
 	{ .code = "X.1.5", .meaning = "Recipient address valid",
+	  .side = CODES_SIDE_NONE,
 	  .explanation = "A success code: the recipient is accepted (\"250 "
 	  "2.1.5 Recipient OK\").",
 	  .causes = "Normal RCPT success.",
@@ -345,12 +389,14 @@ static const struct code_info enhanced_table[] = {
 	  "without login, 2.1.5 means the server relays for anyone: an open "
 	  "relay." },
 	{ .code = "X.1.6", .meaning = "Mailbox moved, no forwarding",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The address used to exist but no longer takes mail, "
 	  "and no new address is given. Permanent.",
 	  .causes = "The person left, or the account was closed or renamed.",
 	  .next = "Ask the recipient for the new address by another "
 	  "channel." },
 	{ .code = "X.1.7", .meaning = "Sender address syntax bad",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The sender address (MAIL FROM) is not a valid "
 	  "address as written.",
 	  .causes = "Missing <>, spaces, invalid characters, or a bare name "
@@ -358,6 +404,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Use MAIL FROM:<user@example.com> with a full, real "
 	  "address." },
 	{ .code = "X.1.8", .meaning = "Sender domain invalid",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The sender's domain does not exist or cannot receive "
 	  "replies, so it is refused. With 4.1.8 the DNS lookup only failed "
 	  "for now.",
@@ -366,12 +413,14 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Send from an address in a real public domain; check that "
 	  "domain's MX and A records." },
 	{ .code = "X.1.9", .meaning = "Relayed to non-compliant system",
+	  .side = CODES_SIDE_NONE,
 	  .explanation = "The address was valid, but the message went on to a "
 	  "system that cannot report delivery, so no more status will come "
 	  "(RFC 3886).",
 	  .causes = "A gateway to an old or non-SMTP mail system.",
 	  .next = "Nothing to fix; ask the recipient whether it arrived." },
 	{ .code = "X.1.10", .meaning = "Recipient domain has null MX",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "Registry meaning: the recipient's domain publishes a "
 	  "null MX and takes no mail. But Microsoft 365 sends 5.1.10 "
 	  "\"RecipientNotFound\" for an unknown user.",
@@ -383,6 +432,7 @@ static const struct code_info enhanced_table[] = {
 
 	/* X.2 mailbox */
 	{ .code = "X.2.0", .meaning = "Other mailbox problem",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "The mailbox exists, but something about it stopped "
 	  "delivery.",
 	  .causes = "A mailbox-level rule or an error the server does not "
@@ -390,6 +440,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Read the text; ask the recipient's admin to check the "
 	  "mailbox." },
 	{ .code = "X.2.1", .meaning = "Mailbox disabled",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "The mailbox exists but takes no mail, for good "
 	  "(5.2.1: account disabled or closed) or for now (Gmail's 4.2.1: the "
 	  "user receives mail too fast).",
@@ -398,6 +449,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "With 5.2.1 ask the recipient for another address; with "
 	  "4.2.1 wait and retry later." },
 	{ .code = "X.2.2", .meaning = "Mailbox full",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "The recipient's mailbox is over its quota. "
 	  "Temporary by nature (they can delete mail), though many servers "
 	  "send 5.2.2.",
@@ -406,6 +458,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Tell the recipient by another channel to free space, then "
 	  "resend." },
 	{ .code = "X.2.3", .meaning = "Message too big for mailbox",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The message is over a size limit set for this "
 	  "mailbox, lower than the server's own limit. Permanent for this "
 	  "message.",
@@ -413,6 +466,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Send a smaller message or a link to the file; ask the "
 	  "recipient's admin about the limit." },
 	{ .code = "X.2.4", .meaning = "Mailing list expansion problem",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "The address is a mailing list, and the list could "
 	  "not be expanded into its members.",
 	  .causes = "A broken list setup, or the member lookup failed.",
@@ -420,6 +474,7 @@ static const struct code_info enhanced_table[] = {
 
 	/* X.3 mail system */
 	{ .code = "X.3.0", .meaning = "Other mail system problem",
+	  .side = CODES_SIDE_RECIPIENT, .clears = 1,
 	  .explanation = "The receiving system normally takes mail, but "
 	  "something in it failed. The class digit says temporary (4) or "
 	  "permanent (5).",
@@ -427,11 +482,13 @@ static const struct code_info enhanced_table[] = {
 	  .next = "With 4.3.0 retry later; with 5.3.0 send the full reply to "
 	  "the receiving admin." },
 	{ .code = "X.3.1", .meaning = "Mail system full",
+	  .side = CODES_SIDE_RECIPIENT, .clears = 1,
 	  .explanation = "The receiving server has no room for mail overall; "
 	  "the recipient cannot fix it.",
 	  .causes = "Server disk or queue full.",
 	  .next = "Retry later and tell the receiving server's admin." },
 	{ .code = "X.3.2", .meaning = "System not accepting mail",
+	  .side = CODES_SIDE_RECIPIENT, .clears = 1,
 	  .explanation = "The host does not take messages now (shutdown, "
 	  "overload, maintenance) or ever (with 521).",
 	  .causes = "Maintenance, overload, or a host that never receives "
@@ -439,12 +496,14 @@ static const struct code_info enhanced_table[] = {
 	  .next = "With 4.3.2 retry later; with 5.3.2 or 521 check that the "
 	  "domain's MX records point to the right host." },
 	{ .code = "X.3.3", .meaning = "Feature not supported",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The message asks for a feature the receiving system "
 	  "cannot provide.",
 	  .causes = "A gateway that cannot carry a feature (DSN, 8-bit, "
 	  "priority) to the next system.",
 	  .next = "Send a plain message without special options." },
 	{ .code = "X.3.4", .meaning = "Message too big for system",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The message is larger than the server's limit per "
 	  "message. Permanent for this message.",
 	  .causes = "Large attachments; SIZE in the EHLO reply is lower than "
@@ -452,6 +511,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Compare with SIZE in the EHLO reply; send a smaller message "
 	  "or share a link." },
 	{ .code = "X.3.5", .meaning = "System incorrectly configured",
+	  .side = CODES_SIDE_RECIPIENT, .clears = 1,
 	  .explanation = "The receiving system is set up so that it cannot "
 	  "take this message: a fault on the server's side, not yours.",
 	  .causes = "Mail looping back to itself, missing routes or domain "
@@ -459,6 +519,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Send the full reply and its time to the receiving server's "
 	  "admin." },
 	{ .code = "X.3.6", .meaning = "Requested priority changed",
+	  .side = CODES_SIDE_NONE,
 	  .explanation = "The message was accepted, but not at the priority "
 	  "asked for (RFC 6710); the text gives the new one.",
 	  .causes = "MT-PRIORITY higher than the server allows.",
@@ -467,12 +528,14 @@ static const struct code_info enhanced_table[] = {
 
 	/* X.4 network and routing */
 	{ .code = "X.4.0", .meaning = "Other network or routing problem",
+	  .side = CODES_SIDE_RECIPIENT, .clears = 1,
 	  .explanation = "Something went wrong with the network or routing, "
 	  "without more detail.",
 	  .causes = "A connection, DNS or routing problem between servers.",
 	  .next = "Retry later; check DNS and that the next server is "
 	  "reachable." },
 	{ .code = "X.4.1", .meaning = "No answer from host",
+	  .side = CODES_SIDE_RECIPIENT, .clears = 1,
 	  .explanation = "Registry meaning: the next host did not answer. But "
 	  "Microsoft 365 sends \"550 5.4.1 Recipient address rejected: Access "
 	  "denied\" for unknown recipients (directory-based edge blocking).",
@@ -482,6 +545,7 @@ static const struct code_info enhanced_table[] = {
 	  "otherwise check that the next host is up and reachable on port "
 	  "25." },
 	{ .code = "X.4.2", .meaning = "Bad connection",
+	  .side = CODES_SIDE_RECIPIENT, .clears = 1,
 	  .explanation = "A connection was made but the transaction could not "
 	  "finish. Temporary.",
 	  .causes = "A timeout (idle too long between commands), network "
@@ -489,6 +553,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Retry. When typing by hand, be quick: servers drop idle "
 	  "sessions. Check for a firewall that inspects SMTP." },
 	{ .code = "X.4.3", .meaning = "DNS or directory failure",
+	  .side = CODES_SIDE_RECIPIENT, .clears = 1,
 	  .explanation = "A lookup server (DNS or directory) was unavailable, "
 	  "so the message could not be routed. Temporary.",
 	  .causes = "DNS server down or timing out, directory (LDAP, AD) "
@@ -496,6 +561,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Retry later; check the DNS of the domains involved and of "
 	  "the server that answered." },
 	{ .code = "X.4.4", .meaning = "Unable to route",
+	  .side = CODES_SIDE_RECIPIENT, .clears = 1,
 	  .explanation = "No route to the destination: e.g. the domain has no "
 	  "MX and no address record.",
 	  .causes = "Missing MX or A records, a domain with only an SOA, or "
@@ -503,11 +569,13 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Look up the domain's MX and A records; fix DNS or the "
 	  "routing settings." },
 	{ .code = "X.4.5", .meaning = "Mail system congestion",
+	  .side = CODES_SIDE_RECIPIENT, .clears = 1,
 	  .explanation = "The receiving system is too busy right now. "
 	  "Temporary.",
 	  .causes = "Overload, a long queue, throttling.",
 	  .next = "Retry later; a sending server does so by itself." },
 	{ .code = "X.4.6", .meaning = "Routing loop detected",
+	  .side = CODES_SIDE_RECIPIENT, .clears = 1,
 	  .explanation = "The message went round between servers too many "
 	  "times (too many Received headers).",
 	  .causes = "Two servers each sending to the other, a forwarding "
@@ -515,6 +583,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Check the MX records and the forwarding and smart host "
 	  "settings; the Received headers show the loop." },
 	{ .code = "X.4.7", .meaning = "Delivery time expired",
+	  .side = CODES_SIDE_RECIPIENT, .clears = 1,
 	  .explanation = "The message waited too long in a queue and was given "
 	  "up. The real cause is whatever kept it waiting.",
 	  .causes = "The destination was unreachable or kept answering 4xx "
@@ -524,6 +593,7 @@ static const struct code_info enhanced_table[] = {
 
 	/* X.5 protocol */
 	{ .code = "X.5.0", .meaning = "Other protocol problem",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "Something went wrong in the SMTP conversation, "
 	  "without more detail. Outlook.com also sends 5.5.0 \"mailbox "
 	  "unavailable\" for an unknown recipient.",
@@ -532,18 +602,21 @@ static const struct code_info enhanced_table[] = {
 	  .next = "If the text says mailbox unavailable, check the address; "
 	  "otherwise check the command order." },
 	{ .code = "X.5.1", .meaning = "Invalid command",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "A command was out of order or is not supported.",
 	  .causes = "RCPT before MAIL, DATA without a recipient, or an "
 	  "unsupported command.",
 	  .next = "Send EHLO, MAIL FROM, RCPT TO, DATA in that order; use only "
 	  "commands the EHLO reply lists." },
 	{ .code = "X.5.2", .meaning = "Syntax error",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "A command could not be understood: wrong syntax or "
 	  "unknown command.",
 	  .causes = "A typo, a missing colon or <>, an unknown verb.",
 	  .next = "Retype the command exactly, e.g. "
 	  "MAIL FROM:<a@example.com>." },
 	{ .code = "X.5.3", .meaning = "Too many recipients",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "More recipients than the server takes in one "
 	  "message; the refused ones can go in another message.",
 	  .causes = "A per-message recipient limit (often 100 or less), or a "
@@ -551,6 +624,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Send to the remaining recipients in a separate message; a "
 	  "mail server does this by itself." },
 	{ .code = "X.5.4", .meaning = "Invalid command arguments",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The command is valid but an argument is wrong or "
 	  "not supported.",
 	  .causes = "A bad option (NOTIFY=, SIZE=, BODY=), an unsupported "
@@ -558,6 +632,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Drop optional arguments or use only those the EHLO reply "
 	  "lists." },
 	{ .code = "X.5.5", .meaning = "Wrong protocol version",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The two sides disagree on the protocol version and "
 	  "could not settle it.",
 	  .causes = "EHLO sent to a HELO-only server, or something other than "
@@ -565,6 +640,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Try HELO instead of EHLO; make sure the port speaks plain "
 	  "SMTP (465 expects TLS first)." },
 	{ .code = "X.5.6", .meaning = "Authentication line too long",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "An AUTH answer was longer than the server allows for "
 	  "that method (RFC 4954).",
 	  .causes = "A long token (e.g. OAuth2) in one line, or a broken "
@@ -574,6 +650,7 @@ static const struct code_info enhanced_table[] = {
 
 	/* X.6 content */
 	{ .code = "X.6.0", .meaning = "Other content problem",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "Something in the message content made it "
 	  "undeliverable.",
 	  .causes = "Content rules, attachment types, or a malformed "
@@ -581,12 +658,14 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Read the text; send a plain-text test without attachments "
 	  "to narrow it down." },
 	{ .code = "X.6.1", .meaning = "Media not supported",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The next system does not support the type of "
 	  "content in the message. Permanent.",
 	  .causes = "A blocked or unknown attachment or MIME type.",
 	  .next = "Send without that attachment, or in another format (a "
 	  "link, a different file type)." },
 	{ .code = "X.6.2", .meaning = "Conversion needed but forbidden",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The content had to be converted to go on, but "
 	  "conversion was not allowed.",
 	  .causes = "8-bit or binary content to a 7-bit-only hop, with "
@@ -594,40 +673,47 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Send the message with 7-bit safe encoding (quoted-printable "
 	  "or base64)." },
 	{ .code = "X.6.3", .meaning = "Conversion needed but unsupported",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The content needed conversion (e.g. 8-bit to 7-bit) "
 	  "and a system on the way cannot do it.",
 	  .causes = "An 8-bit message to a server without 8BITMIME.",
 	  .next = "Send 7-bit content (base64 or quoted-printable); check "
 	  "8BITMIME in the EHLO list." },
 	{ .code = "X.6.4", .meaning = "Conversion with loss",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The message was delivered but converted, and some "
 	  "content was lost (or refused, if loss was forbidden).",
 	  .causes = "Format conversion at a gateway.",
 	  .next = "Check with the recipient that the content is complete." },
 	{ .code = "X.6.5", .meaning = "Conversion failed",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "A required conversion of the content did not work.",
 	  .causes = "Malformed MIME, an unknown character set or encoding.",
 	  .next = "Resend with standard encoding from a standard mail "
 	  "client." },
 	{ .code = "X.6.6", .meaning = "Message content not available",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The server could not fetch the message content from "
 	  "elsewhere (BURL, RFC 4468).",
 	  .causes = "The referenced message could not be fetched from the "
 	  "IMAP server.",
 	  .next = "Send the message itself with DATA instead of BURL." },
 	{ .code = "X.6.7", .meaning = "Non-ASCII address not allowed",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "An address has non-ASCII characters, which this "
 	  "server or mailbox does not allow (SMTPUTF8).",
 	  .causes = "An internationalised address sent to a server without "
 	  "SMTPUTF8.",
 	  .next = "Use an ASCII address; check SMTPUTF8 in the EHLO list." },
 	{ .code = "X.6.8", .meaning = "UTF-8 reply needed, not allowed",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The server would have to show a mailbox name in "
 	  "UTF-8, but the client did not ask for SMTPUTF8.",
 	  .causes = "An internationalised mailbox name and a client without "
 	  "SMTPUTF8.",
 	  .next = "Use a client that sends SMTPUTF8, or an ASCII address." },
 	{ .code = "X.6.9", .meaning = "UTF-8 headers cannot be delivered",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The message has UTF-8 header fields that cannot go "
 	  "to one or more recipients, so it is refused after the data.",
 	  .causes = "Internationalised headers and a next hop without "
@@ -635,6 +721,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Send with ASCII-only headers, or ask for SMTPUTF8 on the "
 	  "path." },
 	{ .code = "X.6.10", .meaning = "Same as X.6.8 (deprecated)",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "Registered by mistake as a copy of X.6.8 and "
 	  "deprecated: read it as \"UTF-8 reply needed, not allowed\".",
 	  .causes = "A server using the deprecated code for an SMTPUTF8 "
@@ -644,6 +731,7 @@ static const struct code_info enhanced_table[] = {
 
 	/* X.7 security and policy */
 	{ .code = "X.7.0", .meaning = "Other security or policy problem",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "A security or policy rule blocked this, without "
 	  "more detail. Common: 5.7.0 \"Must issue a STARTTLS command first\", "
 	  "4.7.0 TLS trouble or a temporary block.",
@@ -652,6 +740,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Read the text: start TLS or log in if it says so; "
 	  "otherwise send the full reply to the receiving admin." },
 	{ .code = "X.7.1", .meaning = "Delivery not authorised",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "Refused by policy. The most overloaded code: relay "
 	  "denied, anonymous sender refused, blocklisted IP, spam, or a "
 	  "recipient that takes only some senders.",
@@ -662,17 +751,20 @@ static const struct code_info enhanced_table[] = {
 	  "the server's own domain means it does not know it is responsible "
 	  "for that domain." },
 	{ .code = "X.7.2", .meaning = "List expansion prohibited",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The sender may not send to this mailing list. "
 	  "Permanent.",
 	  .causes = "A members-only or moderated list.",
 	  .next = "Ask the list owner to allow your sender address." },
 	{ .code = "X.7.3", .meaning = "Security conversion impossible",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "A conversion between secure message formats was "
 	  "needed and could not be done.",
 	  .causes = "A gateway between different secure messaging systems.",
 	  .next = "Send without that protection, or by a path that supports "
 	  "it." },
 	{ .code = "X.7.4", .meaning = "Security features not supported",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The message or session needs a security feature the "
 	  "server does not support.",
 	  .causes = "An unsupported login method or security option; some "
@@ -680,6 +772,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Use what the EHLO reply offers; send without the special "
 	  "security option." },
 	{ .code = "X.7.5", .meaning = "Cryptographic failure",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "A system that should decrypt or check the message "
 	  "could not: a key was missing or invalid.",
 	  .causes = "A missing or expired key, a broken signature or "
@@ -687,12 +780,14 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Check the sender's signing and encryption keys and "
 	  "certificates." },
 	{ .code = "X.7.6", .meaning = "Algorithm not supported",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The message uses a signing or encryption algorithm "
 	  "the system does not support.",
 	  .causes = "An old or unusual algorithm.",
 	  .next = "Use a common algorithm (RSA-SHA256 for DKIM, current "
 	  "S/MIME)." },
 	{ .code = "X.7.7", .meaning = "Message integrity failure",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The message was changed or damaged on the way, so "
 	  "its integrity check failed.",
 	  .causes = "A gateway altered a signed message (footer, rewriting), "
@@ -700,6 +795,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Find the system that changes messages on the way "
 	  "(disclaimer, scanner) and keep it off signed mail." },
 	{ .code = "X.7.8", .meaning = "Login credentials invalid",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The login (AUTH) was refused: wrong user name or "
 	  "password.",
 	  .causes = "Wrong password or user name format, a locked account, "
@@ -707,6 +803,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Check the user name format (often the full address) and "
 	  "the password; check SMTP AUTH is allowed for the account." },
 	{ .code = "X.7.9", .meaning = "Login method too weak",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "This login method is weaker than the server allows "
 	  "for this user.",
 	  .causes = "PLAIN or LOGIN refused; the provider wants OAuth2 or an "
@@ -715,21 +812,25 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Use a stronger method from the EHLO AUTH list, or an app "
 	  "password or OAuth2." },
 	{ .code = "X.7.10", .meaning = "Encryption needed",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The connection must be encrypted (TLS) before this "
 	  "login method may be used.",
 	  .causes = "AUTH tried on an unencrypted connection.",
 	  .next = "Run STARTTLS, then EHLO again, then AUTH." },
 	{ .code = "X.7.11", .meaning = "Encryption required for method",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The chosen login method is only allowed over an "
 	  "encrypted connection (reply 538).",
 	  .causes = "PLAIN or LOGIN sent before STARTTLS.",
 	  .next = "Run STARTTLS first, then EHLO and AUTH." },
 	{ .code = "X.7.12", .meaning = "Password transition needed",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The user must log in once with another method "
 	  "(usually PLAIN over TLS) before this one works. Temporary.",
 	  .causes = "The server's password store was changed.",
 	  .next = "Log in once with AUTH PLAIN after STARTTLS, then retry." },
 	{ .code = "X.7.13", .meaning = "User account disabled",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The login worked but the account is disabled; "
 	  "permanent until an admin enables it again.",
 	  .causes = "Account suspended: abuse, non-payment, a suspected "
@@ -737,6 +838,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Contact the provider's admin to enable the account; "
 	  "retyping the password will not help." },
 	{ .code = "X.7.14", .meaning = "Trust relationship required",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The server needs a configured trust with another "
 	  "server to fetch the content (BURL).",
 	  .causes = "The submission server is not trusted by the IMAP "
@@ -744,23 +846,27 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Send with DATA instead, or ask the admin to set up the "
 	  "trust." },
 	{ .code = "X.7.15", .meaning = "Priority too low",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The message's priority is below what the server "
 	  "takes right now (RFC 6710). May be temporary.",
 	  .causes = "A server accepting only high-priority mail for now.",
 	  .next = "Retry later, or resend with a higher MT-PRIORITY if "
 	  "allowed." },
 	{ .code = "X.7.16", .meaning = "Too big for this priority",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The message is too large for the priority asked "
 	  "for (RFC 6710).",
 	  .causes = "Size limits that depend on priority.",
 	  .next = "Send a smaller message, or with another priority." },
 	{ .code = "X.7.17", .meaning = "Mailbox owner has changed",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The mailbox belongs to someone else since the date "
 	  "the sender gave (RRVS, RFC 7293).",
 	  .causes = "The address was given to a new person.",
 	  .next = "Confirm the recipient's current address by another "
 	  "channel." },
 	{ .code = "X.7.18", .meaning = "Domain owner has changed",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The recipient's domain changed owner since the date "
 	  "the sender gave (RRVS, RFC 7293).",
 	  .causes = "The domain expired and was registered again, or was "
@@ -768,6 +874,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Confirm the recipient's current address by another "
 	  "channel." },
 	{ .code = "X.7.19", .meaning = "RRVS test cannot be completed",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The server cannot check the mailbox ownership date "
 	  "the sender asked about (RRVS).",
 	  .causes = "The server has no record of when the mailbox was "
@@ -775,6 +882,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Decide whether to resend without the Require-Recipient-"
 	  "Valid-Since check." },
 	{ .code = "X.7.20", .meaning = "No passing DKIM signature",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The message had no valid DKIM signature, and the "
 	  "receiver requires one.",
 	  .causes = "Not signed, key not published in DNS, or the message "
@@ -783,12 +891,14 @@ static const struct code_info enhanced_table[] = {
 	  "<selector>._domainkey.<domain>, and keep gateways from altering "
 	  "signed mail." },
 	{ .code = "X.7.21", .meaning = "No acceptable DKIM signature",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "DKIM signatures passed, but none was acceptable to "
 	  "the receiver's policy.",
 	  .causes = "Signed with a domain or key the receiver does not accept "
 	  "(third-party domain, weak key).",
 	  .next = "Sign with your own domain and a 2048-bit RSA key." },
 	{ .code = "X.7.22", .meaning = "No author-matched DKIM signature",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "No passing DKIM signature matches the domain in the "
 	  "From header.",
 	  .causes = "The mail service signs with its own domain, not "
@@ -796,6 +906,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Set up DKIM signing for your own From domain at the "
 	  "sending service." },
 	{ .code = "X.7.23", .meaning = "SPF validation failed",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The sending IP is not allowed by the sender "
 	  "domain's SPF record (SPF fail). Gmail uses 4.7.23 for a missing "
 	  "PTR record instead.",
@@ -804,6 +915,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Add the sending server or service to the domain's SPF "
 	  "record (ip4:, include:); with Gmail's 4.7.23 fix the PTR." },
 	{ .code = "X.7.24", .meaning = "SPF validation error",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "Checking SPF gave an error: temporary (4.7.24, DNS "
 	  "failed) or permanent (5.7.24, broken record).",
 	  .causes = "SPF syntax error, more than 10 DNS lookups, two SPF "
@@ -811,6 +923,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Check the sender domain's SPF record with a validator: one "
 	  "record, at most 10 lookups." },
 	{ .code = "X.7.25", .meaning = "Reverse DNS check failed",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The sending IP has no PTR record, or its name does "
 	  "not point back to the same IP.",
 	  .causes = "No PTR (set by whoever owns the IP), or a PTR name "
@@ -818,6 +931,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Ask the owner of the sending IP (ISP, hosting) for a PTR to "
 	  "a name whose A record is that IP." },
 	{ .code = "X.7.26", .meaning = "Several authentication checks failed",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "More than one check (SPF, DKIM, DMARC) failed. "
 	  "Gmail uses 5.7.26 for unauthenticated mail and DMARC "
 	  "rejections.",
@@ -826,6 +940,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Set up SPF and DKIM for the sending domain and align them "
 	  "with the From domain (DMARC)." },
 	{ .code = "X.7.27", .meaning = "Sender domain has null MX",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The sender's domain says it takes no mail (null MX), "
 	  "so bounces could not reach it. Gmail uses 5.7.27 for an SPF "
 	  "failure instead.",
@@ -834,6 +949,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Send from a domain that can receive mail; for Gmail check "
 	  "SPF of the envelope sender's domain." },
 	{ .code = "X.7.28", .meaning = "Mail flood detected",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The message looks like part of a flood of similar "
 	  "abusive mail. Gmail uses 4.7.28 for an unusual rate of unwanted "
 	  "mail from your IP or domain.",
@@ -842,6 +958,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Slow down; look for hacked accounts or forms; check "
 	  "reputation (e.g. Google Postmaster Tools), then retry later." },
 	{ .code = "X.7.29", .meaning = "ARC validation failure",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The message's ARC chain (authentication kept across "
 	  "forwarding, RFC 8617) did not validate.",
 	  .causes = "A forwarder or mailing list broke or mis-signed the ARC "
@@ -849,6 +966,7 @@ static const struct code_info enhanced_table[] = {
 	  .next = "Send the full reply to the admin of the forwarding system "
 	  "(list or gateway)." },
 	{ .code = "X.7.30", .meaning = "REQUIRETLS support required",
+	  .side = CODES_SIDE_EITHER,
 	  .explanation = "The message demands TLS all the way (REQUIRETLS, RFC "
 	  "8689) and a server on the path lacks it. Gmail uses 5.7.30 for "
 	  "\"DKIM did not pass\" instead.",
@@ -862,11 +980,13 @@ static const struct code_info enhanced_table[] = {
 
 static const struct code_info class_table[] = {
 	{ .code = "2xx", .meaning = "Success",
+	  .side = CODES_SIDE_NONE,
 	  .explanation = "The server did what was asked. Nothing to fix at "
 	  "this step.",
 	  .causes = "Normal operation.",
 	  .next = "Go on with the next step." },
 	{ .code = "3xx", .meaning = "Go on, the server waits",
+	  .side = CODES_SIDE_NONE,
 	  .explanation = "The server accepted the start and waits for more: "
 	  "the message after DATA (354) or the next login step (334).",
 	  .causes = "DATA or AUTH was accepted.",
@@ -895,6 +1015,7 @@ static const struct code_info text_table[] = {
 	/* Relay and anonymous mail */
 	{ .code = "5.7.1 Unable to relay",
 	  .meaning = "Relay denied (Exchange)",
+	  .side = CODES_SIDE_EITHER,
 	  .explanation = "Exchange will not pass mail on to this domain: it is "
 	  "not responsible for it and you are not logged in. A GOOD answer in "
 	  "a relay test to an outside address.",
@@ -905,6 +1026,7 @@ static const struct code_info text_table[] = {
 	  "connector or a login." },
 	{ .code = "5.7.57 not authenticated",
 	  .meaning = "Login required (Microsoft 365 submission)",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "Microsoft 365's submission service takes mail only "
 	  "from logged-in clients; this session sent MAIL FROM without "
 	  "AUTH.",
@@ -915,6 +1037,7 @@ static const struct code_info text_table[] = {
 	  "instead." },
 	{ .code = "5.7.1 Client was not authenticated",
 	  .meaning = "Anonymous mail refused (Exchange connector)",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "This Exchange receive connector does not allow "
 	  "anonymous senders, so mail from the internet is refused. On the "
 	  "public MX this is a misconfiguration.",
@@ -926,6 +1049,7 @@ static const struct code_info text_table[] = {
 	  "connector." },
 	{ .code = "Relay access denied",
 	  .meaning = "Relay denied (Postfix)",
+	  .side = CODES_SIDE_EITHER,
 	  .explanation = "Postfix will not pass mail on to this domain for an "
 	  "unknown client. A GOOD answer in a relay test to an outside "
 	  "address.",
@@ -939,6 +1063,7 @@ static const struct code_info text_table[] = {
 	  "relaying not allowed | not permitted to relay | we do not relay | "
 	  "unable to relay",
 	  .meaning = "Relay denied",
+	  .side = CODES_SIDE_EITHER,
 	  .explanation = "The server will not pass mail on to a domain it is "
 	  "not responsible for. A GOOD answer in a relay test to an outside "
 	  "address; bad for the server's own domains.",
@@ -951,6 +1076,7 @@ static const struct code_info text_table[] = {
 	/* TLS */
 	{ .code = "Must issue a STARTTLS command first",
 	  .meaning = "TLS required first",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The server requires an encrypted session before it "
 	  "goes on. Normal on a submission port; on a public MX it refuses "
 	  "senders that do not use TLS.",
@@ -961,6 +1087,7 @@ static const struct code_info text_table[] = {
 	  "(RFC 3207)." },
 	{ .code = "TLS not available due to local problem",
 	  .meaning = "TLS broken on the server (Postfix)",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "The server offers STARTTLS but cannot start it: its "
 	  "own TLS setup is broken. Temporary code, but it lasts until the "
 	  "admin fixes it.",
@@ -970,6 +1097,7 @@ static const struct code_info text_table[] = {
 	  "paths in main.cf and the mail log for the TLS error." },
 	{ .code = "TLS not available",
 	  .meaning = "TLS not available now",
+	  .side = CODES_SIDE_RECIPIENT, .clears = 1,
 	  .explanation = "The server cannot start TLS at the moment. "
 	  "Senders that insist on TLS will queue and retry.",
 	  .causes = "A certificate or key problem on the server, or a "
@@ -981,6 +1109,7 @@ static const struct code_info text_table[] = {
 	{ .code = "greylist | graylist | grey-listed | postgrey | "
 	  "45x try again later",
 	  .meaning = "Greylisting: retry later",
+	  .side = CODES_SIDE_NONE,
 	  .explanation = "The server turns away the first attempt from an "
 	  "unknown sender on purpose and accepts a retry after a few minutes "
 	  "(a bare \"try again later\" in a 450/451 is usually this). Normal, "
@@ -993,6 +1122,7 @@ static const struct code_info text_table[] = {
 	/* Unknown recipients */
 	{ .code = "User unknown in local recipient table",
 	  .meaning = "Unknown user (Postfix local)",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "Postfix does not know this user in its local "
 	  "domain: no such account or alias. Permanent.",
 	  .causes = "A typo, a deleted user, or the domain is wrongly listed "
@@ -1001,6 +1131,7 @@ static const struct code_info text_table[] = {
 	  "alias exists, or moves the domain out of mydestination." },
 	{ .code = "User unknown in virtual mailbox table",
 	  .meaning = "Unknown user (Postfix virtual mailbox)",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "Postfix hosts this domain as a virtual mailbox "
 	  "domain and has no mailbox for this address. Permanent.",
 	  .causes = "A typo, a deleted mailbox, or a mailbox missing from "
@@ -1009,6 +1140,7 @@ static const struct code_info text_table[] = {
 	  "in virtual_mailbox_maps (postmap / database)." },
 	{ .code = "User unknown in virtual alias table",
 	  .meaning = "Unknown user (Postfix virtual alias)",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "Postfix hosts this domain as an alias-only domain "
 	  "and has no alias for this address. Permanent.",
 	  .causes = "A typo, or an alias missing from virtual_alias_maps.",
@@ -1016,6 +1148,7 @@ static const struct code_info text_table[] = {
 	  "virtual_alias_maps and runs postmap." },
 	{ .code = "User unknown in relay recipient table",
 	  .meaning = "Unknown user (Postfix gateway)",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "This Postfix gateway relays for the domain and its "
 	  "list of valid recipients does not include the address. "
 	  "Permanent.",
@@ -1025,6 +1158,7 @@ static const struct code_info text_table[] = {
 	  "from the inside mail server." },
 	{ .code = "Recipient address rejected: User unknown",
 	  .meaning = "Unknown user (Postfix)",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "The server refused the recipient because no such "
 	  "user exists. Permanent.",
 	  .causes = "A typo, a deleted mailbox, or an out-of-date recipient "
@@ -1033,6 +1167,7 @@ static const struct code_info text_table[] = {
 	  "ask their admin whether the mailbox exists." },
 	{ .code = "5.4.1 Recipient address rejected: Access denied",
 	  .meaning = "Unknown user (Microsoft 365 edge blocking)",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "Microsoft 365 refuses addresses it does not find in "
 	  "the tenant's directory (directory-based edge blocking). Despite "
 	  "5.4.1, it usually means the recipient does not exist.",
@@ -1044,6 +1179,7 @@ static const struct code_info text_table[] = {
 	  "Relay)." },
 	{ .code = "RecipientNotFound | RecipNotFound",
 	  .meaning = "Unknown user (Exchange)",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "Exchange looked the address up in its directory and "
 	  "did not find it. Permanent.",
 	  .causes = "A typo, a removed mailbox or alias, or directory sync "
@@ -1054,6 +1190,7 @@ static const struct code_info text_table[] = {
 	  "unknown recipient | recipient not found | Invalid recipient | "
 	  "does not exist | Unrouteable address",
 	  .meaning = "Unknown user",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "The server says there is no such recipient. "
 	  "Permanent.",
 	  .causes = "A typo, a deleted or renamed mailbox, or an out-of-date "
@@ -1062,6 +1199,7 @@ static const struct code_info text_table[] = {
 	  "right, ask their admin to check the mailbox." },
 	{ .code = "Mailbox unavailable",
 	  .meaning = "Mailbox unavailable",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "The server will not deliver to this mailbox. With "
 	  "4xx it is busy or locked for now; with 5xx it usually does not "
 	  "exist (Outlook.com says 5.5.0 for that).",
@@ -1075,6 +1213,7 @@ static const struct code_info text_table[] = {
 	  "quota exceeded | exceeded storage allocation | "
 	  "out of storage space",
 	  .meaning = "Mailbox full",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "The recipient's mailbox is over its quota. It clears "
 	  "when they delete mail, even if the server answered 5xx.",
 	  .causes = "The recipient has not cleaned up, or the quota is too "
@@ -1085,6 +1224,7 @@ static const struct code_info text_table[] = {
 	/* Domains, hostnames, DNS */
 	{ .code = "Sender address rejected: Domain not found",
 	  .meaning = "Sender domain not in DNS (Postfix)",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The server found no MX or A record for the domain "
 	  "of MAIL FROM, so replies could not reach it. Postfix says 450 by "
 	  "default: it looks temporary but repeats until DNS is fixed.",
@@ -1094,6 +1234,7 @@ static const struct code_info text_table[] = {
 	  "domain's MX and A records." },
 	{ .code = "Recipient address rejected: Domain not found",
 	  .meaning = "Recipient domain not in DNS",
+	  .side = CODES_SIDE_EITHER,
 	  .explanation = "The server looked up the recipient's domain and "
 	  "found no MX or A record.",
 	  .causes = "A typo in the domain, an expired domain, or broken "
@@ -1101,6 +1242,7 @@ static const struct code_info text_table[] = {
 	  .next = "Check the domain spelling; look up its MX records." },
 	{ .code = "Client host rejected: cannot find your reverse hostname",
 	  .meaning = "No PTR record for sending IP",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The sending IP address has no reverse DNS name "
 	  "(PTR), and this server requires one "
 	  "(reject_unknown_reverse_client_hostname). A 450 here repeats until "
@@ -1110,6 +1252,7 @@ static const struct code_info text_table[] = {
 	  "record to the server's name." },
 	{ .code = "Client host rejected: cannot find your hostname",
 	  .meaning = "PTR missing or not matching (Postfix)",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The sending IP has no PTR name, or that name does "
 	  "not resolve back to the same IP (reject_unknown_client_hostname). "
 	  "Postfix says 450 by default, but it repeats until DNS is fixed.",
@@ -1119,6 +1262,7 @@ static const struct code_info text_table[] = {
 	  "record so both point at each other (forward-confirmed)." },
 	{ .code = "Helo command rejected: need fully-qualified hostname",
 	  .meaning = "EHLO name not a full host name",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The name given after EHLO/HELO is not a full domain "
 	  "name, and the server requires one.",
 	  .causes = "EHLO with a short name (\"server1\") or a bare word.",
@@ -1126,6 +1270,7 @@ static const struct code_info text_table[] = {
 	  "name (e.g. mail.example.com)." },
 	{ .code = "Helo command rejected: Host not found",
 	  .meaning = "EHLO name not in DNS",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The name given after EHLO/HELO has no A or MX record "
 	  "in DNS, and the server requires one.",
 	  .causes = "An internal or made-up EHLO name.",
@@ -1135,6 +1280,7 @@ static const struct code_info text_table[] = {
 	/* Blocklists and reputation */
 	{ .code = "Service unavailable; Client host",
 	  .meaning = "Sending IP blocklisted (Postfix DNSBL)",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "Postfix refused the connection's IP because a DNS "
 	  "blocklist (named after \"blocked using\") lists it.",
 	  .causes = "The sending IP or its range is on a blocklist: spam from "
@@ -1143,6 +1289,7 @@ static const struct code_info text_table[] = {
 	  "follow its delisting steps after fixing the cause." },
 	{ .code = "banned sending IP",
 	  .meaning = "Sending IP banned (Microsoft 365)",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "Microsoft 365 refuses mail from this IP (5.7.606 to "
 	  "5.7.649: IP on its block list).",
 	  .causes = "Spam or poor reputation from the sending IP.",
@@ -1150,6 +1297,7 @@ static const struct code_info text_table[] = {
 	  "sender portal (sender.office.com) with the IP in the text." },
 	{ .code = "traffic not accepted from this IP",
 	  .meaning = "IP not accepted (Microsoft 365)",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "Microsoft 365 refuses mail from this IP because of "
 	  "its reputation (5.7.708), often a new or little-known IP.",
 	  .causes = "Low or no reputation for the sending IP, typical for new "
@@ -1158,6 +1306,7 @@ static const struct code_info text_table[] = {
 	  "reputation; the tenant admin can open a case with Microsoft." },
 	{ .code = "on our block list",
 	  .meaning = "IP blocked (Outlook.com)",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "Outlook.com refuses this IP or its network range "
 	  "(often reported as S3140/S3150).",
 	  .causes = "Spam from the range, or a range Microsoft does not take "
@@ -1168,6 +1317,7 @@ static const struct code_info text_table[] = {
 	  "blocklisted | listed on | listed in | listed at | listed by | "
 	  "DNSBL | RBL",
 	  .meaning = "Sending IP on a blocklist (DNSBL)",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The server refused the sending IP because a public "
 	  "blocklist lists it. Permanent until the IP is removed.",
 	  .causes = "Spam sent from the IP, a hacked machine or account, or a "
@@ -1178,6 +1328,7 @@ static const struct code_info text_table[] = {
 	/* Authentication of the message: Gmail's texts first */
 	{ .code = "due to domain's DMARC policy",
 	  .meaning = "Rejected by DMARC (Gmail)",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "Gmail checked the From domain's DMARC policy: the "
 	  "message was not authenticated (no aligned SPF or DKIM pass), and "
 	  "the policy says reject.",
@@ -1189,6 +1340,7 @@ static const struct code_info text_table[] = {
 	  "does not have authentication information | "
 	  "fails to pass authentication checks",
 	  .meaning = "Unauthenticated sender (Gmail)",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "Gmail refuses (5.7.26) or defers mail that passes "
 	  "neither SPF nor DKIM.",
 	  .causes = "No SPF record including the sending IP and no DKIM "
@@ -1197,6 +1349,7 @@ static const struct code_info text_table[] = {
 	  "senders also need DMARC." },
 	{ .code = "unusual rate of unsolicited mail",
 	  .meaning = "Rate limited for spam (Gmail)",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "Gmail slows mail from this IP or domain (4.7.28) "
 	  "because much of it looks unwanted. Temporary, but lasts while the "
 	  "reputation is poor.",
@@ -1206,6 +1359,7 @@ static const struct code_info text_table[] = {
 	  "Postmaster Tools; authenticate with SPF, DKIM and DMARC." },
 	{ .code = "DMARC",
 	  .meaning = "Rejected by DMARC",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The From domain's DMARC check failed and its policy "
 	  "asks receivers to reject.",
 	  .causes = "Neither SPF nor DKIM passed in alignment with the From "
@@ -1214,6 +1368,7 @@ static const struct code_info text_table[] = {
 	  "sending service; read the DMARC reports." },
 	{ .code = "SPF | openspf | does not designate",
 	  .meaning = "SPF check failed",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The sender domain's SPF record does not allow the "
 	  "IP that sent the message.",
 	  .causes = "A server or service missing from SPF, mail forwarded by "
@@ -1222,6 +1377,7 @@ static const struct code_info text_table[] = {
 	  "(ip4:, include:) and check it with an SPF validator." },
 	{ .code = "DKIM",
 	  .meaning = "DKIM check failed",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The message's DKIM signature is missing or did not "
 	  "verify, and the receiver requires it.",
 	  .causes = "No signing, key missing in DNS, or the message changed "
@@ -1234,6 +1390,7 @@ static const struct code_info text_table[] = {
 	  "considered spam | detected as spam | classified as spam | "
 	  "looks like spam | likely unsolicited",
 	  .meaning = "Rejected as spam",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The receiver's content filter judged the message "
 	  "to be spam.",
 	  .causes = "Spammy wording or links, a poor-reputation link or "
@@ -1243,6 +1400,7 @@ static const struct code_info text_table[] = {
 	  "an allow-list entry." },
 	{ .code = "virus | malware | infected",
 	  .meaning = "Content refused: virus",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The receiver's scanner found a virus or malware in "
 	  "the message and refused it: a content rejection, not a problem of "
 	  "addresses or DNS.",
@@ -1254,6 +1412,7 @@ static const struct code_info text_table[] = {
 	{ .code = "spam content | content identified as spam | "
 	  "blocked due to spam | high probability of spam | spam detected",
 	  .meaning = "Content refused: spam",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The receiver's content filter judged the message "
 	  "to be spam and refused it.",
 	  .causes = "Spammy wording or links, a poor-reputation link or "
@@ -1264,6 +1423,7 @@ static const struct code_info text_table[] = {
 	  "illegal attachment | attachment not allowed | blocked attachment | "
 	  "content rejected | content denied",
 	  .meaning = "Content refused by policy",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The receiver refused the message for what it "
 	  "contains: an attachment type or content its policy blocks.",
 	  .causes = "An executable, macro or archive attachment, or content "
@@ -1274,6 +1434,7 @@ static const struct code_info text_table[] = {
 	  "message too large | Too much mail data | "
 	  "exceeds maximum permitted | exceeded Google's message size",
 	  .meaning = "Message too big",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The message is larger than the server accepts.",
 	  .causes = "Large attachments; encoding adds about a third to their "
 	  "size.",
@@ -1283,6 +1444,7 @@ static const struct code_info text_table[] = {
 	/* Limits */
 	{ .code = "too many connections | too many concurrent",
 	  .meaning = "Too many connections",
+	  .side = CODES_SIDE_SENDER, .clears = 1,
 	  .explanation = "The server limits simultaneous connections from one "
 	  "IP and this one is over it. With 4xx a sender retries later; with "
 	  "5xx it gives up on the message.",
@@ -1293,6 +1455,7 @@ static const struct code_info text_table[] = {
 	{ .code = "rate limit | ratelimit | rate-limit | rate limited | "
 	  "too many messages | too much mail from | sending rate | throttl",
 	  .meaning = "Rate limited",
+	  .side = CODES_SIDE_SENDER, .clears = 1,
 	  .explanation = "The server caps how much mail it takes from this "
 	  "sender or IP in a time span. Temporary (4xx) or a quota block "
 	  "(5xx).",
@@ -1305,6 +1468,7 @@ static const struct code_info text_table[] = {
 	{ .code = "synchronization error | "
 	  "Improper use of SMTP command pipelining",
 	  .meaning = "Spoke too early",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The client sent commands before the server's reply "
 	  "(before the greeting, or pipelining not offered). Spam bots do "
 	  "this, so the server drops it.",
@@ -1314,6 +1478,7 @@ static const struct code_info text_table[] = {
 	  "command; pipeline only when EHLO lists PIPELINING." },
 	{ .code = "Protocol error",
 	  .meaning = "Protocol error",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The server did not accept the way the conversation "
 	  "went: wrong order, bad syntax, or unexpected data.",
 	  .causes = "Commands out of order, pasted lines, a non-SMTP client, "
@@ -1325,6 +1490,7 @@ static const struct code_info text_table[] = {
 	{ .code = "SmtpClientAuthentication is disabled | "
 	  "basic authentication is disabled",
 	  .meaning = "SMTP login turned off (Microsoft 365)",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The password was not even checked: SMTP AUTH is "
 	  "turned off for this mailbox or the whole tenant (5.7.139).",
 	  .causes = "SMTP client authentication disabled by default or by "
@@ -1333,6 +1499,7 @@ static const struct code_info text_table[] = {
 	  "mailbox, or the app switches to OAuth2 or a connector." },
 	{ .code = "Application-specific password required",
 	  .meaning = "App password required (Gmail)",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The account uses 2-step verification, so the normal "
 	  "password does not work for SMTP.",
 	  .causes = "2-step verification on the account.",
@@ -1340,6 +1507,7 @@ static const struct code_info text_table[] = {
 	  "or use OAuth2." },
 	{ .code = "SenderNotAuthenticatedForGroup",
 	  .meaning = "Group takes internal senders only (Exchange)",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "The recipient is a group that accepts mail only "
 	  "from authenticated (internal) senders; mail from outside is "
 	  "refused.",
@@ -1349,6 +1517,7 @@ static const struct code_info text_table[] = {
 	  "group, or to add your address to its allowed senders." },
 	{ .code = "Authentication required | authentication is required",
 	  .meaning = "Login required",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The server takes this command only from a logged-in "
 	  "client: log in (AUTH) first.",
 	  .causes = "A submission port, or a server that refuses anonymous "
@@ -1360,6 +1529,7 @@ static const struct code_info text_table[] = {
 	{ .code = "Authentication unsuccessful | authentication failed | "
 	  "Invalid credentials | Username and Password not accepted",
 	  .meaning = "Login failed",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The server refused the user name or password.",
 	  .causes = "A wrong password or user name format, a locked account, "
 	  "or SMTP login not allowed for the account.",
@@ -1367,6 +1537,7 @@ static const struct code_info text_table[] = {
 	  "check the account may use SMTP AUTH." },
 	{ .code = "Sender address rejected: not owned by user",
 	  .meaning = "Sender not allowed for this login",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "You are logged in, but MAIL FROM is an address this "
 	  "account may not send as (reject_sender_login_mismatch).",
 	  .causes = "A device sending as another address than its login.",
@@ -1376,6 +1547,7 @@ static const struct code_info text_table[] = {
 	/* Generic policy texts */
 	{ .code = "not accepted for policy reasons",
 	  .meaning = "Refused by policy (Yahoo)",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "Yahoo refused the message by its policy (it sends "
 	  "5.7.9 for this, not about a login): content, reputation, or "
 	  "authentication of the sender.",
@@ -1385,6 +1557,7 @@ static const struct code_info text_table[] = {
 	  "IP's reputation; see Yahoo's sender error code pages." },
 	{ .code = "Client host rejected: Access denied",
 	  .meaning = "Sending host refused by rule",
+	  .side = CODES_SIDE_SENDER,
 	  .explanation = "The server has a rule that refuses this client IP "
 	  "or host name (e.g. Postfix check_client_access). Permanent.",
 	  .causes = "The IP or its network is on the server's own block list, "
@@ -1393,6 +1566,7 @@ static const struct code_info text_table[] = {
 	  "admin and ask why it is blocked." },
 	{ .code = "Recipient address rejected: Access denied",
 	  .meaning = "Recipient refused by rule",
+	  .side = CODES_SIDE_RECIPIENT,
 	  .explanation = "The server has a rule that refuses mail to this "
 	  "address from this sender (e.g. Postfix check_recipient_access).",
 	  .causes = "An internal-only address or group, or a sender not on "
@@ -1401,12 +1575,30 @@ static const struct code_info text_table[] = {
 	  "mail from outside or from your sender." },
 	{ .code = "Administrative prohibition",
 	  .meaning = "Refused by local policy (Exim)",
+	  .side = CODES_SIDE_EITHER,
 	  .explanation = "An Exim access rule denied this without naming the "
 	  "reason. Permanent.",
 	  .causes = "A blocked sender, IP, domain or content rule in the "
 	  "server's ACLs.",
 	  .next = "Send the full reply, time and sending IP to the receiving "
 	  "admin; their mail log shows which rule matched." },
+	/* No reply at all: a bounce's words for a server it could not reach
+	 * or talk to (Postfix, Exim, Gmail), matched without a code. */
+	{ .code = "Connection refused | Connection timed out | timed out | "
+	  "No route to host | Network is unreachable | "
+	  "Host or domain name not found | Host not found | lost connection | "
+	  "conversation with | requests to connect",
+	  .meaning = "Receiving server not reached",
+	  .side = CODES_SIDE_RECIPIENT, .clears = 1,
+	  .explanation = "The sending server could not reach a mail server of "
+	  "the recipient's domain, or lost it during the session, so no reply "
+	  "was given. A sending server keeps trying for a while before it "
+	  "returns the message.",
+	  .causes = "The domain's MX hosts are down, firewalled or overloaded, "
+	  "their names do not resolve, or the MX records point to the wrong "
+	  "place.",
+	  .next = "Probe the domain: the MX records, and whether each MX host "
+	  "answers on port 25; if none does, tell the recipient's admin." },
 };
 
 /* ---- replies in the context of their command ----------------------------- */
@@ -1423,125 +1615,130 @@ struct context_entry {
 	struct code_info info;
 };
 
-#define CTX(c, k, m, e, ca, n) \
+#define CTX(c, sd, k, m, e, ca, n) \
 	{ CODES_CMD_##c, { .code = (k), .meaning = (m), .explanation = (e), \
-	                   .causes = (ca), .next = (n) } }
+	                   .causes = (ca), .next = (n), .side = CODES_SIDE_##sd } }
+/* The same, for a reply whose temporary form clears by itself. */
+#define CTX_C(c, sd, k, m, e, ca, n) \
+	{ CODES_CMD_##c, { .code = (k), .meaning = (m), .explanation = (e), \
+	                   .causes = (ca), .next = (n), .side = CODES_SIDE_##sd, \
+	                   .clears = 1 } }
 
 static const struct context_entry context_table[] = {
 	/* The greeting */
-	CTX(GREETING, "220", "Server ready",
+	CTX(GREETING, NONE, "220", "Server ready",
 	    "The server greets us and waits for EHLO. Its first word should be "
 	    "its own full host name.",
 	    "Normal start of a session.",
 	    "Check that the banner name is the server's public name and matches "
 	    "its PTR record."),
-	CTX(GREETING, "421", "Busy: no session for now",
+	CTX_C(GREETING, RECIPIENT, "421", "Busy: no session for now",
 	    "The server turned the session away at the greeting and closes. "
 	    "Temporary: senders retry later by themselves.",
 	    "Too many connections from this IP, overload, maintenance or a "
 	    "temporary block; the text says which.",
 	    "Retry later with fewer sessions at once; if it lasts for hours, "
 	    "send the full reply to the receiving admin."),
-	CTX(GREETING, "4xx", "Session deferred at the greeting",
+	CTX_C(GREETING, RECIPIENT, "4xx", "Session deferred at the greeting",
 	    "The server will not take mail on this connection now, but may "
 	    "later. Temporary: senders retry later.",
 	    "Overload, connection limits, or a temporary block of this IP.",
 	    "Retry later; if it lasts for hours, send the full reply to the "
 	    "receiving admin."),
-	CTX(GREETING, "554", "No mail service for this client",
+	CTX(GREETING, EITHER, "554", "No mail service for this client",
 	    "The server refuses to talk to this client at all, for good: "
 	    "nothing is accepted on this connection.",
 	    "The sending IP is on a blocklist or the server's own block list, "
 	    "or the host takes no mail from outside.",
 	    "Check the sending IP on blocklists (the text often names one); "
 	    "send the full reply and the IP to the receiving admin."),
-	CTX(GREETING, "5xx", "Session refused at the greeting",
+	CTX(GREETING, EITHER, "5xx", "Session refused at the greeting",
 	    "The server refuses this session for good before any command.",
 	    "A blocked client IP, or a host that takes no mail.",
 	    "Read the text; check the sending IP on blocklists and that the "
 	    "MX records point to the right host."),
 
 	/* EHLO and HELO */
-	CTX(EHLO, "250", "EHLO accepted",
+	CTX(EHLO, NONE, "250", "EHLO accepted",
 	    "The server accepted our name and lists the extensions it offers "
 	    "(STARTTLS, SIZE, AUTH, PIPELINING...).",
 	    "Normal ESMTP start.",
 	    "Go on; the list shows whether TLS is offered and the size limit."),
-	CTX(EHLO, "2xx", "EHLO accepted",
+	CTX(EHLO, NONE, "2xx", "EHLO accepted",
 	    "The server accepted our greeting name.",
 	    "Normal ESMTP start.",
 	    "Go on with the session."),
-	CTX(EHLO, "501", "EHLO name refused as written",
+	CTX(EHLO, SENDER, "501", "EHLO name refused as written",
 	    "The server does not accept the name given after EHLO: empty, "
 	    "malformed, or not a host name.",
 	    "An empty or malformed EHLO name, or a bare IP without brackets.",
 	    "Give a full host name after EHLO (mailflow: --helo "
 	    "mail.example.com)."),
-	CTX(EHLO, "50x", "EHLO not understood",
+	CTX(EHLO, SENDER, "50x", "EHLO not understood",
 	    "The server does not know EHLO: an old SMTP-only server, or "
 	    "something else than a mail server on the port.",
 	    "Very old software, or a proxy that speaks only HELO.",
 	    "Try HELO; if that fails too, check that the port runs a mail "
 	    "server."),
-	CTX(EHLO, "4xx", "EHLO deferred",
+	CTX_C(EHLO, RECIPIENT, "4xx", "EHLO deferred",
 	    "The server will not go on with this session now. Temporary: retry "
 	    "later.",
 	    "Overload, connection limits, or a temporary check of our name.",
 	    "Retry later; if it lasts, send the full reply to the receiving "
 	    "admin."),
-	CTX(EHLO, "5xx", "EHLO refused",
+	CTX(EHLO, SENDER, "5xx", "EHLO refused",
 	    "The server refused our greeting name for good: some servers refuse "
 	    "names not in DNS, or this client altogether.",
 	    "An EHLO name that is not a public host name, or a blocked client.",
 	    "Use a full public host name with an A record after EHLO (--helo); "
 	    "read the text for the rule."),
-	CTX(HELO, "250", "HELO accepted",
+	CTX(HELO, NONE, "250", "HELO accepted",
 	    "The server accepted our name. HELO gives no extension list: no "
 	    "STARTTLS, no size limit, no AUTH.",
 	    "EHLO was refused, so the old greeting was used.",
 	    "Go on; ask the admin why the server speaks no ESMTP."),
-	CTX(HELO, "4xx", "HELO deferred",
+	CTX_C(HELO, RECIPIENT, "4xx", "HELO deferred",
 	    "The server will not go on with this session now. Temporary: retry "
 	    "later.",
 	    "Overload or a temporary check of our name.",
 	    "Retry later."),
-	CTX(HELO, "5xx", "HELO refused",
+	CTX(HELO, SENDER, "5xx", "HELO refused",
 	    "The server refused our greeting name for good.",
 	    "An EHLO/HELO name that is not a public host name, or a blocked "
 	    "client.",
 	    "Use a full public host name with an A record (--helo)."),
 
 	/* STARTTLS */
-	CTX(STARTTLS, "220", "Ready to start TLS",
+	CTX(STARTTLS, NONE, "220", "Ready to start TLS",
 	    "The server accepted STARTTLS and waits for the TLS handshake; "
 	    "everything after it is encrypted.",
 	    "STARTTLS offered and accepted.",
 	    "Nothing to do: the handshake follows, and its result is the TLS "
 	    "verdict."),
-	CTX(STARTTLS, "454", "TLS not available now",
+	CTX_C(STARTTLS, RECIPIENT, "454", "TLS not available now",
 	    "The server offers STARTTLS but cannot start it at the moment. "
 	    "Temporary: senders retry later, or deliver without TLS.",
 	    "A missing or broken certificate or key on the server, or a "
 	    "temporary TLS failure.",
 	    "Retry later; if it lasts, ask the admin to check the server's TLS "
 	    "certificate, key and mail log."),
-	CTX(STARTTLS, "4xx", "STARTTLS deferred",
+	CTX_C(STARTTLS, RECIPIENT, "4xx", "STARTTLS deferred",
 	    "The server cannot start TLS now. Temporary: retry later.",
 	    "A temporary problem with the server's TLS setup.",
 	    "Retry later; if it lasts, ask the admin to check the TLS setup."),
-	CTX(STARTTLS, "502", "STARTTLS not implemented",
+	CTX(STARTTLS, RECIPIENT, "502", "STARTTLS not implemented",
 	    "The server does not offer STARTTLS here: it knows the command but "
 	    "has TLS turned off.",
 	    "TLS not enabled on the server, or a proxy that strips it.",
 	    "Ask the admin to enable STARTTLS with a valid certificate for the "
 	    "MX name."),
-	CTX(STARTTLS, "50x", "STARTTLS not understood",
+	CTX(STARTTLS, RECIPIENT, "50x", "STARTTLS not understood",
 	    "The server does not offer STARTTLS here (unknown, not implemented, "
 	    "or given with an argument).",
 	    "TLS not enabled on the server, or a proxy that strips it.",
 	    "Ask the admin to enable STARTTLS with a valid certificate; check "
 	    "for a firewall doing SMTP inspection."),
-	CTX(STARTTLS, "5xx", "STARTTLS refused",
+	CTX(STARTTLS, RECIPIENT, "5xx", "STARTTLS refused",
 	    "The server refused to start TLS, for good, although it may have "
 	    "offered it.",
 	    "TLS already active, a policy, or a broken TLS setup.",
@@ -1549,46 +1746,46 @@ static const struct context_entry context_table[] = {
 	    "TLS or not at all."),
 
 	/* AUTH */
-	CTX(AUTH, "235", "Login accepted",
+	CTX(AUTH, NONE, "235", "Login accepted",
 	    "The server accepted the user name and password: this session is "
 	    "authenticated.",
 	    "Correct credentials for an allowed login method.",
 	    "Go on with MAIL FROM; if mail still fails, the login is not the "
 	    "problem."),
-	CTX(AUTH, "2xx", "Login accepted",
+	CTX(AUTH, NONE, "2xx", "Login accepted",
 	    "The server accepted the login.",
 	    "Correct credentials.",
 	    "Go on with MAIL FROM."),
-	CTX(AUTH, "454", "Login not possible now",
+	CTX_C(AUTH, RECIPIENT, "454", "Login not possible now",
 	    "The server could not check the login at the moment. Temporary: "
 	    "retry later.",
 	    "The password back end (SASL, directory) is down or slow, or too "
 	    "many login attempts in a short time.",
 	    "Retry later; if it lasts, the admin checks the authentication "
 	    "service and the mail log."),
-	CTX(AUTH, "4xx", "Login deferred",
+	CTX_C(AUTH, RECIPIENT, "4xx", "Login deferred",
 	    "The server cannot take the login now. Temporary: retry later.",
 	    "A temporary problem of the login service.",
 	    "Retry later; if it lasts, tell the server's admin."),
-	CTX(AUTH, "503", "AUTH not allowed now",
+	CTX(AUTH, SENDER, "503", "AUTH not allowed now",
 	    "The server refused AUTH at this point: not offered on this "
 	    "connection, already logged in, or inside a mail transaction.",
 	    "AUTH not enabled on this port, or offered only after STARTTLS.",
 	    "Check the EHLO list for AUTH; if it appears only after STARTTLS, "
 	    "start TLS first."),
-	CTX(AUTH, "504", "Login method not supported",
+	CTX(AUTH, SENDER, "504", "Login method not supported",
 	    "The server does not support the AUTH mechanism that was asked "
 	    "for.",
 	    "A mechanism the server does not list in EHLO.",
 	    "Pick a mechanism from the EHLO AUTH list (mailflow speaks PLAIN "
 	    "and LOGIN)."),
-	CTX(AUTH, "530", "TLS needed before login",
+	CTX(AUTH, SENDER, "530", "TLS needed before login",
 	    "The server will not take a login on this connection as it is: "
 	    "most often it wants STARTTLS before AUTH.",
 	    "A server that takes logins only over TLS.",
 	    "Start TLS first (mailflow: --tls auto or require, not --tls off), "
 	    "then log in."),
-	CTX(AUTH, "5xx", "Login refused",
+	CTX(AUTH, SENDER, "5xx", "Login refused",
 	    "The server refused the login for good: the credentials, the "
 	    "method or the account.",
 	    "A wrong user name or password, a method not allowed, or SMTP "
@@ -1597,12 +1794,12 @@ static const struct context_entry context_table[] = {
 	    "that the account may use SMTP AUTH."),
 
 	/* MAIL FROM */
-	CTX(MAIL, "250", "Sender accepted",
+	CTX(MAIL, NONE, "250", "Sender accepted",
 	    "The server accepts MAIL FROM: the sender address passed its checks "
 	    "so far.",
 	    "Normal.",
 	    "Go on with RCPT TO."),
-	CTX(MAIL, "2xx", "Sender accepted",
+	CTX(MAIL, NONE, "2xx", "Sender accepted",
 	    "The server accepts the sender.",
 	    "Normal.",
 	    "Go on with RCPT TO."),
@@ -1613,14 +1810,14 @@ static const struct context_entry context_table[] = {
 	    "anonymous mail.",
 	    .next = "Log in first: give mailflow -a USER (--auth-user) with "
 	    "STARTTLS, usually on port 587.",
-	    .wants_login = 1 } },
-	CTX(MAIL, "4xx", "Sender deferred",
+	    .side = CODES_SIDE_SENDER, .wants_login = 1 } },
+	CTX_C(MAIL, EITHER, "4xx", "Sender deferred",
 	    "The server will not take mail from this sender now. Temporary: "
 	    "retry later.",
 	    "A failed DNS check of the sender domain, a rate limit, or a full "
 	    "queue.",
 	    "Retry later; if it repeats, check the sender domain's DNS."),
-	CTX(MAIL, "5xx", "Sender refused",
+	CTX(MAIL, SENDER, "5xx", "Sender refused",
 	    "The server refused the sender address (MAIL FROM) for good: the "
 	    "address, its domain or this client is blocked by a rule.",
 	    "An invalid or unknown sender domain, a sender block list, or a "
@@ -1629,16 +1826,16 @@ static const struct context_entry context_table[] = {
 	    "rule and send it to the receiving admin."),
 
 	/* RCPT TO */
-	CTX(RCPT, "250", "Recipient accepted",
+	CTX(RCPT, NONE, "250", "Recipient accepted",
 	    "The server takes mail for this recipient.",
 	    "Normal.",
 	    "Go on. In the relay test to an outside domain, without login, this "
 	    "would make the server an open relay."),
-	CTX(RCPT, "2xx", "Recipient accepted",
+	CTX(RCPT, NONE, "2xx", "Recipient accepted",
 	    "The server takes mail for this recipient.",
 	    "Normal.",
 	    "Go on."),
-	CTX(RCPT, "524 5.2.4", "Unknown recipient (OpenSMTPD)",
+	CTX(RCPT, RECIPIENT, "524 5.2.4", "Unknown recipient (OpenSMTPD)",
 	    "OpenSMTPD answers 524 5.2.4 (\"mailing list expansion problem\") "
 	    "when it cannot expand the recipient to a mailbox: the user does "
 	    "not exist.",
@@ -1646,12 +1843,12 @@ static const struct context_entry context_table[] = {
 	    "virtual table.",
 	    "Check the address spelling; the admin checks that the user exists "
 	    "in OpenSMTPD's aliases or virtual table."),
-	CTX(RCPT, "4xx", "Recipient deferred",
+	CTX_C(RCPT, RECIPIENT, "4xx", "Recipient deferred",
 	    "The server will not take this recipient now. Temporary: retry "
 	    "later (greylisting does this on purpose).",
 	    "Greylisting, a busy mailbox, a failed lookup, or a rate limit.",
 	    "Retry later; a sending server does so by itself."),
-	CTX(RCPT, "5xx", "Recipient refused",
+	CTX(RCPT, EITHER, "5xx", "Recipient refused",
 	    "The server refused this recipient for good: it does not exist, or "
 	    "a rule blocks mail to it.",
 	    "An unknown address, a relay or policy rule, or a blocked sender.",
@@ -1659,59 +1856,59 @@ static const struct context_entry context_table[] = {
 	    "and send them to the recipient's admin."),
 
 	/* DATA and the message */
-	CTX(DATA, "354", "Ready for the message",
+	CTX(DATA, NONE, "354", "Ready for the message",
 	    "The server accepted DATA and waits for the message, ended by a "
 	    "line with only a dot.",
 	    "At least one recipient was accepted.",
 	    "Send the message; the real verdict is the reply after the dot."),
-	CTX(DATA, "554", "No valid recipients",
+	CTX(DATA, EITHER, "554", "No valid recipients",
 	    "The server refused DATA for good: no recipient was accepted "
 	    "before it, or the transaction is refused.",
 	    "Every RCPT was refused, or a policy blocks this client.",
 	    "Look at the RCPT replies and fix the recipient first."),
-	CTX(DATA, "503", "DATA out of order",
+	CTX(DATA, SENDER, "503", "DATA out of order",
 	    "The server wants an accepted MAIL FROM and RCPT TO before DATA.",
 	    "No recipient was accepted, or the commands came out of order.",
 	    "Send MAIL FROM and RCPT TO first and check both replies."),
-	CTX(DATA, "4xx", "DATA deferred",
+	CTX_C(DATA, RECIPIENT, "4xx", "DATA deferred",
 	    "The server will not take the message now. Temporary: retry later.",
 	    "Overload, a full queue, or a temporary policy.",
 	    "Retry later."),
-	CTX(DATA, "5xx", "DATA refused",
+	CTX(DATA, EITHER, "5xx", "DATA refused",
 	    "The server refused to take a message in this transaction, for "
 	    "good.",
 	    "No valid recipient, or a policy against this client.",
 	    "Read the text; fix what it names before sending again."),
-	CTX(END_OF_DATA, "250", "Message accepted and queued",
+	CTX(END_OF_DATA, NONE, "250", "Message accepted and queued",
 	    "The server took the message: it is queued for delivery (the text "
 	    "often holds its queue ID).",
 	    "Normal delivery.",
 	    "Nothing to fix here; if the message never arrives, search the "
 	    "receiving logs for the queue ID."),
-	CTX(END_OF_DATA, "2xx", "Message accepted",
+	CTX(END_OF_DATA, NONE, "2xx", "Message accepted",
 	    "The server took the message for delivery.",
 	    "Normal delivery.",
 	    "Nothing to fix here."),
-	CTX(END_OF_DATA, "552", "Message too big",
+	CTX(END_OF_DATA, SENDER, "552", "Message too big",
 	    "The server refused the message for its size.",
 	    "A message larger than the server's limit (SIZE in the EHLO reply), "
 	    "or a full mailbox.",
 	    "Compare with SIZE in the EHLO reply; send a smaller message or a "
 	    "link."),
-	CTX(END_OF_DATA, "55x", "Message refused",
+	CTX(END_OF_DATA, SENDER, "55x", "Message refused",
 	    "The server refused the message after reading it, for good: a "
 	    "content filter (spam, virus), a policy, or an authentication check "
 	    "(SPF, DKIM, DMARC).",
 	    "Spam or virus scanning, a DMARC policy, or a blocked attachment.",
 	    "Read the text; check SPF, DKIM and DMARC; send a short plain test "
 	    "message to see whether content is the cause."),
-	CTX(END_OF_DATA, "4xx", "Message deferred",
+	CTX_C(END_OF_DATA, RECIPIENT, "4xx", "Message deferred",
 	    "The server could not take the message after reading it. "
 	    "Temporary: retry later.",
 	    "Its content scanner, queue or a lookup failed for now.",
 	    "Retry later; if it repeats, send the full reply to the receiving "
 	    "admin."),
-	CTX(END_OF_DATA, "5xx", "Message refused",
+	CTX(END_OF_DATA, SENDER, "5xx", "Message refused",
 	    "The server refused the message after reading it, for good: a "
 	    "content filter (spam, virus) or a policy or authentication check.",
 	    "Spam or virus scanning, SPF/DKIM/DMARC checks, or a blocked "
@@ -1720,31 +1917,45 @@ static const struct context_entry context_table[] = {
 	    "message to see whether content is the cause."),
 
 	/* RSET and QUIT */
-	CTX(RSET, "250", "Transaction reset",
+	CTX(RSET, NONE, "250", "Transaction reset",
 	    "The server forgot the mail transaction; the session stays open.",
 	    "RSET was sent.",
 	    "Nothing to do."),
-	CTX(RSET, "4xx", "RSET deferred",
+	CTX(RSET, NONE, "4xx", "RSET deferred",
 	    "The server could not reset now. Temporary: retry later.",
 	    "A server problem.",
 	    "Nothing to fix for mail flow; end the session with QUIT."),
-	CTX(RSET, "5xx", "RSET refused",
+	CTX(RSET, NONE, "5xx", "RSET refused",
 	    "The server refused to reset the transaction.",
 	    "Unusual server software.",
 	    "Nothing to fix for mail flow; end the session with QUIT."),
-	CTX(QUIT, "221", "Goodbye",
+	CTX(QUIT, NONE, "221", "Goodbye",
 	    "The server closes the session as asked. Nothing failed.",
 	    "QUIT was sent.",
 	    "Nothing to do."),
-	CTX(QUIT, "2xx", "Goodbye",
+	CTX(QUIT, NONE, "2xx", "Goodbye",
 	    "The server ends the session as asked.",
 	    "QUIT was sent.",
 	    "Nothing to do."),
 };
 
 #undef CTX
+#undef CTX_C
 
 /* ---- lookups ------------------------------------------------------------- */
+
+enum codes_side codes_info_side(const struct code_info *info)
+{
+	return info != NULL ? info->side : CODES_SIDE_UNSET;
+}
+
+const char *codes_side_name(enum codes_side side)
+{
+	static const char *const names[CODES_SIDE__COUNT] = {
+		"unset", "sender", "recipient", "either", "none",
+	};
+	return (unsigned)side < CODES_SIDE__COUNT ? names[side] : "?";
+}
 
 size_t codes_basic_count(void) { return COUNT(basic_table); }
 size_t codes_enhanced_count(void) { return COUNT(enhanced_table); }
@@ -2096,6 +2307,42 @@ static void unusual_fill(struct code_explanation *out, const struct reply_key *k
 		unusual_add(out, "the reply has no text");
 }
 
+/* The first of the entries, most specific first, that says a side. */
+static void side_pick(struct code_explanation *out, const struct code_info *const *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] != NULL && v[i]->side != CODES_SIDE_UNSET) {
+			out->side = v[i]->side;
+			out->side_from = v[i];
+			return;
+		}
+}
+
+/* In best's order: the known text, the command with the basic code, the
+ * enhanced code in its class (X.7.1 too: it says less than the command of
+ * what failed, but not of who acts), the command with "50x", the basic
+ * code, the command's class, the class. */
+static void side_fill(struct code_explanation *out, int cls, bool in_class, int score)
+{
+	const struct code_info *v[7];
+
+	if (cls == 2 || cls == 3) {
+		out->side = CODES_SIDE_NONE;
+		out->side_from = out->best;
+		return;
+	}
+	v[0] = out->text;
+	v[1] = score >= 6 ? out->context : NULL;
+	v[2] = in_class ? out->enhanced : NULL;
+	v[3] = score >= 4 ? out->context : NULL;
+	v[4] = out->basic;
+	v[5] = out->context;
+	v[6] = out->cls;
+	side_pick(out, v, COUNT(v));
+}
+
 void codes_explain_cmd(enum codes_cmd cmd, int code, const char *enhanced,
                        const char *text, struct code_explanation *out)
 {
@@ -2132,6 +2379,7 @@ void codes_explain_cmd(enum codes_cmd cmd, int code, const char *enhanced,
 		out->best = out->context;
 	else
 		out->best = out->basic != NULL ? out->basic : out->cls;
+	side_fill(out, cls, in_class, score);
 	unusual_fill(out, &k, text);
 }
 
@@ -2139,4 +2387,31 @@ void codes_explain(int code, const char *enhanced, const char *text,
                    struct code_explanation *out)
 {
 	codes_explain_cmd(CODES_CMD_ANY, code, enhanced, text, out);
+}
+
+enum codes_side codes_failure_side(enum codes_cmd cmd, int code, const char *enhanced,
+                                   const char *text, const struct code_info **from)
+{
+	struct code_explanation ce;
+	const struct code_info *v[2];
+	int cls;
+
+	memset(&ce, 0, sizeof ce);
+	if (code != 0) {
+		codes_explain_cmd(cmd, code, enhanced, text, &ce);
+	} else {
+		/* A DSN Status alone: its class is the failure's. */
+		cls = enhanced != NULL && enhanced[0] >= '2' && enhanced[0] <= '5'
+		      ? enhanced[0] - '0' : 0;
+		if (cls == 2 || cls == 3) {
+			ce.side = CODES_SIDE_NONE;
+		} else {
+			v[0] = text != NULL ? codes_text(0, enhanced, text) : NULL;
+			v[1] = codes_enhanced(enhanced);
+			side_pick(&ce, v, COUNT(v));
+		}
+	}
+	if (from != NULL)
+		*from = ce.side_from;
+	return ce.side;
 }

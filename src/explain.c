@@ -1278,61 +1278,25 @@ static int looks_binary(const char *in, size_t len)
 	return ctl * 10 > i;
 }
 
-/* Enhanced subject.detail → whose side acts; see explain.h. */
-static enum explain_side side_of_enhanced(const char *enh)
+/* The knowledge base's side (codes.h) as the explanation's: a temporary
+ * failure that clears by itself, or needs nobody (greylisting), is the
+ * sending server's to retry before anyone else acts. */
+static enum explain_side side_of(const struct explain_rcpt *r, const char *enh)
 {
-	const char *dot = strchr(enh, '.');
-	int subject, detail;
+	const struct code_info *from = NULL;
+	enum codes_side cs = codes_failure_side(r->cmd, r->code, enh[0] != '\0' ? enh : NULL,
+	                                        r->text, &from);
+	int temporary = r->permanence == EXPLAIN_PERM_TEMPORARY;
 
-	if (dot == NULL || sscanf(dot + 1, "%d.%d", &subject, &detail) != 2)
-		return EXPLAIN_SIDE_UNKNOWN;
-	switch (subject) {
-	case 1:         /* addressing: the sender has the address wrong */
-		return EXPLAIN_SIDE_SENDER;
-	case 2:         /* the mailbox: full, disabled (2.3: message too big for it) */
-		return detail == 3 ? EXPLAIN_SIDE_SENDER : EXPLAIN_SIDE_RECIPIENT;
-	case 3:         /* the receiving system (3.4: the message too big) */
-		return detail == 4 ? EXPLAIN_SIDE_SENDER : EXPLAIN_SIDE_RECIPIENT;
-	case 4:         /* network and routing: their servers, their DNS */
-		return EXPLAIN_SIDE_RECIPIENT;
-	case 5:         /* the protocol: the sending server */
-	case 6:         /* the content */
-	case 7:         /* policy and security: the sending domain or server */
-		return EXPLAIN_SIDE_SENDER;
-	default:
-		return EXPLAIN_SIDE_UNKNOWN;
-	}
-}
-
-static enum explain_side side_of_code(int code, enum codes_cmd cmd)
-{
-	switch (code) {
-	case 421: case 450: case 451:
+	if (temporary && (cs == CODES_SIDE_NONE ||
+	                  (cs != CODES_SIDE_SENDER && from != NULL && from->clears)))
 		return EXPLAIN_SIDE_WAIT;
-	case 452:
-		return EXPLAIN_SIDE_RECIPIENT;
-	case 552:
-		return cmd == CODES_CMD_END_OF_DATA ? EXPLAIN_SIDE_SENDER : EXPLAIN_SIDE_RECIPIENT;
-	default:
-		return code >= 500 ? EXPLAIN_SIDE_SENDER : EXPLAIN_SIDE_UNKNOWN;
+	switch (cs) {
+	case CODES_SIDE_SENDER: return EXPLAIN_SIDE_SENDER;
+	case CODES_SIDE_RECIPIENT: return EXPLAIN_SIDE_RECIPIENT;
+	case CODES_SIDE_EITHER: return EXPLAIN_SIDE_EITHER;
+	default: return EXPLAIN_SIDE_UNKNOWN;
 	}
-}
-
-/* A failure without a reply, in the words the bounces use: the
- * receiving side could not be reached (their servers or their DNS). */
-static int unreachable_text(const char *t)
-{
-	static const char *const words[] = {
-		"timed out", "Connection refused", "requests to connect", "No route to host",
-		"Host or domain name not found", "Network is unreachable", "lost connection",
-		"conversation with", "Host not found",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (find_ci(t, strlen(t), words[i]) != NULL)
-			return 1;
-	return 0;
 }
 
 static void rcpt_finish(struct explain_rcpt *r)
@@ -1355,18 +1319,7 @@ static void rcpt_finish(struct explain_rcpt *r)
 		r->permanence = EXPLAIN_PERM_TEMPORARY;
 	else
 		r->permanence = EXPLAIN_PERM_UNKNOWN;
-	if (r->permanence == EXPLAIN_PERM_NONE)
-		r->side = EXPLAIN_SIDE_UNKNOWN;
-	else if ((r->side = side_of_enhanced(enh)) == EXPLAIN_SIDE_UNKNOWN)
-		r->side = side_of_code(r->code, r->cmd);
-	if (r->side == EXPLAIN_SIDE_UNKNOWN && r->code == 0 && unreachable_text(r->text))
-		r->side = r->permanence == EXPLAIN_PERM_TEMPORARY ? EXPLAIN_SIDE_WAIT
-		                                                   : EXPLAIN_SIDE_RECIPIENT;
-	/* A temporary failure of their system or network: the sending server
-	 * retries by itself; someone acts only if it lasts. */
-	if (r->permanence == EXPLAIN_PERM_TEMPORARY && r->side == EXPLAIN_SIDE_RECIPIENT &&
-	    enh[0] != '\0' && (enh[2] == '3' || enh[2] == '4') && enh[3] == '.')
-		r->side = EXPLAIN_SIDE_WAIT;
+	r->side = r->permanence == EXPLAIN_PERM_NONE ? EXPLAIN_SIDE_NONE : side_of(r, enh);
 }
 
 struct explain *explain_new(void)
@@ -1519,7 +1472,7 @@ const char *explain_permanence_name(enum explain_permanence p)
 const char *explain_side_name(enum explain_side s)
 {
 	static const char *const names[EXPLAIN_SIDE__COUNT] = {
-		"unknown", "sender", "recipient", "wait",
+		"unknown", "sender", "recipient", "either", "wait", "none",
 	};
 	return (unsigned)s < EXPLAIN_SIDE__COUNT ? names[s] : "?";
 }

@@ -376,31 +376,6 @@ static int start(struct batch *b, struct options *o)
 	return rc;
 }
 
-/* The failed (or delayed) recipients with a domain, one per domain, as
- * the batch's inputs (RCPT TO each); how many. */
-static size_t explain_inputs(struct batch *b, const struct explain *ex)
-{
-	size_t i, j, n = 0;
-
-	for (i = 0; i < ex->nrcpts && n < DEFAULT_EXPLAIN_PROBES_MAX; i++) {
-		const struct explain_rcpt *r = &ex->rcpts[i];
-		const char *dom = explain_rcpt_domain(r);
-
-		if (dom == NULL || r->permanence == EXPLAIN_PERM_NONE)
-			continue;
-		for (j = 0; j < i; j++)
-			if (explain_rcpt_domain(&ex->rcpts[j]) != NULL &&
-			    strcasecmp(explain_rcpt_domain(&ex->rcpts[j]), dom) == 0 &&
-			    ex->rcpts[j].permanence != EXPLAIN_PERM_NONE)
-				break;
-		if (j < i)
-			continue;
-		batch_add_input(b, r->address, "the explained input");
-		n++;
-	}
-	return n;
-}
-
 /* The explanation alone (--no-probe, or nothing to probe). */
 static int explain_only(const struct explain *ex, const struct options *o, int why)
 {
@@ -430,7 +405,7 @@ static int explain_only(const struct explain *ex, const struct options *o, int w
 static int explain_main(struct options *o)
 {
 	char *buf = NULL, *cause = NULL;
-	size_t len, total;
+	size_t len, total, ndomains = 0;
 	int cut, rc;
 	struct explain *ex;
 	struct batch *b;
@@ -450,22 +425,31 @@ static int explain_main(struct options *o)
 	}
 	explained = ex;
 	b = batch_new();
-	if (o->no_probe || explain_inputs(b, ex) == 0) {
+	if (o->no_probe || (ndomains = batch_add_explained(b, ex, 0)) == 0) {
 		rc = explain_only(ex, o, !o->no_probe);
 	} else {
 		/* One domain on a terminal: the TUI, the explanation on top. */
 		char *why = NULL;
-		int tui = batch_count(b) == 1 && !o->batch && !o->json && !o->jsonl &&
+		int tui = ndomains == 1 && !o->batch && !o->json && !o->jsonl &&
 		          o->report == NULL && isatty(STDOUT_FILENO) &&
 		          ui_check_terminal(&why) == 0;
 
 		free(why);
+		/* In batch, the hosts the bounce names too (not with -s: the
+		 * user chose the one host to probe). */
+		if (!tui && o->probe.server == NULL) {
+			batch_free(b);
+			b = batch_new();
+			batch_add_explained(b, ex, 1);
+		}
 
 		if (!tui && !o->json && !o->jsonl) {
 			report_explain_text(stdout, ex, isatty(STDOUT_FILENO) &&
 			                    getenv("NO_COLOR") == NULL);
-			fputs("\nProbing the failed recipients' domains now (RCPT TO them):\n\n",
-			      stdout);
+			fputs(o->probe.server != NULL
+			      ? "\nProbing the failed recipients' domains now (RCPT TO them):\n\n"
+			      : "\nProbing the failed recipients' domains now (RCPT TO them; then "
+			        "each host the bounce names that is not an MX of them):\n\n", stdout);
 			fflush(stdout);
 		}
 		raise_nofile(o);

@@ -1,8 +1,8 @@
 /*
  * report_explain.c — what --explain read, shown (see
- * include/mailflow/report_explain.h). Renders only: the meanings come
- * from the knowledge base (codes.c), permanence and side from explain.c,
- * the state now from checklist_rcpt_now().
+ * include/mailflow/report_explain.h). Renders only: the meanings and
+ * whose side acts come from the knowledge base (codes.c; the side through
+ * explain.c's rcpt_finish()), the state now from checklist_rcpt_now().
  */
 #include "mailflow/report_explain.h"
 
@@ -60,9 +60,14 @@ static const char *side_words(enum explain_side s)
 		return "the sender's side: the address, the message or the sending server must change";
 	case EXPLAIN_SIDE_RECIPIENT:
 		return "the recipient's side: their mailbox or mail server must be fixed";
+	case EXPLAIN_SIDE_EITHER:
+		return "either side, the reply text says which: the sender if the address or the "
+		       "message is wrong, the recipient's side if their server is";
 	case EXPLAIN_SIDE_WAIT:
 		return "nobody yet: the sending server retries by itself; the recipient's mail "
 		       "administrator if it lasts";
+	case EXPLAIN_SIDE_NONE:
+		return "nobody: nothing failed";
 	default:
 		return "not clear from the reply";
 	}
@@ -73,8 +78,15 @@ static const struct code_info *rcpt_info(const struct explain_rcpt *r)
 {
 	struct code_explanation ce;
 
-	if (r->code == 0)
+	const struct code_info *t;
+
+	if (r->code == 0) {
+		/* No reply: a known text ("Connection timed out"), else the status. */
+		t = codes_text(0, r->enhanced[0] != '\0' ? r->enhanced : NULL, r->text);
+		if (t != NULL)
+			return t;
 		return r->enhanced[0] != '\0' ? codes_enhanced(r->enhanced) : NULL;
+	}
 	codes_explain_cmd(r->cmd, r->code, r->enhanced[0] != '\0' ? r->enhanced : NULL,
 	                  r->text, &ce);
 	return ce.best;
@@ -335,32 +347,90 @@ static const char *now_words(enum checklist_now now)
 	}
 }
 
-/* Whether the server the bounce names is one of d's hosts (by name or
- * address): -1 when the bounce names none. */
-static int remote_probed(const struct explain_rcpt *r, const struct model_domain *d)
+/* What the probe found now for r, and where the host the bounce names
+ * stands in the run on d: the result of that host when it is one of the
+ * domain's MX hosts (or the one host probed), else the domain's. */
+struct rcpt_now {
+	enum checklist_now now;
+	const struct check_item *it;
+	enum checklist_remote remote;
+	long host;
+};
+
+static void rcpt_now_find(const struct explain_rcpt *r, const struct model_domain *d,
+                          const struct checklist *c, struct rcpt_now *n)
 {
-	size_t i, j, n = strlen(r->remote_mta);
+	n->it = NULL;
+	n->remote = checklist_remote_find(d, r->remote_mta, r->remote_ip, &n->host);
+	if (n->remote == CHECKLIST_REMOTE_MX || n->remote == CHECKLIST_REMOTE_ALONE)
+		n->now = checklist_rcpt_now_at(c, n->host, &n->it);
+	else
+		n->now = checklist_rcpt_now(c, &n->it);
+}
 
-	if (r->remote_mta[0] == '\0')
-		return -1;
-	for (i = 0; i < d->nhosts; i++) {
-		const struct model_host *h = &d->hosts[i];
+/* The host the bounce names, as it gives it. */
+static const char *remote_named(const struct explain_rcpt *r)
+{
+	return r->remote_mta[0] != '\0' ? r->remote_mta : r->remote_ip;
+}
 
-		if (strlen(h->name) == n && text_equal_ci(h->name, n, r->remote_mta))
-			return 1;
-		for (j = 0; j < h->naddrs; j++)
-			if (strcmp(h->addrs[j].addr, r->remote_mta) == 0 ||
-			    strcmp(h->addrs[j].addr, r->remote_ip) == 0)
-				return 1;
+/* After the host the reply came from: which host that is to the bounce. */
+static const char *remote_tag(enum checklist_remote rem)
+{
+	switch (rem) {
+	case CHECKLIST_REMOTE_MX: return " (the host the bounce names)";
+	case CHECKLIST_REMOTE_ALONE: return " (the host the bounce names, probed on its own)";
+	default: return "";
 	}
-	return 0;
+}
+
+/* A sentence on the host the bounce names, when it is not simply one of
+ * the hosts probed (nothing otherwise). put() gets the pieces in order,
+ * with 1 for the ones from outside, which it makes safe. */
+static void remote_sentence(const struct explain_rcpt *r, const struct model_domain *d,
+                            const struct rcpt_now *n,
+                            void (*put)(FILE *, const char *, int), FILE *out)
+{
+	switch (n->remote) {
+	case CHECKLIST_REMOTE_NOT_MX:
+		put(out, "The bounce names ", 0);
+		put(out, remote_named(r), 1);
+		put(out, ", which is not an MX of ", 0);
+		put(out, d->target.domain, 1);
+		put(out, " now: the route has changed since, or the bounce came from a relay on "
+		    "the way", 0);
+		break;
+	case CHECKLIST_REMOTE_NO_MX:
+		put(out, "The bounce names ", 0);
+		put(out, remote_named(r), 1);
+		put(out, "; the MX hosts of ", 0);
+		put(out, d->target.domain, 1);
+		put(out, " could not be found now, so whether it still is one is not known", 0);
+		break;
+	case CHECKLIST_REMOTE_OTHER:
+		put(out, "The bounce names ", 0);
+		put(out, remote_named(r), 1);
+		put(out, "; this run probed ", 0);
+		put(out, d->nhosts > 0 ? d->hosts[0].name : "another host", 1);
+		put(out, " only (-s)", 0);
+		break;
+	default:
+		break;
+	}
+}
+
+static void put_text_piece(FILE *out, const char *s, int safe)
+{
+	if (safe)
+		put_safe(out, s);
+	else
+		fputs(s, out);
 }
 
 void report_explain_now_text(FILE *out, const struct explain *ex,
                              const struct model_domain *d, const struct checklist *c)
 {
-	const struct check_item *it = NULL;
-	enum checklist_now now = checklist_rcpt_now(c, &it);
+	struct rcpt_now n;
 	size_t i;
 
 	for (i = 0; i < ex->nrcpts; i++) {
@@ -368,25 +438,28 @@ void report_explain_now_text(FILE *out, const struct explain *ex,
 
 		if (!report_explain_rcpt_is(r, d))
 			continue;
+		rcpt_now_find(r, d, c, &n);
 		fputs("Now: ", out);
 		put_safe(out, r->address);
-		fprintf(out, ": %s", now_words(now));
-		if (it != NULL && it->code != 0) {
-			fprintf(out, ": %d%s%s", it->code, it->enhanced[0] ? " " : "", it->enhanced);
-			if (it->code == r->code && strcmp(it->enhanced, r->enhanced) == 0)
+		fprintf(out, ": %s", now_words(n.now));
+		if (n.it != NULL && n.it->code != 0) {
+			fprintf(out, ": %d%s%s", n.it->code, n.it->enhanced[0] ? " " : "",
+			        n.it->enhanced);
+			if (n.it->code == r->code && strcmp(n.it->enhanced, r->enhanced) == 0)
 				fputs(" (the same reply as in the bounce)", out);
 			fputs(" from ", out);
-			put_safe(out, item_host(d, it));
-		} else if (it != NULL) {
+			put_safe(out, item_host(d, n.it));
+			fputs(remote_tag(n.remote), out);
+		} else if (n.it != NULL) {
 			fputs(": ", out);
-			put_safe(out, it->title);
+			put_safe(out, n.it->title);
 		}
 		fputc('\n', out);
-		if (remote_probed(r, d) == 0) {
-			fputs("     The bounce names ", out);
-			put_safe(out, r->remote_mta);
-			fputs(", which is not among the hosts probed now: the route has changed, "
-			      "or the bounce came from a relay on the way (probe it with -s)\n", out);
+		if (n.remote != CHECKLIST_REMOTE_UNNAMED && n.remote != CHECKLIST_REMOTE_MX &&
+		    n.remote != CHECKLIST_REMOTE_ALONE) {
+			fputs("     ", out);
+			remote_sentence(r, d, &n, put_text_piece, out);
+			fputs(".\n", out);
 		}
 	}
 }
@@ -409,13 +482,17 @@ static void json_now(FILE *out, const struct explain_rcpt *r, const struct model
 {
 	const struct check_item *it = NULL;
 	enum checklist_now now;
+	struct rcpt_now n;
 
 	if (d == NULL || c == NULL || !report_explain_rcpt_is(r, d)) {
 		fputs(",\"now\":{\"state\":\"not-probed\"}", out);
 		return;
 	}
-	now = checklist_rcpt_now(c, &it);
-	fprintf(out, ",\"now\":{\"state\":\"%s\"", checklist_now_name(now));
+	rcpt_now_find(r, d, c, &n);
+	now = n.now;
+	it = n.it;
+	fprintf(out, ",\"now\":{\"state\":\"%s\",\"remote\":\"%s\"", checklist_now_name(now),
+	        checklist_remote_name(n.remote));
 	if (it != NULL && it->code != 0) {
 		fprintf(out, ",\"code\":%d", it->code);
 		jfield(out, "enhanced", it->enhanced);
@@ -566,6 +643,14 @@ static void md_text(FILE *out, const char *s)
 	}
 }
 
+static void put_md_piece(FILE *out, const char *s, int safe)
+{
+	if (safe)
+		md_text(out, s);
+	else
+		fputs(s, out);
+}
+
 static void md_field(FILE *out, const char *label, const char *v)
 {
 	if (v == NULL || v[0] == '\0')
@@ -579,8 +664,7 @@ static void md_rcpt(FILE *out, const struct explain_rcpt *r, const struct model_
                     const struct checklist *c)
 {
 	const struct code_info *ci = rcpt_info(r);
-	const struct check_item *it = NULL;
-	enum checklist_now now;
+	struct rcpt_now n;
 
 	fputs("\n### ", out);
 	md_text(out, r->address[0] ? r->address : "(no recipient named)");
@@ -600,11 +684,20 @@ static void md_rcpt(FILE *out, const struct explain_rcpt *r, const struct model_
 	md_text(out, rcpt_next(r, ci));
 	fputc('\n', out);
 	if (d != NULL && c != NULL && report_explain_rcpt_is(r, d)) {
-		now = checklist_rcpt_now(c, &it);
-		fprintf(out, "- **Now**: %s", now_words(now));
-		if (it != NULL && it->code != 0)
-			fprintf(out, ": %d %s", it->code, it->enhanced);
+		rcpt_now_find(r, d, c, &n);
+		fprintf(out, "- **Now**: %s", now_words(n.now));
+		if (n.it != NULL && n.it->code != 0) {
+			fprintf(out, ": %d %s from ", n.it->code, n.it->enhanced);
+			md_text(out, item_host(d, n.it));
+			fputs(remote_tag(n.remote), out);
+		}
 		fputc('\n', out);
+		if (n.remote != CHECKLIST_REMOTE_UNNAMED && n.remote != CHECKLIST_REMOTE_MX &&
+		    n.remote != CHECKLIST_REMOTE_ALONE) {
+			fputs("- ", out);
+			remote_sentence(r, d, &n, put_md_piece, out);
+			fputs(".\n", out);
+		}
 	}
 }
 

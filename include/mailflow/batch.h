@@ -59,6 +59,19 @@ int batch_read_file(struct batch *b, const char *path, char **cause);
  * literal [HOST] when it is not a domain name. */
 void batch_add_server(struct batch *b, const char *host);
 
+/*
+ * --explain: the inputs a bounce gives. Each failed (or delayed) recipient
+ * with a domain, one per domain (at most DEFAULT_EXPLAIN_PROBES_MAX): RCPT
+ * TO it at the domain's MX hosts. With remote, also the host the bounce
+ * names for it (Remote-MTA, "host X[ip] said:"), probed alone with RCPT TO
+ * the same recipient after every domain, and only if the domain's run
+ * found it is not one of its MX hosts now (or found no MX hosts): a
+ * follow-up that is not wanted is neither run, printed nor counted.
+ * Returns how many domains.
+ */
+struct explain;
+size_t batch_add_explained(struct batch *b, const struct explain *ex, int remote);
+
 size_t batch_count(const struct batch *b);
 /* Input i's target and text; NULL when i is invalid or out of range. */
 const struct target *batch_target(const struct batch *b, size_t i, const char **input);

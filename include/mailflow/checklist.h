@@ -132,5 +132,28 @@ enum checklist_now {
 };
 enum checklist_now checklist_rcpt_now(const struct checklist *c, const struct check_item **item);
 const char *checklist_now_name(enum checklist_now now);
+/* The same, from the host.rcpt items of model host `host` alone. */
+enum checklist_now checklist_rcpt_now_at(const struct checklist *c, long host,
+                                         const struct check_item **item);
+
+/*
+ * --explain: what the host a bounce names (its name, and its address
+ * when the bounce gives one; either may be "") is in the run on d, the
+ * model alone deciding. *host is its index in d->hosts for MX and ALONE,
+ * else -1.
+ */
+enum checklist_remote {
+	CHECKLIST_REMOTE_UNNAMED,       /* the bounce names no host */
+	CHECKLIST_REMOTE_MX,            /* one of the domain's MX hosts now (by name or address) */
+	CHECKLIST_REMOTE_NOT_MX,        /* the MX hosts are known, and it is none of them */
+	CHECKLIST_REMOTE_ALONE,         /* the run probed that host on its own (-s) */
+	CHECKLIST_REMOTE_OTHER,         /* the run probed another host on its own (-s) */
+	CHECKLIST_REMOTE_NO_MX,         /* the domain's MX hosts could not be found */
+	CHECKLIST_REMOTE__COUNT
+};
+enum checklist_remote checklist_remote_find(const struct model_domain *d, const char *name,
+                                            const char *ip, long *host);
+/* "unnamed", "mx", "not-mx", "alone", "other", "no-mx". */
+const char *checklist_remote_name(enum checklist_remote r);
 
 #endif

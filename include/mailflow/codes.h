@@ -14,6 +14,26 @@
 
 #include <stddef.h>
 
+/*
+ * Whose side must act on what an entry explains: a field of every entry,
+ * so the probe, --explain and every report read the same answer. The
+ * sender's side: the address typed, the message, the sending server, its
+ * IP, its domain's SPF/DKIM/DMARC, the login. The recipient's side: the
+ * mailbox (unknown, full, disabled), their servers, their domain's DNS.
+ * Either: the entry covers both (a relay refusal, a domain not found: a
+ * typo or their DNS), the text says which. None: nothing failed, or
+ * nobody has to act (greylisting: the sending server's retry is the cure).
+ * UNSET: the entry does not say; a less specific one does.
+ */
+enum codes_side {
+	CODES_SIDE_UNSET,
+	CODES_SIDE_SENDER,
+	CODES_SIDE_RECIPIENT,
+	CODES_SIDE_EITHER,
+	CODES_SIDE_NONE,
+	CODES_SIDE__COUNT
+};
+
 struct code_info {
 	const char *code;        /* "550", "X.7.1", "4xx", or the text pattern */
 	const char *meaning;     /* a few words: "Mailbox unavailable" */
@@ -23,7 +43,17 @@ struct code_info {
 	/* next says "log in with -a": the checklist replaces it when -a was
 	 * given, with what stood in the login's way. */
 	unsigned wants_login : 1;
+	/* A temporary (4xx) reply of this kind clears by itself: the sending
+	 * server's retries are the first remedy, someone acts if it lasts
+	 * (their server down or overloaded, a rate limit). */
+	unsigned clears : 1;
+	enum codes_side side;
 };
+
+/* The entry's side (UNSET for NULL). */
+enum codes_side codes_info_side(const struct code_info *info);
+/* "sender", "recipient", "either", "none"; "unset". */
+const char *codes_side_name(enum codes_side side);
 
 /* A basic reply code (200-599); NULL when not in the table. */
 const struct code_info *codes_basic(int code);
@@ -90,12 +120,26 @@ struct code_explanation {
 	 * not in the registry or of another class than the reply, a basic
 	 * code no standard names, no text at all. */
 	char unusual[160];
+	/* Whose side must act: the side of the most specific entry that
+	 * says one, in best's order (a 2xx or 3xx reply: NONE); side_from is
+	 * that entry (NULL when none says: side UNSET). */
+	enum codes_side side;
+	const struct code_info *side_from;
 };
 /* codes_explain_cmd() without a command (CODES_CMD_ANY). */
 void codes_explain(int code, const char *enhanced, const char *text,
                    struct code_explanation *out);
 void codes_explain_cmd(enum codes_cmd cmd, int code, const char *enhanced,
                        const char *text, struct code_explanation *out);
+
+/*
+ * Whose side must act on a failure that may have no reply code (a DSN's
+ * Status and diagnostic text, a bounce's "Connection timed out"): with a
+ * code, codes_explain_cmd()'s side; without one, the known text's, else
+ * the enhanced code's. *from (may be NULL) is the entry it comes from.
+ */
+enum codes_side codes_failure_side(enum codes_cmd cmd, int code, const char *enhanced,
+                                   const char *text, const struct code_info **from);
 
 /* For tests and listings: the tables themselves. */
 size_t codes_basic_count(void);

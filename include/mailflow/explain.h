@@ -67,17 +67,21 @@ enum explain_permanence {
 	EXPLAIN_PERM__COUNT
 };
 
-/* Whose side must act, from the enhanced code (else the basic code and
- * the command): the sender (a wrong address, a message too big, a policy
- * or authentication refusal of the sending domain or server), the
- * recipient's side (a full or disabled mailbox, their server down or
- * misconfigured), or nobody yet (a temporary failure the sending server
- * retries by itself). */
+/* Whose side must act: the knowledge base's answer (codes_failure_side(),
+ * the side field of the entry that explains the reply, codes.h) for the
+ * sender (a wrong address, a message too big, a policy or authentication
+ * refusal of the sending domain or server), the recipient's side (an
+ * unknown, full or disabled mailbox, their server down or misconfigured),
+ * either (the entry covers both: the text says which); nobody yet (WAIT:
+ * a temporary failure that clears by itself, which the sending server
+ * retries); nothing failed (NONE: delivered, relayed). */
 enum explain_side {
 	EXPLAIN_SIDE_UNKNOWN,
 	EXPLAIN_SIDE_SENDER,
 	EXPLAIN_SIDE_RECIPIENT,
+	EXPLAIN_SIDE_EITHER,
 	EXPLAIN_SIDE_WAIT,
+	EXPLAIN_SIDE_NONE,
 	EXPLAIN_SIDE__COUNT
 };
 

@@ -17,8 +17,8 @@ out=$("$MAILFLOW" --explain '550 5.1.1 <bob@example.com>: Recipient address reje
 check "a pasted reply line is explained, exit 0 (got $rc)" '[ $rc -eq 0 ]'
 check "... the recipient, the command and the knowledge base's meaning" \
 	'[[ $out == *"FAIL bob@example.com: failed"* && $out == *"In answer to: RCPT TO"* && $out == *"Meaning: Unknown user (Postfix local)"* ]]'
-check "... permanent, the sender's side, a next step" \
-	'[[ $out == *"Temporary or permanent: permanent"* && $out == *"Who acts: the sender"* && $out == *"Next step: Check the address spelling"* ]]'
+check "... permanent, the recipient's side (from the knowledge base), a next step" \
+	'[[ $out == *"Temporary or permanent: permanent"* && $out == *"Who acts: the recipient"* && $out == *"Next step: Check the address spelling"* ]]'
 
 out=$("$MAILFLOW" --explain "$R/postfix-failed.eml" --no-probe 2>&1); rc=$?
 check "a real Postfix bounce is a DSN written by Postfix (exit $rc)" \
@@ -81,6 +81,22 @@ check "a 50 MB bounce: explained, the cut said, in under 30 s (exit $rc, ${took}
 out=$("$MAILFLOW" --explain "$tmp/bomb.eml" --no-probe 2>&1); rc=$?
 check "a MIME bomb of 10,000 levels: said, not parsed as MIME, the reply still found (exit $rc)" \
 	'[ $rc -eq 0 ] && [[ $out == *"nests too many MIME parts"* && $out == *"deep@example.org"* ]]'
+
+# A header line of 1 MB, and a text line of 1 MB with the reply at its start.
+{ printf 'Received: from '; head -c $((1 << 20)) /dev/zero | tr '\0' 'x'
+  printf ' by mx.example.org; Wed, 2 Dec 2026 10:00:00 +0000\nSubject: long\n\n'
+  printf '<w@example.org>: host mx.example.org[192.0.2.1] said: 550 5.1.1 no such user '
+  head -c $((1 << 20)) /dev/zero | tr '\0' 'y'; printf '\n'; } >"$tmp/longline.eml"
+start=$(date +%s)
+out=$("$MAILFLOW" --explain "$tmp/longline.eml" --no-probe 2>&1); rc=$?
+took=$(( $(date +%s) - start ))
+check "a 1 MB header line and a 1 MB text line: explained, the cut said, output bounded (exit $rc, ${took}s)" \
+	'[ $rc -eq 0 ] && [[ $out == *"Note: a line is longer than 4096 bytes"* && $out == *"w@example.org"* ]] && [ ${#out} -lt 20000 ] && [ "$took" -lt 30 ]'
+# An unknown character set: shown as it is, escaped, and said.
+printf 'From: m@example.org\nSubject: x\nMIME-Version: 1.0\nContent-Type: text/plain; charset=x-no-such-charset\n\nThis is the mail system at host mail.example.org.\n\n<q@example.net>: host mx.example.net[192.0.2.9] said: 550 5.1.1 unknown \377\376 user (in reply to RCPT TO command)\n' >"$tmp/charset.eml"
+out=$("$MAILFLOW" --explain "$tmp/charset.eml" --no-probe 2>&1); rc=$?
+check "an unknown charset: explained, said, the bytes that are not UTF-8 escaped (exit $rc)" \
+	'[ $rc -eq 0 ] && [[ $out == *"character set is unknown"* && $out == *"q@example.net"* ]] && ! grep -q $'"'"'\377'"'"' <<<"$out"'
 
 # Memory: the peak RSS of the 50 MB run and of a bomb of 10,000 parts side
 # by side stays bounded (the input is read up to 16 MB). Not under ASan,

@@ -30,8 +30,8 @@ check "a real Postfix made a failure notice and a delay notice" '[ -n "$failed" 
 run() { "$MAILFLOW" --explain "$1" -s 127.0.22.2 --batch --no-transcripts --timeout 10 "${@:2}"; }
 
 out=$(run "$failed" 2>&1); rc=$?
-check "the failure: explained (Postfix, RCPT TO, 550 5.1.1, permanent, sender's side)" \
-	'[[ $out == *"written by Postfix"* && $out == *"FAIL nobody@refuse.test: failed"* && $out == *"In answer to: RCPT TO"* && $out == *"550 5.1.1"* && $out == *"permanent"* && $out == *"Who acts: the sender"* ]]'
+check "the failure: explained (Postfix, RCPT TO, 550 5.1.1, permanent, recipient's side)" \
+	'[[ $out == *"written by Postfix"* && $out == *"FAIL nobody@refuse.test: failed"* && $out == *"In answer to: RCPT TO"* && $out == *"550 5.1.1"* && $out == *"permanent"* && $out == *"Who acts: the recipient"* ]]'
 check "... then probed: the server still refuses, the same reply as in the bounce (exit $rc)" \
 	'[ $rc -eq 1 ] && [[ $out == *"Now: nobody@refuse.test: the server still refuses this recipient: 550 5.1.1 (the same reply as in the bounce)"* ]]'
 check "... and the usual report follows, RCPT TO that recipient" \

@@ -27,7 +27,7 @@ else nok "no explanation pane: $(cap | head -20)"; fi
 if wait_for "Now: nobody@refuse.test: the server still refuses this recipient: 550 5.1.1" 20; then
 	ok "once probed, the pane says the server still refuses the recipient"
 else nok "no 'still refuses' in the pane: $(cap | head -20)"; fi
-if on_screen "FAIL nobody@refuse.test: failed" && on_screen "Who acts: the sender"; then
+if on_screen "FAIL nobody@refuse.test: failed" && on_screen "Who acts: the recipient"; then
 	ok "the pane shows the recipient, the verdict and whose side acts"
 else nok "the pane's explanation: $(cap | head -20)"; fi
 keys x

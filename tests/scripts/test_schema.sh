@@ -3,9 +3,10 @@
 # docs/mailflow.schema.json (JSON Schema draft 2020-12) against what the
 # program prints: every lab scenario's --json document, a --send run, the
 # DNS plan alone (--no-smtp), -s with an address, --json with two domains
-# (an array), --jsonl with an invalid line; all validated with
-# python3-jsonschema (tests/scripts/schema_check.py). And the schema says
-# no to documents that break it (each mutation below must fail), so a
+# (an array), --jsonl with an invalid line, --explain's two documents (a
+# run's with the explain object, the explanation alone); all validated
+# with python3-jsonschema (tests/scripts/schema_check.py). And the schema
+# says no to documents that break it (each mutation below must fail), so a
 # schema that accepts anything cannot pass.
 # check() (lib.sh) evaluates its second argument: the single quotes are on
 # purpose, and the variables only it reads are used.
@@ -60,6 +61,25 @@ check "--jsonl: a document and an invalid line" \
 	'[ "$(wc -l <"$tmp/lines.jsonl")" -eq 2 ] && grep -q "\"error\":" "$tmp/lines.jsonl"'
 if out=$(validate --lines "$tmp/lines.jsonl"); then ok "schema: --jsonl, the invalid line too"
 else nok "schema: --jsonl: $out"; fi
+
+# --explain: the explain object in a run's document (nouser.lab.test's MX
+# refuses the recipient a Postfix line names), and the document of its own
+# (--no-probe, a real Postfix DSN).
+timeout 60 "${M[@]}" --json --explain '<ghost@nouser.lab.test>: host mx.nouser.lab.test[127.0.0.17] said: 550 5.1.1 User unknown (in reply to RCPT TO command)' >"$tmp/explain.json" 2>/dev/null
+check "--explain --json: the run's document carries explain, now refused at the MX" 	'jq -e ".explain.recipients[0].now | .state == \"refused\" and .remote == \"mx\"" "$tmp/explain.json" >/dev/null'
+if out=$(validate "$tmp/explain.json"); then ok "schema: --explain, a run's document"; else nok "schema: --explain: $out"; fi
+"$MAILFLOW" --explain "$here/../explain/real/postfix-failed.eml" --no-probe --json >"$tmp/explain-only.json" 2>/dev/null
+if out=$(validate "$tmp/explain-only.json"); then ok "schema: --explain --no-probe, the explanation alone"
+else nok "schema: --explain --no-probe: $out"; fi
+for mu in '.explain.recipients[0].side = "sideways"' '.explain.recipients[0].now.remote = "near"' \
+	'del(.explain.recipients[0].permanence)' '.explain.kind = "letter"'; do
+	jq -c "$mu" "$tmp/explain.json" >"$tmp/mutant.json"
+	if ! validate "$tmp/mutant.json" >/dev/null; then ok "the schema refuses: $mu"
+	else nok "the schema accepted: $mu"; fi
+done
+jq -c '.explain.recipients[0].side = "sideways"' "$tmp/explain-only.json" >"$tmp/mutant.json"
+if ! validate "$tmp/mutant.json" >/dev/null; then ok "the schema refuses a bad side in the explanation alone"
+else nok "the schema accepted a bad side in the explanation alone"; fi
 
 # What the schema refuses: each mutation of a valid document must fail.
 base=$tmp/healthy.json

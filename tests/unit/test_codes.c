@@ -723,6 +723,181 @@ static void test_context(void **state)
 	}
 }
 
+/* Whose side acts is a field of every entry. Every entry that explains a
+ * refusal says it (but the catch-alls that name no cause: X.0.0, 550,
+ * 554 and the 4xx and 5xx classes, which leave it to a more specific
+ * entry), and every success is nobody's to act on. */
+static void test_side_every_entry(void **state)
+{
+	static const char *const unset[] = { "X.0.0", "550", "554", "4xx", "5xx" };
+	const struct code_info *ci;
+	enum codes_cmd cmd;
+	size_t i, k, nset = 0;
+	int cls;
+
+	(void)state;
+	for (i = 0; i < codes_basic_count(); i++) {
+		ci = codes_basic_at(i);
+		for (k = 0; k < COUNT(unset) && strcmp(unset[k], ci->code) != 0; k++)
+			;
+		if (ci->code[0] <= '3')
+			assert_int_equal(ci->side, CODES_SIDE_NONE);
+		else if (k < COUNT(unset))
+			assert_int_equal(ci->side, CODES_SIDE_UNSET);
+		else if (ci->side == CODES_SIDE_UNSET)
+			fail_msg("basic %s says no side", ci->code);
+	}
+	for (i = 0; i < codes_enhanced_count(); i++) {
+		ci = codes_enhanced_at(i);
+		if (strcmp(ci->code, "X.0.0") == 0)
+			assert_int_equal(ci->side, CODES_SIDE_UNSET);
+		else if (ci->side == CODES_SIDE_UNSET)
+			fail_msg("enhanced %s says no side", ci->code);
+	}
+	for (i = 0; i < codes_text_count(); i++)
+		if (codes_text_at(i)->side == CODES_SIDE_UNSET)
+			fail_msg("text \"%s\" says no side", codes_text_at(i)->code);
+	for (i = 0; i < codes_context_count(); i++) {
+		ci = codes_context_at(i, &cmd);
+		cls = ci->code[0] - '0';
+		if (ci->side == CODES_SIDE_UNSET)
+			fail_msg("%s %s says no side", codes_cmd_name(cmd), ci->code);
+		if (cls <= 3)
+			assert_int_equal(ci->side, CODES_SIDE_NONE);
+		nset++;
+	}
+	assert_true(nset > 40);
+	for (i = 2; i <= 5; i++)
+		assert_int_equal(codes_class((int)i)->side,
+		                 i <= 3 ? CODES_SIDE_NONE : CODES_SIDE_UNSET);
+	assert_int_equal(codes_info_side(NULL), CODES_SIDE_UNSET);
+	assert_string_equal(codes_side_name(CODES_SIDE_SENDER), "sender");
+	assert_string_equal(codes_side_name(CODES_SIDE_RECIPIENT), "recipient");
+	assert_string_equal(codes_side_name(CODES_SIDE_EITHER), "either");
+	assert_string_equal(codes_side_name(CODES_SIDE_NONE), "none");
+	assert_string_equal(codes_side_name(CODES_SIDE__COUNT), "?");
+}
+
+/* Real replies (as servers send them) and whose side the knowledge base
+ * says must act, with the entry it comes from. */
+static void test_side_real_cases(void **state)
+{
+	static const struct {
+		enum codes_cmd cmd;
+		int code;
+		const char *enhanced, *text;
+		enum codes_side side;
+		const char *from;       /* the entry's code */
+	} cases[] = {
+		/* Unknown users: the recipient's mailbox does not exist. */
+		{ CODES_CMD_RCPT, 550, "5.1.1", "<bob@example.com>: Recipient address rejected: "
+		  "User unknown in local recipient table", CODES_SIDE_RECIPIENT,
+		  "User unknown in local recipient table" },
+		{ CODES_CMD_RCPT, 550, "5.1.1", "The email account that you tried to reach "
+		  "does not exist. Please try double-checking", CODES_SIDE_RECIPIENT, NULL },
+		{ CODES_CMD_RCPT, 550, "5.1.1", "<bob@example.com>... gone", CODES_SIDE_RECIPIENT,
+		  "X.1.1" },
+		{ CODES_CMD_RCPT, 550, "5.1.10", "RESOLVER.ADR.RecipientNotFound; Recipient "
+		  "not found by SMTP address lookup", CODES_SIDE_RECIPIENT,
+		  "RecipientNotFound | RecipNotFound" },
+		{ CODES_CMD_ANY, 550, "5.1.1", "no such mailbox here", CODES_SIDE_RECIPIENT, NULL },
+		/* Full and disabled mailboxes. */
+		{ CODES_CMD_RCPT, 452, "4.2.2", "The email account that you tried to reach is "
+		  "over quota", CODES_SIDE_RECIPIENT, NULL },
+		{ CODES_CMD_RCPT, 452, "4.2.2", "storage allocation", CODES_SIDE_RECIPIENT, "X.2.2" },
+		{ CODES_CMD_RCPT, 550, "5.2.1", "account disabled", CODES_SIDE_RECIPIENT, "X.2.1" },
+		/* The sending IP, its name, its domain's authentication. */
+		{ CODES_CMD_RCPT, 554, "5.7.1", "Service unavailable; Client host [192.0.2.1] "
+		  "blocked using zen.spamhaus.org", CODES_SIDE_SENDER, NULL },
+		{ CODES_CMD_RCPT, 550, "5.7.1", "Mail from 192.0.2.1 is not accepted here",
+		  CODES_SIDE_SENDER, "X.7.1" },
+		{ CODES_CMD_MAIL, 550, "5.7.1", "Client host rejected: Access denied",
+		  CODES_SIDE_SENDER, "Client host rejected: Access denied" },
+		{ CODES_CMD_END_OF_DATA, 550, "5.7.26", "Unauthenticated email from example.com "
+		  "is not accepted due to domain's DMARC policy.", CODES_SIDE_SENDER,
+		  "due to domain's DMARC policy" },
+		{ CODES_CMD_END_OF_DATA, 550, "5.7.26", "Message refused: several checks",
+		  CODES_SIDE_SENDER, "X.7.26" },
+		{ CODES_CMD_END_OF_DATA, 550, "5.7.23", "Message rejected", CODES_SIDE_SENDER,
+		  "X.7.23" },
+		/* Logins. */
+		{ CODES_CMD_MAIL, 530, "5.7.0", "Authentication required", CODES_SIDE_SENDER,
+		  NULL },
+		{ CODES_CMD_AUTH, 535, "5.7.0", "Error", CODES_SIDE_SENDER, NULL },
+		{ CODES_CMD_ANY, 554, "5.7.0", "refused", CODES_SIDE_SENDER, "X.7.0" },
+		{ CODES_CMD_AUTH, 535, "5.7.8", "Error: authentication failed", CODES_SIDE_SENDER,
+		  NULL },
+		/* The message. */
+		{ CODES_CMD_END_OF_DATA, 552, "5.3.4", "Message size exceeds fixed limit",
+		  CODES_SIDE_SENDER, NULL },
+		{ CODES_CMD_END_OF_DATA, 552, NULL, "too big", CODES_SIDE_SENDER, "552" },
+		/* Either: a relay refusal; the server answers for a domain it is not. */
+		{ CODES_CMD_RCPT, 550, "5.7.1", "Unable to relay", CODES_SIDE_EITHER,
+		  "5.7.1 Unable to relay" },
+		{ CODES_CMD_RCPT, 554, "5.7.1", "<x@example.org>: Relay access denied",
+		  CODES_SIDE_EITHER, "Relay access denied" },
+		/* Nobody: greylisting is cured by the retry; successes. */
+		{ CODES_CMD_RCPT, 450, "4.7.1", "Greylisted, try again later", CODES_SIDE_NONE,
+		  NULL },
+		{ CODES_CMD_RCPT, 250, "2.1.5", "Ok", CODES_SIDE_NONE, NULL },
+		/* Their server. */
+		{ CODES_CMD_GREETING, 421, "4.3.2", "Service not available", CODES_SIDE_RECIPIENT,
+		  NULL },
+		{ CODES_CMD_ANY, 451, "4.4.1", "No answer from host", CODES_SIDE_RECIPIENT, NULL },
+		/* No cause named at all: the knowledge base does not guess. */
+		{ CODES_CMD_ANY, 550, NULL, "no", CODES_SIDE_UNSET, NULL },
+	};
+	struct code_explanation e;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < COUNT(cases); i++) {
+		codes_explain_cmd(cases[i].cmd, cases[i].code, cases[i].enhanced,
+		                  cases[i].text, &e);
+		if (e.side != cases[i].side)
+			fail_msg("%d %s %s: side %s, not %s", cases[i].code,
+			         cases[i].enhanced ? cases[i].enhanced : "", cases[i].text,
+			         codes_side_name(e.side), codes_side_name(cases[i].side));
+		if (cases[i].side == CODES_SIDE_UNSET)
+			assert_null(e.side_from);
+		else
+			assert_int_equal(e.side_from->side, cases[i].side);
+		if (cases[i].from != NULL)
+			assert_string_equal(e.side_from->code, cases[i].from);
+		assert_int_equal(codes_failure_side(cases[i].cmd, cases[i].code,
+		                                    cases[i].enhanced, cases[i].text, NULL),
+		                 cases[i].side);
+	}
+}
+
+/* No reply code: a DSN's Status alone, or a bounce's words for a server
+ * that could not be reached. */
+static void test_side_without_code(void **state)
+{
+	const struct code_info *from = NULL;
+
+	(void)state;
+	assert_int_equal(codes_failure_side(CODES_CMD_ANY, 0, "5.1.1", "", &from),
+	                 CODES_SIDE_RECIPIENT);
+	assert_string_equal(from->code, "X.1.1");
+	assert_int_equal(codes_failure_side(CODES_CMD_ANY, 0, "5.7.26", NULL, &from),
+	                 CODES_SIDE_SENDER);
+	assert_int_equal(codes_failure_side(CODES_CMD_ANY, 0, "4.4.7",
+	                 "delivery temporarily suspended: connect to mx.example.org"
+	                 "[192.0.2.1]:25: Connection timed out", &from),
+	                 CODES_SIDE_RECIPIENT);
+	assert_non_null(strstr(from->meaning, "not reached"));
+	assert_true(from->clears);
+	assert_int_equal(codes_failure_side(CODES_CMD_ANY, 0, NULL,
+	                 "connect to mx.example.org[192.0.2.1]:25: Connection refused", &from),
+	                 CODES_SIDE_RECIPIENT);
+	assert_int_equal(codes_failure_side(CODES_CMD_ANY, 0, "2.0.0", "delivered", &from),
+	                 CODES_SIDE_NONE);
+	assert_int_equal(codes_failure_side(CODES_CMD_ANY, 0, NULL, "what", &from),
+	                 CODES_SIDE_UNSET);
+	assert_null(from);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -736,6 +911,9 @@ int main(void)
 		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_hostile_text),
 		cmocka_unit_test(test_context),
+		cmocka_unit_test(test_side_every_entry),
+		cmocka_unit_test(test_side_real_cases),
+		cmocka_unit_test(test_side_without_code),
 	};
 
 	return cmocka_run_group_tests_name("codes", tests, NULL, NULL);

@@ -25,6 +25,8 @@
 #include "mailflow/report_explain.h"
 #include "mailflow/xmalloc.h"
 
+#include "fixture_domain.h"
+
 static char *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -106,7 +108,7 @@ static void test_postfix_failed(void **state)
 	assert_string_equal(r->remote_mta, "127.0.22.2");
 	assert_non_null(strstr(r->text, "User unknown in local recipient table"));
 	assert_int_equal(r->permanence, EXPLAIN_PERM_PERMANENT);
-	assert_int_equal(r->side, EXPLAIN_SIDE_SENDER);
+	assert_int_equal(r->side, EXPLAIN_SIDE_RECIPIENT);
 	assert_string_equal(ex->reporting_mta, "mail.sender.test");
 	assert_string_equal(ex->original_subject, "Quarterly report");
 	assert_string_equal(ex->subject, "Undelivered Mail Returned to Sender");
@@ -204,7 +206,7 @@ static void test_m365(void **state)
 	assert_string_equal(r->enhanced, "5.1.10");
 	assert_non_null(strstr(r->text, "RESOLVER.ADR.RecipientNotFound"));
 	assert_int_equal(r->permanence, EXPLAIN_PERM_PERMANENT);
-	assert_int_equal(r->side, EXPLAIN_SIDE_SENDER);
+	assert_int_equal(r->side, EXPLAIN_SIDE_RECIPIENT);
 	assert_non_null(strstr(meaning(r), "Unknown user"));
 	assert_string_equal(ex->original_subject, "Invoice 2026-11");
 	explain_free(ex);
@@ -556,7 +558,7 @@ static void test_text_escaped(void **state)
 	assert_null(strchr(out, '\x07'));
 	assert_null(strstr(out, "\xe2\x80\xae"));       /* RIGHT-TO-LEFT OVERRIDE */
 	assert_non_null(strstr(out, "\\e[31mred"));
-	assert_non_null(strstr(out, "Who acts: the sender's side"));
+	assert_non_null(strstr(out, "Who acts: the recipient's side"));
 	assert_non_null(strstr(out, "Next step: "));
 	free(out);
 	explain_free(ex);
@@ -574,7 +576,7 @@ static void test_json_document(void **state)
 	fclose(f);
 	assert_non_null(strstr(buf, "\"explain\":{\"kind\":\"dsn\",\"source\":\"postfix\""));
 	assert_non_null(strstr(buf, "\"address\":\"nobody@refuse.test\""));
-	assert_non_null(strstr(buf, "\"permanence\":\"permanent\",\"side\":\"sender\""));
+	assert_non_null(strstr(buf, "\"permanence\":\"permanent\",\"side\":\"recipient\""));
 	assert_non_null(strstr(buf, "\"now\":{\"state\":\"not-probed\"}"));
 	free(buf);
 	explain_free(ex);
@@ -617,6 +619,143 @@ static void test_rcpt_now(void **state)
 	assert_string_equal(checklist_now_name(CHECKLIST_NOW_REFUSED), "refused");
 }
 
+/* two.example: mx1 (pref 10) accepts ghost@, mx2 (pref 20) refuses it. */
+static void two_mx_build(struct checklist *c)
+{
+	struct model_session *s;
+
+	domain_init("ghost@two.example");
+	host_add("mx1.two.example", 10, "192.0.2.1");
+	s = host_add("mx2.two.example", 20, "192.0.2.2");
+	s->steps[STEP_RCPT].state = STEP_REJECTED;
+	s->steps[STEP_RCPT].reason = REASON_REFUSED;
+	s->steps[STEP_RCPT].code = 550;
+	snprintf(s->steps[STEP_RCPT].enhanced, 16, "5.1.1");
+	snprintf(s->steps[STEP_RCPT].text, 256, "5.1.1 <ghost@two.example>: User unknown");
+	checklist_build(&dom, c);
+}
+
+/* What the run on dom says now of the bounce's recipient, as text. */
+static char *now_text(const char *bounce, const struct checklist *c)
+{
+	struct explain *ex = explain_new();
+	char *cause = NULL, *buf = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	assert_int_equal(explain_parse(bounce, strlen(bounce), ex, &cause), 0);
+	f = open_memstream(&buf, &size);
+	assert_non_null(f);
+	report_explain_now_text(f, ex, &dom, c);
+	report_explain_json(f, ex, &dom, c);
+	fclose(f);
+	explain_free(ex);
+	return buf;
+}
+
+/* The host a bounce names, against the domain's hosts now: the model alone
+ * decides (checklist_remote_find()). */
+static void test_remote_find(void **state)
+{
+	struct checklist c;
+	long host;
+
+	(void)state;
+	two_mx_build(&c);
+	assert_int_equal(checklist_remote_find(&dom, "mx2.two.example", "", &host),
+	                 CHECKLIST_REMOTE_MX);
+	assert_int_equal(host, 1);
+	assert_int_equal(checklist_remote_find(&dom, "MX1.Two.Example.", NULL, &host),
+	                 CHECKLIST_REMOTE_MX);
+	assert_int_equal(host, 0);
+	/* By address: the bounce's [ip], or an address as the host's name. */
+	assert_int_equal(checklist_remote_find(&dom, "internal-name", "192.0.2.2", &host),
+	                 CHECKLIST_REMOTE_MX);
+	assert_int_equal(host, 1);
+	assert_int_equal(checklist_remote_find(&dom, "192.0.2.1", "", &host),
+	                 CHECKLIST_REMOTE_MX);
+	assert_int_equal(host, 0);
+	assert_int_equal(checklist_remote_find(&dom, "mx.old.two.example", "198.51.100.1", &host),
+	                 CHECKLIST_REMOTE_NOT_MX);
+	assert_int_equal(host, -1);
+	/* A name that only ends like an MX host is another host. */
+	assert_int_equal(checklist_remote_find(&dom, "xmx1.two.example", "", &host),
+	                 CHECKLIST_REMOTE_NOT_MX);
+	assert_int_equal(checklist_remote_find(&dom, "", "", &host), CHECKLIST_REMOTE_UNNAMED);
+	/* -s: no MX lookup ran, the host given is the only one. */
+	dom.mx.done = 0;
+	assert_int_equal(checklist_remote_find(&dom, "mx1.two.example", "", &host),
+	                 CHECKLIST_REMOTE_ALONE);
+	assert_int_equal(checklist_remote_find(&dom, "mx.old.two.example", "", &host),
+	                 CHECKLIST_REMOTE_OTHER);
+	/* The MX lookup failed: not known. */
+	dom.mx.done = 1;
+	dom.mx.status = DNS_SERVFAIL;
+	assert_int_equal(checklist_remote_find(&dom, "mx.old.two.example", "", &host),
+	                 CHECKLIST_REMOTE_NO_MX);
+	assert_string_equal(checklist_remote_name(CHECKLIST_REMOTE_NOT_MX), "not-mx");
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
+/* The state now quotes the probe of the host the bounce names when it is
+ * an MX, and says plainly when it is not one. */
+static void test_remote_now(void **state)
+{
+	struct checklist c;
+	const struct check_item *it = NULL;
+	char *out;
+
+	(void)state;
+	two_mx_build(&c);
+	/* The domain as a whole: one host refuses. */
+	assert_int_equal(checklist_rcpt_now(&c, &it), CHECKLIST_NOW_REFUSED);
+	/* Host by host. */
+	assert_int_equal(checklist_rcpt_now_at(&c, 0, &it), CHECKLIST_NOW_ACCEPTED);
+	assert_int_equal(it->host, 0);
+	assert_int_equal(checklist_rcpt_now_at(&c, 1, &it), CHECKLIST_NOW_REFUSED);
+	assert_int_equal(it->code, 550);
+	assert_int_equal(checklist_rcpt_now_at(&c, 7, &it), CHECKLIST_NOW_UNTESTED);
+	assert_null(it);
+
+	/* The bounce came from mx1, which accepts now: that is the answer. */
+	out = now_text("<ghost@two.example>: host mx1.two.example[192.0.2.1] said: 550 5.1.1 "
+	               "User unknown (in reply to RCPT TO command)\n", &c);
+	assert_non_null(strstr(out, "Now: ghost@two.example: the server accepts this recipient "
+	                       "now: the problem has gone (send again): 250"));
+	assert_non_null(strstr(out, "from mx1.two.example (the host the bounce names)"));
+	assert_null(strstr(out, "not an MX"));
+	assert_non_null(strstr(out, "\"now\":{\"state\":\"accepted\",\"remote\":\"mx\""));
+	free(out);
+
+	/* From mx2, which still refuses. */
+	out = now_text("<ghost@two.example>: host mx2.two.example[192.0.2.2] said: 550 5.1.1 "
+	               "User unknown (in reply to RCPT TO command)\n", &c);
+	assert_non_null(strstr(out, "still refuses this recipient: 550 5.1.1 (the same reply as "
+	                       "in the bounce) from mx2.two.example (the host the bounce names)"));
+	free(out);
+
+	/* From a host that is no MX of the domain now: said, and the
+	 * domain's answer is the one quoted. */
+	out = now_text("<ghost@two.example>: host mx.old.two.example[198.51.100.1] said: 550 "
+	               "5.1.1 User unknown (in reply to RCPT TO command)\n", &c);
+	assert_non_null(strstr(out, "still refuses this recipient: 550 5.1.1"));
+	assert_non_null(strstr(out, "The bounce names mx.old.two.example, which is not an MX "
+	                       "of two.example now"));
+	assert_non_null(strstr(out, "\"remote\":\"not-mx\""));
+	free(out);
+
+	/* A DSN's Remote-MTA, by the same rules. */
+	out = now_text("Reporting-MTA: dns; mail.sender.example\n\n"
+	               "Final-Recipient: rfc822; ghost@two.example\nAction: failed\n"
+	               "Status: 5.1.1\nRemote-MTA: dns; mx1.two.example\n"
+	               "Diagnostic-Code: smtp; 550 5.1.1 User unknown\n", &c);
+	assert_non_null(strstr(out, "accepts this recipient now"));
+	free(out);
+	checklist_free(&c);
+	model_domain_free(&dom);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -642,6 +781,8 @@ int main(void)
 		cmocka_unit_test(test_text_escaped),
 		cmocka_unit_test(test_json_document),
 		cmocka_unit_test(test_rcpt_now),
+		cmocka_unit_test(test_remote_find),
+		cmocka_unit_test(test_remote_now),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
