@@ -795,13 +795,21 @@ static void check_tlsa(struct builder *b, const struct model_domain *d)
 		pending += st == DNSSEC_PENDING;
 		bogus += st == DNSSEC_BOGUS;
 		host_tlsa(h, &n);
-		if (n == 0 && st != DNSSEC_BOGUS)
+		if (n == 0 && st != DNSSEC_BOGUS && h->dane_tlsa_dropped == 0)
 			continue;
 		with++;
 		secure += st == DNSSEC_SECURE;
 		insecure += st == DNSSEC_INSECURE;
-		fact(it, "TLSA _25._tcp.%.200s: %zu record%s, DNSSEC %s", h->name, n,
+		fact(it, "TLSA _25._tcp.%.200s: %zu record%s, DNSSEC %s",
+		     st == DNSSEC_SECURE && h->dane_base[0] ? h->dane_base : h->name, n,
 		     n == 1 ? "" : "s", checklist_dnssec_name(st));
+		/* What the validator's RRset held that could not be kept or used
+		 * (a record too short, past the bound, a digest of the wrong
+		 * length): said, never silently dropped. */
+		if (st == DNSSEC_SECURE && h->dane_tlsa_problem[0] != '\0')
+			fact(it, "TLSA _25._tcp.%.120s: %zu record%s dropped; %.120s", h->name,
+			     h->dane_tlsa_dropped, h->dane_tlsa_dropped == 1 ? "" : "s",
+			     h->dane_tlsa_problem);
 		tlsa_facts(it, h);
 	}
 	if (pending > 0) {

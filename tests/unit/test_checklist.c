@@ -511,6 +511,23 @@ static void test_dnssec_verdicts(void **state)
 	dom.mx.done = 0;
 	expect(&c, "dns.dnssec", -1, -1, V_SKIP);
 	dom_title_is(&c, "dns.dnssec", "-s");
+	/* The validator's RRset had records that could not be kept: dns.tlsa
+	 * says how many and why. */
+	dom.mx.done = 1;
+	dnssec(DNSSEC_SECURE, DNSSEC_SECURE);
+	dom.hosts[0].dane_tlsa_dropped = 36;
+	snprintf(dom.hosts[0].dane_tlsa_problem, sizeof dom.hosts[0].dane_tlsa_problem,
+	         "record 65 and later are left out: more than 64 records");
+	{
+		const struct check_item *it = item(&c, "dns.tlsa", -1, -1);
+		size_t k;
+		bool seen = false;
+
+		for (k = 0; k < it->nfacts; k++)
+			seen = seen || (strstr(it->facts[k], "36 records dropped") != NULL &&
+			                strstr(it->facts[k], "more than 64") != NULL);
+		assert_true(seen);
+	}
 	checklist_free(&c);
 	model_domain_free(&dom);
 }
