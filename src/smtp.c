@@ -141,7 +141,7 @@ struct smtp_session {
 	bool dane_set;
 	struct tls_dane dane;
 	struct model_tlsa *dane_records;
-	char dane_base[DNS_NAME_MAX], dane_mx[DNS_NAME_MAX];
+	char *dane_base, *dane_mx;      /* xstrdup: most sessions have no DANE */
 };
 
 /* The only way to change state; every transition goes to the trace. */
@@ -1489,6 +1489,8 @@ void smtp_session_free(struct smtp_session *s)
 	reply_parser_free(s->parser);
 	free(s->message);
 	free(s->dane_records);
+	free(s->dane_base);
+	free(s->dane_mx);
 	forget_credentials(s);
 	free(s);
 }
@@ -1498,7 +1500,10 @@ void smtp_session_set_dane(struct smtp_session *s, const struct tls_dane *dane)
 	size_t n = dane != NULL ? dane->nrecords : 0;
 
 	free(s->dane_records);
+	free(s->dane_base);
+	free(s->dane_mx);
 	s->dane_records = NULL;
+	s->dane_base = s->dane_mx = NULL;
 	s->dane_set = n > 0 && dane->base != NULL;
 	if (!s->dane_set) {
 		memset(&s->m->dane, 0, sizeof s->m->dane);
@@ -1507,8 +1512,8 @@ void smtp_session_set_dane(struct smtp_session *s, const struct tls_dane *dane)
 	}
 	s->dane_records = xreallocarray(NULL, n, sizeof *s->dane_records);
 	memcpy(s->dane_records, dane->records, n * sizeof *s->dane_records);
-	snprintf(s->dane_base, sizeof s->dane_base, "%s", dane->base);
-	snprintf(s->dane_mx, sizeof s->dane_mx, "%s", dane->mx_host ? dane->mx_host : "");
+	s->dane_base = xstrdup(dane->base);
+	s->dane_mx = xstrdup(dane->mx_host ? dane->mx_host : "");
 	s->dane.base = s->dane_base;
 	s->dane.mx_host = s->dane_mx;
 	s->dane.records = s->dane_records;
