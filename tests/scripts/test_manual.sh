@@ -56,6 +56,22 @@ expect ":data: DATA, 354, the message, and 250" "queued as" 5
 if cap | grep -qF "C: Message-ID: <mailflow." && cap | grep -qF "C: ..leading dot"; then
 	ok ":data adds Message-ID and dot-stuffs"
 else nok ":data content: $(cap | grep ' C: ' | tail -8)"; fi
+# Issue 13, point 6: the transcript scrolls back (Home, PgUp) and End or
+# PgDn at the end follow again.
+banner="S: 220 mx1.healthy.lab.test ESMTP"
+if cap | grep -qF "$banner"; then nok "scroll: the banner is still on screen, nothing to scroll"
+else
+	keys Home
+	expect "scroll: Home shows the transcript's start" "$banner" 2
+	keys End
+	if wait_gone "$banner" 2 && wait_for "queued as" 2; then ok "scroll: End follows the newest line again"
+	else nok "scroll: End: $(cap | head -12)"; fi
+	for _ in 1 2 3 4 5; do keys PPage; done
+	expect "scroll: PgUp pages back to the start" "$banner" 2
+	for _ in 1 2 3 4 5; do keys NPage; done
+	if wait_gone "$banner" 2 && wait_for "queued as" 2; then ok "scroll: PgDn at the end follows again"
+	else nok "scroll: PgDn: $(cap | head -12)"; fi
+fi
 type_line "$(printf 'x%.0s' $(seq 600))"
 expect "a 600-byte line is refused with the reason" "Refused: the line is 600 bytes"
 type_line "MAIL FROM:<é@lab.test>"
