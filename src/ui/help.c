@@ -15,6 +15,8 @@ static const char *const help_lines[] = {
 	"s                 save the report (.txt with transcripts, .json, .md, .html)",
 	"m                 manual mode on the selected host (from a checklist step:",
 	"                  the routine runs up to that step, then you type)",
+	"M                 back to the manual session left with Esc (m on its",
+	"                  address too): the transcript kept, type on if open",
 	"/  n  N           search the transcript, next / previous match",
 	"y                 copy the selected line or item (OSC 52 terminals)",
 	"b                 the bounce explained (mailflow --explain)",

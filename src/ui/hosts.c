@@ -243,6 +243,10 @@ static int hosts_key(struct ui *ui, int ch)
 		break;
 	case 'y': ui_copy_selection(ui); break;
 	case 'm': open_manual(ui); break;
+	case 'M':
+		if (ui_manual_resume(ui) < 0)
+			ui_set_status(ui, "M: no manual session was left with Esc; m opens one.");
+		break;
 	case 'r': ui_run_again(ui, ui->rows[ui->sel].hi < 0); break;
 	case 'b':
 		if (ui->uopt.explain != NULL)

@@ -80,8 +80,13 @@ int ui_manual_open(struct ui *ui, size_t hi, size_t ai, enum smtp_quit_after han
 	char *cause = NULL;
 	struct smtp_session *ss;
 
-	if (ui_mode_top(ui) == &ui_mode_manual)
-		ui_mode_pop(ui);
+	if (ui_mode_top(ui) == &ui_mode_manual) {
+		ui_mode_pop(ui);        /* :reconnect: a new session, not the parked one */
+		ui_manual_forget(ui);
+	} else if (mm->parked && mm->hi == hi && mm->ai == ai) {
+		return ui_manual_resume(ui);
+	}
+	ui_manual_forget(ui);           /* probe_manual_open ends the parked one */
 	ss = probe_manual_open(ui->probe, hi, ai, handover, &cb, ui, &cause);
 	if (ss == NULL) {
 		ui_set_status(ui, "m: %s", cause ? cause : "cannot open a session");
@@ -102,16 +107,78 @@ int ui_manual_open(struct ui *ui, size_t hi, size_t ai, enum smtp_quit_after han
 	return 0;
 }
 
-/* Popped (Esc, :back, the TUI's end): the session ends, nothing typed stays. */
-static void manual_leave(struct ui *ui)
+static void data_reset(struct ui_manual *mm)
+{
+	free(mm->data);
+	mm->data = NULL;
+	mm->data_len = mm->data_lines = 0;
+}
+
+/* The parked session back on screen, as it was left. */
+int ui_manual_resume(struct ui *ui)
 {
 	struct ui_manual *mm = &ui->man;
 
-	probe_manual_close(ui->probe);
+	if (!mm->parked)
+		return -1;
+	mm->parked = false;
+	mm->view.follow = true;
+	if (mm->m->done)
+		say(ui, "Back to the parked session, closed: :reconnect opens a new one, "
+		    "Esc goes back.");
+	else if (mm->ready)
+		say(ui, "Back to the parked session: your turn, type on (Esc parks it again).");
+	else
+		say(ui, "Back to the parked session: the routine still runs up to the hand-over.");
+	ui_mode_push(ui, &ui_mode_manual);
+	return 0;
+}
+
+/* What the UI holds of a session; the probe's own end (probe_free,
+ * probe_manual_open) frees the session itself. */
+void ui_manual_forget(struct ui *ui)
+{
+	struct ui_manual *mm = &ui->man;
+
+	if (!mm->parked)
+		return;
 	history_free(&mm->hist);
 	edit_clear(&mm->edit);
 	free(mm->data);
 	memset(mm, 0, sizeof *mm);
+}
+
+/* Does the address have a session of its own, besides the one typed? */
+static bool address_has_session(const struct ui *ui, size_t hi, size_t ai)
+{
+	const struct model_domain *d = probe_model(ui->probe);
+
+	return hi < d->nhosts && ai < d->hosts[hi].naddrs && d->hosts[hi].addrs[ai].session != NULL;
+}
+
+/* Popped (Esc, :back, the TUI's end): the session is parked, open or
+ * closed, transcript, input line and history kept, so m on the address
+ * (or M) brings it back. Only a closed one the address has no other
+ * session for (--manual) ends here: it becomes the address's, judged and
+ * reported, and the hosts view shows its transcript. */
+static void manual_leave(struct ui *ui)
+{
+	struct ui_manual *mm = &ui->man;
+
+	if (mm->m->done && !address_has_session(ui, mm->hi, mm->ai)) {
+		probe_manual_close(ui->probe);
+		history_free(&mm->hist);
+		edit_clear(&mm->edit);
+		free(mm->data);
+		memset(mm, 0, sizeof *mm);
+		return;
+	}
+	if (mm->input == INPUT_DATA)
+		data_reset(mm);
+	if (mm->input != INPUT_COMMAND)
+		edit_clear(&mm->edit);  /* a password half typed is not kept */
+	mm->input = INPUT_COMMAND;
+	mm->parked = true;
 }
 
 /* ---- the ':' helpers ------------------------------------------------------- */
@@ -145,13 +212,6 @@ static void helper_auth(struct ui *ui, const char *arg, char **cause)
 	mm->auth_plain = strcasecmp(mech, "plain") == 0;
 	mm->input = INPUT_PASSWORD;
 	say(ui, "Password for %s (not shown, not kept in the history):", user);
-}
-
-static void data_reset(struct ui_manual *mm)
-{
-	free(mm->data);
-	mm->data = NULL;
-	mm->data_len = mm->data_lines = 0;
 }
 
 static void helper_data(struct ui *ui, const char *arg, char **cause)

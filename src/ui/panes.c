@@ -131,6 +131,19 @@ void ui_panes_draw_explanation(struct ui *ui, int y, int h)
 	paint_put_wrapped(y + 2, 1, COLS - 2, h - 2, safe, p->attr[THEME_EXPLAIN]);
 }
 
+/* A bar as shown: with a parked manual session, "m manual" names M, the
+ * way back to it. */
+static const char *keybar_text(const struct ui *ui, const char *bar, char *buf, size_t size)
+{
+	const char *at = strstr(bar, "m manual");
+
+	if (!ui->man.parked || at == NULL)
+		return bar;
+	snprintf(buf, size, "%.*sM back to manual%s", (int)(at - bar), bar,
+	         at + strlen("m manual"));
+	return buf;
+}
+
 /* The longest key bar that fits; every one keeps "? help". */
 void ui_panes_draw_keybar(struct ui *ui)
 {
@@ -148,6 +161,7 @@ void ui_panes_draw_keybar(struct ui *ui)
 	attr_t a = ui->paint.attr[THEME_KEYBAR];
 	int y = LINES - 1;
 	size_t i, n = sizeof bars / sizeof bars[0];
+	char buf[256];
 
 	paint_fill(y, 0, COLS, a);
 	if (ui->status[0] != '\0' && loop_clock_ms() < ui->status_until) {
@@ -155,11 +169,13 @@ void ui_panes_draw_keybar(struct ui *ui)
 		return;
 	}
 	for (i = 0; i < n - 1; i++) {
-		const char *bar = paint_pick(&ui->paint, bars[i][0], bars[i][1]);
+		const char *bar = keybar_text(ui, paint_pick(&ui->paint, bars[i][0], bars[i][1]),
+		                              buf, sizeof buf);
 		size_t w = mbstowcs(NULL, bar, 0);
 
 		if (w != (size_t)-1 && (int)w <= COLS - 2)
 			break;
 	}
-	paint_put(y, 1, COLS - 2, paint_pick(&ui->paint, bars[i][0], bars[i][1]), a);
+	paint_put(y, 1, COLS - 2, keybar_text(ui, paint_pick(&ui->paint, bars[i][0], bars[i][1]),
+	          buf, sizeof buf), a);
 }

@@ -81,6 +81,7 @@ void ui_run_again(struct ui *ui, bool all)
 	}
 	ui->keep = *r;
 	ui->keep_set = r->hi >= 0;
+	ui_manual_forget(ui);           /* the parked session is the probe's */
 	probe_free(ui->probe);
 	ui->probe = NULL;
 	checklist_free(&ui->list);

@@ -186,6 +186,7 @@ static int finish(struct ui *ui)
 	int rc;
 
 	ui_mode_pop_all(ui);
+	ui_manual_forget(ui);
 	endwin();
 	loop_watch_remove(ui->stdin_watch);
 	loop_hook_remove(ui->hook);

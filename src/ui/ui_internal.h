@@ -99,6 +99,7 @@ struct ui_manual {
 	struct smtp_session *ss;        /* owned by the probe */
 	const struct model_session *m;  /* its transcript */
 	bool ready;                     /* handed over: the user may type */
+	bool parked;                    /* left with Esc, still the probe's: m or M resumes */
 	struct edit edit;
 	struct history hist;
 	enum ui_input input;
@@ -229,5 +230,9 @@ void ui_copy_selection(struct ui *ui);
 /* Manual mode on one address of the plan: the routine runs up to handover,
  * then the user types. 0, or -1 with the reason on the status line. */
 int ui_manual_open(struct ui *ui, size_t hi, size_t ai, enum smtp_quit_after handover);
+/* The parked session back (-1: none); what the UI holds of it dropped,
+ * before the probe that owns it is freed. */
+int ui_manual_resume(struct ui *ui);
+void ui_manual_forget(struct ui *ui);
 
 #endif

@@ -56,6 +56,22 @@ expect ":data: DATA, 354, the message, and 250" "queued as" 5
 if cap | grep -qF "C: Message-ID: <mailflow." && cap | grep -qF "C: ..leading dot"; then
 	ok ":data adds Message-ID and dot-stuffs"
 else nok ":data content: $(cap | grep ' C: ' | tail -8)"; fi
+# Issue 13, point 6: the transcript scrolls back (Home, PgUp) and End or
+# PgDn at the end follow again.
+banner="S: 220 mx1.healthy.lab.test ESMTP"
+if cap | grep -qF "$banner"; then nok "scroll: the banner is still on screen, nothing to scroll"
+else
+	keys Home
+	expect "scroll: Home shows the transcript's start" "$banner" 2
+	keys End
+	if wait_gone "$banner" 2 && wait_for "queued as" 2; then ok "scroll: End follows the newest line again"
+	else nok "scroll: End: $(cap | head -12)"; fi
+	for _ in 1 2 3 4 5; do keys PPage; done
+	expect "scroll: PgUp pages back to the start" "$banner" 2
+	for _ in 1 2 3 4 5; do keys NPage; done
+	if wait_gone "$banner" 2 && wait_for "queued as" 2; then ok "scroll: PgDn at the end follows again"
+	else nok "scroll: PgDn: $(cap | head -12)"; fi
+fi
 type_line "$(printf 'x%.0s' $(seq 600))"
 expect "a 600-byte line is refused with the reason" "Refused: the line is 600 bytes"
 type_line "MAIL FROM:<é@lab.test>"
@@ -136,6 +152,57 @@ expect "m on a refused host: the transcript says refused" "refused"
 if cap | grep -q "nothing was said"; then nok "m on a refused host: 'nothing was said'"
 else ok "m on a refused host: not 'nothing was said'"; fi
 keys Escape
+
+# --- parking: Esc keeps the session typed, m or M brings it back ---------
+# Issue 13, point 5: the typed session is not lost after Esc.
+tui healthy.lab.test
+wait_done 15
+keys Down m
+expect "parking: m hands over after the banner" "continuing by hand after banner"
+type_line "NOOP"
+expect "parking: NOOP answered" "S: 250 2.0.0 Ok"
+tmux -L "$sock" send-keys -t main -l -- "RSET"
+keys Escape
+expect "parking: Esc goes back to the hosts view" "q quit  Tab pane"
+if cap | tail -1 | grep -q "M back to manual"; then ok "parking: the key bar names M"
+else nok "parking: key bar: $(cap | tail -1)"; fi
+keys '?'
+if cap | grep -q "M  *back to the manual session"; then ok "parking: the help names M"
+else nok "parking: help: $(cap | grep -i manual)"; fi
+keys Escape
+keys M
+expect "parking: M goes back to the parked session" "Back to the parked session: your turn"
+if cap | grep -q "C: NOOP" && cap | grep -q "^> RSET"; then
+	ok "parking: the same transcript and the line being typed are back"
+else nok "parking: after M: $(cap | tail -12)"; fi
+keys Enter
+expect "parking: the parked connection is still open: RSET answered" "C: RSET"
+if [ "$(cap | grep -c 'S: 250 2.0.0 Ok')" -ge 2 ]; then ok "parking: typing goes on in the same session"
+else nok "parking: RSET not answered: $(cap | tail -8)"; fi
+keys Escape
+keys m
+expect "parking: m on the same address also goes back to it" "Back to the parked session"
+if cap | grep -q "C: NOOP"; then ok "parking: m brings back the same transcript"
+else nok "parking: m opened another session: $(cap | tail -12)"; fi
+type_line ":quit"
+expect "parking: :quit" "S: 221 2.0.0 Bye"
+keys Escape
+keys M
+expect "parking: a closed session parks too and says so" "Back to the parked session, closed"
+if cap | grep -q "S: 221 2.0.0 Bye"; then ok "parking: the closed transcript is kept"
+else nok "parking: closed transcript: $(cap | tail -8)"; fi
+type_line ":reconnect"
+if wait_gone "S: 221 2.0.0 Bye" 5 && wait_for "continuing by hand after banner" 5; then
+	ok "parking: :reconnect from a resumed session opens a new one"
+else nok "parking: :reconnect: $(cap | tail -12)"; fi
+keys Escape
+keys q
+wait_exit 5
+if [ "$(cat "$tmp/exit" 2>/dev/null)" = 0 ] || [ "$(cat "$tmp/exit" 2>/dev/null)" = 1 ]; then
+	ok "parking: q with a parked live session quits without a sanitizer report"
+else nok "parking: exit '$(cat "$tmp/exit" 2>/dev/null)': $(head -c 600 "$tmp/stderr")"; fi
+if grep -q "Sanitizer\|LeakSanitizer" "$tmp/stderr" 2>/dev/null; then nok "parking: sanitizer: $(head -c 600 "$tmp/stderr")"
+else ok "parking: no sanitizer report on stderr"; fi
 
 # --- the hand-over: run the routine up to RCPT, then type -----------------
 tui postmaster@healthy.lab.test
