@@ -324,9 +324,15 @@ expect_screen "demo: a refusal that is good" "refused ✓"
 expect_screen "demo: no TLS offered" "none !"
 expect_screen "demo: 421 at the banner" "421 !"
 expect_screen "demo: compare fails (an open relay among them)" "compare ✗"
+golden demo-132x40
 keys Tab Tab End Enter
 expect_screen "demo: compare compares the certificates too" "certificates differ in"
 keys x
+
+# multi at 80x24: the same story in the smallest screen, reviewed whole.
+start 80 24 -- demo.lab.test
+wait_done 20
+golden demo-80x24
 
 # eight hosts at 80x24 (big: ten hosts): the names lose the shared suffix,
 # never their distinguishing part; the key bar keeps ? help.
