@@ -7,6 +7,7 @@
  * so the same reply is explained the same way everywhere.
  */
 #include "mailflow/checklist.h"
+#include "mailflow/dnssec.h"
 #include "mailflow/codes.h"
 #include "mailflow/defaults.h"
 #include "mailflow/sender.h"
@@ -611,17 +612,6 @@ static void check_dmarc(struct builder *b, const struct model_domain *d)
 		    "report it.", "When the reports look clean, move to p=quarantine.");
 }
 
-const char *checklist_dnssec_name(enum model_dnssec_status st)
-{
-	static const char *const names[] = {
-		[DNSSEC_UNCHECKED] = "unchecked", [DNSSEC_PENDING] = "pending",
-		[DNSSEC_SECURE] = "secure", [DNSSEC_INSECURE] = "insecure",
-		[DNSSEC_BOGUS] = "bogus", [DNSSEC_INDETERMINATE] = "indeterminate",
-	};
-
-	return (size_t)st < sizeof names / sizeof names[0] ? names[st] : "?";
-}
-
 /* The TLSA records of a host as DANE reads them: the validator's RRset
  * once it is secure, else what the user's resolver returned. */
 static const struct model_tlsa *host_tlsa(const struct model_host *h, size_t *n)
@@ -699,7 +689,7 @@ static void dnssec_facts(struct check_item *it, const struct model_domain *d,
 		fact(it, "recursion because %.200s", d->dnssec_mode_why);
 	dnssec_count(t, &d->mx_dnssec, "MX", d->target.domain);
 	fact(it, "MX %.200s: %s%s%.200s", d->target.domain,
-	     checklist_dnssec_name(d->mx_dnssec.status), d->mx_dnssec.why[0] ? ": " : "",
+	     dnssec_status_name(d->mx_dnssec.status), d->mx_dnssec.why[0] ? ": " : "",
 	     d->mx_dnssec.why);
 	for (i = 0; i < d->nhosts; i++) {
 		const struct model_host *h = &d->hosts[i];
@@ -710,9 +700,9 @@ static void dnssec_facts(struct check_item *it, const struct model_domain *d,
 		dnssec_count(t, &h->aaaa_dnssec, "AAAA", h->name);
 		dnssec_count(t, &h->tlsa_dnssec, "TLSA", tl);
 		fact(it, "%.200s: A %s, AAAA %s, TLSA %s", h->name,
-		     checklist_dnssec_name(h->a_dnssec.status),
-		     checklist_dnssec_name(h->aaaa_dnssec.status),
-		     checklist_dnssec_name(h->tlsa_dnssec.status));
+		     dnssec_status_name(h->a_dnssec.status),
+		     dnssec_status_name(h->aaaa_dnssec.status),
+		     dnssec_status_name(h->tlsa_dnssec.status));
 	}
 }
 
@@ -802,7 +792,7 @@ static void check_tlsa(struct builder *b, const struct model_domain *d)
 		insecure += st == DNSSEC_INSECURE;
 		fact(it, "TLSA _25._tcp.%.200s: %zu record%s, DNSSEC %s",
 		     st == DNSSEC_SECURE && h->dane_base[0] ? h->dane_base : h->name, n,
-		     n == 1 ? "" : "s", checklist_dnssec_name(st));
+		     n == 1 ? "" : "s", dnssec_status_name(st));
 		/* What the validator's RRset held that could not be kept or used
 		 * (a record too short, past the bound, a digest of the wrong
 		 * length): said, never silently dropped. */
@@ -1476,9 +1466,9 @@ static void check_host_dane(struct builder *b, const struct model_domain *d, lon
 	char t[160], why[160];
 	size_t usable;
 
-	fact(it, "MX records: DNSSEC %s", checklist_dnssec_name(d->mx_dnssec.status));
+	fact(it, "MX records: DNSSEC %s", dnssec_status_name(d->mx_dnssec.status));
 	fact(it, "TLSA _25._tcp.%.200s: DNSSEC %s", h->name,
-	     checklist_dnssec_name(h->tlsa_dnssec.status));
+	     dnssec_status_name(h->tlsa_dnssec.status));
 	if (dane_not_secure(it, d, h, s))
 		return;
 	tlsa_facts(it, h);

@@ -859,20 +859,17 @@ static int on_session_tls_wanted(struct smtp_session *ss, void *arg)
 }
 
 /*
- * The seam between DNSSEC and DANE (issue 14): called whenever what DANE
- * needs for host hi may have settled (model_host_dane_settled(): the
- * validator answered for the MX RRset or the host's TLSA RRset, or gave
- * up). Sessions with the host's addresses that wait for it before
- * STARTTLS go on from here. Every waiting session whose host has settled
- * goes on, not only hi's: the MX answer settles all hosts at once, and a
- * caller that names one of them loses none.
+ * The seam between DNSSEC and DANE (issue 14): called after every answer
+ * of the validator. Each session waiting before STARTTLS whose host's
+ * DANE inputs have settled (model_host_dane_settled(): the MX RRset and
+ * the host's TLSA RRset answered, or given up) goes on: the MX answer
+ * settles every host at once.
  */
-static void probe_host_dane_settled(struct probe *p, size_t hi)
+static void probe_dane_settled(struct probe *p)
 {
 	size_t i, n = p->nsessions;
 	bool went = false;
 
-	(void)hi;
 	/* (A session that goes on may end and start another: the count
 	 * taken first is what waited.) */
 	for (i = 0; i < n && i < p->nsessions; i++) {
@@ -1106,7 +1103,7 @@ static void on_validated(const struct dnssec_answer *a, void *arg)
 		dane_tlsa_keep(h, a);
 	}
 	free(v);
-	probe_host_dane_settled(p, 0);
+	probe_dane_settled(p);
 	plan_progress(p);
 }
 

@@ -385,7 +385,7 @@ static void json_lookup(FILE *out, const struct model_lookup *l, int complete)
 static void json_dnssec(FILE *out, const struct model_dnssec *v)
 {
 	fputs("{\"status\":", out);
-	js(out, checklist_dnssec_name(v->status));
+	js(out, dnssec_status_name(v->status));
 	fputs(",\"why\":", out);
 	js(out, v->why);
 	fputc('}', out);

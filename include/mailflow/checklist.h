@@ -98,8 +98,6 @@ enum codes_cmd checklist_step_command(const struct model_session *s,
  * before TLS). with_missing adds what is not offered as "no CHUNKING".
  * "" when no EHLO was answered. Server text in it is made safe. Returns buf.
  */
-/* "secure", "insecure", "bogus", ... of a validator's answer. */
-const char *checklist_dnssec_name(enum model_dnssec_status st);
 const char *checklist_ehlo_facts(const struct model_session *s, bool with_missing,
                                  char *buf, size_t size);
 

@@ -271,6 +271,19 @@ static int silent_server(int *fd)
 	return ntohs(sin.sin_port);
 }
 
+/* The validator's options for a silent server on port: the lab-form
+ * anchor, that server named (so no recursion), this bound. */
+static void silent_options(struct dnssec_options *o, char *servers, size_t size, int port,
+                           int timeout_ms)
+{
+	memset(o, 0, sizeof *o);
+	snprintf(servers, size, "127.0.0.1:%d", port);
+	o->anchor_file = anchor_file(ksk);
+	o->servers = servers;
+	o->timeout_ms = timeout_ms;
+	o->no_recursion = 1;
+}
+
 /*
  * The named resolver never answers: the forwarders' check gives up at
  * half the bound, no other server is asked (the user named this one), and
@@ -281,18 +294,14 @@ static void test_validator_silent_server(void **state)
 	struct loop *loop = loop_new();
 	struct answer_seen seen = { loop, 0, { 0 }, 0 };
 	char servers[64], *cause = NULL;
-	struct dnssec_options o = { 0 };
+	struct dnssec_options o;
 	struct dnssec *v;
 	const char *why = NULL;
 	uint64_t t0;
 	int fd, port = silent_server(&fd);
 
 	(void)state;
-	snprintf(servers, sizeof servers, "127.0.0.1:%d", port);
-	o.anchor_file = anchor_file(ksk);
-	o.servers = servers;
-	o.timeout_ms = 600;
-	o.no_recursion = 1;
+	silent_options(&o, servers, sizeof servers, port, 600);
 	v = dnssec_new(loop, &o, &cause);
 	assert_non_null(v);
 	t0 = loop_clock_ms();
@@ -319,16 +328,12 @@ static void test_validator_cancel(void **state)
 	struct loop *loop = loop_new();
 	struct answer_seen a = { loop, 0, { 0 }, 0 }, b = { loop, 0, { 0 }, 0 };
 	char servers[64], *cause = NULL;
-	struct dnssec_options o = { 0 };
+	struct dnssec_options o;
 	struct dnssec *v;
 	int fd, port = silent_server(&fd);
 
 	(void)state;
-	snprintf(servers, sizeof servers, "127.0.0.1:%d", port);
-	o.anchor_file = anchor_file(ksk);
-	o.servers = servers;
-	o.timeout_ms = 400;
-	o.no_recursion = 1;
+	silent_options(&o, servers, sizeof servers, port, 400);
 	v = dnssec_new(loop, &o, &cause);
 	assert_non_null(v);
 	assert_int_equal(dnssec_query(v, "a.dane.test", DNS_A, on_answer, &a, &cause), 0);
