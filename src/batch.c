@@ -22,7 +22,6 @@
 #include "mailflow/loop.h"
 #include "mailflow/report.h"
 #include "mailflow/text.h"
-#include "mailflow/validate.h"
 #include "mailflow/xmalloc.h"
 
 #define LINE_MAX_BYTES 2048
@@ -135,23 +134,6 @@ static void batch_add_remote(struct batch *b, const char *input, const char *hos
 	j->after = (long)after;
 }
 
-/* The host to connect to for r's bounce: its name, else its address,
- * whichever is a host name or an IP address (the bounce is hostile
- * input: "mx [internal]" or a control byte is no host); NULL: none. */
-static const char *remote_host(const struct explain_rcpt *r)
-{
-	char *cause = NULL;
-
-	if (r->remote_mta[0] != '\0' && validate_server(r->remote_mta, &cause) == 0)
-		return r->remote_mta;
-	free(cause);
-	cause = NULL;
-	if (r->remote_ip[0] != '\0' && validate_server(r->remote_ip, &cause) == 0)
-		return r->remote_ip;
-	free(cause);
-	return NULL;
-}
-
 size_t batch_add_explained(struct batch *b, const struct explain *ex, int remote)
 {
 	size_t i, k, n = 0, first = b->n;
@@ -180,7 +162,7 @@ size_t batch_add_explained(struct batch *b, const struct explain *ex, int remote
 	 * every domain, so that none waits behind a follow-up. */
 	for (k = 0; remote && k < n; k++) {
 		const struct explain_rcpt *r = &ex->rcpts[of_rcpt[k]];
-		const char *host = remote_host(r);
+		const char *host = explain_rcpt_remote_host(r);
 
 		if (host != NULL && b->v[domain_job[k]].error == NULL)
 			batch_add_remote(b, r->address, host, r->remote_ip, domain_job[k]);

@@ -24,6 +24,7 @@
 #include "mailflow/defaults.h"
 #include "mailflow/reply.h"
 #include "mailflow/text.h"
+#include "mailflow/validate.h"
 #include "mailflow/xmalloc.h"
 
 /* ---- small string helpers -------------------------------------------- */
@@ -1426,6 +1427,23 @@ int explain_read_input(const char *arg, char **buf, size_t *len, size_t *total, 
 	}
 	*buf = xstrndup(arg, *len);
 	return 0;
+}
+
+/* The host to connect to for r's bounce: its name, else its address,
+ * whichever is a host name or an IP address (the bounce is hostile
+ * input: "mx [internal]" or a control byte is no host); NULL: none. */
+const char *explain_rcpt_remote_host(const struct explain_rcpt *r)
+{
+	char *cause = NULL;
+
+	if (r->remote_mta[0] != '\0' && validate_server(r->remote_mta, &cause) == 0)
+		return r->remote_mta;
+	free(cause);
+	cause = NULL;
+	if (r->remote_ip[0] != '\0' && validate_server(r->remote_ip, &cause) == 0)
+		return r->remote_ip;
+	free(cause);
+	return NULL;
 }
 
 const char *explain_rcpt_domain(const struct explain_rcpt *r)

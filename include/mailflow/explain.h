@@ -189,6 +189,11 @@ int explain_read_input(const char *arg, char **buf, size_t *len, size_t *total,
 
 /* The failed (or delayed) recipient i's domain, or NULL when none. */
 const char *explain_rcpt_domain(const struct explain_rcpt *r);
+/* The host to probe for r's bounce: its remote MTA's name, else its
+ * address, whichever is a host name or an IP address (the bounce is
+ * hostile input: "mx [internal]" or a control byte is no host); NULL:
+ * none. */
+const char *explain_rcpt_remote_host(const struct explain_rcpt *r);
 
 /* Names for views and JSON. */
 const char *explain_kind_name(enum explain_kind k);

@@ -27,6 +27,16 @@ static char *bounce_text(const struct ui *ui, size_t *len)
 		report_explain_now_text(f, ui->uopt.explain, d, &ui->list);
 	else
 		fputs("Now: probing the recipient's domain (RCPT TO that recipient)...\n", f);
+	/* The host the bounce names, when it is none of the MX hosts: probed
+	 * alone, its answer as the report gives it (run.c decides). */
+	if (ui->remote != NULL && ui->remote_done) {
+		fputs("\nThe host the bounce names, probed alone now:\n", f);
+		report_explain_now_text(f, ui->uopt.explain, probe_model(ui->remote),
+		                        &ui->remote_list);
+	} else if (ui->remote != NULL) {
+		fputs("\nNow probing the host the bounce names, alone (RCPT TO that "
+		      "recipient)...\n", f);
+	}
 	fputc('\n', f);
 	report_explain_text(f, ui->uopt.explain, 0);
 	fclose(f);

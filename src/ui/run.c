@@ -25,6 +25,53 @@ static void on_probe_change(struct probe *p, void *arg)
 	ui->dirty = true;
 }
 
+static void on_remote_done(struct probe *p, void *arg)
+{
+	struct ui *ui = arg;
+
+	checklist_free(&ui->remote_list);
+	checklist_build(probe_model(p), &ui->remote_list);
+	ui->remote_done = true;
+	ui->dirty = true;
+}
+
+/* After the domain's run: the host its bounce names, alone, RCPT TO the
+ * same recipient, when that host is not one of the domain's MX hosts now
+ * (checklist_remote_find decides). Once a run. */
+static void remote_maybe_start(struct ui *ui)
+{
+	const struct explain *ex = ui->uopt.explain;
+	const struct model_domain *d = probe_model(ui->probe);
+	struct probe_callbacks cb = { NULL, NULL, on_remote_done, ui };
+	struct probe_options po = ui->popt;
+	struct target t;
+	size_t i;
+
+	if (ex == NULL || ui->remote_tried || ui->popt.server != NULL)
+		return;
+	ui->remote_tried = true;
+	for (i = 0; i < ex->nrcpts; i++) {
+		const struct explain_rcpt *r = &ex->rcpts[i];
+		const char *dom = explain_rcpt_domain(r), *host = explain_rcpt_remote_host(r);
+		enum checklist_remote rem;
+		long h;
+		char *cause = NULL;
+
+		if (dom == NULL || host == NULL || r->permanence == EXPLAIN_PERM_NONE ||
+		    strcasecmp(dom, d->target.domain) != 0)
+			continue;
+		rem = checklist_remote_find(d, r->remote_mta, r->remote_ip, &h);
+		if (rem != CHECKLIST_REMOTE_NOT_MX && rem != CHECKLIST_REMOTE_NO_MX)
+			return;
+		if (target_parse(r->address, &t, NULL) < 0)
+			return;
+		po.server = host;
+		ui->remote = probe_new(ui->loop, &t, &po, &cb, &cause);
+		free(cause);
+		return;
+	}
+}
+
 static void on_probe_done(struct probe *p, void *arg)
 {
 	struct ui *ui = arg;
@@ -33,6 +80,15 @@ static void on_probe_done(struct probe *p, void *arg)
 	ui->done_ms = loop_clock_ms();
 	ui->model_changed = true;
 	ui->dirty = true;
+	remote_maybe_start(ui);
+}
+
+void ui_run_remote_free(struct ui *ui)
+{
+	probe_free(ui->remote);
+	ui->remote = NULL;
+	checklist_free(&ui->remote_list);
+	ui->remote_tried = ui->remote_done = false;
 }
 
 int ui_run_start(struct ui *ui)
@@ -82,6 +138,7 @@ void ui_run_again(struct ui *ui, bool all)
 	ui->keep = *r;
 	ui->keep_set = r->hi >= 0;
 	ui_manual_forget(ui);           /* the parked session is the probe's */
+	ui_run_remote_free(ui);         /* asked again after the new run */
 	probe_free(ui->probe);
 	ui->probe = NULL;
 	checklist_free(&ui->list);

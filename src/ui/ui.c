@@ -196,6 +196,7 @@ static int finish(struct ui *ui)
 	ui_run_rebuild(ui);
 	rc = checklist_exit_status(probe_model(ui->probe), &ui->list);
 	checklist_free(&ui->list);
+	ui_run_remote_free(ui);
 	probe_free(ui->probe);
 	free(ui->rows);
 	free(ui->sum.row_verdict);

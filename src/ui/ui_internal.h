@@ -121,11 +121,17 @@ struct ui {
 	struct probe_options popt;
 	struct ui_options uopt;
 	struct checklist list;
+	/* --explain: the host the bounce names, probed alone once the
+	 * domain's run says it is none of the domain's MX hosts (as batch
+	 * does: batch_add_explained); its checklist once it has ended. */
+	struct probe *remote;
+	struct checklist remote_list;
 
 	struct loop_watch *stdin_watch;
 	struct loop_hook *hook;
 	struct loop_timer *tick;
 	bool dirty;
+	bool remote_tried, remote_done; /* of ui->remote */
 	bool model_changed;
 	bool quit;
 	bool keep_set;
@@ -183,6 +189,8 @@ void ui_set_status(struct ui *ui, const char *fmt, ...)
 int ui_run_start(struct ui *ui);
 /* The checklist and the rows again, from the model. */
 void ui_run_rebuild(struct ui *ui);
+/* Ends the probe of the host a bounce names (ui->remote) and forgets it. */
+void ui_run_remote_free(struct ui *ui);
 /* The selected address again, or (all) the whole run. */
 void ui_run_again(struct ui *ui, bool all);
 /* The report as .txt and .json in the current directory. */
