@@ -1323,6 +1323,29 @@ static void rcpt_finish(struct explain_rcpt *r)
 	r->side = r->permanence == EXPLAIN_PERM_NONE ? EXPLAIN_SIDE_NONE : side_of(r, enh);
 }
 
+/*
+ * A failed recipient whose bounce quotes a reply but names no server that
+ * gave it (no Remote-MTA, no "host X said"): the server that wrote the
+ * bounce is the one that refused (Microsoft 365's "Generating server"), so
+ * it is the host to test. Not without a reply code: "Host or domain name
+ * not found" is the sender's own server saying it found nowhere to go,
+ * and probing that server would test nothing about the failure.
+ */
+static void rcpt_take_reporter(const struct explain *ex, struct explain_rcpt *r)
+{
+	char *cause = NULL;
+
+	if (r->remote_mta[0] != '\0' || r->remote_ip[0] != '\0' || r->code == 0 ||
+	    r->permanence == EXPLAIN_PERM_NONE || ex->reporting_mta[0] == '\0')
+		return;
+	if (validate_server(ex->reporting_mta, &cause) < 0) {
+		free(cause);
+		return;
+	}
+	snprintf(r->remote_mta, sizeof r->remote_mta, "%s", ex->reporting_mta);
+	r->remote_is_reporter = 1;
+}
+
 struct explain *explain_new(void)
 {
 	return xcalloc(1, sizeof(struct explain));
@@ -1361,8 +1384,10 @@ int explain_parse(const char *in, size_t len, struct explain *ex, char **cause)
 		scan_text(ex, in, len);
 		ex->kind = ex->source != EXPLAIN_SRC_UNKNOWN ? EXPLAIN_KIND_BOUNCE : EXPLAIN_KIND_REPLY;
 	}
-	for (i = 0; i < ex->nrcpts; i++)
+	for (i = 0; i < ex->nrcpts; i++) {
 		rcpt_finish(&ex->rcpts[i]);
+		rcpt_take_reporter(ex, &ex->rcpts[i]);
+	}
 	if (ex->nrcpts == 0 && ex->nhops == 0 && ex->nauth == 0)
 		return cause_set(cause, "nothing to explain: no reply code, no failed recipient "
 		                 "and no Received or Authentication-Results header was found");

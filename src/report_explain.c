@@ -221,6 +221,8 @@ static void text_rcpt(FILE *out, const struct explain_rcpt *r, int colour)
 		snprintf(where, sizeof where, "%s%s%s%s", r->remote_mta, ip ? " [" : "",
 		         ip ? r->remote_ip : "", ip ? "]" : "");
 		put_field(out, "Server", where);
+		if (r->remote_is_reporter)
+			fputs("          (it wrote the bounce, which names no other server)\n", out);
 	}
 	if (r->cmd != CODES_CMD_ANY)
 		fprintf(out, "  In answer to: %s\n", codes_cmd_name(r->cmd));
@@ -527,6 +529,7 @@ static void json_rcpt(FILE *out, const struct explain_rcpt *r, const struct mode
 	jfield(out, "command", r->cmd != CODES_CMD_ANY ? codes_cmd_name(r->cmd) : "");
 	jfield(out, "remote_mta", r->remote_mta);
 	jfield(out, "remote_ip", r->remote_ip);
+	fprintf(out, ",\"remote_is_reporter\":%s", r->remote_is_reporter ? "true" : "false");
 	jfield(out, "last_attempt", r->when);
 	jfield(out, "permanence", explain_permanence_name(r->permanence));
 	jfield(out, "side", explain_side_name(r->side));
@@ -670,6 +673,8 @@ static void md_rcpt(FILE *out, const struct explain_rcpt *r, const struct model_
 	md_text(out, r->address[0] ? r->address : "(no recipient named)");
 	fprintf(out, ": %s\n\n", explain_action_name(r->action));
 	md_field(out, "Server", r->remote_mta);
+	if (r->remote_is_reporter)
+		fputs("  (it wrote the bounce, which names no other server)\n", out);
 	if (r->cmd != CODES_CMD_ANY)
 		fprintf(out, "- In answer to: %s\n", codes_cmd_name(r->cmd));
 	md_field(out, "Reply", r->text);

@@ -112,6 +112,10 @@ struct explain_rcpt {
 	char remote_mta[EXPLAIN_HOST_MAX];      /* the server that answered */
 	char remote_ip[64];
 	char when[64];                          /* Last-Attempt-Date, as given */
+	/* remote_mta is the bounce's Reporting-MTA: the bounce quotes a reply
+	 * and names no other server, so the one that wrote it gave it (an
+	 * Exchange "Generating server"); explain_parse() sets it. */
+	int remote_is_reporter;
 	/* Derived (explain_parse() fills them in last). */
 	enum explain_permanence permanence;
 	enum explain_side side;

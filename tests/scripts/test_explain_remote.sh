@@ -86,3 +86,33 @@ check "a pasted line naming a host that no longer exists: not an MX, probed, not
 out=$("${M[@]}" --explain "$tmp/other.eml" -s mx.nouser.lab.test 2>&1)
 check "-s another host: said, and only that host probed" \
 	'[[ $out == *"The bounce names mx1.healthy.lab.test; this run probed mx.nouser.lab.test only (-s)"* && $(grep -c "^mailflow " <<<"$out") -eq 1 ]]'
+
+# 5. A bounce that quotes a reply and names no server but the one that
+# wrote it (Microsoft 365's "Generating server"): that one is tested.
+cat >"$tmp/reporter.eml" <<'DSN'
+From: postmaster@mx1.healthy.lab.test
+To: alice@sender.lab.test
+Subject: Undeliverable: report
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b"
+
+--b
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx1.healthy.lab.test
+
+Final-Recipient: rfc822; ghost@nouser.lab.test
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 RESOLVER.ADR.RecipNotFound; not found
+
+--b--
+DSN
+out=$("${M[@]}" --explain "$tmp/reporter.eml" 2>&1)
+check "no Remote-MTA: the server that wrote the bounce is the one named" \
+	'[[ $out == *"Server: mx1.healthy.lab.test"*"(it wrote the bounce, which names no other server)"* && $out == *"The bounce names mx1.healthy.lab.test, which is not an MX of nouser.lab.test now"* ]]'
+check "... and it is probed on its own, RCPT TO the same recipient" \
+	'[[ $out == *"from mx1.healthy.lab.test (the host the bounce names, probed on its own)"* && $(grep -c "^mailflow " <<<"$out") -eq 2 ]]'
+"${M[@]}" --explain "$tmp/reporter.eml" --json >"$tmp/reporter.json" 2>/dev/null
+check "--json: remote_is_reporter" \
+	'jq -e ".[0].explain.recipients[0] | .remote_is_reporter == true and .remote_mta == \"mx1.healthy.lab.test\"" "$tmp/reporter.json" >/dev/null'

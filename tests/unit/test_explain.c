@@ -209,7 +209,65 @@ static void test_m365(void **state)
 	assert_int_equal(r->side, EXPLAIN_SIDE_RECIPIENT);
 	assert_non_null(strstr(meaning(r), "Unknown user"));
 	assert_string_equal(ex->original_subject, "Invoice 2026-11");
+	/* No Remote-MTA: the server that wrote the NDR gave the reply. */
+	assert_string_equal(r->remote_mta, "AM0PR01MB1234.eurprd01.prod.exchangelabs.com");
+	assert_int_equal(r->remote_is_reporter, 1);
 	explain_free(ex);
+}
+
+/* The Reporting-MTA is the host to test only when the bounce quotes a
+ * reply and names no server: not for the sender's own "no such domain",
+ * not over a Remote-MTA, not when it is no host name. */
+static void test_reporter_as_remote(void **state)
+{
+	static const char head[] =
+		"From: MAILER-DAEMON@mail.sender.example\n"
+		"MIME-Version: 1.0\n"
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n"
+		"--b\nContent-Type: message/delivery-status\n\n";
+	char buf[2048], *cause = NULL;
+	struct explain *ex;
+
+	(void)state;
+	snprintf(buf, sizeof buf, "%sReporting-MTA: dns; mail.sender.example\n\n"
+	         "Final-Recipient: rfc822; a@gone.example\nAction: failed\nStatus: 5.4.4\n"
+	         "Diagnostic-Code: X-Postfix; Host or domain name not found. Name service "
+	         "error for name=gone.example type=MX\n\n--b--\n", head);
+	ex = parse_text(buf, &cause);
+	assert_non_null(ex);
+	assert_int_equal(ex->rcpts[0].code, 0);
+	assert_string_equal(ex->rcpts[0].remote_mta, "");
+	assert_int_equal(ex->rcpts[0].remote_is_reporter, 0);
+	explain_free(ex);
+
+	snprintf(buf, sizeof buf, "%sReporting-MTA: dns; mx.rcpt.example\n\n"
+	         "Final-Recipient: rfc822; a@rcpt.example\nAction: failed\nStatus: 5.1.1\n"
+	         "Diagnostic-Code: smtp; 550 5.1.1 User unknown\n\n--b--\n", head);
+	ex = parse_text(buf, &cause);
+	assert_non_null(ex);
+	assert_string_equal(ex->rcpts[0].remote_mta, "mx.rcpt.example");
+	assert_int_equal(ex->rcpts[0].remote_is_reporter, 1);
+	explain_free(ex);
+
+	snprintf(buf, sizeof buf, "%sReporting-MTA: dns; mx.rcpt.example\n\n"
+	         "Final-Recipient: rfc822; a@rcpt.example\nAction: failed\nStatus: 5.1.1\n"
+	         "Remote-MTA: dns; mx2.rcpt.example\n"
+	         "Diagnostic-Code: smtp; 550 5.1.1 User unknown\n\n--b--\n", head);
+	ex = parse_text(buf, &cause);
+	assert_non_null(ex);
+	assert_string_equal(ex->rcpts[0].remote_mta, "mx2.rcpt.example");
+	assert_int_equal(ex->rcpts[0].remote_is_reporter, 0);
+	explain_free(ex);
+
+	snprintf(buf, sizeof buf, "%sReporting-MTA: dns; mx [internal]\n\n"
+	         "Final-Recipient: rfc822; a@rcpt.example\nAction: failed\nStatus: 5.1.1\n"
+	         "Diagnostic-Code: smtp; 550 5.1.1 User unknown\n\n--b--\n", head);
+	ex = parse_text(buf, &cause);
+	assert_non_null(ex);
+	assert_string_equal(ex->rcpts[0].remote_mta, "");
+	assert_int_equal(ex->rcpts[0].remote_is_reporter, 0);
+	explain_free(ex);
+	free(cause);
 }
 
 static void test_exchange_2010(void **state)
@@ -765,6 +823,7 @@ int main(void)
 		cmocka_unit_test(test_exim_real),
 		cmocka_unit_test(test_dsn_field_order),
 		cmocka_unit_test(test_m365),
+		cmocka_unit_test(test_reporter_as_remote),
 		cmocka_unit_test(test_exchange_2010),
 		cmocka_unit_test(test_gmail),
 		cmocka_unit_test(test_gmail_delayed),
