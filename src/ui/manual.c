@@ -42,15 +42,71 @@ static void say(struct ui *ui, const char *fmt, ...)
 
 /* ---- the session ----------------------------------------------------------- */
 
+/*
+ * Where the session stands after the server answered cmd with a reply of
+ * class cls (2 to 5): the status line
+ * follows the conversation (the explanation below says what the reply
+ * means). One row per command and outcome; NULL keeps the message (a 334
+ * asks for the next AUTH line, which the password prompt handles).
+ */
+static const char *state_after(enum codes_cmd cmd, int cls)
+{
+	static const struct {
+		enum codes_cmd cmd;
+		const char *ok;         /* 2xx, or 3xx where the command wants one */
+		const char *refused;    /* 4xx, 5xx */
+	} states[] = {
+		{ CODES_CMD_GREETING, "Greeted: EHLO next.",
+		  "Refused at the greeting: the explanation below says why; :quit ends." },
+		{ CODES_CMD_EHLO, "EHLO answered: MAIL FROM:<...> next, or :starttls first.",
+		  "EHLO refused: try HELO, or :quit." },
+		{ CODES_CMD_HELO, "HELO answered: MAIL FROM:<...> next.",
+		  "HELO refused: the explanation below says why; :quit ends." },
+		{ CODES_CMD_STARTTLS, "STARTTLS accepted: once the header shows TLS, EHLO again "
+		  "(the server forgets the first).",
+		  "STARTTLS refused: the session goes on in plaintext." },
+		{ CODES_CMD_AUTH, "Authenticated: MAIL FROM:<...> next.",
+		  "Authentication refused: the explanation below says why." },
+		{ CODES_CMD_MAIL, "Sender accepted: RCPT TO:<...> next.",
+		  "Sender refused: the explanation below says why; RSET, then MAIL FROM again." },
+		{ CODES_CMD_RCPT, "Recipient accepted: another RCPT TO, or :data for the message.",
+		  "Recipient refused: the explanation below says why; another RCPT TO, or RSET." },
+		{ CODES_CMD_DATA, "354: the message is on its way; its answer follows.",
+		  "DATA refused: no recipient was accepted, or the server will take no message." },
+		{ CODES_CMD_END_OF_DATA, "Message accepted (queued): MAIL FROM for another, "
+		  "or :quit.", "Message refused: the server did not take it; the explanation "
+		  "below says why." },
+		{ CODES_CMD_RSET, "Reset: MAIL FROM starts a new message.",
+		  "RSET refused: :quit ends the session." },
+		{ CODES_CMD_QUIT, "QUIT answered: the server closes the connection.",
+		  "QUIT refused: the server closes the connection anyway." },
+	};
+	size_t i;
+
+	if (cmd == CODES_CMD_AUTH && cls == 3)
+		return NULL;
+	for (i = 0; i < sizeof states / sizeof states[0]; i++)
+		if (states[i].cmd == cmd)
+			return cls <= 3 ? states[i].ok : states[i].refused;
+	return "";
+}
+
 static void on_line(struct smtp_session *ss, const struct model_line *l, void *arg)
 {
 	struct ui *ui = arg;
+	const struct model_session *s = ui->man.m;
+	const char *st;
 
 	(void)ss;
-	/* A reply to what the user sent: the message said what was sent, the
-	 * explanation below the transcript now says what came back. */
-	if (l->dir == 'S' && ui->man.ready && ui->man.input == INPUT_COMMAND)
-		ui->man.msg[0] = '\0';
+	/* The last line of a reply to what the user sent (the line's code is
+	 * not parsed yet: smtp.c records the bytes first). */
+	if (l->dir == 'S' && l->len >= 3 && l->bytes[0] >= '2' && l->bytes[0] <= '5' &&
+	    l->bytes[1] >= '0' && l->bytes[1] <= '9' && l->bytes[2] >= '0' &&
+	    l->bytes[2] <= '9' && (l->len == 3 || l->bytes[3] != '-') && ui->man.ready &&
+	    ui->man.input == INPUT_COMMAND && s != NULL && s->nlines > 0 &&
+	    (st = state_after(lines_reply_command(s, s->nlines - 1),
+	                      l->bytes[0] - '0')) != NULL)
+		say(ui, "%s", st);
 	ui->dirty = true;
 }
 

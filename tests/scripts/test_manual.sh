@@ -31,6 +31,9 @@ expect "backspace corrected the line before it was sent" "C: MAIL FROM:<probe@la
 expect "MAIL accepted" "S: 250 2.1.0 Ok"
 type_line "RCPT TO:<postmaster@healthy.lab.test>"
 expect "RCPT accepted" "S: 250 2.1.5 Ok"
+# Issue 13, point 6: the status line follows the session.
+expect "the status line says where the session stands: recipient accepted" \
+	"Recipient accepted: another RCPT TO, or :data"
 # History: Up recalls the last line; Enter sends it again.
 keys Up
 if cap | grep -q "^> RCPT TO:<postmaster@healthy.lab.test>"; then ok "Up recalls the last command"
@@ -53,6 +56,9 @@ type_line "hello from a hand-typed session"
 type_line ".leading dot"
 type_line "."
 expect ":data: DATA, 354, the message, and 250" "queued as" 5
+if wait_for "Message accepted (queued)" 3 && off_screen "DATA sent"; then
+	ok "after the message was queued the status line says so, not 'DATA sent'"
+else nok "status after the message: $(cap | tail -4)"; fi
 if cap | grep -qF "C: Message-ID: <mailflow." && cap | grep -qF "C: ..leading dot"; then
 	ok ":data adds Message-ID and dot-stuffs"
 else nok ":data content: $(cap | grep ' C: ' | tail -8)"; fi
