@@ -151,7 +151,7 @@ static void on_mouse(struct ui *ui)
 	} else if (ev.y >= ui->panes_y0 && ev.y < ui->panes_y0 + ui->panes_h) {
 		if (ev.x > ui->split_x) {
 			ui->focus = FOCUS_CHECKLIST;
-			ui->ck_sel = ui->ck_top + (size_t)(ev.y - ui->panes_y0);
+			ui->ck_sel = ui_checklist_item_at(ui, ev.y - ui->panes_y0);
 		} else {
 			const struct model_session *s = ui_session_of_row(ui, ui->sel);
 			size_t line = ui->tr.top + (size_t)(ev.y - ui->panes_y0);

@@ -119,32 +119,88 @@ void paint_fill(int y, int x, int width, attr_t a)
 	attroff(a);
 }
 
+/* The bytes of s that fit in width columns, whole characters only. */
+static size_t fit_bytes(const char *s, int width)
+{
+	mbstate_t st;
+	size_t len = strlen(s), off = 0;
+	int used = 0;
+
+	memset(&st, 0, sizeof st);
+	while (off < len) {
+		wchar_t wc;
+		size_t l = mbrtowc(&wc, s + off, len - off, &st);
+		int cw;
+
+		if (l == (size_t)-1 || l == (size_t)-2 || l == 0) {
+			l = 1;
+			cw = 1;
+			memset(&st, 0, sizeof st);
+		} else {
+			cw = wcwidth(wc);
+			cw = cw < 0 ? 1 : cw;
+		}
+		if (used + cw > width)
+			break;
+		used += cw;
+		off += l;
+	}
+	return off;
+}
+
+/* Where the row that starts at s ends: all of s when it fits, else the
+ * last space in the row's second half (words stay whole), else the last
+ * whole character that fits. */
+static size_t wrap_cut(const char *s, int width)
+{
+	size_t fit = fit_bytes(s, width), i;
+
+	if (s[fit] == '\0' || s[fit] == ' ')
+		return fit;
+	for (i = fit; i > fit / 2; i--)
+		if (s[i - 1] == ' ')
+			return i - 1;
+	return fit;
+}
+
+/* Both below walk the rows alike, so a count is what a draw paints. */
+int paint_wrapped_rows(const char *s, int width, int maxrows)
+{
+	int row = 0;
+
+	if (width <= 0)
+		return maxrows > 0 ? 1 : 0;
+	while (*s != '\0' && row < maxrows) {
+		size_t cut = wrap_cut(s, width);
+
+		row++;
+		if (cut == 0)
+			break;
+		s += cut;
+		while (*s == ' ')
+			s++;
+	}
+	return row > 0 ? row : (maxrows > 0);
+}
+
 int paint_put_wrapped(int y, int x, int width, int maxrows, const char *s, attr_t a)
 {
 	int row = 0;
 	char line[1024];
 
+	if (width <= 0)
+		return 0;
 	while (*s != '\0' && row < maxrows) {
-		size_t n = strlen(s), cut = n, i;
+		size_t cut = wrap_cut(s, width);
 
-		/* A rough cut by bytes, then back to a space; paint_put()
-		 * trims by display width anyway. */
-		if (n > (size_t)width) {
-			cut = (size_t)width;
-			for (i = cut; i > (size_t)width / 2; i--)
-				if (s[i] == ' ') {
-					cut = i;
-					break;
-				}
-		}
 		if (cut >= sizeof line)
 			cut = sizeof line - 1;
-		memcpy(line, s, cut);
-		line[cut] = '\0';
-		if (row == maxrows - 1 && cut < n) {
+		if (cut == 0 || (row == maxrows - 1 && s[cut] != '\0')) {
 			paint_put(y + row, x, width, s, a);     /* cut with "…" */
 			return row + 1;
 		}
+		memcpy(line, s, cut);
+		line[cut] = '\0';
 		paint_put(y + row, x, width, line, a);
 		row++;
 		s += cut;

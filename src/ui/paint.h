@@ -37,6 +37,8 @@ int paint_putf(int y, int x, int width, attr_t a, const char *fmt, ...)
 /* Word-wrapped into at most maxrows rows (the last cut with "…"); returns
  * the rows used. */
 int paint_put_wrapped(int y, int x, int width, int maxrows, const char *s, attr_t a);
+/* The rows paint_put_wrapped() would use, without painting. */
+int paint_wrapped_rows(const char *s, int width, int maxrows);
 void paint_fill(int y, int x, int width, attr_t a);
 
 /* utf8 or ascii, as the terminal can show. */

@@ -58,34 +58,80 @@ static void draw_transcript(struct ui *ui, int y0, int x0, int w, int h)
 	lines_draw(&ui->paint, s, &ui->tr, ui->query, y0, x0, w, h);
 }
 
+/* A checklist title takes up to this many rows: a long one wraps at its
+ * words rather than lose its end (an address, a reason) to "…". */
+#define ITEM_ROWS_MAX 2
+#define MARK_COLS 2
+
+static int item_rows(const struct check_item *it, int w, char *buf, size_t sz)
+{
+	text_sanitize(it->title, strlen(it->title), buf, sz);
+	return paint_wrapped_rows(buf, w - MARK_COLS, ITEM_ROWS_MAX);
+}
+
+/* The checklist's first item on screen, moved so that the selected one
+ * shows whole in h rows. */
+static void checklist_scroll(struct ui *ui, const struct check_item **items, size_t n,
+                             int w, int h)
+{
+	char buf[2048];
+	size_t i;
+	int used;
+
+	if (ui->ck_sel >= n)
+		ui->ck_sel = n - 1;
+	if (ui->ck_sel < ui->ck_top)
+		ui->ck_top = ui->ck_sel;
+	for (;;) {
+		for (used = 0, i = ui->ck_top; i <= ui->ck_sel; i++)
+			used += item_rows(items[i], w, buf, sizeof buf);
+		if (used <= h || ui->ck_top == ui->ck_sel)
+			return;
+		ui->ck_top++;
+	}
+}
+
+size_t ui_checklist_item_at(struct ui *ui, int row)
+{
+	const struct check_item *items[UI_ITEMS_MAX];
+	size_t n = ui_items_of_row(ui, ui->sel, items, UI_ITEMS_MAX), i;
+	int w = COLS - ui->split_x - 2, y = 0;
+	char buf[2048];
+
+	for (i = ui->ck_top; i < n; i++) {
+		y += item_rows(items[i], w, buf, sizeof buf);
+		if (row < y)
+			return i;
+	}
+	return n > 0 ? n - 1 : 0;
+}
+
 static void draw_checklist(struct ui *ui, int y0, int x0, int w, int h)
 {
 	const struct paint *p = &ui->paint;
 	const struct check_item *items[UI_ITEMS_MAX];
 	size_t n = ui_items_of_row(ui, ui->sel, items, UI_ITEMS_MAX), i;
-	int y;
+	char buf[2048];
+	int y, rows;
 
 	if (n == 0) {
 		paint_put(y0, x0, w, "(waiting for results)", p->attr[THEME_VERDICT_PENDING]);
 		return;
 	}
-	if (ui->ck_sel >= n)
-		ui->ck_sel = n - 1;
-	if (ui->ck_sel < ui->ck_top)
-		ui->ck_top = ui->ck_sel;
-	if (ui->ck_sel >= ui->ck_top + (size_t)h)
-		ui->ck_top = ui->ck_sel - (size_t)h + 1;
-	for (y = 0, i = ui->ck_top; i < n && y < h; i++, y++) {
+	checklist_scroll(ui, items, n, w, h);
+	for (y = 0, i = ui->ck_top; i < n && y < h; i++, y += rows) {
 		bool sel = ui->focus == FOCUS_CHECKLIST && i == ui->ck_sel;
 		attr_t base = sel ? p->attr[THEME_SELECTION] : p->attr[THEME_NORMAL];
-		int x;
+		int r;
 
-		if (sel)
-			paint_fill(y0 + y, x0, w, base);
-		x = paint_put(y0 + y, x0, 2, paint_mark(p, items[i]->verdict),
-		              sel ? base : paint_verdict_attr(p, items[i]->verdict) | A_BOLD);
-		paint_put_raw(y0 + y, x0 + x + 1, w - x - 1, items[i]->title,
-		              strlen(items[i]->title), base);
+		rows = item_rows(items[i], w, buf, sizeof buf);
+		if (rows > h - y)
+			rows = h - y;
+		for (r = 0; sel && r < rows; r++)
+			paint_fill(y0 + y + r, x0, w, base);
+		paint_put(y0 + y, x0, MARK_COLS, paint_mark(p, items[i]->verdict),
+		          sel ? base : paint_verdict_attr(p, items[i]->verdict) | A_BOLD);
+		paint_put_wrapped(y0 + y, x0 + MARK_COLS, w - MARK_COLS, rows, buf, base);
 	}
 }
 

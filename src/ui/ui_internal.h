@@ -221,6 +221,8 @@ int ui_table_draw_summary(struct ui *ui, int y, int maxrows);
 void ui_table_draw(struct ui *ui, int y0, int rows);
 /* Transcript and checklist side by side from row y (their title rule). */
 void ui_panes_draw(struct ui *ui, int y, int h);
+/* The checklist item drawn on the pane's row (0: its first), as drawn. */
+size_t ui_checklist_item_at(struct ui *ui, int row);
 void ui_panes_draw_explanation(struct ui *ui, int y, int h);
 void ui_panes_draw_keybar(struct ui *ui);
 

@@ -66,4 +66,22 @@ else nok "wheel down: '$back', wanted '$first'"; fi
 
 keys q
 if wait_exit 5; then ok "q quits after mouse input"; else nok "still running after q: $(cap | tail -3)"; fi
+
+# At 80x24 long checklist titles wrap onto a second row: a click on an
+# item below wrapped ones still selects the item shown there.
+start 80 24 TERM=xterm -- postmaster@healthy.lab.test
+wait_done 15 >/dev/null
+keys Down
+y=$(row_of "STARTTLS: TLSv1.3")
+if [ -n "$y" ] && [ -n "$(row_of "   (confirmed)")" ]; then
+	mouse 0 60 "$y"
+	ey=$(row_of "─Explanation─")
+	if [ -n "$ey" ] && cap | sed -n "$((ey + 1))p" | grep -qF "STARTTLS: TLSv1.3"; then
+		ok "80x24: a click below wrapped titles selects the item shown on that row"
+	else nok "80x24: after the click the explanation is: $(cap | sed -n "${ey:-1},\$p" | head -3)"; fi
+else
+	nok "80x24: no wrapped checklist to click: $(cap)"
+fi
+keys q
+wait_exit 5
 echo "1..$n"
