@@ -97,15 +97,49 @@ static void layout_compute(const struct ui *ui, struct layout *l)
 		l->host_w = 6;
 }
 
-/* The name as the table shows it: without the shared suffix. */
-static void host_name(const struct layout *l, const char *name, char *buf, size_t size)
+/* Without the shared suffix: the bytes of name the table shows. */
+static size_t name_shown(const struct layout *l, const char *name)
 {
 	size_t n = strlen(name);
 
-	if (l->strip > 0 && n > l->strip)
-		snprintf(buf, size, "%.*s", (int)(n - l->strip), name);
-	else
-		snprintf(buf, size, "%s", name);
+	return l->strip > 0 && n > l->strip ? n - l->strip : n;
+}
+
+/*
+ * The name as the table shows it, in l->host_w - 1 columns: without the
+ * shared suffix; too long, cut at its end with "…" — unless another host
+ * would then read the same, when the middle goes instead, so that what
+ * tells them apart (mx.server1.dc, mx.server2.dc) stays: "mx.s…r1.dc".
+ * Host names are ASCII here (IDNs are shown as A-labels), so bytes are
+ * columns.
+ */
+static void host_name(const struct layout *l, const struct model_domain *d,
+                      const char *name, const char *dots, char *buf, size_t size)
+{
+	size_t n = name_shown(l, name), w = l->host_w > 1 ? (size_t)l->host_w - 1 : 1;
+	size_t keep = w > 1 ? w - 1 : 0, i, head;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)name[i] >= 0x80)
+			break;
+	if (n <= w || keep < 3 || i < n) {
+		snprintf(buf, size, "%.*s", (int)n, name);
+		return;
+	}
+	for (i = 0; i < d->nhosts; i++) {
+		const char *o = d->hosts[i].name;
+
+		if (o != name && strcmp(o, name) != 0 && name_shown(l, o) > w &&
+		    strncmp(o, name, keep) == 0)
+			break;
+	}
+	if (i == d->nhosts) {
+		snprintf(buf, size, "%.*s", (int)n, name);     /* paint_put adds "…" */
+		return;
+	}
+	head = keep / 2;
+	snprintf(buf, size, "%.*s%s%.*s", (int)head, name, dots, (int)(keep - head),
+	         name + n - (keep - head));
 }
 
 static void header_state(struct ui *ui, char *buf, size_t size)
@@ -325,7 +359,7 @@ static void draw_address_row(struct ui *ui, const struct layout *l, size_t r,
 	if (l->num)
 		x += paint_putf(y, x, 3, base, "%-2ld ", row->hi + 1);
 	x += paint_putf(y, x, l->pref_w, base, "%-*u", l->pref_w, h->pref);
-	host_name(l, h->name, name, sizeof name);
+	host_name(l, d, h->name, paint_pick(&ui->paint, "…", "~"), name, sizeof name);
 	paint_put_raw(y, x, l->host_w - 1, name, strlen(name), base);
 	x += l->host_w;
 	if (row->ai < 0) {

@@ -348,6 +348,17 @@ else nok "80x24 key bar: $(cap | tail -1)"; fi
 if [ "$(cap | LC_ALL=C.UTF-8 wc -L)" -le 80 ]; then ok "80x24: no line is longer than the screen"
 else nok "80x24: long lines: $(cap | LC_ALL=C.UTF-8 wc -L)"; fi
 
+# Names that differ only near their end (twins) are cut in the middle at
+# 80x24, so the rows still tell the hosts apart; alone they keep their start.
+start 80 24 -- twins.lab.test
+wait_done 20
+r1=$(cap | grep -E '^.. 10 ' | head -1); r2=$(cap | grep -E '^.. 20 ' | head -1)
+if [[ $r1 == *"…er1 "* && $r2 == *"…er2 "* ]]; then
+	ok "80x24: names alike at their start are cut in the middle (…er1, …er2)"
+else nok "80x24 twins: '$r1' / '$r2'"; fi
+keys q
+wait_exit 5
+
 # blackhole mid-probe: a session that waits shows its step and its clock.
 start 100 30 -- silent.lab.test
 expect_screen "silent mid-probe: banner… with its countdown" "banner… 2 s of 30" 6
