@@ -151,7 +151,7 @@ static size_t fit_bytes(const char *s, int width)
 /* Where the row that starts at s ends: all of s when it fits, else the
  * last space in the row's second half (words stay whole), else the last
  * whole character that fits. */
-static size_t wrap_cut(const char *s, int width)
+size_t paint_wrap_cut(const char *s, int width)
 {
 	size_t fit = fit_bytes(s, width), i;
 
@@ -171,7 +171,7 @@ int paint_wrapped_rows(const char *s, int width, int maxrows)
 	if (width <= 0)
 		return maxrows > 0 ? 1 : 0;
 	while (*s != '\0' && row < maxrows) {
-		size_t cut = wrap_cut(s, width);
+		size_t cut = paint_wrap_cut(s, width);
 
 		row++;
 		if (cut == 0)
@@ -191,7 +191,7 @@ int paint_put_wrapped(int y, int x, int width, int maxrows, const char *s, attr_
 	if (width <= 0)
 		return 0;
 	while (*s != '\0' && row < maxrows) {
-		size_t cut = wrap_cut(s, width);
+		size_t cut = paint_wrap_cut(s, width);
 
 		if (cut >= sizeof line)
 			cut = sizeof line - 1;

@@ -37,6 +37,10 @@ int paint_putf(int y, int x, int width, attr_t a, const char *fmt, ...)
 /* Word-wrapped into at most maxrows rows (the last cut with "…"); returns
  * the rows used. */
 int paint_put_wrapped(int y, int x, int width, int maxrows, const char *s, attr_t a);
+/* Where a row of width columns that starts at s ends (bytes): all of s
+ * when it fits, else at a space in the row's second half, else at the
+ * last whole character that fits. */
+size_t paint_wrap_cut(const char *s, int width);
 /* The rows paint_put_wrapped() would use, without painting. */
 int paint_wrapped_rows(const char *s, int width, int maxrows);
 void paint_fill(int y, int x, int width, attr_t a);

@@ -32,25 +32,27 @@ static void row_add(const char *s, size_t len, attr_t a)
 	popup_rows[popup_n++].attr = a;
 }
 
-/* Safe text, wrapped at spaces to w columns (bytes: near enough, and
- * paint_put cuts what is wider with "…"). */
-static void rows_wrapped(const char *s, int w, attr_t a)
+/* Safe text, wrapped at its words to w columns (as paint_put_wrapped
+ * does); rows after the first start with indent spaces. */
+static void rows_wrapped(const char *s, int w, attr_t a, int indent)
 {
-	while (*s != '\0' && w > 10) {
-		size_t n = strlen(s), cut = n, i;
+	char row[sizeof popup_rows[0].text];
+	int lead = 0;
 
-		if (n > (size_t)w) {
-			cut = (size_t)w;
-			for (i = cut; i > (size_t)w / 2; i--)
-				if (s[i] == ' ') {
-					cut = i;
-					break;
-				}
-		}
-		row_add(s, cut, a);
+	while (*s != '\0' && w > 10 + indent) {
+		size_t cut = paint_wrap_cut(s, w - lead);
+
+		if (cut == 0)
+			break;
+		if ((size_t)lead + cut >= sizeof row)
+			cut = sizeof row - 1 - (size_t)lead;
+		memset(row, ' ', (size_t)lead);
+		memcpy(row + lead, s, cut);
+		row_add(row, (size_t)lead + cut, a);
 		s += cut;
 		while (*s == ' ')
 			s++;
+		lead = indent;
 	}
 }
 
@@ -67,14 +69,14 @@ static void rows_build(struct ui *ui, int w, char *title, size_t tsz, enum verdi
 	popup_n = 0;
 	ui_explain_selection(ui, title, tsz, body, sizeof body, v);
 	text_sanitize(body, strlen(body), safe, sizeof safe);
-	rows_wrapped(safe, w, p->attr[THEME_NORMAL]);
+	rows_wrapped(safe, w, p->attr[THEME_NORMAL], 0);
 	if (ui->focus != FOCUS_CHECKLIST || ui->ck_sel >= n)
 		return;
 	row_add("", 0, p->attr[THEME_NORMAL]);
 	for (k = 0; k < items[ui->ck_sel]->nfacts; k++) {
 		text_sanitize(items[ui->ck_sel]->facts[k], strlen(items[ui->ck_sel]->facts[k]),
 		              safe, sizeof safe);
-		row_add(safe, strlen(safe), p->attr[THEME_TRANSCRIPT_INFO]);
+		rows_wrapped(safe, w, p->attr[THEME_TRANSCRIPT_INFO], 2);
 	}
 	for (k = items[ui->ck_sel]->line_from; s != NULL && k < items[ui->ck_sel]->line_to &&
 	     k < s->nlines; k++) {
@@ -84,29 +86,35 @@ static void rows_build(struct ui *ui, int w, char *title, size_t tsz, enum verdi
 		safe[1] = ':';
 		safe[2] = ' ';
 		text_sanitize(l->bytes, l->len, safe + 3, sizeof safe - 3);
-		row_add(safe, strlen(safe), lines_attr(p, l));
+		rows_wrapped(safe, w, lines_attr(p, l), 3);
 	}
 }
+
+/* The item's title heads the window, wrapped at its words onto a second
+ * row when it is long; the rows below scroll. */
+#define HEAD_ROWS_MAX 2
 
 static void popup_draw(struct ui *ui)
 {
 	const struct paint *p = &ui->paint;
 	char title[512], safe[512];
 	enum verdict v;
-	int w = COLS - 4, h = LINES - 4, y0 = 2, x0 = 2, shown = h - 3, i;
+	int w = COLS - 4, h = LINES - 4, y0 = 2, x0 = 2, head, shown, i;
 
 	rows_build(ui, w - 4, title, sizeof title, &v);
+	text_sanitize(title, strlen(title), safe, sizeof safe);
+	head = paint_wrapped_rows(safe, w - 7, HEAD_ROWS_MAX);
+	shown = h - 2 - head;
 	if (popup_top > popup_n - shown)
 		popup_top = popup_n - shown;
 	if (popup_top < 0)
 		popup_top = 0;
 	paint_box(p, y0, x0, h, w, popup_n > shown ? " Explanation (↑↓ scroll, any other key closes) "
 	          : " Explanation (any key closes) ");
-	text_sanitize(title, strlen(title), safe, sizeof safe);
 	paint_put(y0 + 1, x0 + 2, 3, paint_mark(p, v), paint_verdict_attr(p, v) | A_BOLD);
-	paint_put(y0 + 1, x0 + 5, w - 7, safe, A_BOLD | p->attr[THEME_NORMAL]);
+	paint_put_wrapped(y0 + 1, x0 + 5, w - 7, head, safe, A_BOLD | p->attr[THEME_NORMAL]);
 	for (i = 0; i < shown && popup_top + i < popup_n; i++)
-		paint_put(y0 + 2 + i, x0 + 2, w - 4, popup_rows[popup_top + i].text,
+		paint_put(y0 + 1 + head + i, x0 + 2, w - 4, popup_rows[popup_top + i].text,
 		          popup_rows[popup_top + i].attr);
 }
 

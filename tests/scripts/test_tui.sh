@@ -125,8 +125,8 @@ else nok "y: clipboard: '$(tmux -L "$sock" show-buffer 2>&1 | head -2)'"; fi
 keys BTab
 expect_screen "the hosts table selected: a one-line column legend" "first mark: the host's verdict; cells: each step"
 keys '?'
-expect_screen "? help explains the relay column" "relay             an outside recipient: refused ✓ is good"
-expect_screen "? help explains the first column" "first mark        the host's verdict"
+expect_screen "? help explains the relay column" "relay         an outside recipient: refused ✓ is good"
+expect_screen "? help explains the first column" "first mark    the host's verdict"
 keys x
 
 # --- resize ---------------------------------------------------------------
@@ -136,6 +136,21 @@ tmux -L "$sock" resize-window -t main -x 80 -y 24; wait_for "─Explanation─" 
 expect_screen "80x24: usable, the checklist is there" "Checklist"
 expect_not "80x24: not too small" "terminal too small"
 expect_screen "80x24: the explanation pane fits" "─Explanation─"
+# Help at 80x24: taller than the screen, so it scrolls; within its border,
+# every line whole (no "…"), the border's four corners on screen.
+keys '?'
+wait_for "Help (↑↓ scroll)" 3 >/dev/null
+box=$(cap | sed -n '/┌─ Help/,/└/p' | LC_ALL=C.UTF-8 sed 's/^[^│┌└]*//; s/[^│┐┘]*$//')
+if [[ $box == *"┌─ Help (↑↓ scroll)"* && $box == *"└"*"┘"* && $box != *"…"* ]] &&
+	[ "$(LC_ALL=C.UTF-8 wc -L <<<"$box")" -le 80 ]; then
+	ok "80x24: help fits in its border, no line cut, and says it scrolls"
+else nok "80x24 help: $box"; fi
+first=$(cap | sed -n '/┌─ Help/{n;p}')
+keys Down Down
+if [ "$(cap | sed -n '/┌─ Help/{n;p}')" != "$first" ] && { keys NPage NPage NPage; wait_for "Any other key closes this window" 2; }; then
+	ok "80x24: help scrolls (↓ moves it, PgDn reaches its last line)"
+else nok "80x24 help scroll: $(cap | sed -n '/┌─ Help/,/└/p' | head -4)"; fi
+keys x
 tmux -L "$sock" resize-window -t main -x 60 -y 20
 expect_screen "60x20: a clear message" "terminal too small"
 tmux -L "$sock" resize-window -t main -x 100 -y 30
@@ -418,3 +433,22 @@ rc=$?
 if [ "$rc" = 2 ] && [ "$(wc -l <<<"$err")" -le 3 ] && tail -1 <<<"$err" | grep -qx "mailflow --help for more"; then
 	ok "mailflow without arguments: exit 2, a short usage ending in 'mailflow --help for more'"
 else nok "mailflow without arguments: exit $rc: $err"; fi
+
+# Every explanation window of mx1's checklist at 80x24: inside its border
+# no line is cut (the body, the facts and the transcript lines wrap at
+# their words), and the border is whole. The title row may end in "…".
+start 80 24 -- postmaster@healthy.lab.test
+wait_done 15 >/dev/null
+keys Down Tab Tab
+cut_in=""
+for i in $(seq 0 12); do
+	keys Enter
+	box=$(cap | sed -n '/┌─/,/└/p' | sed 1d | LC_ALL=C.UTF-8 sed 's/^[^│└]*//; s/[^│┘]*$//')
+	if [[ $box != *"└"*"┘"* ]]; then cut_in+=" item $i: no bottom border;"
+	elif [[ $box == *"…"* ]]; then cut_in+=" item $i: $(grep -F "…" <<<"$box" | head -1);"; fi
+	keys x Down
+done
+if [ -z "$cut_in" ]; then ok "80x24: every checklist item's window fits its border, nothing cut"
+else nok "80x24 windows:$cut_in"; fi
+keys q
+wait_exit 5
