@@ -238,13 +238,28 @@ static void draw_domain_row(struct ui *ui, size_t row, int y, bool selected)
 	size_t i;
 	int x;
 
+	int gap = 2, total, cells;
+
 	paint_fill(y, 0, COLS, base);
 	x = put_verdict(ui, y, selected, row_verdict(ui, row), base);
-	x += paint_putf(y, x, 12, base | A_BOLD, "DNS ");
+	/* Two columns between cells when they all fit so, else one; at 80
+	 * columns the row's "DNS" label goes too, so that every cell fits
+	 * (the cells, MX first, say what the row is). */
+	for (cells = 0, total = x + 4 - gap, i = 0; i < sizeof cols / sizeof cols[0]; i++)
+		if (checklist_find(&ui->list, cols[i].id, -1, -1) != NULL) {
+			total += gap + (int)strlen(cols[i].label) + 2;
+			cells++;
+		}
+	if (total > COLS) {
+		gap = 1;
+		total -= cells - 1;         /* one column less per gap */
+	}
+	if (total <= COLS)
+		x += paint_putf(y, x, 12, base | A_BOLD, "DNS ");
 	for (i = 0; i < sizeof cols / sizeof cols[0]; i++) {
 		const struct check_item *it = checklist_find(&ui->list, cols[i].id, -1, -1);
 		enum verdict v = it ? it->verdict : V_PENDING;
-		int need = (int)strlen(cols[i].label) + 3;
+		int need = (int)strlen(cols[i].label) + 2;
 
 		if (it == NULL)
 			continue;
@@ -256,7 +271,7 @@ static void draw_domain_row(struct ui *ui, size_t row, int y, bool selected)
 		x += paint_put(y, x, COLS - x, " ", base);
 		x += paint_put(y, x, COLS - x, paint_mark(p, v),
 		               selected ? base : paint_verdict_attr(p, v));
-		x += 2;                 /* the gap (filled already) */
+		x += gap;               /* the gap (filled already) */
 	}
 }
 
