@@ -2285,6 +2285,8 @@ static void check_address(struct builder *b, const struct model_domain *d,
 
 /* ---- across hosts ------------------------------------------------------- */
 
+#define CERT_CLASSES 6           /* cert_class()'s classes */
+
 /* What the finished sessions of a domain say, side by side. */
 struct compare_tally {
 	size_t sessions;        /* finished */
@@ -2295,10 +2297,17 @@ struct compare_tally {
 	bool pending;           /* a session still runs */
 	int cert_class;         /* the first TLS host's certificate health, -1 none */
 	bool certs_differ;      /* another TLS host's certificate fares otherwise */
+	size_t certs[CERT_CLASSES];     /* TLS hosts per certificate class */
 };
 
 /* A certificate's health in classes (the order of check_cert): 0 valid,
- * 1 expired, 2 an expired chain, 3 untrusted, 4 another name, 5 expiring. */
+ * 1 expired, 2 an expired chain, 3 untrusted, 4 another name, 5 expiring;
+ * the words say it after a count ("2 valid, 1 for another name"). */
+static const char *const cert_class_words[CERT_CLASSES] = {
+	"valid", "expired", "with an expired chain", "untrusted", "for another name",
+	"expiring within 14 days",
+};
+
 static int cert_class(const struct tls_facts *f)
 {
 	if (f->days_left < 0)
@@ -2328,6 +2337,7 @@ static void compare_session(struct check_item *it, struct compare_tally *ct,
 	else if (starttls_missing(&s->steps[STEP_STARTTLS]))
 		ct->notls++;            /* --tls off says nothing of the server */
 	if (s->tls_active && s->tls.handshake_done) {
+		ct->certs[cert_class(&s->tls)]++;
 		if (ct->cert_class == -1)
 			ct->cert_class = cert_class(&s->tls);
 		else if (cert_class(&s->tls) != ct->cert_class)
@@ -2369,10 +2379,20 @@ static void check_compare(struct builder *b, const struct model_domain *d)
 		snprintf(e + strlen(e), sizeof e - strlen(e), "%zu host(s) offer TLS and "
 		         "%zu do not: mail that falls back to those travels unencrypted. ",
 		         ct.tls, ct.notls);
-	if (ct.certs_differ)
+	if (ct.certs_differ) {
+		const char *sep = "";
+
 		snprintf(e + strlen(e), sizeof e - strlen(e), "The hosts' certificates "
-		         "differ in health (valid, expired, untrusted, another name): a "
-		         "verifying sender delivers to some and not to others. ");
+		         "differ in health (");
+		for (i = 0; i < CERT_CLASSES; i++)
+			if (ct.certs[i] > 0) {
+				snprintf(e + strlen(e), sizeof e - strlen(e), "%s%zu %s", sep,
+				         ct.certs[i], cert_class_words[i]);
+				sep = ", ";
+			}
+		snprintf(e + strlen(e), sizeof e - strlen(e), "): a verifying sender "
+		         "delivers to some and not to others. ");
+	}
 	if (ct.rcpt_differs)
 		snprintf(e + strlen(e), sizeof e - strlen(e), "The hosts answer the same "
 		         "recipient differently, so delivery depends on which MX a sender "

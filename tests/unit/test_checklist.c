@@ -364,6 +364,14 @@ static void test_compare_and_tlsa(void **state)
 	add_session(0, "192.0.2.1");
 	b = add_session(1, "192.0.2.2");
 	expect(&c, "compare", -1, -1, V_PASS);
+	/* Their certificates fare otherwise: the explanation counts the
+	 * classes there are, and names no other (none is expired here). */
+	b->tls.name_ok = 0;
+	expect(&c, "compare", -1, -1, V_WARN);
+	assert_non_null(strstr(item(&c, "compare", -1, -1)->explanation,
+	                       "differ in health (1 valid, 1 for another name)"));
+	assert_null(strstr(item(&c, "compare", -1, -1)->explanation, "expired"));
+	b->tls.name_ok = 1;
 	/* The backup MX has no TLS. */
 	b->tls_active = 0;
 	b->steps[STEP_STARTTLS].state = STEP_SKIPPED;
