@@ -255,3 +255,30 @@ bool cell_running_words(const struct model_session *s, const struct smtp_options
 	}
 	return false;
 }
+
+const char *cell_mark(enum verdict v, unsigned flags)
+{
+	static const char *const u[VERDICT__COUNT] = { "✓", "!", "✗", "i", "–", "…" };
+	static const char *const a[VERDICT__COUNT] = { "+", "!", "x", "i", "-", "*" };
+
+	if ((unsigned)v >= VERDICT__COUNT)
+		return "?";
+	return (flags & CELL_UTF8) ? u[v] : a[v];
+}
+
+size_t cell_format(const struct cell *c, unsigned flags, char *buf, size_t size)
+{
+	int n;
+
+	if (size == 0)
+		return 0;
+	if (!c->mark)
+		n = snprintf(buf, size, "%s", c->lead);
+	else
+		n = snprintf(buf, size, "%s %s%s%s", c->lead, cell_mark(c->verdict, flags),
+		             c->note[0] ? " " : "", c->note);
+	if (n >= 0 && (size_t)n < size && c->dane)
+		n += snprintf(buf + n, size - (size_t)n, " DANE %s",
+		              cell_mark(c->dane_verdict, flags));
+	return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+}

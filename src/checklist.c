@@ -2826,47 +2826,6 @@ int checklist_exit_worst(int a, int b, enum exit_style style)
 	return rank[a] >= rank[b] ? a : b;
 }
 
-const char *checklist_step_cell(const struct model_session *s,
-                                enum model_step_id step, unsigned flags,
-                                uint64_t now_ms, char *buf, size_t size)
-{
-	const struct model_step *st = &s->steps[step];
-	bool utf8 = (flags & CELL_UTF8) != 0;
-
-	switch (st->state) {
-	case STEP_NOT_RUN:
-		snprintf(buf, size, "%s", !s->done && now_ms ? "" : utf8 ? "—" : "-");
-		break;
-	case STEP_RUNNING:
-		if (now_ms > s->started_ms + st->at_ms)
-			snprintf(buf, size, "%s %.1fs", utf8 ? "…" : "...",
-			         (double)(now_ms - s->started_ms - st->at_ms) / 1000.0);
-		else
-			snprintf(buf, size, "%s", utf8 ? "…" : "...");
-		break;
-	case STEP_SKIPPED:
-		snprintf(buf, size, "skip");
-		break;
-	case STEP_FAILED:
-		snprintf(buf, size, "%s", st->fail == FAIL_TIMEOUT ? "timeout"
-		         : st->fail == FAIL_CONNECT ? conn_error_name(s->conn_error)
-		         : "failed");
-		break;
-	default:
-		if (step == STEP_CONNECT)
-			snprintf(buf, size, "%llu ms", (unsigned long long)st->ms);
-		else if (step == STEP_STARTTLS && s->tls_active)
-			snprintf(buf, size, "%s", strncmp(s->tls.version, "TLSv", 4) == 0
-			         ? s->tls.version + 4 : s->tls.version[0] ? s->tls.version : "ok");
-		else if ((flags & CELL_ENHANCED) && step != STEP_BANNER && st->enhanced[0])
-			snprintf(buf, size, "%d %s", st->code, st->enhanced);
-		else
-			snprintf(buf, size, "%d", st->code);
-		break;
-	}
-	return buf;
-}
-
 /* ---- --explain: the recipient now ------------------------------------- */
 
 enum checklist_now checklist_rcpt_now(const struct checklist *c, const struct check_item **item)

@@ -2,6 +2,7 @@
  * report.c — text renderings of the model.
  */
 #include "mailflow/report.h"
+#include "mailflow/cell.h"
 #include "mailflow/dnssec.h"
 #include "mailflow/report_explain.h"
 #include "mailflow/summary.h"
@@ -781,7 +782,28 @@ static void json_domain(FILE *out, const struct model_domain *d, const struct ch
 	fputc('}', out);
 }
 
-static void json_address(FILE *out, const struct model_address *a,
+/* The hosts-table cells of an address, as every view writes them. */
+static void json_cells(FILE *out, const struct model_domain *d, const struct checklist *c,
+                       long hi, long ai)
+{
+	int col;
+
+	fputc('{', out);
+	for (col = 0; col < CELL_COL__COUNT; col++) {
+		struct cell cl;
+		char buf[80];
+
+		cell_of(d, c, hi, ai, (enum cell_col)col, CELL_UTF8, &cl);
+		cell_format(&cl, CELL_UTF8, buf, sizeof buf);
+		fprintf(out, "%s\"%s\":{\"words\":", col ? "," : "",
+		        cell_col_name((enum cell_col)col));
+		js(out, buf);
+		fprintf(out, ",\"verdict\":\"%s\"}", cl.mark ? verdict_name(cl.verdict) : "none");
+	}
+	fputc('}', out);
+}
+
+static void json_address(FILE *out, const struct model_domain *d, const struct model_address *a,
                          const struct checklist *c, long hi, long ai)
 {
 	size_t k;
@@ -802,10 +824,15 @@ static void json_address(FILE *out, const struct model_address *a,
 		fputs("null", out);
 	fputs(",\"checklist\":", out);
 	json_items(out, c, hi, ai, a->session);
+	if (a->session != NULL) {
+		fputs(",\"cells\":", out);
+		json_cells(out, d, c, hi, ai);
+	}
 	fputc('}', out);
 }
 
-static void json_host(FILE *out, const struct model_host *h, const struct checklist *c,
+static void json_host(FILE *out, const struct model_domain *d, const struct model_host *h,
+                      const struct checklist *c,
                       long hi, int complete)
 {
 	size_t j;
@@ -839,7 +866,7 @@ static void json_host(FILE *out, const struct model_host *h, const struct checkl
 	for (j = 0; j < h->naddrs; j++) {
 		if (j)
 			fputc(',', out);
-		json_address(out, &h->addrs[j], c, hi, (long)j);
+		json_address(out, d, &h->addrs[j], c, hi, (long)j);
 	}
 	fputs("]}", out);
 }
@@ -869,7 +896,7 @@ void report_json(FILE *out, const struct model_domain *d, const struct checklist
 	for (i = 0; i < d->nhosts; i++) {
 		if (i)
 			fputc(',', out);
-		json_host(out, &d->hosts[i], c, (long)i, d->complete);
+		json_host(out, d, &d->hosts[i], c, (long)i, d->complete);
 	}
 	fputc(']', out);
 	if (o->explain != NULL) {
@@ -957,6 +984,55 @@ static void text_item(FILE *out, const struct check_item *it,
 		text_evidence(out, it, s);
 }
 
+/* The hosts table as the TUI shows it: each cell is the core's (cell.c),
+ * the checklist item's verdict and words, with ASCII marks. */
+static void text_hosts_table(FILE *out, const struct model_domain *d,
+                             const struct checklist *c)
+{
+	static const int width[CELL_COL__COUNT] = { 11, 10, 22, 10, 0 };
+	size_t i, j;
+	int col;
+
+	fputs("\nHosts (marks: + pass  ! warn  x fail  i info  - skip)\n"
+	      "   #  pref  host                           address          ", out);
+	for (col = 0; col < CELL_COL__COUNT; col++)
+		if (width[col] == 0)
+			fprintf(out, "%s\n", cell_col_name((enum cell_col)col));
+		else
+			fprintf(out, "%-*s", width[col], cell_col_name((enum cell_col)col));
+	for (i = 0; i < d->nhosts; i++) {
+		char name[64];
+
+		text_sanitize(d->hosts[i].name, strlen(d->hosts[i].name), name, sizeof name);
+		if (d->hosts[i].naddrs == 0) {
+			fprintf(out, "  %2zu  %-4u  %-30.30s %-16s no address %s\n", i + 1,
+			        d->hosts[i].pref, name, "", cell_mark(V_FAIL, 0));
+			continue;
+		}
+		for (j = 0; j < d->hosts[i].naddrs; j++) {
+			const struct model_address *a = &d->hosts[i].addrs[j];
+
+			fprintf(out, "  %2zu  %-4u  %-30.30s %-16s ", i + 1, d->hosts[i].pref, name,
+			        a->addr);
+			if (a->session == NULL) {
+				fputs("(not probed)\n", out);
+				continue;
+			}
+			for (col = 0; col < CELL_COL__COUNT; col++) {
+				struct cell cl;
+				char buf[80];
+
+				cell_of(d, c, (long)i, (long)j, (enum cell_col)col, 0, &cl);
+				cell_format(&cl, 0, buf, sizeof buf);
+				if (width[col] == 0)
+					fprintf(out, "%s\n", buf);
+				else
+					fprintf(out, "%-*s ", width[col] - 1, buf);
+			}
+		}
+	}
+}
+
 void report_batch_text(FILE *out, const struct model_domain *d, const struct checklist *c,
                        const struct report_options *o)
 {
@@ -977,27 +1053,7 @@ void report_batch_text(FILE *out, const struct model_domain *d, const struct che
 			text_item(out, &c->items[k], NULL, o);
 	report_sender_text(out, d, c);
 
-	fputs("\nHosts\n   #  pref  host                           address          connect  banner  TLS      RCPT  relay\n", out);
-	for (i = 0; i < d->nhosts; i++)
-		for (j = 0; j < d->hosts[i].naddrs; j++) {
-			const struct model_address *a = &d->hosts[i].addrs[j];
-			const struct model_session *s = a->session;
-			char b1[32], b2[32], b3[32], b4[32], name[64];
-
-			text_sanitize(d->hosts[i].name, strlen(d->hosts[i].name), name, sizeof name);
-			fprintf(out, "  %2zu  %-4u  %-30.30s %-16s ", i + 1, d->hosts[i].pref, name, a->addr);
-			if (s == NULL) {
-				fputs("(not probed)\n", out);
-				continue;
-			}
-			fprintf(out, "%-8s %-7s %-8s %-5s %s\n",
-			        checklist_step_cell(s, STEP_CONNECT, 0, 0, b1, sizeof b1),
-			        checklist_step_cell(s, STEP_BANNER, 0, 0, b2, sizeof b2),
-			        s->tls_active ? s->tls.version
-			        : s->steps[STEP_STARTTLS].state == STEP_NOT_RUN ? "-" : "none",
-			        checklist_step_cell(s, STEP_RCPT, 0, 0, b3, sizeof b3),
-			        checklist_step_cell(s, STEP_RELAY, 0, 0, b4, sizeof b4));
-		}
+	text_hosts_table(out, d, c);
 
 	for (i = 0; i < d->nhosts; i++)
 		for (j = 0; j < d->hosts[i].naddrs; j++) {

@@ -17,6 +17,7 @@
  * banner, EHLO, STARTTLS, ... QUIT) placed on one time axis from the
  * start of the run, as a browser's network waterfall shows requests.
  */
+#include "mailflow/cell.h"
 #include "mailflow/report.h"
 
 #include <string.h>
@@ -82,6 +83,7 @@ static const char style[] =
 	".v-pass .verdict,.verdict.v-pass{background:var(--pass)}"
 	".v-warn .verdict,.verdict.v-warn{background:var(--warn)}"
 	".v-fail .verdict,.verdict.v-fail{background:var(--fail)}"
+	"td.v-fail{color:var(--fail)}td.v-warn{color:var(--warn)}"
 	".v-info .verdict,.verdict.v-info{background:var(--info)}"
 	".v-skip .verdict,.verdict.v-skip{background:var(--skip)}"
 	".v-pending .verdict,.verdict.v-pending{background:var(--pending)}\n"
@@ -132,12 +134,21 @@ static const char *domain_class(const size_t counts[VERDICT__COUNT])
 	return "pass";
 }
 
-static void put_step_cell(FILE *out, const struct model_session *s, enum model_step_id id)
+/* A hosts-table cell: the core's (cell.c), the checklist item's verdict
+ * and words, as the TUI shows them; its class carries the verdict. */
+static void put_cell(FILE *out, const struct model_domain *d, const struct checklist *c,
+                     size_t i, size_t j, enum cell_col col)
 {
-	char buf[64];
+	struct cell cl;
+	char buf[80];
 
-	fputs("<td>", out);
-	html(out, checklist_step_cell(s, id, CELL_UTF8 | CELL_ENHANCED, 0, buf, sizeof buf));
+	cell_of(d, c, (long)i, (long)j, col, CELL_UTF8, &cl);
+	cell_format(&cl, CELL_UTF8, buf, sizeof buf);
+	if (cl.mark)
+		fprintf(out, "<td class=\"v-%s\">", verdict_name(cl.verdict));
+	else
+		fputs("<td>", out);
+	html(out, buf);
 	fputs("</td>", out);
 }
 
@@ -161,16 +172,10 @@ static void put_address_row(FILE *out, const struct model_domain *d, const struc
 	if (s == NULL) {
 		fputs("<td colspan=\"5\">not probed</td>", out);
 	} else {
-		put_step_cell(out, s, STEP_CONNECT);
-		put_step_cell(out, s, STEP_BANNER);
-		fputs("<td>", out);
-		if (s->tls_active)
-			html(out, s->tls.version);
-		else
-			fputs(s->steps[STEP_STARTTLS].state == STEP_NOT_RUN ? "—" : "none", out);
-		fputs("</td>", out);
-		put_step_cell(out, s, STEP_RCPT);
-		put_step_cell(out, s, STEP_RELAY);
+		int col;
+
+		for (col = 0; col < CELL_COL__COUNT; col++)
+			put_cell(out, d, c, i, j, (enum cell_col)col);
 	}
 	fputs("<td class=\"words\">", out);
 	html(out, sh.words);

@@ -15,6 +15,7 @@
  *    them, so no line can close the fence.
  * Server text never starts a line: each line begins with text of ours.
  */
+#include "mailflow/cell.h"
 #include "mailflow/report.h"
 #include "mailflow/report_explain.h"
 #include "mailflow/summary.h"
@@ -221,18 +222,23 @@ static void put_summary(FILE *out, const struct model_domain *d,
 	fprintf(out, "- Report: mailflow %s, %s\n", MAILFLOW_VERSION, when[0] ? when : "unknown time");
 }
 
-/* A hosts-table cell of a step: the core's cell text, with the enhanced
- * code where there is one. */
-static void put_step_cell(FILE *out, const struct model_session *s, enum model_step_id id)
+/* A hosts-table cell: the core's (cell.c), the checklist item's verdict
+ * and words, as the TUI shows it ("1.3 ✗ expired", "refused ✓"). */
+static void put_cell(FILE *out, const struct model_domain *d, const struct checklist *c,
+                     size_t i, size_t j, enum cell_col col)
 {
-	char buf[64];
+	struct cell cl;
+	char buf[80];
 
-	md_text(out, checklist_step_cell(s, id, CELL_UTF8 | CELL_ENHANCED, 0, buf, sizeof buf));
+	cell_of(d, c, (long)i, (long)j, col, CELL_UTF8, &cl);
+	cell_format(&cl, CELL_UTF8, buf, sizeof buf);
+	md_text(out, buf);
 }
 
-static void put_hosts_table(FILE *out, const struct model_domain *d)
+static void put_hosts_table(FILE *out, const struct model_domain *d, const struct checklist *c)
 {
 	size_t i, j;
+	int col;
 
 	fputs("\n## Hosts\n", out);
 	if (d->nhosts == 0) {
@@ -247,7 +253,7 @@ static void put_hosts_table(FILE *out, const struct model_domain *d)
 		if (h->naddrs == 0) {
 			fprintf(out, "| %zu | %u | ", i + 1, h->pref);
 			md_text(out, h->name);
-			fputs(" | (no address) | — | — | — | — | — |\n", out);
+			fputs(" | no address ✗ | — | — | — | — | — |\n", out);
 			continue;
 		}
 		for (j = 0; j < h->naddrs; j++) {
@@ -263,19 +269,10 @@ static void put_hosts_table(FILE *out, const struct model_domain *d)
 				fputs("not probed | — | — | — | — |\n", out);
 				continue;
 			}
-			put_step_cell(out, s, STEP_CONNECT);
-			fputs(" | ", out);
-			put_step_cell(out, s, STEP_BANNER);
-			fputs(" | ", out);
-			if (s->tls_active)
-				md_text(out, s->tls.version);
-			else
-				fputs(s->steps[STEP_STARTTLS].state == STEP_NOT_RUN ? "—" : "none", out);
-			fputs(" | ", out);
-			put_step_cell(out, s, STEP_RCPT);
-			fputs(" | ", out);
-			put_step_cell(out, s, STEP_RELAY);
-			fputs(" |\n", out);
+			for (col = 0; col < CELL_COL__COUNT; col++) {
+				put_cell(out, d, c, i, j, (enum cell_col)col);
+				fputs(col + 1 < CELL_COL__COUNT ? " | " : " |\n", out);
+			}
 		}
 	}
 }
@@ -512,7 +509,7 @@ void report_markdown(FILE *out, const struct model_domain *d, const struct check
 	fputc('\n', out);
 	put_summary(out, d, c, o);
 
-	put_hosts_table(out, d);
+	put_hosts_table(out, d, c);
 	report_sender_markdown(out, d, c);
 	put_full_section(out, "Failures", V_FAIL, d, c);
 	put_full_section(out, "Warnings", V_WARN, d, c);

@@ -50,6 +50,13 @@ const char *cell_col_item(enum cell_col col);
 void cell_of(const struct model_domain *d, const struct checklist *c,
              long hi, long ai, enum cell_col col, unsigned flags, struct cell *out);
 
+/* A verdict's mark: ✓ ! ✗ i – … with CELL_UTF8, else + ! x i - *. The
+ * one table of marks: the TUI and the reports draw these. */
+const char *cell_mark(enum verdict v, unsigned flags);
+/* The cell as words: "1.3 ✗ expired", "refused ✓", "1.3 ✓ DANE ✓"
+ * (lead, mark, note, then the DANE mark); returns its length. */
+size_t cell_format(const struct cell *c, unsigned flags, char *buf, size_t size);
+
 /*
  * A running session's step and its countdown, for its row while it runs:
  * "banner… 12 s of 30" (the step's own timeout from so). Returns false

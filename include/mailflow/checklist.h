@@ -106,13 +106,6 @@ const char *checklist_ehlo_facts(const struct model_session *s, bool with_missin
 #define CELL_UTF8       0x1
 #define CELL_ENHANCED   0x2
 
-/* The hosts-table cell of one step of a session, the same text in the
- * TUI and every report: "21 ms", "250 2.1.5", "1.3", "timeout", "skip"...
- * now_ms (monotonic, 0: not shown) gives a running step its elapsed time.
- * Returns buf. */
-const char *checklist_step_cell(const struct model_session *s,
-                                enum model_step_id step, unsigned flags,
-                                uint64_t now_ms, char *buf, size_t size);
 
 /*
  * --explain: what the probe found now for the recipient a bounce named,

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "mailflow/cell.h"
 #include "mailflow/text.h"
 
 /* Text wider than its room ends in "…" ("~" where the locale cannot
@@ -251,16 +252,12 @@ void paint_box(const struct paint *p, int y, int x, int h, int w, const char *ti
 
 const char *paint_mark(const struct paint *p, enum verdict v)
 {
-	static const char *const u[VERDICT__COUNT] = { "✓", "!", "✗", "i", "–", "…" };
-	static const char *const a[VERDICT__COUNT] = { "+", "!", "x", "i", "-", "*" };
 	static const char *const spin_u[] = { "◐", "◓", "◑", "◒" };
 	static const char *const spin_a[] = { "|", "/", "-", "\\" };
 
 	if (v == V_PENDING)
 		return paint_pick(p, spin_u[p->spin % 4], spin_a[p->spin % 4]);
-	if ((unsigned)v >= VERDICT__COUNT)
-		return "?";
-	return paint_pick(p, u[v], a[v]);
+	return cell_mark(v, p->utf8 ? CELL_UTF8 : 0);
 }
 
 attr_t paint_verdict_attr(const struct paint *p, enum verdict v)

@@ -62,6 +62,8 @@ LAB_HOSTS="
 127.0.0.42 mx2.slow4.lab.test    smtp-sink  slow4
 127.0.0.43 mx3.slow4.lab.test    smtp-sink  slow4
 127.0.0.44 mx4.slow4.lab.test    smtp-sink  slow4
+127.0.0.45 mx.expired.lab.test   postfix    expired
+127.0.0.46 mx.selfsigned.lab.test postfix   selfsigned
 "
 
 # MTA-STS policy servers (tests/lab/zones/sts.test.zone): address, domain,

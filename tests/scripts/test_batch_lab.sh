@@ -135,6 +135,13 @@ run wrongname.lab.test
 host 127.0.0.30 host.starttls pass
 host 127.0.0.30 host.cert warn
 
+run badtls.lab.test
+host 127.0.0.45 host.cert fail
+host 127.0.0.46 host.cert warn
+host 127.0.0.30 host.cert warn
+dom compare warn
+status 1
+
 run inject.lab.test
 host 127.0.0.35 host.starttls fail
 status 1

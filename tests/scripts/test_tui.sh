@@ -363,6 +363,16 @@ else nok "80x24 key bar: $(cap | tail -1)"; fi
 if [ "$(cap | LC_ALL=C.UTF-8 wc -L)" -le 80 ]; then ok "80x24: no line is longer than the screen"
 else nok "80x24: long lines: $(cap | LC_ALL=C.UTF-8 wc -L)"; fi
 
+# badtls: each certificate's cell says its problem with the cert item's mark.
+start 132 40 -- badtls.lab.test
+wait_done 20
+for want in "1.3 ✗ expired" "1.3 ! untrusted" "1.3 ! wrong name" "compare !"; do
+	if on_screen "$want"; then ok "badtls: the table says '$want'"
+	else nok "badtls: no '$want' on: $(cap | sed -n 1,9p)"; fi
+done
+keys q
+wait_exit 5
+
 # Names that differ only near their end (twins) are cut in the middle at
 # 80x24, so the rows still tell the hosts apart; alone they keep their start.
 start 80 24 -- twins.lab.test
