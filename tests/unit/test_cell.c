@@ -260,6 +260,41 @@ static void test_dane_mark(void **state)
 	model_domain_free(&dom);
 }
 
+/* The words every report writes: lead, mark, note, DANE mark; ASCII
+ * marks without CELL_UTF8 (the text report), no mark for a step not run. */
+static void test_cell_format(void **state)
+{
+	struct cell c = { V_FAIL, true, "1.3", "expired", false, V_PENDING };
+	char buf[80];
+
+	(void)state;
+	assert_int_equal(cell_format(&c, CELL_UTF8, buf, sizeof buf), strlen("1.3 ✗ expired"));
+	assert_string_equal(buf, "1.3 ✗ expired");
+	cell_format(&c, 0, buf, sizeof buf);
+	assert_string_equal(buf, "1.3 x expired");
+	c.dane = true;
+	c.dane_verdict = V_PASS;
+	c.verdict = V_PASS;
+	c.note[0] = '\0';
+	cell_format(&c, CELL_UTF8, buf, sizeof buf);
+	assert_string_equal(buf, "1.3 ✓ DANE ✓");
+	cell_format(&c, 0, buf, sizeof buf);
+	assert_string_equal(buf, "1.3 + DANE +");
+	c.mark = false;
+	c.dane = false;
+	snprintf(c.lead, sizeof c.lead, "—");
+	cell_format(&c, CELL_UTF8, buf, sizeof buf);
+	assert_string_equal(buf, "—");
+	/* Bounded: a short buffer is cut, still a string. */
+	c.mark = true;
+	snprintf(c.lead, sizeof c.lead, "refused");
+	assert_int_equal(cell_format(&c, 0, buf, 5), 4);
+	assert_string_equal(buf, "refu");
+	assert_string_equal(cell_mark(V_WARN, CELL_UTF8), "!");
+	assert_string_equal(cell_mark(V_SKIP, CELL_UTF8), "–");
+	assert_string_equal(cell_mark(V_SKIP, 0), "-");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_running_words),
 		cmocka_unit_test(test_compare_certificates),
 		cmocka_unit_test(test_dane_mark),
+		cmocka_unit_test(test_cell_format),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
