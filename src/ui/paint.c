@@ -68,15 +68,20 @@ int paint_put(int y, int x, int width, const char *s, attr_t a)
 	return used;
 }
 
-int paint_columns(const char *s, size_t len)
+/* Walks the UTF-8 s[0..len) (to a NUL) as paint_put() counts columns: a
+ * byte that is no character counts one. Stops before the character that
+ * would pass width columns (width < 0: no bound); returns the bytes
+ * walked, *cols the columns they take. */
+static size_t walk_columns(const char *s, size_t len, int width, int *cols)
 {
 	mbstate_t st;
+	size_t off = 0;
 	int used = 0;
 
 	memset(&st, 0, sizeof st);
-	while (len > 0 && *s != '\0') {
+	while (off < len && s[off] != '\0') {
 		wchar_t wc;
-		size_t l = mbrtowc(&wc, s, len, &st);
+		size_t l = mbrtowc(&wc, s + off, len - off, &st);
 		int cw;
 
 		if (l == (size_t)-1 || l == (size_t)-2 || l == 0) {
@@ -87,11 +92,21 @@ int paint_columns(const char *s, size_t len)
 			cw = wcwidth(wc);
 			cw = cw < 0 ? 1 : cw;
 		}
+		if (width >= 0 && used + cw > width)
+			break;
 		used += cw;
-		s += l;
-		len -= l;
+		off += l;
 	}
-	return used;
+	*cols = used;
+	return off;
+}
+
+int paint_columns(const char *s, size_t len)
+{
+	int cols;
+
+	walk_columns(s, len, -1, &cols);
+	return cols;
 }
 
 int paint_put_raw(int y, int x, int width, const char *bytes, size_t len, attr_t a)
@@ -120,41 +135,13 @@ void paint_fill(int y, int x, int width, attr_t a)
 	attroff(a);
 }
 
-/* The bytes of s that fit in width columns, whole characters only. */
-static size_t fit_bytes(const char *s, int width)
-{
-	mbstate_t st;
-	size_t len = strlen(s), off = 0;
-	int used = 0;
-
-	memset(&st, 0, sizeof st);
-	while (off < len) {
-		wchar_t wc;
-		size_t l = mbrtowc(&wc, s + off, len - off, &st);
-		int cw;
-
-		if (l == (size_t)-1 || l == (size_t)-2 || l == 0) {
-			l = 1;
-			cw = 1;
-			memset(&st, 0, sizeof st);
-		} else {
-			cw = wcwidth(wc);
-			cw = cw < 0 ? 1 : cw;
-		}
-		if (used + cw > width)
-			break;
-		used += cw;
-		off += l;
-	}
-	return off;
-}
-
 /* Where the row that starts at s ends: all of s when it fits, else the
  * last space in the row's second half (words stay whole), else the last
  * whole character that fits. */
 size_t paint_wrap_cut(const char *s, int width)
 {
-	size_t fit = fit_bytes(s, width), i;
+	int cols;
+	size_t fit = walk_columns(s, strlen(s), width, &cols), i;
 
 	if (s[fit] == '\0' || s[fit] == ' ')
 		return fit;

@@ -17,39 +17,8 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export XDG_CONFIG_HOME=$tmp/config HOME=$tmp
 M=("$MAILFLOW" --dns 127.0.0.1:5353 --ca-file "$CA" --banner-timeout 3 --timeout 5 --batch --no-transcripts)
 
-# A DSN as Postfix writes it, with the host it names as Remote-MTA.
-dsn() {
-	cat <<DSN
-From: MAILER-DAEMON@sender.lab.test
-To: alice@sender.lab.test
-Subject: Undelivered Mail Returned to Sender
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=delivery-status; boundary="b"
-
---b
-Content-Type: text/plain
-
-This is the mail system at host mail.sender.lab.test.
-
-<ghost@nouser.lab.test>: host $1[$2] said: 550 5.1.1 <ghost@nouser.lab.test>:
-    Recipient address rejected: User unknown in local recipient table (in reply
-    to RCPT TO command)
-
---b
-Content-Type: message/delivery-status
-
-Reporting-MTA: dns; mail.sender.lab.test
-
-Final-Recipient: rfc822; ghost@nouser.lab.test
-Action: failed
-Status: 5.1.1
-Remote-MTA: dns; $1
-Diagnostic-Code: smtp; 550 5.1.1 <ghost@nouser.lab.test>: Recipient address
-    rejected: User unknown in local recipient table
-
---b--
-DSN
-}
+# shellcheck source=tests/scripts/explain_dsn.sh
+. "$(dirname "$0")/explain_dsn.sh"
 
 # 1. The bounce came from the MX: its answer now is quoted, nothing else probed.
 dsn mx.nouser.lab.test 127.0.0.17 >"$tmp/mx.eml"

@@ -11,39 +11,8 @@ set -u
 . "$(dirname "$0")/tmux_lib.sh"
 export XDG_CONFIG_HOME=$tmp/config
 
-# A DSN as Postfix writes it, with the host it names as Remote-MTA.
-dsn() {
-	cat <<DSN
-From: MAILER-DAEMON@sender.lab.test
-To: alice@sender.lab.test
-Subject: Undelivered Mail Returned to Sender
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=delivery-status; boundary="b"
-
---b
-Content-Type: text/plain
-
-This is the mail system at host mail.sender.lab.test.
-
-<ghost@nouser.lab.test>: host $1[$2] said: 550 5.1.1 <ghost@nouser.lab.test>:
-    Recipient address rejected: User unknown in local recipient table (in reply
-    to RCPT TO command)
-
---b
-Content-Type: message/delivery-status
-
-Reporting-MTA: dns; mail.sender.lab.test
-
-Final-Recipient: rfc822; ghost@nouser.lab.test
-Action: failed
-Status: 5.1.1
-Remote-MTA: dns; $1
-Diagnostic-Code: smtp; 550 5.1.1 <ghost@nouser.lab.test>: Recipient address
-    rejected: User unknown in local recipient table
-
---b--
-DSN
-}
+# shellcheck source=tests/scripts/explain_dsn.sh
+. "$(dirname "$0")/explain_dsn.sh"
 
 dsn mx1.healthy.lab.test 127.0.0.11 >"$tmp/other.eml"
 start 100 40 -- --explain "$tmp/other.eml" --banner-timeout 3 --timeout 5

@@ -217,57 +217,47 @@ static void test_m365(void **state)
 
 /* The Reporting-MTA is the host to test only when the bounce quotes a
  * reply and names no server: not for the sender's own "no such domain",
- * not over a Remote-MTA, not when it is no host name. */
-static void test_reporter_as_remote(void **state)
+ * not over a Remote-MTA, not when it is no host name. One DSN per case:
+ * its Reporting-MTA and per-recipient fields, what remote_mta becomes. */
+static void reporter_case(const char *reporter, const char *fields, int code,
+                          const char *remote, int is_reporter)
 {
-	static const char head[] =
-		"From: MAILER-DAEMON@mail.sender.example\n"
-		"MIME-Version: 1.0\n"
-		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n"
-		"--b\nContent-Type: message/delivery-status\n\n";
 	char buf[2048], *cause = NULL;
 	struct explain *ex;
 
-	(void)state;
-	snprintf(buf, sizeof buf, "%sReporting-MTA: dns; mail.sender.example\n\n"
-	         "Final-Recipient: rfc822; a@gone.example\nAction: failed\nStatus: 5.4.4\n"
-	         "Diagnostic-Code: X-Postfix; Host or domain name not found. Name service "
-	         "error for name=gone.example type=MX\n\n--b--\n", head);
+	snprintf(buf, sizeof buf,
+	         "From: MAILER-DAEMON@mail.sender.example\n"
+	         "MIME-Version: 1.0\n"
+	         "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n"
+	         "--b\nContent-Type: message/delivery-status\n\n"
+	         "Reporting-MTA: dns; %s\n\n%s\n--b--\n", reporter, fields);
 	ex = parse_text(buf, &cause);
 	assert_non_null(ex);
-	assert_int_equal(ex->rcpts[0].code, 0);
-	assert_string_equal(ex->rcpts[0].remote_mta, "");
-	assert_int_equal(ex->rcpts[0].remote_is_reporter, 0);
-	explain_free(ex);
-
-	snprintf(buf, sizeof buf, "%sReporting-MTA: dns; mx.rcpt.example\n\n"
-	         "Final-Recipient: rfc822; a@rcpt.example\nAction: failed\nStatus: 5.1.1\n"
-	         "Diagnostic-Code: smtp; 550 5.1.1 User unknown\n\n--b--\n", head);
-	ex = parse_text(buf, &cause);
-	assert_non_null(ex);
-	assert_string_equal(ex->rcpts[0].remote_mta, "mx.rcpt.example");
-	assert_int_equal(ex->rcpts[0].remote_is_reporter, 1);
-	explain_free(ex);
-
-	snprintf(buf, sizeof buf, "%sReporting-MTA: dns; mx.rcpt.example\n\n"
-	         "Final-Recipient: rfc822; a@rcpt.example\nAction: failed\nStatus: 5.1.1\n"
-	         "Remote-MTA: dns; mx2.rcpt.example\n"
-	         "Diagnostic-Code: smtp; 550 5.1.1 User unknown\n\n--b--\n", head);
-	ex = parse_text(buf, &cause);
-	assert_non_null(ex);
-	assert_string_equal(ex->rcpts[0].remote_mta, "mx2.rcpt.example");
-	assert_int_equal(ex->rcpts[0].remote_is_reporter, 0);
-	explain_free(ex);
-
-	snprintf(buf, sizeof buf, "%sReporting-MTA: dns; mx [internal]\n\n"
-	         "Final-Recipient: rfc822; a@rcpt.example\nAction: failed\nStatus: 5.1.1\n"
-	         "Diagnostic-Code: smtp; 550 5.1.1 User unknown\n\n--b--\n", head);
-	ex = parse_text(buf, &cause);
-	assert_non_null(ex);
-	assert_string_equal(ex->rcpts[0].remote_mta, "");
-	assert_int_equal(ex->rcpts[0].remote_is_reporter, 0);
+	assert_int_equal(ex->rcpts[0].code, code);
+	assert_string_equal(ex->rcpts[0].remote_mta, remote);
+	assert_int_equal(ex->rcpts[0].remote_is_reporter, is_reporter);
 	explain_free(ex);
 	free(cause);
+}
+
+static void test_reporter_as_remote(void **state)
+{
+	(void)state;
+	reporter_case("mail.sender.example",
+	              "Final-Recipient: rfc822; a@gone.example\nAction: failed\nStatus: 5.4.4\n"
+	              "Diagnostic-Code: X-Postfix; Host or domain name not found. Name service "
+	              "error for name=gone.example type=MX\n", 0, "", 0);
+	reporter_case("mx.rcpt.example",
+	              "Final-Recipient: rfc822; a@rcpt.example\nAction: failed\nStatus: 5.1.1\n"
+	              "Diagnostic-Code: smtp; 550 5.1.1 User unknown\n", 550, "mx.rcpt.example", 1);
+	reporter_case("mx.rcpt.example",
+	              "Final-Recipient: rfc822; a@rcpt.example\nAction: failed\nStatus: 5.1.1\n"
+	              "Remote-MTA: dns; mx2.rcpt.example\n"
+	              "Diagnostic-Code: smtp; 550 5.1.1 User unknown\n", 550, "mx2.rcpt.example",
+	              0);
+	reporter_case("mx [internal]",
+	              "Final-Recipient: rfc822; a@rcpt.example\nAction: failed\nStatus: 5.1.1\n"
+	              "Diagnostic-Code: smtp; 550 5.1.1 User unknown\n", 550, "", 0);
 }
 
 static void test_exchange_2010(void **state)
